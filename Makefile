@@ -1,0 +1,89 @@
+# bbperm: apply Bitbucket permissions in bulk from a CSV.
+#
+#   make                  build build/bbperm
+#   make check            unit tests, then end-to-end tests
+#   make demo             the sample CSV against the bundled fake server
+#   make bench            scripts/bench
+#   make SANITIZE=address,undefined check    (or SANITIZE=thread)
+#   make install PREFIX=/usr/local DESTDIR=
+
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+DESTDIR   ?=
+CC        ?= cc
+OPT       ?= -O2 -g
+SANITIZE  ?=
+VERSION   := 0.3.0
+
+WARN      := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+DEFS      := -D_GNU_SOURCE -DBBPERM_VERSION=\"$(VERSION)\"
+ifneq ($(SANITIZE),)
+SANFLAGS  := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+endif
+ALL_CFLAGS  = $(WARN) $(OPT) $(DEFS) -Iinclude $(SANFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+
+LIBS      := -lcurl -lcsv -lcjson -lpthread -lm
+TEST_LIBS := -lcmocka
+FAKE_LIBS := -lmicrohttpd -lcjson -lpthread -lm
+
+# Objects are kept apart per sanitizer setting so switching never mixes them.
+B         := build$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)))
+comma     := ,
+
+SRCS      := $(wildcard src/*.c)
+LIB_OBJS  := $(patsubst src/%.c,$(B)/obj/%.o,$(filter-out src/main.c,$(SRCS)))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/%,$(UNIT_SRCS))
+
+.PHONY: all check unit e2e contract demo bench fuzz lint install uninstall clean
+all: $(B)/bbperm $(B)/fakebb
+
+$(B)/obj/%.o: src/%.c $(wildcard include/*.h) | $(B)/obj
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/obj:
+	mkdir -p $@
+
+$(B)/bbperm: $(B)/obj/main.o $(LIB_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/fakebb: tests/fakebb/fakebb.c | $(B)/obj
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(FAKE_LIBS)
+
+$(B)/test_%: tests/unit/test_%.c $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) $(TEST_LIBS)
+
+unit: $(UNIT_BINS)
+	@scripts/run-unit $(UNIT_BINS)
+
+e2e: $(B)/bbperm $(B)/fakebb
+	@BBPERM=$(B)/bbperm FAKEBB=$(B)/fakebb scripts/run-e2e
+
+check: all unit e2e
+
+contract: $(B)/bbperm
+	@BBPERM=$(B)/bbperm tests/contract/run
+
+demo: $(B)/bbperm $(B)/fakebb
+	@BBPERM=$(B)/bbperm FAKEBB=$(B)/fakebb scripts/demo
+
+bench: $(B)/bbperm $(B)/fakebb
+	@BBPERM=$(B)/bbperm FAKEBB=$(B)/fakebb scripts/bench
+
+install: $(B)/bbperm
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(B)/bbperm $(DESTDIR)$(BINDIR)/bbperm
+	install -m 644 bbperm.1 $(DESTDIR)$(MANDIR)/man1/bbperm.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/bbperm $(DESTDIR)$(MANDIR)/man1/bbperm.1
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	    --std=c11 --inline-suppr -Iinclude src
+	clang-tidy --quiet $(SRCS) -- $(WARN) $(DEFS) -Iinclude
+
+clean:
+	rm -rf build build-*

@@ -1,0 +1,56 @@
+#ifndef BBPERM_CONFIG_H
+#define BBPERM_CONFIG_H
+
+/* The run's configuration. Filled by cli_parse and creds_load on the main
+ * thread before any other thread starts, then frozen: workers only read it. */
+
+enum auth_kind {
+    AUTH_NONE = 0,
+    AUTH_BASIC,     /* user + secret */
+    AUTH_BEARER,    /* secret */
+    AUTH_NETRC      /* libcurl reads the netrc file */
+};
+
+enum progress_mode { PROGRESS_AUTO = 0, PROGRESS_ON, PROGRESS_OFF };
+
+#define MAP_MAX 8
+
+struct bb_config {
+    const char *input;          /* path, or "-" for stdin; points into argv */
+    const char *output;         /* path, or "-" for stdout; points into argv */
+    int jobs;                   /* 1..64 */
+    int dry_run;
+    const char *base_url;       /* argv or the default literal; no trailing '/' check here */
+    const char *cacert;         /* NULL or argv */
+    long timeout;               /* seconds per request */
+    int quiet;
+    int verbose;
+    int retries;                /* per row, for 5xx and network errors */
+    double max_backoff;         /* seconds */
+    double backoff_base;        /* seconds; first exponential wait */
+    double rate;                /* requests per second; 0 = no cap */
+    int resume;
+    char delimiter;             /* 0 = detect */
+    int no_header;
+    int check_auth;
+    int fail_after_401;         /* stop after this many consecutive 401s; 0 = never */
+    enum progress_mode progress;
+
+    /* --map NAME=COLUMN pairs; pointers into a malloced copy owned by the config */
+    int nmap;
+    const char *map_name[MAP_MAX];
+    const char *map_column[MAP_MAX];
+    char *map_storage;          /* NULL or malloced; freed by cli_free */
+
+    /* credentials (creds_load) */
+    enum auth_kind auth;
+    const char *auth_source;    /* which variables or file were used; never a value */
+    char *user;                 /* NULL or malloced; wiped and freed by creds_free */
+    char *secret;               /* NULL or malloced; wiped and freed by creds_free */
+    int netrc;                  /* --netrc */
+    const char *netrc_file;     /* --netrc-file; argv */
+};
+
+#define DEFAULT_BASE_URL "https://api.bitbucket.org/2.0"
+
+#endif

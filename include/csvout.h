@@ -1,0 +1,22 @@
+#ifndef BBPERM_CSVOUT_H
+#define BBPERM_CSVOUT_H
+
+#include <stddef.h>
+#include "util.h"
+
+/* Result CSV encoding: quoting of one cell and the rules for the message
+ * column. Appends to a buffer; the caller decides when to write it out. */
+
+/* Append one cell, quoted when it holds the delimiter, a quote, CR or LF,
+ * or starts or ends with a space; quotes inside are doubled. */
+void csvout_cell(struct buf *out, const char *s, size_t len, char delim);
+
+/* Make a message safe for one spreadsheet cell: line breaks and other
+ * control characters become single spaces, the result is at most 500 bytes
+ * (cut on a UTF-8 boundary, ending in "..."), and it starts with ' when it
+ * would start with =, +, - or @ (so it is never run as a formula).
+ * out must hold at least CSVOUT_MSG_MAX + 1 bytes. */
+#define CSVOUT_MSG_MAX 500
+void csvout_sanitize(const char *in, char *out);
+
+#endif

@@ -1,0 +1,52 @@
+#ifndef BBPERM_PROGRESS_H
+#define BBPERM_PROGRESS_H
+
+#include <stdio.h>
+#include "job.h"
+
+/* Counting rows as they are written, the progress line while a run goes on,
+ * and the summary at its end. Main thread only. */
+
+struct tally {
+    unsigned long rows, ok, kept, failed, invalid, planned, cancelled;
+    unsigned long by_status[600];   /* failed rows by HTTP status */
+    unsigned long no_answer;        /* failed rows without an HTTP answer */
+};
+
+void tally_add(struct tally *t, const struct job *j);
+
+/* "403 x12, 404 x3, no answer x1" for the failed rows, or "" when none. */
+void tally_failures(const struct tally *t, char *out, size_t outsz);
+
+struct run_figures {
+    unsigned long requests;         /* requests sent */
+    unsigned long n429;
+    double paused;                  /* seconds the gate was closed */
+    double elapsed;                 /* seconds since the run started */
+};
+
+/* The one-line summary printed at the end of a run. */
+void progress_summary(FILE *err, const struct tally *t, const struct run_figures *f);
+
+struct progress {
+    int enabled;
+    int tty;                        /* redraw one line; else a line every 10 s */
+    long total;                     /* rows in the input, -1 unknown */
+    double started, last_draw;
+    unsigned long last_rows;        /* for the current rate */
+    double last_rate_at, rate;
+    int drawn;                      /* a line is on the terminal */
+};
+
+void progress_init(struct progress *p, int enabled, int tty, long total, double now);
+/* Draw when it is time to (at most 4 times a second on a terminal). */
+void progress_tick(struct progress *p, FILE *err, const struct tally *t,
+                   const struct run_figures *f, double now, int force);
+/* Erase the line before the summary. */
+void progress_clear(struct progress *p, FILE *err);
+
+/* Count the data rows of a CSV file quickly (record ends outside quotes,
+ * blank lines and the header not counted). -1 when it cannot be read. */
+long progress_count_rows(const char *path, int has_header);
+
+#endif

@@ -1,0 +1,65 @@
+#ifndef BBPERM_ROW_H
+#define BBPERM_ROW_H
+
+#include <stddef.h>
+#include "config.h"
+
+/* A CSV record turned into what it asks for: the header mapping, the
+ * validation of one row, and the request it describes. Pure functions: no
+ * I/O, no global state, so the unit tests call them directly. */
+
+enum col_role {
+    COL_WORKSPACE, COL_REPO, COL_PROJECT, COL_GROUP, COL_USER, COL_PRIVILEGE,
+    COL_STATUS, COL_HTTP_STATUS, COL_ATTEMPTS, COL_MESSAGE,
+    NCOL_ROLES
+};
+#define NRESULT_COLS 4          /* status, http_status, attempts, message */
+
+struct colmap {
+    int col[NCOL_ROLES];        /* input column of each role, or -1 */
+    unsigned ninput;            /* cells in the input header */
+    unsigned nout;              /* cells in each output row */
+    unsigned result_at[NRESULT_COLS]; /* output column of status..message */
+};
+
+/* Build the mapping from the header cells. Returns 0, or -1 with a one-line
+ * reason in err (a required column is missing, or a role is ambiguous). */
+int colmap_build(struct colmap *m, const char *const *cells, const size_t *lens,
+                 unsigned n, const struct bb_config *cfg, char *err, size_t errsz);
+/* --no-header: workspace,repo,group,privilege by position, n >= 4 cells. */
+void colmap_positional(struct colmap *m, unsigned n);
+/* Name of a role's column in the result header ("workspace", "status"...). */
+const char *colmap_role_name(enum col_role r);
+
+enum target_kind { TARGET_REPO, TARGET_PROJECT };
+enum subject_kind { SUBJECT_GROUP, SUBJECT_USER };
+enum privilege { PRIV_READ, PRIV_WRITE, PRIV_ADMIN, PRIV_CREATE_REPO, PRIV_NONE };
+
+/* What a valid row asks for. The strings point into the row's cells (trimmed
+ * views, not NUL-terminated): they live as long as the record does. */
+struct request {
+    enum target_kind target;
+    enum subject_kind subject;
+    enum privilege priv;
+    const char *workspace; size_t workspace_len;
+    const char *target_name; size_t target_len;
+    const char *subject_name; size_t subject_len;
+};
+
+/* Parse a privilege cell (trimmed, any case). Returns 0 or -1. */
+int privilege_parse(const char *s, size_t len, enum privilege *out);
+const char *privilege_name(enum privilege p);
+
+/* Validate one record. Returns 0 and fills req, or -1 with a message that
+ * names the column and the problem. */
+int row_validate(const struct colmap *m, const char *const *cells,
+                 const size_t *lens, unsigned n, struct request *req,
+                 char *msg, size_t msgsz);
+
+/* Returns 1 when every cell is empty or only spaces (a blank line). */
+int row_is_blank(const char *const *cells, const size_t *lens, unsigned n);
+
+/* Returns NULL when s[0..len) is valid UTF-8 without NUL, else a reason. */
+const char *utf8_problem(const char *s, size_t len);
+
+#endif

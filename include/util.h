@@ -1,0 +1,42 @@
+#ifndef BBPERM_UTIL_H
+#define BBPERM_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Small helpers shared by every module. Allocation failure is fatal: the
+ * tool cannot make progress without memory, so xmalloc and friends print
+ * one line and exit with code 2. */
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* Seconds on the monotonic clock. */
+double now_mono(void);
+
+/* Growable byte buffer. The owner frees .data with buf_free. */
+struct buf {
+    char *data;
+    size_t len;
+    size_t cap;
+};
+void buf_reserve(struct buf *b, size_t extra);
+void buf_add(struct buf *b, const void *p, size_t n);
+void buf_addc(struct buf *b, char c);
+void buf_adds(struct buf *b, const char *s);
+void buf_free(struct buf *b);
+
+/* ASCII case-insensitive compare of a trimmed string against a word. */
+int ascii_ieq(const char *a, size_t alen, const char *word);
+
+/* xorshift64* step: small, fast, good enough for jitter. */
+uint64_t rng_next(uint64_t *state);
+/* Uniform double in [0, 1). */
+double rng_unit(uint64_t *state);
+
+/* Overwrite memory that held a secret, in a way the compiler keeps. */
+void wipe(void *p, size_t n);
+
+#endif

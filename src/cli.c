@@ -1,0 +1,358 @@
+#include "cli.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+enum {
+    OPT_BASE_URL = 256, OPT_CACERT, OPT_TIMEOUT, OPT_NETRC, OPT_NETRC_FILE,
+    OPT_RETRIES, OPT_MAX_BACKOFF, OPT_BACKOFF_BASE, OPT_RATE, OPT_RESUME,
+    OPT_DELIMITER, OPT_NO_HEADER, OPT_MAP, OPT_PROGRESS, OPT_NO_PROGRESS,
+    OPT_CHECK_AUTH, OPT_FAIL_AFTER_401
+};
+
+static const struct option long_opts[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"jobs", required_argument, NULL, 'j'},
+    {"dry-run", no_argument, NULL, 'n'},
+    {"base-url", required_argument, NULL, OPT_BASE_URL},
+    {"cacert", required_argument, NULL, OPT_CACERT},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {"netrc", no_argument, NULL, OPT_NETRC},
+    {"netrc-file", required_argument, NULL, OPT_NETRC_FILE},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"max-backoff", required_argument, NULL, OPT_MAX_BACKOFF},
+    {"backoff-base", required_argument, NULL, OPT_BACKOFF_BASE},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"resume", no_argument, NULL, OPT_RESUME},
+    {"delimiter", required_argument, NULL, OPT_DELIMITER},
+    {"no-header", no_argument, NULL, OPT_NO_HEADER},
+    {"map", required_argument, NULL, OPT_MAP},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"check-auth", no_argument, NULL, OPT_CHECK_AUTH},
+    {"fail-after-401", required_argument, NULL, OPT_FAIL_AFTER_401},
+    {NULL, 0, NULL, 0}
+};
+
+void cli_usage(FILE *out)
+{
+    fputs(
+"Usage: bbperm [OPTIONS] [INPUT]\n"
+"Apply Bitbucket repository and project permissions from a CSV and write a\n"
+"result CSV with one status line per input row, in input order.\n"
+"INPUT is a CSV path; '-' or no INPUT reads standard input.\n"
+"\n"
+"  -o, --output PATH       result CSV (default: standard output)\n"
+"  -j, --jobs N            worker threads, 1 to 64 (default 4)\n"
+"  -n, --dry-run           send nothing; valid rows become 'planned'\n"
+"      --base-url URL      API root (default " DEFAULT_BASE_URL ")\n"
+"      --cacert PATH       extra CA bundle for TLS verification\n"
+"      --timeout SECONDS   per request (default 30)\n"
+"      --netrc             take credentials from ~/.netrc\n"
+"      --netrc-file PATH   take credentials from PATH\n"
+"      --retries N         retries for 5xx and network errors (default 5)\n"
+"      --rate N/s|N/m|N/h  pace requests (e.g. 1000/h); default: no cap\n"
+"      --max-backoff SECS  longest wait after a 429 or fault (default 300)\n"
+"      --backoff-base SECS first wait of the exponential backoff (default 1)\n"
+"      --resume            INPUT is an earlier result CSV: keep its 'ok' rows,\n"
+"                          run every other row again\n"
+"      --delimiter C       field delimiter (default: detected among , ; TAB |)\n"
+"      --no-header         columns are workspace,repo,group,privilege\n"
+"      --map NAME=COLUMN[,NAME=COLUMN...]  take NAME from a differently\n"
+"                          named column (NAME: workspace, repo, project,\n"
+"                          group, user, privilege)\n"
+"      --check-auth        one authenticated GET /user before the run\n"
+"      --fail-after-401 N  stop when the first N responses are all 401\n"
+"                          (default 5; 0 never stops)\n"
+"      --progress          always draw the progress line on stderr\n"
+"      --no-progress       never draw it\n"
+"  -q, --quiet             no summary or progress on stderr\n"
+"  -v, --verbose           one line per request and response on stderr\n"
+"  -h, --help              this text\n"
+"  -V, --version           the version\n"
+"\n"
+"Credentials come from the environment only: BITBUCKET_EMAIL and\n"
+"BITBUCKET_API_TOKEN (Basic), BITBUCKET_TOKEN (Bearer), or the legacy\n"
+"BITBUCKET_USERNAME and BITBUCKET_APP_PASSWORD; else --netrc/--netrc-file.\n"
+"\n"
+"Exit status: 0 every row ok or planned; 1 some row failed or invalid;\n"
+"2 usage, input, output or credential error; 130 interrupted.\n", out);
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_seconds(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= lo) || !(v <= hi))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_rate(const char *s, double *per_second)
+{
+    char *end;
+    errno = 0;
+    double n = strtod(s, &end);
+    if (errno || end == s || !(n > 0) || n > 1e9)
+        return -1;
+    double unit = 1.0;
+    if (*end == '/') {
+        end++;
+        if (!strcasecmp(end, "s") || !strcasecmp(end, "sec") || !strcasecmp(end, "second"))
+            unit = 1.0;
+        else if (!strcasecmp(end, "m") || !strcasecmp(end, "min") || !strcasecmp(end, "minute"))
+            unit = 60.0;
+        else if (!strcasecmp(end, "h") || !strcasecmp(end, "hour"))
+            unit = 3600.0;
+        else
+            return -1;
+    } else if (*end) {
+        return -1;
+    }
+    *per_second = n / unit;
+    return 0;
+}
+
+static int host_is_loopback(const char *host)
+{
+    if (!strcasecmp(host, "localhost") || !strcmp(host, "::1") || !strcmp(host, "[::1]"))
+        return 1;
+    /* 127.0.0.0/8 as a dotted quad */
+    unsigned a, b, c, d;
+    char tail;
+    if (sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4)
+        return a == 127 && b < 256 && c < 256 && d < 256;
+    return 0;
+}
+
+int cli_base_url_ok(const char *base, const char **why)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL;
+    int ok = 0;
+    *why = "is not a valid URL";
+    if (!u)
+        return 0;
+    if (curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+        if (!strcasecmp(scheme, "https")) {
+            ok = 1;
+        } else if (!strcasecmp(scheme, "http")) {
+            ok = host_is_loopback(host);
+            if (!ok)
+                *why = "uses plain http:// to a host that is not loopback; use https://";
+        } else {
+            *why = "must start with https:// (or http:// to a loopback host)";
+        }
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return ok;
+}
+
+static const char *const map_names[] = {
+    "workspace", "repo", "project", "group", "user", "privilege", NULL
+};
+
+static int parse_map(struct bb_config *cfg, const char *arg, FILE *err)
+{
+    /* The storage holds every --map argument joined; pointers into it are
+     * kept in map_name/map_column, so it is allocated once large enough. */
+    if (cfg->map_storage) {
+        fprintf(err, "bbperm: --map may be given once (separate pairs with ',')\n");
+        return -1;
+    }
+    cfg->map_storage = xstrdup(arg);
+    char *save = NULL;
+    for (char *pair = strtok_r(cfg->map_storage, ",", &save); pair;
+         pair = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(pair, '=');
+        if (!eq || eq == pair || !eq[1]) {
+            fprintf(err, "bbperm: --map: '%s' is not NAME=COLUMN\n", pair);
+            return -1;
+        }
+        *eq = '\0';
+        int known = 0;
+        for (int i = 0; map_names[i]; i++)
+            if (!strcasecmp(pair, map_names[i]))
+                known = 1;
+        if (!known) {
+            fprintf(err, "bbperm: --map: unknown name '%s' (use workspace, repo, project, group, user or privilege)\n", pair);
+            return -1;
+        }
+        if (cfg->nmap == MAP_MAX) {
+            fprintf(err, "bbperm: --map: too many pairs\n");
+            return -1;
+        }
+        cfg->map_name[cfg->nmap] = pair;
+        cfg->map_column[cfg->nmap] = eq + 1;
+        cfg->nmap++;
+    }
+    if (cfg->nmap == 0) {
+        fprintf(err, "bbperm: --map needs NAME=COLUMN\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_delimiter(const char *s, char *out)
+{
+    if (!strcmp(s, "\\t") || !strcasecmp(s, "tab")) {
+        *out = '\t';
+        return 0;
+    }
+    if (strlen(s) != 1 || s[0] == '"' || s[0] == '\r' || s[0] == '\n')
+        return -1;
+    *out = s[0];
+    return 0;
+}
+
+int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->jobs = 4;
+    cfg->base_url = DEFAULT_BASE_URL;
+    cfg->timeout = 30;
+    cfg->retries = 5;
+    cfg->max_backoff = 300;
+    cfg->backoff_base = 1;
+    cfg->fail_after_401 = 5;
+    cfg->input = "-";
+    cfg->output = "-";
+
+    long v;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:j:nqvhV", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': cfg->output = optarg; break;
+        case 'j':
+            if (parse_long(optarg, 1, 64, &v)) {
+                fprintf(err, "bbperm: --jobs must be a whole number from 1 to 64, not '%s'\n", optarg);
+                return 2;
+            }
+            cfg->jobs = (int)v;
+            break;
+        case 'n': cfg->dry_run = 1; break;
+        case 'q': cfg->quiet = 1; break;
+        case 'v': cfg->verbose = 1; break;
+        case 'h': cli_usage(stdout); return 1;
+        case 'V': printf("bbperm %s (%s)\n", BBPERM_VERSION, curl_version()); return 1;
+        case OPT_BASE_URL: cfg->base_url = optarg; break;
+        case OPT_CACERT: cfg->cacert = optarg; break;
+        case OPT_TIMEOUT:
+            if (parse_long(optarg, 1, 86400, &v)) {
+                fprintf(err, "bbperm: --timeout must be whole seconds from 1 to 86400, not '%s'\n", optarg);
+                return 2;
+            }
+            cfg->timeout = v;
+            break;
+        case OPT_NETRC: cfg->netrc = 1; break;
+        case OPT_NETRC_FILE: cfg->netrc_file = optarg; break;
+        case OPT_RETRIES:
+            if (parse_long(optarg, 0, 1000, &v)) {
+                fprintf(err, "bbperm: --retries must be a whole number from 0 to 1000, not '%s'\n", optarg);
+                return 2;
+            }
+            cfg->retries = (int)v;
+            break;
+        case OPT_MAX_BACKOFF:
+            if (parse_seconds(optarg, 0.001, 86400, &cfg->max_backoff)) {
+                fprintf(err, "bbperm: --max-backoff must be seconds from 0.001 to 86400, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_BACKOFF_BASE:
+            if (parse_seconds(optarg, 0.001, 3600, &cfg->backoff_base)) {
+                fprintf(err, "bbperm: --backoff-base must be seconds from 0.001 to 3600, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_RATE:
+            if (cli_parse_rate(optarg, &cfg->rate)) {
+                fprintf(err, "bbperm: --rate must look like 1000/h, 20/m or 5/s, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_RESUME: cfg->resume = 1; break;
+        case OPT_DELIMITER:
+            if (parse_delimiter(optarg, &cfg->delimiter)) {
+                fprintf(err, "bbperm: --delimiter must be one character (or 'tab'), not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_NO_HEADER: cfg->no_header = 1; break;
+        case OPT_MAP:
+            if (parse_map(cfg, optarg, err))
+                return 2;
+            break;
+        case OPT_PROGRESS: cfg->progress = PROGRESS_ON; break;
+        case OPT_NO_PROGRESS: cfg->progress = PROGRESS_OFF; break;
+        case OPT_CHECK_AUTH: cfg->check_auth = 1; break;
+        case OPT_FAIL_AFTER_401:
+            if (parse_long(optarg, 0, 1000000, &v)) {
+                fprintf(err, "bbperm: --fail-after-401 must be a whole number, not '%s'\n", optarg);
+                return 2;
+            }
+            cfg->fail_after_401 = (int)v;
+            break;
+        case ':':
+            fprintf(err, "bbperm: option '%s' needs a value (see --help)\n", argv[optind - 1]);
+            return 2;
+        default:
+            if (optopt)
+                fprintf(err, "bbperm: unknown option '-%c' (see --help)\n", optopt);
+            else
+                fprintf(err, "bbperm: unknown option '%s' (see --help)\n", argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (argc - optind > 1) {
+        fprintf(err, "bbperm: one INPUT at most, got '%s' and '%s'\n", argv[optind], argv[optind + 1]);
+        return 2;
+    }
+    if (optind < argc)
+        cfg->input = argv[optind];
+    if (cfg->no_header && cfg->nmap) {
+        fprintf(err, "bbperm: --map names header columns and cannot go with --no-header\n");
+        return 2;
+    }
+    const char *why;
+    if (!cli_base_url_ok(cfg->base_url, &why)) {
+        fprintf(err, "bbperm: --base-url '%s' %s\n", cfg->base_url, why);
+        return 2;
+    }
+    return 0;
+}
+
+void cli_free(struct bb_config *cfg)
+{
+    free(cfg->map_storage);
+    cfg->map_storage = NULL;
+}

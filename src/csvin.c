@@ -1,0 +1,228 @@
+#include "csvin.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define CHUNK 65536
+
+struct csvin {
+    int fd;
+    char delim;
+    int crlf;                   /* -1 unknown, 0 LF, 1 CRLF */
+    struct csv_parser p;
+    struct buf data;            /* the current record's cells, NUL-separated */
+    size_t *off;                /* cell offsets into data */
+    size_t *lens;
+    const char **cells;
+    unsigned n, cap;
+    unsigned long line;         /* line the next record starts on */
+    unsigned long rec_line;     /* line the current record started on */
+    unsigned long newlines;     /* line breaks inside the current record's cells */
+    const char *problem;
+    int overlong;               /* libcsv's current cell passed CSVIN_CELL_MAX */
+    int stop;
+    csvin_cb cb;
+    void *ctx;
+};
+
+static int never_space(unsigned char c)
+{
+    (void)c;
+    return 0;
+}
+
+char csvin_detect_delimiter(const char *s, size_t len)
+{
+    static const char cand[] = {',', ';', '\t', '|'};
+    size_t count[4] = {0};
+    int quoted = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c == '"')
+            quoted = !quoted;
+        else if (!quoted && (c == '\n' || c == '\r'))
+            break;
+        else if (!quoted)
+            for (int k = 0; k < 4; k++)
+                if (c == cand[k])
+                    count[k]++;
+    }
+    int best = 0;
+    for (int k = 1; k < 4; k++)
+        if (count[k] > count[best])
+            best = k;
+    return cand[best];
+}
+
+static void on_cell(void *s, size_t len, void *data)
+{
+    struct csvin *in = data;
+    if (in->n == 0)
+        in->rec_line = in->line + in->newlines;
+    if (in->n == CSVIN_CELLS_MAX) {
+        in->problem = "more than 4096 cells in one record";
+        return;
+    }
+    if (in->n == in->cap) {
+        in->cap = in->cap ? in->cap * 2 : 16;
+        in->off = xrealloc(in->off, in->cap * sizeof *in->off);
+        in->lens = xrealloc(in->lens, in->cap * sizeof *in->lens);
+        in->cells = xrealloc(in->cells, in->cap * sizeof *in->cells);
+    }
+    for (size_t i = 0; i < len; i++)
+        if (((const char *)s)[i] == '\n')
+            in->newlines++;
+    if (in->overlong || len > CSVIN_CELL_MAX) {
+        in->problem = "a cell is longer than 65536 bytes";
+        in->overlong = 0;
+        len = 0;
+    }
+    in->off[in->n] = in->data.len;
+    in->lens[in->n] = len;
+    buf_add(&in->data, s, len);
+    buf_addc(&in->data, '\0');
+    in->n++;
+}
+
+static void on_record(int c, void *data)
+{
+    struct csvin *in = data;
+    if (in->n > 0 && !in->stop) {
+        if (in->crlf < 0)
+            in->crlf = c == '\r';
+        for (unsigned i = 0; i < in->n; i++)
+            in->cells[i] = in->data.data + in->off[i];
+        struct csvin_record rec = {
+            .cells = in->cells, .lens = in->lens, .n = in->n,
+            .line = in->rec_line, .problem = in->problem,
+        };
+        if (in->cb(in->ctx, &rec))
+            in->stop = 1;
+    }
+    in->line += in->newlines + (c == '\n');
+    in->newlines = 0;
+    in->n = 0;
+    in->data.len = 0;
+    in->problem = NULL;
+    /* keep a huge record from pinning its memory for the rest of the run */
+    if (in->data.cap > 4 * CSVIN_CELL_MAX) {
+        buf_free(&in->data);
+    }
+}
+
+struct csvin *csvin_open(int fd, char delim)
+{
+    struct csvin *in = xcalloc(1, sizeof *in);
+    in->fd = fd;
+    in->delim = delim;
+    in->crlf = -1;
+    in->line = 1;
+    if (csv_init(&in->p, CSV_REPALL_NL) != 0) {
+        free(in);
+        return NULL;
+    }
+    csv_set_space_func(&in->p, never_space);
+    return in;
+}
+
+/* libcsv's field states, from its source: a quoted field still open. */
+#define LIBCSV_FIELD_BEGUN 2
+
+static void feed(struct csvin *in, const char *s, size_t len)
+{
+    csv_parse(&in->p, s, len, on_cell, on_record, in);
+    /* A cell that keeps growing past the limit (often an unterminated
+     * quote) is dropped as it comes, so memory stays bounded; the record
+     * is reported with a problem when it ends. */
+    if (in->p.entry_pos > CSVIN_CELL_MAX) {
+        const unsigned char *e = in->p.entry_buf;
+        for (size_t i = 0; i < in->p.entry_pos; i++)
+            if (e[i] == '\n')
+                in->newlines++;
+        in->p.entry_pos = 0;
+        in->overlong = 1;
+    }
+}
+
+int csvin_run(struct csvin *in, csvin_cb cb, void *ctx, int (*before_read)(void *ctx))
+{
+    char *chunk = xmalloc(CHUNK);
+    int first = 1, rc = 0;
+    size_t have = 0;
+    in->cb = cb;
+    in->ctx = ctx;
+    for (;;) {
+        if (before_read && before_read(ctx)) {
+            rc = 1;
+            break;
+        }
+        ssize_t r = read(in->fd, chunk + have, CHUNK - have);
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            r = 0;              /* non-blocking after a cancel: take it as the end */
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = -1;
+            break;
+        }
+        have += (size_t)r;
+        if (first) {
+            /* the first line decides the delimiter: wait for it (or EOF) */
+            if (r > 0 && have < CHUNK && !memchr(chunk, '\n', have))
+                continue;
+            size_t skip = 0;
+            if (have >= 3 && !memcmp(chunk, "\xEF\xBB\xBF", 3))
+                skip = 3;
+            if (!in->delim)
+                in->delim = csvin_detect_delimiter(chunk + skip, have - skip);
+            csv_set_delim(&in->p, (unsigned char)in->delim);
+            feed(in, chunk + skip, have - skip);
+            first = 0;
+        } else if (r > 0) {
+            feed(in, chunk, have);
+        }
+        have = 0;
+        if (in->stop) {
+            rc = 1;
+            break;
+        }
+        if (r == 0)
+            break;
+    }
+    if (rc == 0) {
+        if (in->p.pstate == LIBCSV_FIELD_BEGUN && in->p.quoted)
+            in->problem = "unterminated quote at the end of the input";
+        csv_fini(&in->p, on_cell, on_record, in);
+        if (in->stop)
+            rc = 1;
+    }
+    free(chunk);
+    return rc;
+}
+
+char csvin_delimiter(const struct csvin *in)
+{
+    return in->delim ? in->delim : ',';
+}
+
+int csvin_crlf(const struct csvin *in)
+{
+    return in->crlf == 1;
+}
+
+void csvin_close(struct csvin *in)
+{
+    if (!in)
+        return;
+    csv_free(&in->p);
+    buf_free(&in->data);
+    free(in->off);
+    free(in->lens);
+    free(in->cells);
+    free(in);
+}

@@ -1,0 +1,67 @@
+#include "csvout.h"
+
+#include <string.h>
+
+void csvout_cell(struct buf *out, const char *s, size_t len, char delim)
+{
+    int quote = len && (s[0] == ' ' || s[len - 1] == ' ');
+    for (size_t i = 0; !quote && i < len; i++) {
+        char c = s[i];
+        if (c == delim || c == '"' || c == '\r' || c == '\n')
+            quote = 1;
+    }
+    if (!quote) {
+        buf_add(out, s, len);
+        return;
+    }
+    buf_reserve(out, len * 2 + 2);
+    char *d = out->data + out->len;
+    *d++ = '"';
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"')
+            *d++ = '"';
+        *d++ = s[i];
+    }
+    *d++ = '"';
+    out->len = (size_t)(d - out->data);
+    out->data[out->len] = '\0';
+}
+
+void csvout_sanitize(const char *in, char *out)
+{
+    size_t n = 0;
+    int space = 1, truncated = 0; /* space: drop leading blanks, fold runs */
+    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+        unsigned char c = *p;
+        if (c <= ' ' || c == 0x7f) {
+            if (!space) {
+                if (n >= CSVOUT_MSG_MAX) {
+                    truncated = 1;
+                    break;
+                }
+                out[n++] = ' ';
+            }
+            space = 1;
+            continue;
+        }
+        if (n == 0 && (c == '=' || c == '+' || c == '-' || c == '@'))
+            out[n++] = '\'';
+        if (n >= CSVOUT_MSG_MAX) {
+            truncated = 1;
+            break;
+        }
+        out[n++] = (char)c;
+        space = 0;
+    }
+    if (truncated) {
+        /* leave room for "...", never cutting inside a UTF-8 sequence */
+        size_t cut = CSVOUT_MSG_MAX - 3;
+        while (cut && ((unsigned char)out[cut] & 0xc0) == 0x80)
+            cut--;
+        memcpy(out + cut, "...", 3);
+        n = cut + 3;
+    }
+    while (n && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+}

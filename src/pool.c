@@ -1,0 +1,251 @@
+/*
+ * DESIGN
+ *
+ * A fixed set of worker threads takes jobs from one FIFO queue guarded by
+ * one mutex and one condition variable (work_cv). The main thread submits
+ * jobs and is the only reader of results; a second condition variable
+ * (done_cv) wakes it when a job is done.
+ *
+ * Rows that change the same permission must never be in flight together and
+ * must be applied in input order. A table maps each permission key to the
+ * last submitted job for it that is not done yet. A new job whose key is in
+ * the table is not queued: it is chained behind that job (same_next) and
+ * takes its place in the table. When a job is done, its successor, if any,
+ * goes to the back of the queue; otherwise the job leaves the table. So at
+ * most one job per key is queued or running, and chains run in order.
+ *
+ * Bounds: the main thread never has more than `keys` jobs outstanding (its
+ * ring), so the queue, the chains and the table are bounded by it, and the
+ * reader blocks when the ring is full.
+ *
+ * Locking: the mutex guards the queue, the table, the chain links and each
+ * job's done flag. It is never held while a job runs: a worker pops a job,
+ * unlocks, runs it (network I/O), then locks again to publish it. A job's
+ * result fields are written by the worker before it sets done under the
+ * lock, and read by the main thread only after it saw done under the lock.
+ *
+ * Start-up waits until every worker has run worker_init; shutdown sets
+ * `stopping`, wakes everyone, and joins every thread once the queue is empty.
+ */
+#include "pool.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <math.h>
+
+#include "util.h"
+
+struct worker {
+    struct pool *pool;
+    pthread_t tid;
+    int index;
+    int started;
+};
+
+struct pool {
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv;     /* queue not empty, or stopping */
+    pthread_cond_t done_cv;     /* a job is done, or a worker started */
+    struct job *head, *tail;    /* the queue */
+    struct job **table;         /* key -> last outstanding job, chained */
+    unsigned table_mask;
+    struct job *waiting;        /* the job the main thread waits for, or NULL */
+    int stopping;
+    int cancelled;
+    int nthreads, nstarted, nfailed;
+    struct worker *workers;
+    struct pool_ops ops;
+};
+
+static void enqueue(struct pool *p, struct job *j)
+{
+    j->qnext = NULL;
+    if (p->tail)
+        p->tail->qnext = j;
+    else
+        p->head = j;
+    p->tail = j;
+}
+
+static struct job **table_slot(struct pool *p, const struct job *j)
+{
+    struct job **s = &p->table[j->hash & p->table_mask];
+    while (*s && ((*s)->key.len != j->key.len ||
+                  memcmp((*s)->key.data, j->key.data, j->key.len) != 0))
+        s = &(*s)->hnext;
+    return s;
+}
+
+void pool_submit(struct pool *p, struct job *j)
+{
+    pthread_mutex_lock(&p->mu);
+    j->done = 0;
+    j->same_next = NULL;
+    j->hnext = NULL;
+    struct job **s = table_slot(p, j);
+    if (*s) {
+        /* held back behind the outstanding job for the same permission */
+        struct job *prev = *s;
+        prev->same_next = j;
+        j->hnext = prev->hnext;
+        *s = j;
+    } else {
+        *s = j;
+        enqueue(p, j);
+        pthread_cond_signal(&p->work_cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* mu held. The job is done: release its successor or leave the table. */
+static void publish(struct pool *p, struct job *j)
+{
+    j->done = 1;
+    if (j->same_next) {
+        enqueue(p, j->same_next);
+        pthread_cond_signal(&p->work_cv);
+    } else {
+        struct job **s = table_slot(p, j);
+        if (*s == j)
+            *s = j->hnext;
+    }
+    if (j == p->waiting)
+        pthread_cond_signal(&p->done_cv);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct pool *p = w->pool;
+    void *ctx = p->ops.worker_init ? p->ops.worker_init(p->ops.arg, w->index) : NULL;
+
+    pthread_mutex_lock(&p->mu);
+    p->nstarted++;
+    if (p->ops.worker_init && !ctx)
+        p->nfailed++;
+    pthread_cond_broadcast(&p->done_cv);
+    /* Lock rule: mu is held only to take a job and to publish it. */
+    while (ctx || !p->ops.worker_init) {
+        while (!p->head && !p->stopping)
+            pthread_cond_wait(&p->work_cv, &p->mu);
+        struct job *j = p->head;
+        if (!j)
+            break;
+        p->head = j->qnext;
+        if (!p->head)
+            p->tail = NULL;
+        int cancelled = p->cancelled;
+        pthread_mutex_unlock(&p->mu);
+
+        if (cancelled)
+            p->ops.cancelled(j);
+        else
+            p->ops.run(ctx, j);
+
+        pthread_mutex_lock(&p->mu);
+        publish(p, j);
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (ctx && p->ops.worker_fini)
+        p->ops.worker_fini(ctx);
+    return NULL;
+}
+
+struct pool *pool_new(int nthreads, unsigned keys, const struct pool_ops *ops)
+{
+    struct pool *p = xcalloc(1, sizeof *p);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->work_cv, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->done_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    p->ops = *ops;
+    unsigned size = 16;
+    while (size < keys * 2)
+        size *= 2;
+    p->table = xcalloc(size, sizeof *p->table);
+    p->table_mask = size - 1;
+    p->workers = xcalloc((size_t)nthreads, sizeof *p->workers);
+    int created = 0;
+    for (int i = 0; i < nthreads; i++) {
+        p->workers[i].pool = p;
+        p->workers[i].index = i;
+        if (pthread_create(&p->workers[i].tid, NULL, worker_main, &p->workers[i]) != 0)
+            break;
+        p->workers[i].started = 1;
+        created++;
+    }
+    p->nthreads = created;
+    pthread_mutex_lock(&p->mu);
+    while (p->nstarted < created)
+        pthread_cond_wait(&p->done_cv, &p->mu);
+    int failed = p->nfailed || created < nthreads;
+    pthread_mutex_unlock(&p->mu);
+    if (failed) {
+        pool_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+unsigned pool_done_run(struct pool *p, struct job *ring, unsigned size,
+                       uint64_t first, unsigned max)
+{
+    unsigned n = 0;
+    pthread_mutex_lock(&p->mu);
+    while (n < max && ring[(first + n) % size].done)
+        n++;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
+void pool_wait(struct pool *p, struct job *j, double timeout)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double s = floor(timeout);
+    ts.tv_sec += (time_t)s;
+    ts.tv_nsec += (long)((timeout - s) * 1e9);
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&p->mu);
+    p->waiting = j;
+    while (!j->done) {
+        if (pthread_cond_timedwait(&p->done_cv, &p->mu, &ts) != 0)
+            break;
+    }
+    p->waiting = NULL;
+    pthread_mutex_unlock(&p->mu);
+}
+
+void pool_cancel(struct pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->cancelled = 1;
+    pthread_mutex_unlock(&p->mu);
+}
+
+void pool_free(struct pool *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stopping = 1;
+    pthread_cond_broadcast(&p->work_cv);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->nthreads; i++)
+        if (p->workers[i].started)
+            pthread_join(p->workers[i].tid, NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->work_cv);
+    pthread_cond_destroy(&p->done_cv);
+    free(p->table);
+    free(p->workers);
+    free(p);
+}

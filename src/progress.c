@@ -1,0 +1,151 @@
+#include "progress.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+void tally_add(struct tally *t, const struct job *j)
+{
+    t->rows++;
+    switch (j->status) {
+    case ROW_OK: t->ok++; break;
+    case ROW_KEPT: t->ok++; t->kept++; break;
+    case ROW_PLANNED: t->planned++; break;
+    case ROW_INVALID: t->invalid++; break;
+    case ROW_CANCELLED: t->cancelled++; break;
+    case ROW_FAILED:
+        t->failed++;
+        if (j->http_status > 0 && j->http_status < 600)
+            t->by_status[j->http_status]++;
+        else
+            t->no_answer++;
+        break;
+    case ROW_PENDING: break;
+    }
+}
+
+void tally_failures(const struct tally *t, char *out, size_t outsz)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (int s = 0; s < 600 && n < outsz; s++) {
+        if (t->by_status[s])
+            n += (size_t)snprintf(out + n, outsz - n, "%s%d x%lu", n ? ", " : "", s, t->by_status[s]);
+    }
+    if (t->no_answer && n < outsz)
+        snprintf(out + n, outsz - n, "%sno answer x%lu", n ? ", " : "", t->no_answer);
+}
+
+void progress_summary(FILE *err, const struct tally *t, const struct run_figures *f)
+{
+    char fails[256] = "";
+    tally_failures(t, fails, sizeof fails);
+    double el = f->elapsed > 0 ? f->elapsed : 1e-9;
+    fprintf(err, "bbperm: %lu rows: %lu ok", t->rows, t->ok);
+    if (t->kept)
+        fprintf(err, " (%lu kept from the earlier run)", t->kept);
+    if (t->planned)
+        fprintf(err, ", %lu planned", t->planned);
+    fprintf(err, ", %lu failed", t->failed);
+    if (fails[0])
+        fprintf(err, " (%s)", fails);
+    fprintf(err, ", %lu invalid", t->invalid);
+    if (t->cancelled)
+        fprintf(err, ", %lu cancelled", t->cancelled);
+    fprintf(err, "; %lu requests, %lu x 429, %.1f s paused; %.2f s, %.0f rows/s\n",
+            f->requests, f->n429, f->paused, f->elapsed, (double)t->rows / el);
+}
+
+void progress_init(struct progress *p, int enabled, int tty, long total, double now)
+{
+    memset(p, 0, sizeof *p);
+    p->enabled = enabled;
+    p->tty = tty;
+    p->total = total;
+    p->started = p->last_draw = p->last_rate_at = now;
+}
+
+static void fmt_eta(char *out, size_t n, double secs)
+{
+    long s = (long)(secs + 0.5);
+    if (s >= 3600)
+        snprintf(out, n, "%ldh%02ldm", s / 3600, (s / 60) % 60);
+    else if (s >= 60)
+        snprintf(out, n, "%ldm%02lds", s / 60, s % 60);
+    else
+        snprintf(out, n, "%lds", s);
+}
+
+void progress_tick(struct progress *p, FILE *err, const struct tally *t,
+                   const struct run_figures *f, double now, int force)
+{
+    if (!p->enabled)
+        return;
+    double every = p->tty ? 0.25 : 10.0;
+    if (!force && now - p->last_draw < every)
+        return;
+    if (now - p->last_rate_at >= 1.0 || p->rate == 0) {
+        double dt = now - p->last_rate_at;
+        if (dt > 0)
+            p->rate = (double)(t->rows - p->last_rows) / dt;
+        p->last_rows = t->rows;
+        p->last_rate_at = now;
+    }
+    p->last_draw = now;
+    char done[64], eta[32] = "?";
+    if (p->total >= 0) {
+        snprintf(done, sizeof done, "%lu/%ld", t->rows, p->total);
+        double overall = (double)t->rows / (now - p->started > 0 ? now - p->started : 1);
+        double r = p->rate > 0 ? p->rate : overall;
+        if (r > 0 && p->total >= (long)t->rows)
+            fmt_eta(eta, sizeof eta, (double)(p->total - (long)t->rows) / r);
+    } else {
+        snprintf(done, sizeof done, "%lu", t->rows);
+    }
+    fprintf(err, "%sbbperm: %s rows, %lu ok, %lu failed, %lu invalid, %.0f req/s, %lu x 429, %.0f s paused, ETA %s%s",
+            p->tty ? "\r" : "", done, t->ok, t->failed, t->invalid, p->rate, f->n429, f->paused, eta,
+            p->tty ? "\033[K" : "\n");
+    fflush(err);
+    p->drawn = p->tty;
+}
+
+void progress_clear(struct progress *p, FILE *err)
+{
+    if (p->drawn) {
+        fputs("\r\033[K", err);
+        fflush(err);
+        p->drawn = 0;
+    }
+}
+
+long progress_count_rows(const char *path, int has_header)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    static char chunk[1 << 16];
+    long rows = 0;
+    int quoted = 0, content = 0;
+    ssize_t r;
+    while ((r = read(fd, chunk, sizeof chunk)) > 0) {
+        for (ssize_t i = 0; i < r; i++) {
+            char c = chunk[i];
+            if (c == '"') {
+                quoted = !quoted;
+                content = 1;
+            } else if (!quoted && (c == '\n' || c == '\r')) {
+                rows += content;
+                content = 0;
+            } else if (!quoted && c != ',' && c != ';' && c != '\t' && c != '|' && c != ' ') {
+                content = 1;
+            }
+        }
+    }
+    rows += content;
+    close(fd);
+    if (r < 0)
+        return -1;
+    if (has_header && rows > 0)
+        rows--;
+    return rows;
+}

@@ -1,0 +1,325 @@
+#include "row.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+static const char *const role_names[NCOL_ROLES] = {
+    "workspace", "repo", "project", "group", "user", "privilege",
+    "status", "http_status", "attempts", "message"
+};
+
+/* Header spellings accepted for each role, matched case-insensitively after
+ * trimming. The first spelling is the canonical one. */
+static const char *const aliases[NCOL_ROLES][4] = {
+    [COL_WORKSPACE] = {"workspace", NULL},
+    [COL_REPO] = {"repo", "repository", "repo_slug", NULL},
+    [COL_PROJECT] = {"project", "project_key", NULL},
+    [COL_GROUP] = {"group", "group_slug", NULL},
+    [COL_USER] = {"user", "user_id", "account_id", NULL},
+    [COL_PRIVILEGE] = {"privilege", "permission", NULL},
+    [COL_STATUS] = {"status", NULL},
+    [COL_HTTP_STATUS] = {"http_status", NULL},
+    [COL_ATTEMPTS] = {"attempts", NULL},
+    [COL_MESSAGE] = {"message", NULL},
+};
+
+const char *colmap_role_name(enum col_role r)
+{
+    return role_names[r];
+}
+
+static void trim(const char **s, size_t *len)
+{
+    while (*len && (**s == ' ' || **s == '\t')) {
+        (*s)++;
+        (*len)--;
+    }
+    while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
+        (*len)--;
+}
+
+static int role_of_header(const char *cell, size_t len, const struct bb_config *cfg)
+{
+    trim(&cell, &len);
+    /* --map: an explicit mapping wins over the built-in spellings */
+    if (cfg) {
+        for (int i = 0; i < cfg->nmap; i++) {
+            if (strlen(cfg->map_column[i]) == len &&
+                !strncasecmp(cfg->map_column[i], cell, len)) {
+                for (int r = 0; r < NCOL_ROLES; r++)
+                    if (!strcasecmp(cfg->map_name[i], role_names[r]))
+                        return r;
+            }
+        }
+    }
+    for (int r = 0; r < NCOL_ROLES; r++) {
+        /* a role taken over by --map no longer matches its own spellings */
+        int mapped = 0;
+        for (int i = 0; cfg && i < cfg->nmap; i++)
+            if (!strcasecmp(cfg->map_name[i], role_names[r]))
+                mapped = 1;
+        if (mapped && r < COL_STATUS)
+            continue;
+        for (int a = 0; aliases[r][a]; a++)
+            if (ascii_ieq(cell, len, aliases[r][a]))
+                return r;
+    }
+    return -1;
+}
+
+int colmap_build(struct colmap *m, const char *const *cells, const size_t *lens,
+                 unsigned n, const struct bb_config *cfg, char *err, size_t errsz)
+{
+    for (int r = 0; r < NCOL_ROLES; r++)
+        m->col[r] = -1;
+    m->ninput = n;
+    for (unsigned i = 0; i < n; i++) {
+        int r = role_of_header(cells[i], lens[i], cfg);
+        if (r < 0)
+            continue;
+        if (m->col[r] >= 0) {
+            snprintf(err, errsz, "header: columns %d and %u both name '%s'",
+                     m->col[r] + 1, i + 1, role_names[r]);
+            return -1;
+        }
+        m->col[r] = (int)i;
+    }
+    for (int i = 0; cfg && i < cfg->nmap; i++) {
+        int found = 0;
+        for (unsigned c = 0; c < n; c++) {
+            const char *s = cells[c];
+            size_t l = lens[c];
+            trim(&s, &l);
+            if (ascii_ieq(s, l, cfg->map_column[i]))
+                found = 1;
+        }
+        if (!found) {
+            snprintf(err, errsz, "header: --map %s=%s: no column named '%s'",
+                     cfg->map_name[i], cfg->map_column[i], cfg->map_column[i]);
+            return -1;
+        }
+    }
+    if (m->col[COL_WORKSPACE] < 0) {
+        snprintf(err, errsz, "header: missing column 'workspace'");
+        return -1;
+    }
+    if (m->col[COL_REPO] < 0 && m->col[COL_PROJECT] < 0) {
+        snprintf(err, errsz, "header: missing column 'repo' (or 'repository', 'repo_slug') or 'project' (or 'project_key')");
+        return -1;
+    }
+    if (m->col[COL_GROUP] < 0 && m->col[COL_USER] < 0) {
+        snprintf(err, errsz, "header: missing column 'group' (or 'group_slug') or 'user' (or 'user_id', 'account_id')");
+        return -1;
+    }
+    if (m->col[COL_PRIVILEGE] < 0) {
+        snprintf(err, errsz, "header: missing column 'privilege' (or 'permission')");
+        return -1;
+    }
+    unsigned nout = n;
+    for (int k = 0; k < NRESULT_COLS; k++) {
+        int c = m->col[COL_STATUS + k];
+        m->result_at[k] = c >= 0 ? (unsigned)c : nout++;
+    }
+    m->nout = nout;
+    return 0;
+}
+
+void colmap_positional(struct colmap *m, unsigned n)
+{
+    for (int r = 0; r < NCOL_ROLES; r++)
+        m->col[r] = -1;
+    m->col[COL_WORKSPACE] = 0;
+    m->col[COL_REPO] = 1;
+    m->col[COL_GROUP] = 2;
+    m->col[COL_PRIVILEGE] = 3;
+    m->ninput = n;
+    for (int k = 0; k < NRESULT_COLS; k++)
+        m->result_at[k] = n + (unsigned)k;
+    m->nout = n + NRESULT_COLS;
+}
+
+static const char *const priv_names[] = {
+    [PRIV_READ] = "read", [PRIV_WRITE] = "write", [PRIV_ADMIN] = "admin",
+    [PRIV_CREATE_REPO] = "create-repo", [PRIV_NONE] = "none"
+};
+
+const char *privilege_name(enum privilege p)
+{
+    return priv_names[p];
+}
+
+int privilege_parse(const char *s, size_t len, enum privilege *out)
+{
+    trim(&s, &len);
+    for (int p = PRIV_READ; p <= PRIV_NONE; p++) {
+        if (ascii_ieq(s, len, priv_names[p])) {
+            *out = (enum privilege)p;
+            return 0;
+        }
+    }
+    if (ascii_ieq(s, len, "revoke")) {
+        *out = PRIV_NONE;
+        return 0;
+    }
+    return -1;
+}
+
+const char *utf8_problem(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        unsigned c = *p;
+        if (c == 0)
+            return "a NUL byte";
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        size_t need;
+        unsigned min;
+        if (c >= 0xc2 && c <= 0xdf) {
+            need = 1; min = 0x80;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            need = 2; min = 0x800;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            need = 3; min = 0x10000;
+        } else {
+            return "invalid UTF-8";
+        }
+        if ((size_t)(end - p) <= need)
+            return "invalid UTF-8";
+        unsigned cp = c & (0x3f >> need);
+        for (size_t i = 1; i <= need; i++) {
+            if ((p[i] & 0xc0) != 0x80)
+                return "invalid UTF-8";
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return "invalid UTF-8";
+        p += need + 1;
+    }
+    return NULL;
+}
+
+int row_is_blank(const char *const *cells, const size_t *lens, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        for (size_t k = 0; k < lens[i]; k++)
+            if (cells[i][k] != ' ' && cells[i][k] != '\t')
+                return 0;
+    return 1;
+}
+
+/* Fetch the trimmed cell of a role; empty when the column is absent. */
+static void cell_of(const struct colmap *m, enum col_role r, const char *const *cells,
+                    const size_t *lens, unsigned n, const char **s, size_t *len)
+{
+    int c = m->col[r];
+    if (c < 0 || (unsigned)c >= n) {
+        *s = "";
+        *len = 0;
+        return;
+    }
+    *s = cells[c];
+    *len = lens[c];
+    trim(s, len);
+}
+
+/* Print at most 60 bytes of a value into a message, without line breaks. */
+static void show(char *dst, size_t dstsz, const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 4 < dstsz && i < 60; i++)
+        dst[n++] = (unsigned char)s[i] < 0x20 ? '?' : s[i];
+    if (len > 60 && n + 4 < dstsz) {
+        memcpy(dst + n, "...", 3);
+        n += 3;
+    }
+    dst[n] = '\0';
+}
+
+static int check_name(const char *col, const char *s, size_t len, char *msg, size_t msgsz)
+{
+    char v[80];
+    if (len == 1 && s[0] == '.')
+        return snprintf(msg, msgsz, "%s: '.' is not a valid name", col), -1;
+    if (len == 2 && s[0] == '.' && s[1] == '.')
+        return snprintf(msg, msgsz, "%s: '..' is not a valid name", col), -1;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f) {
+            show(v, sizeof v, s, len);
+            return snprintf(msg, msgsz, "%s: '%s' contains a control character", col, v), -1;
+        }
+    }
+    if (len > 1024)
+        return snprintf(msg, msgsz, "%s: value is %zu bytes long (1024 at most)", col, len), -1;
+    return 0;
+}
+
+int row_validate(const struct colmap *m, const char *const *cells,
+                 const size_t *lens, unsigned n, struct request *req,
+                 char *msg, size_t msgsz)
+{
+    for (unsigned i = 0; i < n; i++) {
+        const char *why = utf8_problem(cells[i], lens[i]);
+        if (why) {
+            snprintf(msg, msgsz, "column %u: %s", i + 1, why);
+            return -1;
+        }
+    }
+    if (n < m->ninput) {
+        snprintf(msg, msgsz, "record has %u cells, the header has %u", n, m->ninput);
+        return -1;
+    }
+
+    const char *ws, *repo, *proj, *grp, *usr, *priv;
+    size_t wsl, repol, projl, grpl, usrl, privl;
+    cell_of(m, COL_WORKSPACE, cells, lens, n, &ws, &wsl);
+    cell_of(m, COL_REPO, cells, lens, n, &repo, &repol);
+    cell_of(m, COL_PROJECT, cells, lens, n, &proj, &projl);
+    cell_of(m, COL_GROUP, cells, lens, n, &grp, &grpl);
+    cell_of(m, COL_USER, cells, lens, n, &usr, &usrl);
+    cell_of(m, COL_PRIVILEGE, cells, lens, n, &priv, &privl);
+
+    if (!wsl)
+        return snprintf(msg, msgsz, "workspace: empty"), -1;
+    if (check_name("workspace", ws, wsl, msg, msgsz))
+        return -1;
+    if (repol && projl)
+        return snprintf(msg, msgsz, "repo and project: both are set; give exactly one"), -1;
+    if (!repol && !projl)
+        return snprintf(msg, msgsz, "repo and project: both are empty; give exactly one"), -1;
+    if (grpl && usrl)
+        return snprintf(msg, msgsz, "group and user: both are set; give exactly one"), -1;
+    if (!grpl && !usrl)
+        return snprintf(msg, msgsz, "group and user: both are empty; give exactly one"), -1;
+    if (check_name(repol ? "repo" : "project", repol ? repo : proj,
+                   repol ? repol : projl, msg, msgsz))
+        return -1;
+    if (check_name(grpl ? "group" : "user", grpl ? grp : usr, grpl ? grpl : usrl, msg, msgsz))
+        return -1;
+
+    char v[80];
+    if (!privl)
+        return snprintf(msg, msgsz, "privilege: empty (use read, write, admin, create-repo or none)"), -1;
+    if (privilege_parse(priv, privl, &req->priv)) {
+        show(v, sizeof v, priv, privl);
+        return snprintf(msg, msgsz, "privilege: '%s' is not one of read, write, admin, create-repo, none, revoke", v), -1;
+    }
+    if (req->priv == PRIV_CREATE_REPO && repol)
+        return snprintf(msg, msgsz, "privilege: 'create-repo' applies to projects only"), -1;
+
+    req->target = repol ? TARGET_REPO : TARGET_PROJECT;
+    req->subject = grpl ? SUBJECT_GROUP : SUBJECT_USER;
+    req->workspace = ws;
+    req->workspace_len = wsl;
+    req->target_name = repol ? repo : proj;
+    req->target_len = repol ? repol : projl;
+    req->subject_name = grpl ? grp : usr;
+    req->subject_len = grpl ? grpl : usrl;
+    return 0;
+}

@@ -1,0 +1,700 @@
+/*
+ * DESIGN
+ *
+ * The main thread reads the input as a stream (csvin), turns each record
+ * into a job in a ring of RING_SIZE slots, and either settles it at once
+ * (invalid, planned, kept by --resume, cancelled) or submits it to the pool.
+ * It is the only thread that writes the result file: after every record,
+ * and whenever it has to wait, it writes the longest run of finished jobs
+ * that follows the last one written, so rows come out in input order
+ * whatever order the workers finish them in. A record whose slot is still
+ * taken (the row RING_SIZE before it is not written yet) makes the reader
+ * wait; that is what bounds memory, whatever the size of the input.
+ *
+ * Output is buffered and flushed whenever the main thread is about to wait
+ * (for a worker, or for more input), and at least every FLUSH_EVERY seconds,
+ * so a killed run leaves every row that was written, and a --resume run
+ * can finish it.
+ *
+ * Signals only set a counter; the main thread polls it while it waits. The
+ * first SIGINT/SIGTERM stops new requests (the pool drops queued jobs, the
+ * gate wakes every waiter) and lets requests in flight finish; the rest of
+ * the input is still read, every row written as 'cancelled'. A second one
+ * aborts the requests in flight.
+ */
+#include "run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "backoff.h"
+#include "cli.h"
+#include "creds.h"
+#include "csvin.h"
+#include "csvout.h"
+#include "exec.h"
+#include "http.h"
+#include "pool.h"
+#include "progress.h"
+#include "row.h"
+
+#define RING_SIZE 4096u
+#define FLUSH_EVERY 0.2
+#define OUTBUF_SIZE (256 * 1024)
+
+static volatile sig_atomic_t signals_seen;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (signals_seen < 100)
+        signals_seen++;
+}
+
+struct run {
+    const struct bb_config *cfg;        /* frozen */
+    int in_fd;
+    int in_regular;
+    FILE *out;
+    const char *out_name;
+    struct csvin *csv;
+    struct colmap map;
+    int have_header;
+    char delim;
+    const char *eol;
+
+    struct job *ring;                   /* RING_SIZE jobs, owned */
+    const char **cellv;                 /* scratch cell pointers */
+    unsigned cellv_cap;
+    uint64_t next_seq;                  /* next record's sequence number */
+    uint64_t next_out;                  /* next row to write */
+
+    struct pool *pool;                  /* NULL in a dry run */
+    struct gate gate;
+    struct http_share *share;
+    struct exec_shared sh;
+    struct buf base;                    /* base URL without a trailing '/' */
+    struct buf line;                    /* scratch for one output row */
+
+    struct tally tally;
+    struct progress progress;
+    double started, last_flush;
+    int cancel_level;                   /* signals acted on */
+    int auth_stopped;
+    int fatal;                          /* exit 2: message already printed */
+};
+
+/* ---- output ----------------------------------------------------------- */
+
+static void out_error(struct run *r)
+{
+    if (r->fatal)
+        return;
+    fprintf(stderr, "bbperm: cannot write %s: %s\n",
+            strcmp(r->out_name, "-") ? r->out_name : "to standard output", strerror(errno));
+    r->fatal = 1;
+}
+
+static void out_flush(struct run *r)
+{
+    if (!r->fatal && fflush(r->out) != 0)
+        out_error(r);
+    r->last_flush = now_mono();
+}
+
+static void out_line(struct run *r)
+{
+    buf_adds(&r->line, r->eol);
+    if (!r->fatal && fwrite(r->line.data, 1, r->line.len, r->out) != r->line.len)
+        out_error(r);
+    r->line.len = 0;
+}
+
+static const char *status_name(enum row_status s)
+{
+    switch (s) {
+    case ROW_OK: return "ok";
+    case ROW_FAILED: return "failed";
+    case ROW_INVALID: return "invalid";
+    case ROW_PLANNED: return "planned";
+    case ROW_CANCELLED: return "cancelled";
+    case ROW_KEPT: return "ok";
+    case ROW_PENDING: break;
+    }
+    return "failed";
+}
+
+static void write_header(struct run *r, const char *const *cells, const size_t *lens, unsigned n)
+{
+    static const char *const positional[] = {"workspace", "repo", "group", "privilege"};
+    for (unsigned i = 0; i < r->map.nout; i++) {
+        if (i)
+            buf_addc(&r->line, r->delim);
+        int k = -1;
+        for (int q = 0; q < NRESULT_COLS; q++)
+            if (r->map.result_at[q] == i)
+                k = q;
+        if (cells && i < n && k < 0) {
+            csvout_cell(&r->line, cells[i], lens[i], r->delim);
+        } else if (k >= 0 && (!cells || i >= n)) {
+            buf_adds(&r->line, colmap_role_name(COL_STATUS + k));
+        } else if (k >= 0) {
+            csvout_cell(&r->line, cells[i], lens[i], r->delim);
+        } else if (i < 4) {
+            buf_adds(&r->line, positional[i]);
+        } else {
+            char name[32];
+            snprintf(name, sizeof name, "column%u", i + 1);
+            buf_adds(&r->line, name);
+        }
+    }
+    out_line(r);
+}
+
+static void write_row(struct run *r, struct job *j)
+{
+    char num[32], msg[CSVOUT_MSG_MAX + 1];
+    unsigned total = j->n > r->map.nout ? j->n : r->map.nout;
+    for (unsigned i = 0; i < total; i++) {
+        if (i)
+            buf_addc(&r->line, r->delim);
+        int k = -1;
+        if (j->status != ROW_KEPT && i < r->map.nout)
+            for (int q = 0; q < NRESULT_COLS; q++)
+                if (r->map.result_at[q] == i)
+                    k = q;
+        if (k < 0) {
+            if (i < j->n)
+                csvout_cell(&r->line, j->data.data + j->off[i], j->lens[i], r->delim);
+            continue;
+        }
+        switch (k) {
+        case 0:
+            buf_adds(&r->line, status_name(j->status));
+            break;
+        case 1:
+            if (j->http_status > 0) {
+                snprintf(num, sizeof num, "%ld", j->http_status);
+                buf_adds(&r->line, num);
+            }
+            break;
+        case 2:
+            snprintf(num, sizeof num, "%u", j->attempts);
+            buf_adds(&r->line, num);
+            break;
+        case 3:
+            csvout_sanitize(j->msg, msg);
+            csvout_cell(&r->line, msg, strlen(msg), r->delim);
+            break;
+        }
+    }
+    out_line(r);
+    tally_add(&r->tally, j);
+}
+
+static void figures(struct run *r, struct run_figures *f)
+{
+    f->requests = atomic_load(&r->sh.requests);
+    f->n429 = 0;
+    f->paused = 0;
+    if (r->pool)
+        gate_stats(&r->gate, &f->n429, &f->paused);
+    f->elapsed = now_mono() - r->started;
+}
+
+/* ---- signals ---------------------------------------------------------- */
+
+static void cancel_run(struct run *r)
+{
+    if (r->cancel_level >= 1)
+        return;
+    r->cancel_level = 1;
+    if (r->pool) {
+        pool_cancel(r->pool);
+        gate_cancel(&r->gate);
+    }
+}
+
+static void poll_signals(struct run *r)
+{
+    int seen = signals_seen;
+    if (r->pool && !r->auth_stopped && atomic_load(&r->sh.auth_stop)) {
+        r->auth_stopped = 1;
+        progress_clear(&r->progress, stderr);
+        fprintf(stderr, "bbperm: stopping: the first %d answers were all 401 Unauthorized; "
+                        "check the credentials from %s\n",
+                r->cfg->fail_after_401, r->cfg->auth_source);
+        cancel_run(r);
+    }
+    if (seen >= 1 && r->cancel_level < 1) {
+        progress_clear(&r->progress, stderr);
+        fprintf(stderr, "bbperm: interrupted: finishing the requests in flight "
+                        "(interrupt again to abort them)\n");
+        cancel_run(r);
+    }
+    if (seen >= 2 && r->cancel_level < 2) {
+        r->cancel_level = 2;
+        if (r->pool)
+            atomic_store(&r->sh.abort, 1);
+    }
+}
+
+/* ---- ordering --------------------------------------------------------- */
+
+/* Write every finished row that is next in order. With `until`, wait until
+ * all rows before sequence number `until` are written. */
+static void drain(struct run *r, uint64_t until)
+{
+    for (;;) {
+        uint64_t pending = r->next_seq - r->next_out;
+        unsigned n;
+        if (!pending) {
+            n = 0;
+        } else if (r->pool) {
+            unsigned max = pending > RING_SIZE ? RING_SIZE : (unsigned)pending;
+            n = pool_done_run(r->pool, r->ring, RING_SIZE, r->next_out, max);
+        } else {
+            n = (unsigned)pending;
+        }
+        for (unsigned i = 0; i < n && !r->fatal; i++)
+            write_row(r, &r->ring[(r->next_out + i) % RING_SIZE]);
+        r->next_out += n;
+        if (r->fatal)
+            return;
+        double now = now_mono();
+        if (r->next_out >= until)
+            break;
+        out_flush(r);
+        struct run_figures f;
+        figures(r, &f);
+        progress_tick(&r->progress, stderr, &r->tally, &f, now, 0);
+        pool_wait(r->pool, &r->ring[r->next_out % RING_SIZE], 0.1);
+        poll_signals(r);
+    }
+    if (now_mono() - r->last_flush >= FLUSH_EVERY) {
+        out_flush(r);
+        struct run_figures f;
+        figures(r, &f);
+        progress_tick(&r->progress, stderr, &r->tally, &f, now_mono(), 0);
+    }
+}
+
+/* ---- records ---------------------------------------------------------- */
+
+static void job_fill(struct run *r, struct job *j, const struct csvin_record *rec)
+{
+    j->data.len = 0;
+    if (rec->n > j->cap) {
+        j->cap = rec->n;
+        j->off = xrealloc(j->off, j->cap * sizeof *j->off);
+        j->lens = xrealloc(j->lens, j->cap * sizeof *j->lens);
+    }
+    for (unsigned i = 0; i < rec->n; i++) {
+        j->off[i] = j->data.len;
+        j->lens[i] = rec->lens[i];
+        buf_add(&j->data, rec->cells[i], rec->lens[i]);
+        buf_addc(&j->data, '\0');
+    }
+    j->n = rec->n;
+    j->line = rec->line;
+    if (rec->n > r->cellv_cap) {
+        r->cellv_cap = rec->n;
+        r->cellv = xrealloc(r->cellv, r->cellv_cap * sizeof *r->cellv);
+    }
+    for (unsigned i = 0; i < rec->n; i++)
+        r->cellv[i] = j->data.data + j->off[i];
+    j->status = ROW_PENDING;
+    j->http_status = 0;
+    j->attempts = 0;
+    j->msg[0] = '\0';
+    j->done = 0;
+}
+
+/* 1 when a --resume row already succeeded. */
+static int kept_from_before(struct run *r, struct job *j)
+{
+    int c = r->map.col[COL_STATUS];
+    if (!r->cfg->resume || c < 0 || (unsigned)c >= j->n)
+        return 0;
+    const char *s = r->cellv[c];
+    size_t len = j->lens[c];
+    while (len && (*s == ' ' || *s == '\t')) {
+        s++;
+        len--;
+    }
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    return len == 2 && s[0] == 'o' && s[1] == 'k';
+}
+
+static int start_header(struct run *r, const struct csvin_record *rec)
+{
+    char err[256];
+    r->delim = csvin_delimiter(r->csv);
+    r->eol = csvin_crlf(r->csv) ? "\r\n" : "\n";
+    r->have_header = 1;
+    if (r->cfg->no_header) {
+        colmap_positional(&r->map, rec->n > 4 ? rec->n : 4);
+        write_header(r, NULL, NULL, 0);
+        return 0;
+    }
+    if (colmap_build(&r->map, rec->cells, rec->lens, rec->n, r->cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "bbperm: %s\n", err);
+        r->fatal = 1;
+        return 1;
+    }
+    if (r->cfg->resume && r->map.col[COL_STATUS] < 0) {
+        fprintf(stderr, "bbperm: --resume: the input has no 'status' column; "
+                        "give it the result CSV of an earlier run\n");
+        r->fatal = 1;
+        return 1;
+    }
+    write_header(r, rec->cells, rec->lens, rec->n);
+    return 0;
+}
+
+static int on_record(void *ctx, const struct csvin_record *rec)
+{
+    struct run *r = ctx;
+    poll_signals(r);
+    if (!r->have_header) {
+        if (start_header(r, rec))
+            return 1;
+        if (!r->cfg->no_header)
+            return 0;
+    }
+    if (!rec->problem && row_is_blank(rec->cells, rec->lens, rec->n))
+        return 0;
+    if (r->next_seq - r->next_out >= RING_SIZE)
+        drain(r, r->next_seq - RING_SIZE + 1);
+    if (r->fatal)
+        return 1;
+
+    struct job *j = &r->ring[r->next_seq % RING_SIZE];
+    job_fill(r, j, rec);
+    j->seq = r->next_seq++;
+
+    char why[600];
+    if (rec->problem) {
+        j->status = ROW_INVALID;
+        snprintf(j->msg, sizeof j->msg, "line %lu: %s", rec->line, rec->problem);
+    } else if (kept_from_before(r, j)) {
+        j->status = ROW_KEPT;
+    } else if (row_validate(&r->map, r->cellv, j->lens, j->n, &j->req, why, sizeof why) != 0) {
+        j->status = ROW_INVALID;
+        snprintf(j->msg, sizeof j->msg, "line %lu: %s", rec->line, why);
+    } else if (r->cancel_level > 0) {
+        exec_cancelled(j);
+    } else {
+        j->method = api_method(&j->req);
+        j->body = api_body(&j->req);
+        j->url.len = 0;
+        if (r->cfg->dry_run) {
+            j->status = ROW_PLANNED;
+            api_path(&j->url, &j->req);
+            snprintf(j->msg, sizeof j->msg, "%s %s%s%s", j->method, j->url.data,
+                     j->body ? " " : "", j->body ? j->body : "");
+        } else {
+            buf_add(&j->url, r->base.data, r->base.len);
+            api_path(&j->url, &j->req);
+            j->key.len = 0;
+            api_key(&j->key, &j->req);
+            uint32_t h = 2166136261u;
+            for (size_t i = 0; i < j->key.len; i++)
+                h = (h ^ (unsigned char)j->key.data[i]) * 16777619u;
+            j->hash = h;
+            pool_submit(r->pool, j);
+            drain(r, 0);
+            return r->fatal;
+        }
+    }
+    j->done = 1;
+    drain(r, 0);
+    return r->fatal;
+}
+
+/* ---- set-up ----------------------------------------------------------- */
+
+static int open_input(struct run *r, const char *path)
+{
+    struct stat st;
+    if (!strcmp(path, "-")) {
+        r->in_fd = STDIN_FILENO;
+    } else {
+        r->in_fd = open(path, O_RDONLY);
+        if (r->in_fd < 0) {
+            fprintf(stderr, "bbperm: cannot open input '%s': %s\n", path, strerror(errno));
+            return -1;
+        }
+    }
+    if (fstat(r->in_fd, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "bbperm: cannot read input '%s': it is a directory\n", path);
+            return -1;
+        }
+        r->in_regular = S_ISREG(st.st_mode);
+    }
+    return 0;
+}
+
+static int open_output(struct run *r, const char *path)
+{
+    r->out_name = path;
+    if (!strcmp(path, "-")) {
+        r->out = stdout;
+    } else {
+        struct stat in_st, out_st;
+        if (fstat(r->in_fd, &in_st) == 0 && stat(path, &out_st) == 0 &&
+            in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino) {
+            fprintf(stderr, "bbperm: the output '%s' is the input; write the result elsewhere\n", path);
+            return -1;
+        }
+        r->out = fopen(path, "w");
+        if (!r->out) {
+            fprintf(stderr, "bbperm: cannot write '%s': %s\n", path, strerror(errno));
+            return -1;
+        }
+    }
+    setvbuf(r->out, NULL, _IOFBF, OUTBUF_SIZE);
+    return 0;
+}
+
+static int check_auth(struct run *r)
+{
+    struct http_client c;
+    struct http_response resp;
+    atomic_int never;
+    atomic_init(&never, 0);
+    if (http_client_init(&c, r->cfg, r->share, &never) != 0) {
+        fprintf(stderr, "bbperm: cannot set up libcurl\n");
+        http_client_cleanup(&c);
+        return -1;
+    }
+    struct buf url = {0};
+    buf_add(&url, r->base.data, r->base.len);
+    buf_adds(&url, "/user");
+    http_send(&c, "GET", url.data, NULL, &resp);
+    int rc = 0;
+    if (resp.code != CURLE_OK) {
+        fprintf(stderr, "bbperm: --check-auth: GET %s: %s\n", url.data, resp.error);
+        rc = -1;
+    } else if (resp.status == 401) {
+        fprintf(stderr, "bbperm: --check-auth: the credentials from %s were refused (401 Unauthorized)\n",
+                r->cfg->auth_source);
+        rc = -1;
+    } else if (resp.status < 200 || resp.status >= 300) {
+        char m[300];
+        api_error_message(resp.body, resp.body_len, m, sizeof m);
+        fprintf(stderr, "bbperm: --check-auth: GET %s answered %ld: %s\n", url.data, resp.status, m);
+        rc = -1;
+    } else if (r->cfg->verbose) {
+        fprintf(stderr, "bbperm: --check-auth: credentials from %s accepted\n", r->cfg->auth_source);
+    }
+    buf_free(&url);
+    http_client_cleanup(&c);
+    return rc;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int start_pool(struct run *r)
+{
+    const struct bb_config *cfg = r->cfg;
+    r->share = http_share_new();
+    if (!r->share) {
+        fprintf(stderr, "bbperm: cannot set up libcurl\n");
+        return -1;
+    }
+    gate_init(&r->gate, cfg->backoff_base, cfg->max_backoff, cfg->rate, cfg->verbose,
+              (uint64_t)time(NULL) ^ (uint64_t)getpid() << 20);
+    exec_shared_init(&r->sh, cfg, &r->gate, r->share);
+    if (cfg->check_auth && check_auth(r) != 0)
+        return -1;
+    struct pool_ops ops = {
+        .worker_init = exec_worker_init,
+        .worker_fini = exec_worker_fini,
+        .run = exec_run,
+        .cancelled = exec_cancelled,
+        .arg = &r->sh,
+    };
+    r->pool = pool_new(cfg->jobs, RING_SIZE, &ops);
+    if (!r->pool) {
+        fprintf(stderr, "bbperm: cannot start %d worker threads\n", cfg->jobs);
+        return -1;
+    }
+    return 0;
+}
+
+static void free_run(struct run *r)
+{
+    if (r->pool)
+        pool_free(r->pool);
+    if (r->share) {
+        http_share_free(r->share);
+        gate_destroy(&r->gate);
+    }
+    for (unsigned i = 0; r->ring && i < RING_SIZE; i++) {
+        buf_free(&r->ring[i].data);
+        buf_free(&r->ring[i].url);
+        buf_free(&r->ring[i].key);
+        free(r->ring[i].off);
+        free(r->ring[i].lens);
+    }
+    free(r->ring);
+    free(r->cellv);
+    buf_free(&r->base);
+    buf_free(&r->line);
+    csvin_close(r->csv);
+    if (r->in_fd > 0)
+        close(r->in_fd);
+}
+
+/* After the first signal, rows still to come from a pipe are read only as
+ * far as they are already there: a producer that never ends must not keep
+ * the run from stopping. A regular file is read to its end. */
+static void stop_waiting_for_input(struct run *r)
+{
+    if (!r->in_regular) {
+        int fl = fcntl(r->in_fd, F_GETFL);
+        if (fl >= 0)
+            fcntl(r->in_fd, F_SETFL, fl | O_NONBLOCK);
+    }
+}
+
+static int before_read(void *ctx)
+{
+    struct run *r = ctx;
+    poll_signals(r);
+    if (r->cancel_level > 0)
+        stop_waiting_for_input(r);
+    if (!r->in_regular)
+        out_flush(r);
+    return r->fatal;
+}
+
+int bbperm_main(int argc, char **argv)
+{
+    struct bb_config cfg;
+    int rc = cli_parse(argc, argv, &cfg, stderr);
+    if (rc) {
+        cli_free(&cfg);
+        return rc == 1 ? 0 : 2;
+    }
+    if (creds_load(&cfg, stderr) != 0) {
+        creds_free(&cfg);
+        cli_free(&cfg);
+        return 2;
+    }
+
+    struct run run;
+    struct run *r = &run;
+    memset(r, 0, sizeof *r);
+    r->cfg = &cfg;
+    r->in_fd = -1;
+    r->started = r->last_flush = now_mono();
+    install_signals();
+    if (http_global_init() != 0) {
+        fprintf(stderr, "bbperm: cannot initialise libcurl\n");
+        return 2;
+    }
+    api_init();
+
+    int setup_failed = open_input(r, cfg.input) || open_output(r, cfg.output);
+    if (!setup_failed) {
+        buf_adds(&r->base, cfg.base_url);
+        while (r->base.len && r->base.data[r->base.len - 1] == '/')
+            r->base.data[--r->base.len] = '\0';
+        r->ring = xcalloc(RING_SIZE, sizeof *r->ring);
+        if (!cfg.dry_run)
+            setup_failed = start_pool(r) != 0;
+    }
+    if (!setup_failed) {
+        r->csv = csvin_open(r->in_fd, cfg.delimiter);
+        if (!r->csv) {
+            fprintf(stderr, "bbperm: cannot set up the CSV reader\n");
+            setup_failed = 1;
+        }
+    }
+    if (setup_failed) {
+        free_run(r);
+        creds_free(&cfg);
+        cli_free(&cfg);
+        api_cleanup();
+        http_global_cleanup();
+        return 2;
+    }
+    /* every handle holds its own copy now */
+    creds_free(&cfg);
+
+    int tty = isatty(STDERR_FILENO);
+    int show = !cfg.quiet && cfg.progress != PROGRESS_OFF &&
+               (cfg.progress == PROGRESS_ON || tty || !cfg.dry_run);
+    long total = -1;
+    if (show && r->in_regular && (tty || cfg.progress == PROGRESS_ON))
+        total = progress_count_rows(cfg.input, !cfg.no_header);
+    progress_init(&r->progress, show, tty && cfg.progress != PROGRESS_OFF, total, r->started);
+
+    int read_rc = csvin_run(r->csv, on_record, r, before_read);
+    int read_errno = errno;
+    if (read_rc < 0 && !r->fatal) {
+        fprintf(stderr, "bbperm: cannot read input '%s': %s\n", cfg.input, strerror(read_errno));
+        cancel_run(r);
+        r->fatal = 1;
+    }
+    if (!r->have_header && !r->fatal) {
+        fprintf(stderr, "bbperm: the input '%s' is empty: it needs a header line\n", cfg.input);
+        r->fatal = 1;
+    }
+    if (r->fatal && r->pool) {
+        /* output or input failed: stop at once */
+        cancel_run(r);
+        atomic_store(&r->sh.abort, 1);
+    }
+    if (!r->fatal || read_rc < 0)
+        drain(r, r->next_seq);
+    out_flush(r);
+
+    struct run_figures f;
+    figures(r, &f);
+    progress_clear(&r->progress, stderr);
+    if (!cfg.quiet && r->have_header)
+        progress_summary(stderr, &r->tally, &f);
+
+    int code;
+    if (r->fatal || r->auth_stopped)
+        code = 2;
+    else if (r->cancel_level > 0)
+        code = 130;
+    else if (r->tally.failed || r->tally.invalid)
+        code = 1;
+    else
+        code = 0;
+    if (r->out && r->out != stdout && fclose(r->out) != 0 && code != 2) {
+        out_error(r);
+        code = 2;
+    }
+    r->out = NULL;
+    free_run(r);
+    cli_free(&cfg);
+    api_cleanup();
+    http_global_cleanup();
+    return code;
+}
