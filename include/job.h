@@ -40,7 +40,7 @@ struct job {
     enum row_status status;
     long http_status;           /* 0: none */
     unsigned attempts;          /* requests sent */
-    char msg[1024];             /* raw; sanitised when written */
+    char msg[600];              /* raw; sanitised when written */
 
     /* Pool bookkeeping, guarded by the pool mutex. */
     int done;

@@ -46,7 +46,7 @@
 #include "progress.h"
 #include "row.h"
 
-#define RING_SIZE 4096u
+#define RING_SIZE 2048u
 #define FLUSH_EVERY 0.2
 #define OUTBUF_SIZE (256 * 1024)
 
@@ -382,7 +382,7 @@ static int on_record(void *ctx, const struct csvin_record *rec)
     job_fill(r, j, rec);
     j->seq = r->next_seq++;
 
-    char why[600];
+    char why[540];
     if (rec->problem) {
         j->status = ROW_INVALID;
         snprintf(j->msg, sizeof j->msg, "line %lu: %s", rec->line, rec->problem);
@@ -611,7 +611,7 @@ int bbperm_main(int argc, char **argv)
     r->in_fd = -1;
     r->started = r->last_flush = now_mono();
     install_signals();
-    if (http_global_init() != 0) {
+    if (!cfg.dry_run && http_global_init() != 0) {
         fprintf(stderr, "bbperm: cannot initialise libcurl\n");
         return 2;
     }
@@ -638,7 +638,8 @@ int bbperm_main(int argc, char **argv)
         creds_free(&cfg);
         cli_free(&cfg);
         api_cleanup();
-        http_global_cleanup();
+        if (!cfg.dry_run)
+            http_global_cleanup();
         return 2;
     }
     /* every handle holds its own copy now */
@@ -695,6 +696,7 @@ int bbperm_main(int argc, char **argv)
     free_run(r);
     cli_free(&cfg);
     api_cleanup();
-    http_global_cleanup();
+    if (!cfg.dry_run)
+        http_global_cleanup();
     return code;
 }
