@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,10 +341,10 @@ static int start_header(struct run *r, const struct csvin_record *rec)
     char err[256];
     r->delim = csvin_delimiter(r->csv);
     r->eol = csvin_crlf(r->csv) ? "\r\n" : "\n";
-    r->have_header = 1;
     if (r->cfg->no_header) {
         colmap_positional(&r->map, rec->n > 4 ? rec->n : 4);
         write_header(r, NULL, NULL, 0);
+        r->have_header = 1;
         return 0;
     }
     if (colmap_build(&r->map, rec->cells, rec->lens, rec->n, r->cfg, err, sizeof err) != 0) {
@@ -358,6 +359,7 @@ static int start_header(struct run *r, const struct csvin_record *rec)
         return 1;
     }
     write_header(r, rec->cells, rec->lens, rec->n);
+    r->have_header = 1;
     return 0;
 }
 
@@ -579,14 +581,26 @@ static void stop_waiting_for_input(struct run *r)
     }
 }
 
+/* Runs before every read of the input. A pipe may keep us waiting for a
+ * long time: meanwhile, finished rows are still written and signals seen. */
 static int before_read(void *ctx)
 {
     struct run *r = ctx;
     poll_signals(r);
     if (r->cancel_level > 0)
         stop_waiting_for_input(r);
-    if (!r->in_regular)
+    if (r->in_regular)
+        return r->fatal;
+    for (;;) {
+        drain(r, 0);
         out_flush(r);
+        if (r->fatal || r->cancel_level > 0)
+            break;
+        struct pollfd pfd = {.fd = r->in_fd, .events = POLLIN};
+        if (poll(&pfd, 1, 100) != 0)
+            break;
+        poll_signals(r);
+    }
     return r->fatal;
 }
 
@@ -660,7 +674,7 @@ int bbperm_main(int argc, char **argv)
         cancel_run(r);
         r->fatal = 1;
     }
-    if (!r->have_header && !r->fatal) {
+    if (!r->have_header && !r->fatal && read_rc >= 0) {
         fprintf(stderr, "bbperm: the input '%s' is empty: it needs a header line\n", cfg.input);
         r->fatal = 1;
     }
