@@ -103,8 +103,11 @@ static void note_answer(struct exec_shared *sh, long status)
     if (limit <= 0 || n > (unsigned)limit)
         return;
     if (status == 401) {
-        if (atomic_fetch_add(&sh->leading_401, 1) + 1 == (unsigned)limit)
+        if (atomic_fetch_add(&sh->leading_401, 1) + 1 == (unsigned)limit) {
+            /* stop every worker now; the main thread writes the message */
             atomic_store(&sh->auth_stop, 1);
+            gate_cancel(sh->gate);
+        }
     }
 }
 
