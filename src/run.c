@@ -663,7 +663,7 @@ int bbperm_main(int argc, char **argv)
     int show = !cfg.quiet && cfg.progress != PROGRESS_OFF &&
                (cfg.progress == PROGRESS_ON || tty || !cfg.dry_run);
     long total = -1;
-    if (show && r->in_regular && (tty || cfg.progress == PROGRESS_ON))
+    if (show && r->in_regular)
         total = progress_count_rows(cfg.input, !cfg.no_header);
     progress_init(&r->progress, show, tty && cfg.progress != PROGRESS_OFF, total, r->started);
 
