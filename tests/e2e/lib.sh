@@ -63,3 +63,12 @@ subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNUL
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 PY
 }
+
+# rows_csv N [FIRST]: a header and N rows granting write on bulk-<i>
+rows_csv() {
+  python3 -c "
+import sys
+n, first = int(sys.argv[1]), int(sys.argv[2])
+print('workspace,repo,group,privilege,n')
+for i in range(first, first + n): print(f'acme,bulk-{i:06d},developers,write,{i}')" "$1" "${2:-0}"
+}

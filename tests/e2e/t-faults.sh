@@ -1,0 +1,36 @@
+# 20% of answers are 500/502/503 with HTML bodies and 5% of connections
+# close with no answer: with --retries 10 every row ends ok, and the
+# attempts in the result add up to the requests the server saw.
+. "$(dirname "$0")/lib.sh"
+fakebb_start --fail-rate 0.2 --drop-rate 0.05 --seed 7
+rows_csv 600 > in.csv
+run_bb -j 8 --retries 10 --backoff-base 0.01 --max-backoff 0.1 in.csv
+expect_eq "$RC" 0 "exit code"
+expect_eq "$(csv_col out.csv status | sort | uniq -c | tr -s ' ')" " 600 ok" "statuses"
+sum=$(csv_col out.csv attempts | paste -sd+ | bc)
+echo "attempts $sum, server requests $(stat_of requests), 5xx $(stat_of status_5xx), dropped $(stat_of dropped)"
+expect_eq "$sum" "$(stat_of requests)" "attempts against server requests"
+[ "$(stat_of status_5xx)" -gt 50 ] || fail "too few 5xx to prove anything"
+[ "$(stat_of dropped)" -gt 5 ] || fail "too few dropped connections to prove anything"
+expect_eq "$(state | grep -c bulk-)" 600 "permissions on the server"
+# without retries, faults fail rows with the status and the page's title
+fakebb_stop
+fakebb_start --fail-rate 1 --seed 1
+rows_csv 3 > three.csv
+run_bb --retries 2 --backoff-base 0.01 three.csv
+expect_eq "$RC" 1 "exit code when retries run out"
+expect_eq "$(csv_col out.csv attempts | paste -sd,)" "3,3,3" "1 + 2 retries per row"
+expect_match "$(csv_col out.csv message | head -1)" "^gave up after 2 retries: 50[023] " "message"
+expect_match "$(csv_col out.csv http_status | head -1)" "^50[023]$" "http_status"
+# 4xx are final at once
+fakebb_stop
+fakebb_start
+printf 'workspace,repo,group,privilege\nacme,api,nosuch,write\nacme,nosuch,developers,write\n' > bad.csv
+run_bb --retries 5 bad.csv
+expect_eq "$(csv_col out.csv attempts | paste -sd,)" "1,1" "no retry on 404"
+# no server at all: failed, empty http_status, curl's error text
+port=$FAKEBB_PORT; fakebb_stop
+RC=0; "$BBPERM" --base-url "http://127.0.0.1:$port" --retries 1 --backoff-base 0.01 three.csv > out.csv 2>/dev/null || RC=$?
+expect_eq "$RC" 1 "exit code with no server"
+expect_eq "$(csv_col out.csv http_status | paste -sd,)" ",," "no http_status"
+expect_match "$(csv_col out.csv message | head -1)" "gave up after 1 retries: .*(connect|Connection refused)" "curl's error text"
