@@ -1,0 +1,39 @@
+# Output errors stop the run at once with exit 2 and a clear message; after
+# SIGKILL the result file holds the rows written so far, and --resume on a
+# file completed with the rest of the input finishes the run.
+. "$(dirname "$0")/lib.sh"
+fakebb_start
+rows_csv 2000 > in.csv
+run_bb -o /dev/full in.csv
+expect_eq "$RC" 2 "exit code on a full disk"
+expect_match "$(cat err.txt)" "cannot write /dev/full: No space left on device" "message"
+RC=0; "$BBPERM" --base-url "$FAKEBB_URL" in.csv 2>err.txt | head -1 > /dev/null; RC=${PIPESTATUS[0]}
+expect_eq "$RC" 2 "exit code on a closed pipe"
+expect_match "$(cat err.txt)" "cannot write to standard output: Broken pipe" "message"
+# SIGKILL mid-run
+fakebb_stop; fakebb_start --latency 20
+"$BBPERM" --base-url "$FAKEBB_URL" -j 2 -o part.csv in.csv 2>/dev/null &
+bb=$!
+sleep 1.5; kill -KILL $bb; wait $bb 2>/dev/null
+done_rows=$(($(wc -l < part.csv) - 1))
+echo "rows in the result file after SIGKILL: $done_rows"
+[ "$done_rows" -gt 0 ] && [ "$done_rows" -lt 2000 ] || fail "expected a partial file, got $done_rows rows"
+# every complete row in the file is ok and on the server
+python3 - part.csv in.csv > combined.csv <<'PY'
+import csv, sys
+# the rows written so far (a torn last line is dropped), then the input rows
+# that never made it, so --resume sees the whole input
+part = list(csv.reader(open(sys.argv[1], newline='')))
+inp = list(csv.reader(open(sys.argv[2], newline='')))
+header = part[0]
+done = [r for r in part[1:] if len(r) == len(header)]
+w = csv.writer(sys.stdout, lineterminator='\n')
+w.writerow(header)
+for r in done: w.writerow(r)
+for r in inp[1 + len(done):]: w.writerow(r + [''] * (len(header) - len(r)))
+PY
+run_bb -j 4 --resume -o final.csv combined.csv
+expect_eq "$RC" 0 "exit code of the resumed run"
+expect_eq "$(csv_col final.csv n | python3 -c 'import sys; print([int(x) for x in sys.stdin] == list(range(2000)))')" True "all rows once, in order"
+expect_eq "$(csv_col final.csv status | sort | uniq -c | tr -s ' ')" " 2000 ok" "statuses"
+expect_eq "$(state | grep -c bulk-)" 2000 "final state"
