@@ -130,8 +130,8 @@ void api_error_message(const char *body, size_t len, char *out, size_t outsz)
         cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
         cJSON *m = err ? cJSON_GetObjectItemCaseSensitive(err, "message") : NULL;
         cJSON *d = err ? cJSON_GetObjectItemCaseSensitive(err, "detail") : NULL;
-        if (cJSON_IsString(m) && m->valuestring[0]) {
-            if (cJSON_IsString(d) && d->valuestring[0])
+        if (m && cJSON_IsString(m) && m->valuestring[0]) {
+            if (d && cJSON_IsString(d) && d->valuestring[0])
                 snprintf(out, outsz, "%s: %s", m->valuestring, d->valuestring);
             else
                 snprintf(out, outsz, "%s", m->valuestring);

@@ -78,7 +78,7 @@ double retry_after_parse(const char *v, time_t now)
             end++;
         if (errno || *end || s < 0)
             return -1;
-        return s > 86400 * 7 ? 86400.0 * 7 : (double)s;
+        return s > 604800LL ? 604800.0 : (double)s;
     }
     struct tm tm;
     memset(&tm, 0, sizeof tm);
@@ -88,7 +88,7 @@ double retry_after_parse(const char *v, time_t now)
     if (sscanf(v, "%15[A-Za-z], %d %3s %d %d:%d:%d %7s%n", wd, &d, mon, &y, &h, &mi, &s, tz, &n) == 8 ||
         /* RFC 850: Sunday, 06-Nov-94 08:49:37 GMT */
         sscanf(v, "%15[A-Za-z], %d-%3s-%d %d:%d:%d %7s%n", wd, &d, mon, &y, &h, &mi, &s, tz, &n) == 8) {
-        if (strcmp(tz, "GMT") && strcmp(tz, "UTC"))
+        if (strcmp(tz, "GMT") != 0 && strcmp(tz, "UTC") != 0)
             return -1;
     } else if (sscanf(v, "%15[A-Za-z] %3s %d %d:%d:%d %d%n", wd, mon, &d, &h, &mi, &s, &y, &n) == 7) {
         /* asctime: Sun Nov  6 08:49:37 1994 */

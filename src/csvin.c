@@ -110,7 +110,7 @@ static void on_record(int c, void *data)
     in->data.len = 0;
     in->problem = NULL;
     /* keep a huge record from pinning its memory for the rest of the run */
-    if (in->data.cap > 4 * CSVIN_CELL_MAX) {
+    if (in->data.cap > 4 * (size_t)CSVIN_CELL_MAX) {
         buf_free(&in->data);
     }
 }
@@ -207,7 +207,9 @@ int csvin_run(struct csvin *in, csvin_cb cb, void *ctx, int (*before_read)(void 
 
 char csvin_delimiter(const struct csvin *in)
 {
-    return in->delim ? in->delim : ',';
+    if (in->delim)
+        return in->delim;
+    return ',';
 }
 
 int csvin_crlf(const struct csvin *in)

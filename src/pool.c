@@ -167,7 +167,7 @@ struct pool *pool_new(int nthreads, unsigned keys, const struct pool_ops *ops)
     unsigned size = 16;
     while (size < keys * 2)
         size *= 2;
-    p->table = xcalloc(size, sizeof *p->table);
+    p->table = xcalloc(size, sizeof(struct job *));
     p->table_mask = size - 1;
     p->workers = xcalloc((size_t)nthreads, sizeof *p->workers);
     int created = 0;

@@ -232,8 +232,11 @@ static void cell_of(const struct colmap *m, enum col_role r, const char *const *
 static void show(char *dst, size_t dstsz, const char *s, size_t len)
 {
     size_t n = 0;
-    for (size_t i = 0; i < len && n + 4 < dstsz && i < 60; i++)
-        dst[n++] = (unsigned char)s[i] < 0x20 ? '?' : s[i];
+    for (size_t i = 0; i < len && n + 4 < dstsz && i < 60; i++) {
+        dst[n++] = s[i];
+        if ((unsigned char)s[i] < 0x20)
+            dst[n - 1] = '?';
+    }
     if (len > 60 && n + 4 < dstsz) {
         memcpy(dst + n, "...", 3);
         n += 3;

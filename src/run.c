@@ -49,7 +49,7 @@
 
 #define RING_SIZE 2048u
 #define FLUSH_EVERY 0.2
-#define OUTBUF_SIZE (256 * 1024)
+#define OUTBUF_SIZE ((size_t)256 * 1024)
 
 static volatile sig_atomic_t signals_seen;
 
@@ -143,12 +143,10 @@ static void write_header(struct run *r, const char *const *cells, const size_t *
         for (int q = 0; q < NRESULT_COLS; q++)
             if (r->map.result_at[q] == i)
                 k = q;
-        if (cells && i < n && k < 0) {
+        if (cells && i < n) {
             csvout_cell(&r->line, cells[i], lens[i], r->delim);
-        } else if (k >= 0 && (!cells || i >= n)) {
-            buf_adds(&r->line, colmap_role_name(COL_STATUS + k));
         } else if (k >= 0) {
-            csvout_cell(&r->line, cells[i], lens[i], r->delim);
+            buf_adds(&r->line, colmap_role_name(COL_STATUS + k));
         } else if (i < 4) {
             buf_adds(&r->line, positional[i]);
         } else {
