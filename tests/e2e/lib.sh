@@ -49,7 +49,7 @@ stat_of() { curl -sf "$FAKEBB_URL/_stats" | python3 -c "import json,sys; print(j
 csv_col() {
   python3 - "$1" "$2" <<'PY'
 import csv, sys
-with open(sys.argv[1], newline='', encoding='utf-8') as f:
+with open(sys.argv[1], newline='', encoding='utf-8', errors='surrogateescape') as f:
     for row in csv.DictReader(f):
         print(row[sys.argv[2]])
 PY
