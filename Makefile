@@ -37,7 +37,7 @@ LIB_OBJS  := $(patsubst src/%.c,$(B)/obj/%.o,$(filter-out src/main.c,$(SRCS)))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/%,$(UNIT_SRCS))
 
-.PHONY: all check unit e2e contract demo bench fuzz lint install uninstall clean
+.PHONY: all check unit e2e contract demo bench fuzz lint install uninstall clean sanitize
 all: $(B)/bbperm $(B)/fakebb
 
 $(B)/obj/%.o: src/%.c $(wildcard include/*.h) | $(B)/obj
@@ -87,3 +87,21 @@ lint:
 
 clean:
 	rm -rf build build-*
+
+# libFuzzer: the CSV reader, row validation and URL builder, for FUZZ_SECONDS,
+# seeded from samples/ and the end-to-end test data.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_DIR     := build-fuzz
+FUZZ_SRCS    := src/api.c src/csvin.c src/csvout.c src/row.c src/util.c
+$(FUZZ_DIR)/fuzz_rows: tests/fuzz/fuzz_rows.c $(FUZZ_SRCS) $(wildcard include/*.h)
+	mkdir -p $(FUZZ_DIR)
+	$(FUZZ_CC) $(WARN) -O1 -g $(DEFS) -Iinclude -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -o $@ tests/fuzz/fuzz_rows.c $(FUZZ_SRCS) -lcsv -lcjson
+
+fuzz: $(FUZZ_DIR)/fuzz_rows
+	rm -rf $(FUZZ_DIR)/corpus && mkdir -p $(FUZZ_DIR)/corpus
+	for f in samples/*.csv tests/e2e/data/*.csv; do cp $$f $(FUZZ_DIR)/corpus/$$(echo $$f | tr / _); done
+	$(FUZZ_DIR)/fuzz_rows -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+	    -print_final_stats=1 $(FUZZ_DIR)/corpus > $(FUZZ_DIR)/fuzz.log 2>&1; \
+	    rc=$$?; tail -n 12 $(FUZZ_DIR)/fuzz.log; exit $$rc
