@@ -29,8 +29,8 @@ TEST_LIBS := -lcmocka
 FAKE_LIBS := -lmicrohttpd -lcjson -lpthread -lm
 
 # Objects are kept apart per sanitizer setting so switching never mixes them.
-B         := build$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)))
 comma     := ,
+B         := build$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)))
 
 SRCS      := $(wildcard src/*.c)
 LIB_OBJS  := $(patsubst src/%.c,$(B)/obj/%.o,$(filter-out src/main.c,$(SRCS)))
@@ -59,7 +59,7 @@ unit: $(UNIT_BINS)
 	@scripts/run-unit $(UNIT_BINS)
 
 e2e: $(B)/bbperm $(B)/fakebb
-	@BBPERM=$(B)/bbperm FAKEBB=$(B)/fakebb scripts/run-e2e
+	@BBPERM=$(B)/bbperm FAKEBB=$(B)/fakebb E2E_SANITIZED=$(SANITIZE) scripts/run-e2e
 
 check: all unit e2e
 

@@ -122,6 +122,8 @@ static void copy_text(char *out, size_t outsz, const char *s, size_t len)
 
 void api_error_message(const char *body, size_t len, char *out, size_t outsz)
 {
+    if (!outsz)
+        return;
     out[0] = '\0';
     if (!body || !len)
         return;

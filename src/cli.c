@@ -247,7 +247,7 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
 
     long v;
     int c;
-    optind = 1;
+    optind = 0;                 /* 0: a full reset of glibc's getopt state */
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:j:nqvhV", long_opts, NULL)) != -1) {
         switch (c) {

@@ -23,6 +23,7 @@ struct csvin {
     unsigned long line;         /* line the next record starts on */
     unsigned long rec_line;     /* line the current record started on */
     unsigned long newlines;     /* line breaks inside the current record's cells */
+    int rec_started;            /* rec_line is set for the current record */
     const char *problem;
     int overlong;               /* libcsv's current cell passed CSVIN_CELL_MAX */
     int stop;
@@ -62,8 +63,10 @@ char csvin_detect_delimiter(const char *s, size_t len)
 static void on_cell(void *s, size_t len, void *data)
 {
     struct csvin *in = data;
-    if (in->n == 0)
+    if (!in->rec_started) {
         in->rec_line = in->line + in->newlines;
+        in->rec_started = 1;
+    }
     if (in->n == CSVIN_CELLS_MAX) {
         in->problem = "more than 4096 cells in one record";
         return;
@@ -106,6 +109,7 @@ static void on_record(int c, void *data)
     }
     in->line += in->newlines + (c == '\n');
     in->newlines = 0;
+    in->rec_started = 0;
     in->n = 0;
     in->data.len = 0;
     in->problem = NULL;
@@ -140,6 +144,10 @@ static void feed(struct csvin *in, const char *s, size_t len)
      * quote) is dropped as it comes, so memory stays bounded; the record
      * is reported with a problem when it ends. */
     if (in->p.entry_pos > CSVIN_CELL_MAX) {
+        if (!in->rec_started) {
+            in->rec_line = in->line + in->newlines;
+            in->rec_started = 1;
+        }
         const unsigned char *e = in->p.entry_buf;
         for (size_t i = 0; i < in->p.entry_pos; i++)
             if (e[i] == '\n')

@@ -30,38 +30,31 @@ void csvout_cell(struct buf *out, const char *s, size_t len, char delim)
 void csvout_sanitize(const char *in, char *out)
 {
     size_t n = 0;
-    int space = 1, truncated = 0; /* space: drop leading blanks, fold runs */
+    int pending = 0, truncated = 0; /* pending: blanks seen since the last word */
     for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
         unsigned char c = *p;
         if (c <= ' ' || c == 0x7f) {
-            if (!space) {
-                if (n >= CSVOUT_MSG_MAX) {
-                    truncated = 1;
-                    break;
-                }
-                out[n++] = ' ';
-            }
-            space = 1;
+            pending = n > 0;
             continue;
         }
         if (n == 0 && (c == '=' || c == '+' || c == '-' || c == '@'))
             out[n++] = '\'';
-        if (n >= CSVOUT_MSG_MAX) {
+        if (n + (size_t)pending >= CSVOUT_MSG_MAX) {
             truncated = 1;
             break;
         }
+        if (pending)
+            out[n++] = ' ';
+        pending = 0;
         out[n++] = (char)c;
-        space = 0;
     }
     if (truncated) {
         /* leave room for "...", never cutting inside a UTF-8 sequence */
-        size_t cut = CSVOUT_MSG_MAX - 3;
+        size_t cut = n < CSVOUT_MSG_MAX - 3 ? n : CSVOUT_MSG_MAX - 3;
         while (cut && ((unsigned char)out[cut] & 0xc0) == 0x80)
             cut--;
         memcpy(out + cut, "...", 3);
         n = cut + 3;
     }
-    while (n && out[n - 1] == ' ')
-        n--;
     out[n] = '\0';
 }

@@ -1,0 +1,388 @@
+/* Unit tests for cli.c: option parsing, --rate, --base-url. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+
+#define ARGC(a) ((int)(sizeof(a) / sizeof *(a)) - 1)
+
+/* Parse argv (NULL-terminated array); the usage error, if any, lands in
+ * errtext. */
+static int parse(char **argv, int argc, struct bb_config *cfg, char *errtext, size_t errsz)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *err = open_memstream(&buf, &len);
+    assert_non_null(err);
+    int rc = cli_parse(argc, argv, cfg, err);
+    fclose(err);
+    if (errtext) {
+        snprintf(errtext, errsz, "%s", buf ? buf : "");
+    }
+    free(buf);
+    return rc;
+}
+
+#define PARSE(argv, cfg) parse(argv, ARGC(argv), cfg, NULL, 0)
+
+/* ---- cli_parse_rate ----------------------------------------------------- */
+
+static void assert_rate(const char *s, double want)
+{
+    double r = -1;
+    if (cli_parse_rate(s, &r) != 0)
+        fail_msg("cli_parse_rate('%s') refused it", s);
+    assert_float_equal(r, want, 1e-12);
+}
+
+static void test_rate_units(void **state)
+{
+    (void)state;
+    assert_rate("1000/h", 1000.0 / 3600.0);
+    assert_rate("20/s", 20);
+    assert_rate("60/m", 1);
+    assert_rate("5", 5);
+    assert_rate("0.5/s", 0.5);
+    assert_rate("120/min", 2);
+}
+
+static void test_rate_refused(void **state)
+{
+    (void)state;
+    const char *bad[] = {"0/s", "abc", "10/d", "-1/s", "", "/s", "10/", "10 /s", "0", "nan", "inf/s"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        double r = 123;
+        if (cli_parse_rate(bad[i], &r) == 0)
+            fail_msg("cli_parse_rate('%s') accepted it (%g)", bad[i], r);
+    }
+}
+
+/* ---- cli_base_url_ok ---------------------------------------------------- */
+
+static int url_ok(const char *u)
+{
+    const char *why = NULL;
+    int ok = cli_base_url_ok(u, &why);
+    if (!ok)
+        assert_non_null(why);
+    return ok;
+}
+
+static void test_base_url_accepted(void **state)
+{
+    (void)state;
+    assert_true(url_ok("https://api.bitbucket.org/2.0"));
+    assert_true(url_ok("https://example.com"));
+    assert_true(url_ok("HTTPS://internal.proxy:8443/bb/2.0"));
+    assert_true(url_ok("http://127.0.0.1:8080/x"));
+    assert_true(url_ok("http://127.5.6.7"));
+    assert_true(url_ok("http://localhost:1"));
+    assert_true(url_ok("http://[::1]:9"));
+}
+
+static void test_base_url_refused(void **state)
+{
+    (void)state;
+    assert_false(url_ok("http://example.com"));
+    assert_false(url_ok("http://10.0.0.1"));
+    assert_false(url_ok("http://127.0.0.1.evil.com"));
+    assert_false(url_ok("http://localhost.evil.com"));
+    assert_false(url_ok("http://127.0.0.1@evil.com"));
+    assert_false(url_ok("http://localhost:80@evil.com/2.0"));
+    assert_false(url_ok("http://128.0.0.1"));
+    assert_false(url_ok("ftp://x"));
+    assert_false(url_ok("garbage"));
+    assert_false(url_ok(""));
+}
+
+/* ---- cli_parse ---------------------------------------------------------- */
+
+static void test_parse_defaults(void **state)
+{
+    (void)state;
+    char *argv[] = {"bbperm", NULL};
+    struct bb_config cfg;
+    assert_int_equal(PARSE(argv, &cfg), 0);
+    assert_int_equal(cfg.jobs, 4);
+    assert_int_equal(cfg.timeout, 30);
+    assert_int_equal(cfg.retries, 5);
+    assert_string_equal(cfg.base_url, DEFAULT_BASE_URL);
+    assert_string_equal(cfg.input, "-");
+    assert_string_equal(cfg.output, "-");
+    assert_int_equal(cfg.dry_run, 0);
+    assert_int_equal(cfg.delimiter, 0);
+    assert_int_equal(cfg.nmap, 0);
+    assert_float_equal(cfg.rate, 0, 0);
+    cli_free(&cfg);
+}
+
+static void test_parse_input_and_output(void **state)
+{
+    (void)state;
+    char *argv[] = {"bbperm", "-o", "out.csv", "-n", "in.csv", NULL};
+    struct bb_config cfg;
+    assert_int_equal(PARSE(argv, &cfg), 0);
+    assert_string_equal(cfg.input, "in.csv");
+    assert_string_equal(cfg.output, "out.csv");
+    assert_int_equal(cfg.dry_run, 1);
+    cli_free(&cfg);
+}
+
+static void test_parse_jobs_out_of_range(void **state)
+{
+    (void)state;
+    const char *bad[] = {"0", "65", "abc", "-1", "4x", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char *argv[] = {"bbperm", "-j", (char *)bad[i], NULL};
+        struct bb_config cfg;
+        char err[512];
+        int rc = parse(argv, ARGC(argv), &cfg, err, sizeof err);
+        if (rc != 2)
+            fail_msg("-j '%s' gave %d, want 2", bad[i], rc);
+        assert_non_null(strstr(err, "jobs"));
+        cli_free(&cfg);
+    }
+}
+
+static void test_parse_jobs_bounds_accepted(void **state)
+{
+    (void)state;
+    char *argv[] = {"bbperm", "-j", "64", NULL};
+    struct bb_config cfg;
+    assert_int_equal(PARSE(argv, &cfg), 0);
+    assert_int_equal(cfg.jobs, 64);
+    cli_free(&cfg);
+    char *argv2[] = {"bbperm", "--jobs=1", NULL};
+    assert_int_equal(PARSE(argv2, &cfg), 0);
+    assert_int_equal(cfg.jobs, 1);
+    cli_free(&cfg);
+}
+
+static void test_parse_unknown_option(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    char *argv[] = {"bbperm", "--bogus", NULL};
+    assert_int_equal(PARSE(argv, &cfg), 2);
+    cli_free(&cfg);
+    char *argv2[] = {"bbperm", "-x", NULL};
+    assert_int_equal(PARSE(argv2, &cfg), 2);
+    cli_free(&cfg);
+}
+
+static void test_parse_missing_value(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    char *argv[] = {"bbperm", "--rate", NULL};
+    assert_int_equal(PARSE(argv, &cfg), 2);
+    cli_free(&cfg);
+    char *argv2[] = {"bbperm", "-j", NULL};
+    assert_int_equal(PARSE(argv2, &cfg), 2);
+    cli_free(&cfg);
+}
+
+static void test_parse_two_inputs(void **state)
+{
+    (void)state;
+    char *argv[] = {"bbperm", "a.csv", "b.csv", NULL};
+    struct bb_config cfg;
+    assert_int_equal(PARSE(argv, &cfg), 2);
+    cli_free(&cfg);
+}
+
+/* Run a parse that prints to stdout (--help, --version) with stdout muted. */
+static int parse_muted(char **argv, int argc, struct bb_config *cfg)
+{
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    int nul = open("/dev/null", O_WRONLY);
+    assert_true(saved >= 0 && nul >= 0);
+    dup2(nul, STDOUT_FILENO);
+    close(nul);
+    int rc = parse(argv, argc, cfg, NULL, 0);
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    return rc;
+}
+
+static void test_parse_help(void **state)
+{
+    (void)state;
+    char *argv[] = {"bbperm", "--help", NULL};
+    struct bb_config cfg;
+    assert_int_equal(parse_muted(argv, ARGC(argv), &cfg), 1);
+    cli_free(&cfg);
+    char *argv2[] = {"bbperm", "-h", NULL};
+    assert_int_equal(parse_muted(argv2, ARGC(argv2), &cfg), 1);
+    cli_free(&cfg);
+}
+
+static void test_parse_version(void **state)
+{
+    (void)state;
+    char *argv[] = {"bbperm", "--version", NULL};
+    struct bb_config cfg;
+    assert_int_equal(parse_muted(argv, ARGC(argv), &cfg), 1);
+    cli_free(&cfg);
+}
+
+static void test_parse_plain_http_base_url_refused(void **state)
+{
+    (void)state;
+    char *argv[] = {"bbperm", "--base-url", "http://example.com", NULL};
+    struct bb_config cfg;
+    char err[512];
+    assert_int_equal(parse(argv, ARGC(argv), &cfg, err, sizeof err), 2);
+    assert_non_null(strstr(err, "http://example.com"));
+    cli_free(&cfg);
+}
+
+static void test_parse_loopback_base_url(void **state)
+{
+    (void)state;
+    char *argv[] = {"bbperm", "--base-url", "http://127.0.0.1:8080", NULL};
+    struct bb_config cfg;
+    assert_int_equal(PARSE(argv, &cfg), 0);
+    assert_string_equal(cfg.base_url, "http://127.0.0.1:8080");
+    cli_free(&cfg);
+}
+
+static void test_parse_rate_option(void **state)
+{
+    (void)state;
+    char *argv[] = {"bbperm", "--rate", "1000/h", NULL};
+    struct bb_config cfg;
+    assert_int_equal(PARSE(argv, &cfg), 0);
+    assert_float_equal(cfg.rate, 1000.0 / 3600.0, 1e-12);
+    cli_free(&cfg);
+    char *argv2[] = {"bbperm", "--rate=10/d", NULL};
+    assert_int_equal(PARSE(argv2, &cfg), 2);
+    cli_free(&cfg);
+}
+
+static void test_parse_map(void **state)
+{
+    (void)state;
+    char *argv[] = {"bbperm", "--map", "repo=Repository Name,group=Team", NULL};
+    struct bb_config cfg;
+    assert_int_equal(PARSE(argv, &cfg), 0);
+    assert_int_equal(cfg.nmap, 2);
+    assert_string_equal(cfg.map_name[0], "repo");
+    assert_string_equal(cfg.map_column[0], "Repository Name");
+    assert_string_equal(cfg.map_name[1], "group");
+    assert_string_equal(cfg.map_column[1], "Team");
+    cli_free(&cfg);
+    assert_null(cfg.map_storage);
+}
+
+static void test_parse_map_errors(void **state)
+{
+    (void)state;
+    const char *bad[] = {"repo", "=Team", "repo=", "colour=Team", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char *argv[] = {"bbperm", "--map", (char *)bad[i], NULL};
+        struct bb_config cfg;
+        int rc = PARSE(argv, &cfg);
+        if (rc != 2)
+            fail_msg("--map '%s' gave %d, want 2", bad[i], rc);
+        cli_free(&cfg);
+    }
+    /* --map names header columns: meaningless without a header */
+    char *argv[] = {"bbperm", "--no-header", "--map", "repo=R", NULL};
+    struct bb_config cfg;
+    assert_int_equal(PARSE(argv, &cfg), 2);
+    cli_free(&cfg);
+}
+
+static void test_parse_delimiter(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    char *argv[] = {"bbperm", "--delimiter", ";", NULL};
+    assert_int_equal(PARSE(argv, &cfg), 0);
+    assert_int_equal(cfg.delimiter, ';');
+    cli_free(&cfg);
+    char *argv2[] = {"bbperm", "--delimiter", "tab", NULL};
+    assert_int_equal(PARSE(argv2, &cfg), 0);
+    assert_int_equal(cfg.delimiter, '\t');
+    cli_free(&cfg);
+    char *argv3[] = {"bbperm", "--delimiter", ";;", NULL};
+    assert_int_equal(PARSE(argv3, &cfg), 2);
+    cli_free(&cfg);
+    char *argv4[] = {"bbperm", "--delimiter", "\"", NULL};
+    assert_int_equal(PARSE(argv4, &cfg), 2);
+    cli_free(&cfg);
+}
+
+static void test_parse_numeric_options(void **state)
+{
+    (void)state;
+    char *argv[] = {"bbperm", "--timeout", "90", "--retries", "0", "--max-backoff", "12.5",
+                    "--backoff-base", "0.25", "--fail-after-401", "0", NULL};
+    struct bb_config cfg;
+    assert_int_equal(PARSE(argv, &cfg), 0);
+    assert_int_equal(cfg.timeout, 90);
+    assert_int_equal(cfg.retries, 0);
+    assert_float_equal(cfg.max_backoff, 12.5, 1e-12);
+    assert_float_equal(cfg.backoff_base, 0.25, 1e-12);
+    assert_int_equal(cfg.fail_after_401, 0);
+    cli_free(&cfg);
+}
+
+/* Each call parses from scratch, whatever the previous call left behind.
+ * Static arrays: a stale getopt pointer into them stays readable. */
+static char *stale_a[] = {"bbperm", "-xn", NULL};
+static char *stale_b[] = {"bbperm", "in.csv", NULL};
+
+static void test_parse_twice_starts_fresh(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    /* the unknown -x stops the parse in the middle of the "-xn" cluster */
+    assert_int_equal(PARSE(stale_a, &cfg), 2);
+    cli_free(&cfg);
+    assert_int_equal(PARSE(stale_b, &cfg), 0);
+    assert_int_equal(cfg.dry_run, 0);
+    assert_string_equal(cfg.input, "in.csv");
+    cli_free(&cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rate_units),
+        cmocka_unit_test(test_rate_refused),
+        cmocka_unit_test(test_base_url_accepted),
+        cmocka_unit_test(test_base_url_refused),
+        cmocka_unit_test(test_parse_defaults),
+        cmocka_unit_test(test_parse_input_and_output),
+        cmocka_unit_test(test_parse_jobs_out_of_range),
+        cmocka_unit_test(test_parse_jobs_bounds_accepted),
+        cmocka_unit_test(test_parse_unknown_option),
+        cmocka_unit_test(test_parse_missing_value),
+        cmocka_unit_test(test_parse_two_inputs),
+        cmocka_unit_test(test_parse_help),
+        cmocka_unit_test(test_parse_version),
+        cmocka_unit_test(test_parse_plain_http_base_url_refused),
+        cmocka_unit_test(test_parse_loopback_base_url),
+        cmocka_unit_test(test_parse_rate_option),
+        cmocka_unit_test(test_parse_map),
+        cmocka_unit_test(test_parse_map_errors),
+        cmocka_unit_test(test_parse_delimiter),
+        cmocka_unit_test(test_parse_numeric_options),
+        cmocka_unit_test(test_parse_twice_starts_fresh),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
