@@ -13,7 +13,7 @@ enum {
     OPT_BASE_URL = 256, OPT_CACERT, OPT_TIMEOUT, OPT_NETRC, OPT_NETRC_FILE,
     OPT_RETRIES, OPT_MAX_BACKOFF, OPT_BACKOFF_BASE, OPT_RATE, OPT_RESUME,
     OPT_DELIMITER, OPT_NO_HEADER, OPT_MAP, OPT_PROGRESS, OPT_NO_PROGRESS,
-    OPT_CHECK_AUTH, OPT_FAIL_AFTER_401
+    OPT_CHECK_AUTH, OPT_FAIL_AFTER_401, OPT_RESUME_FROM
 };
 
 static const struct option long_opts[] = {
@@ -34,6 +34,7 @@ static const struct option long_opts[] = {
     {"backoff-base", required_argument, NULL, OPT_BACKOFF_BASE},
     {"rate", required_argument, NULL, OPT_RATE},
     {"resume", no_argument, NULL, OPT_RESUME},
+    {"resume-from", required_argument, NULL, OPT_RESUME_FROM},
     {"delimiter", required_argument, NULL, OPT_DELIMITER},
     {"no-header", no_argument, NULL, OPT_NO_HEADER},
     {"map", required_argument, NULL, OPT_MAP},
@@ -66,6 +67,9 @@ void cli_usage(FILE *out)
 "      --backoff-base SECS first wait of the exponential backoff (default 1)\n"
 "      --resume            INPUT is an earlier result CSV: keep its 'ok' rows,\n"
 "                          run every other row again\n"
+"      --resume-from PREV  INPUT is the original input and PREV the result\n"
+"                          of an earlier run of it, even one cut short: rows\n"
+"                          PREV shows 'ok' are not sent again\n"
 "      --delimiter C       field delimiter (default: detected among , ; TAB |)\n"
 "      --no-header         columns are workspace,repo,group,privilege\n"
 "      --map NAME=COLUMN[,NAME=COLUMN...]  take NAME from a differently\n"
@@ -301,6 +305,7 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
             }
             break;
         case OPT_RESUME: cfg->resume = 1; break;
+        case OPT_RESUME_FROM: cfg->resume_from = optarg; break;
         case OPT_DELIMITER:
             if (parse_delimiter(optarg, &cfg->delimiter)) {
                 fprintf(err, "bbperm: --delimiter must be one character (or 'tab'), not '%s'\n", optarg);
@@ -339,6 +344,10 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
     }
     if (optind < argc)
         cfg->input = argv[optind];
+    if (cfg->resume && cfg->resume_from) {
+        fprintf(err, "bbperm: --resume and --resume-from do not go together\n");
+        return 2;
+    }
     if (cfg->no_header && cfg->nmap) {
         fprintf(err, "bbperm: --map names header columns and cannot go with --no-header\n");
         return 2;

@@ -9,7 +9,8 @@ void tally_add(struct tally *t, const struct job *j)
     t->rows++;
     switch (j->status) {
     case ROW_OK: t->ok++; break;
-    case ROW_KEPT: t->ok++; t->kept++; break;
+    case ROW_KEPT:
+    case ROW_DONE_BEFORE: t->ok++; t->kept++; break;
     case ROW_PLANNED: t->planned++; break;
     case ROW_INVALID: t->invalid++; break;
     case ROW_CANCELLED: t->cancelled++; break;

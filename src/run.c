@@ -85,6 +85,11 @@ struct run {
     struct buf base;                    /* base URL without a trailing '/' */
     struct buf line;                    /* scratch for one output row */
 
+    /* --resume-from: data rows the earlier result shows 'ok', as sorted
+     * ranges [from, to); runs of ok rows keep this tiny (owned) */
+    uint64_t (*done)[2];
+    size_t ndone, done_cap, done_at;
+
     struct tally tally;
     struct progress progress;
     double started, last_flush;
@@ -128,6 +133,7 @@ static const char *status_name(enum row_status s)
     case ROW_PLANNED: return "planned";
     case ROW_CANCELLED: return "cancelled";
     case ROW_KEPT: return "ok";
+    case ROW_DONE_BEFORE: return "ok";
     case ROW_PENDING: break;
     }
     return "failed";
@@ -334,6 +340,84 @@ static int kept_from_before(struct run *r, struct job *j)
     return len == 2 && s[0] == 'o' && s[1] == 'k';
 }
 
+/* ---- --resume-from ---------------------------------------------------- */
+
+struct prev {
+    struct run *r;
+    struct colmap map;
+    int have_header;
+    uint64_t row;
+};
+
+static int on_prev_record(void *ctx, const struct csvin_record *rec)
+{
+    struct prev *p = ctx;
+    struct run *r = p->r;
+    if (!p->have_header) {
+        char err[256];
+        if (colmap_build(&p->map, rec->cells, rec->lens, rec->n, r->cfg, err, sizeof err) != 0 ||
+            p->map.col[COL_STATUS] < 0) {
+            fprintf(stderr, "bbperm: --resume-from '%s' is not a result CSV of bbperm (%s)\n",
+                    r->cfg->resume_from, p->map.col[COL_STATUS] < 0 ? "no 'status' column" : err);
+            r->fatal = 1;
+            return 1;
+        }
+        p->have_header = 1;
+        return 0;
+    }
+    if (!rec->problem && row_is_blank(rec->cells, rec->lens, rec->n))
+        return 0;
+    uint64_t i = p->row++;
+    unsigned c = (unsigned)p->map.col[COL_STATUS];
+    /* a line torn by a kill may end before its status: then it is not done */
+    if (rec->problem || rec->n <= c || rec->lens[c] != 2 || memcmp(rec->cells[c], "ok", 2) != 0)
+        return 0;
+    if (r->ndone && r->done[r->ndone - 1][1] == i) {
+        r->done[r->ndone - 1][1] = i + 1;
+        return 0;
+    }
+    if (r->ndone == r->done_cap) {
+        r->done_cap = r->done_cap ? r->done_cap * 2 : 16;
+        r->done = xrealloc(r->done, r->done_cap * sizeof *r->done);
+    }
+    r->done[r->ndone][0] = i;
+    r->done[r->ndone][1] = i + 1;
+    r->ndone++;
+    return 0;
+}
+
+static int load_previous(struct run *r)
+{
+    const char *path = r->cfg->resume_from;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        fprintf(stderr, "bbperm: cannot open --resume-from '%s': %s\n", path, strerror(errno));
+        return -1;
+    }
+    struct prev p;
+    memset(&p, 0, sizeof p);
+    p.r = r;
+    struct csvin *in = csvin_open(fd, r->cfg->delimiter);
+    int rc = in ? csvin_run(in, on_prev_record, &p, NULL) : -1;
+    if (rc < 0 && !r->fatal)
+        fprintf(stderr, "bbperm: cannot read --resume-from '%s': %s\n", path, strerror(errno));
+    if (rc == 0 && !p.have_header) {
+        fprintf(stderr, "bbperm: --resume-from '%s' is empty\n", path);
+        rc = -1;
+    }
+    csvin_close(in);
+    close(fd);
+    return rc == 0 && !r->fatal ? 0 : -1;
+}
+
+/* Rows are asked for in increasing order, so a cursor walks the ranges. */
+static int done_before(struct run *r, uint64_t seq)
+{
+    while (r->done_at < r->ndone && r->done[r->done_at][1] <= seq)
+        r->done_at++;
+    return r->done_at < r->ndone && r->done[r->done_at][0] <= seq;
+}
+
 static int start_header(struct run *r, const struct csvin_record *rec)
 {
     char err[256];
@@ -388,6 +472,9 @@ static int on_record(void *ctx, const struct csvin_record *rec)
         snprintf(j->msg, sizeof j->msg, "line %lu: %s", rec->line, rec->problem);
     } else if (kept_from_before(r, j)) {
         j->status = ROW_KEPT;
+    } else if (r->cfg->resume_from && done_before(r, j->seq)) {
+        j->status = ROW_DONE_BEFORE;
+        snprintf(j->msg, sizeof j->msg, "ok in the earlier run; not sent again");
     } else if (row_validate(&r->map, r->cellv, j->lens, j->n, &j->req, why, sizeof why) != 0) {
         j->status = ROW_INVALID;
         snprintf(j->msg, sizeof j->msg, "line %lu: %s", rec->line, why);
@@ -455,6 +542,11 @@ static int open_output(struct run *r, const char *path)
         if (fstat(r->in_fd, &in_st) == 0 && stat(path, &out_st) == 0 &&
             in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino) {
             fprintf(stderr, "bbperm: the output '%s' is the input; write the result elsewhere\n", path);
+            return -1;
+        }
+        if (r->cfg->resume_from && stat(r->cfg->resume_from, &in_st) == 0 &&
+            stat(path, &out_st) == 0 && in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino) {
+            fprintf(stderr, "bbperm: the output '%s' is the --resume-from file; write the result elsewhere\n", path);
             return -1;
         }
         r->out = fopen(path, "w");
@@ -560,6 +652,7 @@ static void free_run(struct run *r)
     }
     free(r->ring);
     free(r->cellv);
+    free(r->done);
     buf_free(&r->base);
     buf_free(&r->line);
     csvin_close(r->csv);
@@ -629,7 +722,9 @@ int bbperm_main(int argc, char **argv)
     }
     api_init();
 
-    int setup_failed = open_input(r, cfg.input) || open_output(r, cfg.output);
+    int setup_failed = open_input(r, cfg.input) ||
+                       (cfg.resume_from && load_previous(r) != 0) ||
+                       open_output(r, cfg.output);
     if (!setup_failed) {
         buf_adds(&r->base, cfg.base_url);
         while (r->base.len && r->base.data[r->base.len - 1] == '/')

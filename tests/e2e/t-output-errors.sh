@@ -18,22 +18,17 @@ sleep 1.5; kill -KILL $bb; wait $bb 2>/dev/null
 done_rows=$(($(wc -l < part.csv) - 1))
 echo "rows in the result file after SIGKILL: $done_rows"
 [ "$done_rows" -gt 0 ] && [ "$done_rows" -lt 2000 ] || fail "expected a partial file, got $done_rows rows"
-# every complete row in the file is ok and on the server
-python3 - part.csv in.csv > combined.csv <<'PY'
-import csv, sys
-# the rows written so far (a torn last line is dropped), then the input rows
-# that never made it, so --resume sees the whole input
-part = list(csv.reader(open(sys.argv[1], newline='')))
-inp = list(csv.reader(open(sys.argv[2], newline='')))
-header = part[0]
-done = [r for r in part[1:] if len(r) == len(header)]
-w = csv.writer(sys.stdout, lineterminator='\n')
-w.writerow(header)
-for r in done: w.writerow(r)
-for r in inp[1 + len(done):]: w.writerow(r + [''] * (len(header) - len(r)))
-PY
-run_bb -j 4 --resume -o final.csv combined.csv
+# --resume-from: INPUT again, with the cut-short result: its ok rows are not sent again
+before=$(stat_of requests)
+run_bb -j 4 --resume-from part.csv -o final.csv in.csv
 expect_eq "$RC" 0 "exit code of the resumed run"
 expect_eq "$(csv_col final.csv n | python3 -c 'import sys; print([int(x) for x in sys.stdin] == list(range(2000)))')" True "all rows once, in order"
 expect_eq "$(csv_col final.csv status | sort | uniq -c | tr -s ' ')" " 2000 ok" "statuses"
 expect_eq "$(state | grep -c bulk-)" 2000 "final state"
+ok_before=$(csv_col part.csv status | grep -c '^ok$')
+sent=$(( $(stat_of requests) - before ))
+echo "ok before the kill: $ok_before; sent on resume: $sent"
+expect_eq "$sent" $((2000 - ok_before)) "requests sent by the resumed run"
+expect_eq "$(csv_col final.csv message | grep -c 'ok in the earlier run')" "$ok_before" "rows marked as done before"
+run_bb --resume-from part.csv -o part.csv in.csv
+expect_eq "$RC" 2 "--resume-from file as the output"
