@@ -55,11 +55,16 @@ $(B)/fakebb: tests/fakebb/fakebb.c | $(B)/obj
 $(B)/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) $(TEST_LIBS)
 
+# Sanitizer reports make the program fail, so a test sees them.
+SAN_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
+           UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+           TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1
+
 unit: $(UNIT_BINS)
-	@scripts/run-unit $(UNIT_BINS)
+	@$(SAN_ENV) scripts/run-unit $(UNIT_BINS)
 
 e2e: $(B)/bbperm $(B)/fakebb
-	@BBPERM=$(B)/bbperm FAKEBB=$(B)/fakebb E2E_SANITIZED=$(SANITIZE) scripts/run-e2e
+	@$(SAN_ENV) BBPERM=$(B)/bbperm FAKEBB=$(B)/fakebb E2E_SANITIZED=$(SANITIZE) scripts/run-e2e
 
 check: all unit e2e
 
