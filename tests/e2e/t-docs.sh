@@ -1,0 +1,20 @@
+# The README and the man page describe every option --help lists, and list
+# none that --help does not.
+. "$(dirname "$0")/lib.sh"
+"$BBPERM" --help > help.txt || fail "--help exit code"
+grep -oE -- '--[a-z][a-z0-9-]+' help.txt | sort -u > help-opts.txt
+[ "$(wc -l < help-opts.txt)" -ge 20 ] || fail "too few options found in --help"
+for doc in "$ROOT/README.md" "$ROOT/bbperm.1"; do
+  while read -r opt; do
+    if [ "$(basename "$doc")" = bbperm.1 ]; then
+      grep -q -- "Fl -${opt#--}\b\|Fl -${opt#--}\$" "$doc" || fail "$opt is missing from bbperm.1"
+    else
+      grep -q -- "\`$opt\b\|\`$opt\`\|, \`$opt" "$doc" || grep -q -- "$opt" "$doc" || fail "$opt is missing from README.md"
+    fi
+  done < help-opts.txt
+done
+# and the man page names no option that does not exist
+grep -oE 'Fl -[a-z][a-z0-9-]+' "$ROOT/bbperm.1" | sed 's/^Fl -/--/' | sort -u > man-opts.txt
+extra=$(comm -13 help-opts.txt man-opts.txt)
+expect_eq "$extra" "" "options in bbperm.1 that --help does not list"
+"$BBPERM" --version | grep -q '^bbperm [0-9]' || fail "--version"
