@@ -7,14 +7,14 @@ grep -oE -- '--[a-z][a-z0-9-]+' help.txt | sort -u > help-opts.txt
 for doc in "$ROOT/README.md" "$ROOT/bbperm.1"; do
   while read -r opt; do
     if [ "$(basename "$doc")" = bbperm.1 ]; then
-      grep -q -- "Fl -${opt#--}\b\|Fl -${opt#--}\$" "$doc" || fail "$opt is missing from bbperm.1"
+      grep -qE -- "(Fl |, )-${opt#--}( |$)" "$doc" || fail "$opt is missing from bbperm.1"
     else
       grep -q -- "\`$opt\b\|\`$opt\`\|, \`$opt" "$doc" || grep -q -- "$opt" "$doc" || fail "$opt is missing from README.md"
     fi
   done < help-opts.txt
 done
 # and the man page names no option that does not exist
-grep -oE 'Fl -[a-z][a-z0-9-]+' "$ROOT/bbperm.1" | sed 's/^Fl -/--/' | sort -u > man-opts.txt
+grep -oE '(Fl |, )-[a-z][a-z0-9-]+' "$ROOT/bbperm.1" | sed -E 's/^(Fl |, )-/--/' | sort -u > man-opts.txt
 extra=$(comm -13 help-opts.txt man-opts.txt)
 expect_eq "$extra" "" "options in bbperm.1 that --help does not list"
 "$BBPERM" --version | grep -q '^bbperm [0-9]' || fail "--version"
