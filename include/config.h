@@ -30,6 +30,7 @@ struct bb_config {
     double backoff_base;        /* seconds; first exponential wait */
     double rate;                /* requests per second; 0 = no cap */
     int resume;
+    const char *resume_from;    /* NULL or argv: a (partial) result of INPUT */
     char delimiter;             /* 0 = detect */
     int no_header;
     int check_auth;

@@ -17,7 +17,8 @@ enum row_status {
     ROW_INVALID,
     ROW_PLANNED,
     ROW_CANCELLED,
-    ROW_KEPT                    /* --resume: an 'ok' row copied unchanged */
+    ROW_KEPT,                   /* --resume: an 'ok' row copied unchanged */
+    ROW_DONE_BEFORE             /* --resume-from: 'ok' in the earlier result */
 };
 
 struct job {
