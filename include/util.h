@@ -1,8 +1,10 @@
 #ifndef BBPERM_UTIL_H
 #define BBPERM_UTIL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Small helpers shared by every module. Allocation failure is fatal: the
  * tool cannot make progress without memory, so xmalloc and friends print
@@ -15,6 +17,10 @@ char *xstrdup(const char *s);
 
 /* Seconds on the monotonic clock. */
 double now_mono(void);
+/* A condition variable whose timed waits run on the monotonic clock, and
+ * the absolute time for such a wait from a now_mono() deadline. */
+void cond_init_mono(pthread_cond_t *cv);
+void mono_timespec(struct timespec *ts, double deadline);
 
 /* Growable byte buffer. The owner frees .data with buf_free. */
 struct buf {

@@ -135,27 +135,11 @@ double pacer_reserve(struct pacer *p, double now)
     return t;
 }
 
-static void abs_time(struct timespec *ts, double mono_deadline)
-{
-    /* the condition variable runs on CLOCK_MONOTONIC (see gate_init) */
-    double s = floor(mono_deadline);
-    ts->tv_sec = (time_t)s;
-    ts->tv_nsec = (long)((mono_deadline - s) * 1e9);
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 void gate_init(struct gate *g, double base, double cap, double rate, int verbose, uint64_t seed)
 {
     memset(g, 0, sizeof *g);
     pthread_mutex_init(&g->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&g->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    cond_init_mono(&g->cv);
     g->base = base;
     g->cap = cap;
     g->verbose = verbose;
@@ -173,7 +157,7 @@ void gate_destroy(struct gate *g)
 static void wait_until(struct gate *g, double deadline)
 {
     struct timespec ts;
-    abs_time(&ts, deadline);
+    mono_timespec(&ts, deadline);
     pthread_cond_timedwait(&g->cv, &g->mu, &ts);
 }
 

@@ -33,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <math.h>
 
 #include "util.h"
 
@@ -158,11 +157,7 @@ struct pool *pool_new(int nthreads, unsigned keys, const struct pool_ops *ops)
     struct pool *p = xcalloc(1, sizeof *p);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->work_cv, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->done_cv, &ca);
-    pthread_condattr_destroy(&ca);
+    cond_init_mono(&p->done_cv);
     p->ops = *ops;
     unsigned size = 16;
     while (size < keys * 2)
@@ -206,14 +201,7 @@ unsigned pool_done_run(struct pool *p, struct job *ring, unsigned size,
 void pool_wait(struct pool *p, struct job *j, double timeout)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    double s = floor(timeout);
-    ts.tv_sec += (time_t)s;
-    ts.tv_nsec += (long)((timeout - s) * 1e9);
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    mono_timespec(&ts, now_mono() + timeout);
     pthread_mutex_lock(&p->mu);
     p->waiting = j;
     while (!j->done) {
