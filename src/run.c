@@ -127,13 +127,13 @@ static void out_line(struct run *r)
 static const char *status_name(enum row_status s)
 {
     switch (s) {
-    case ROW_OK: return "ok";
+    case ROW_OK:
+    case ROW_KEPT:
+    case ROW_DONE_BEFORE: return "ok";
     case ROW_FAILED: return "failed";
     case ROW_INVALID: return "invalid";
     case ROW_PLANNED: return "planned";
     case ROW_CANCELLED: return "cancelled";
-    case ROW_KEPT: return "ok";
-    case ROW_DONE_BEFORE: return "ok";
     case ROW_PENDING: break;
     }
     return "failed";

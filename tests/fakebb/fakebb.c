@@ -755,8 +755,7 @@ static struct {
 	FILE *f;
 } g_log = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
-static int g_tls;                       /* serving https */
-static unsigned g_port;
+static int g_tls;                       /* serving https; set before MHD starts */
 
 static void window_init(struct window *w, unsigned n, unsigned ms)
 {
@@ -894,6 +893,7 @@ struct req {
 	char *lower[3];                 /* the same, lowercase (malloced) */
 	char *key;                      /* permission key, or NULL */
 	size_t klen;
+	char method[16];                /* for --log when the client goes away */
 	uint64_t start_us;
 	int in_flight;                  /* counted in g_stats.in_flight */
 	int too_large;
@@ -1652,6 +1652,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r = xcalloc(1, sizeof *r);
 		*con_cls = r;
 		r->start_us = now_us();
+		snprintf(r->method, sizeof r->method, "%s", method);
 		route(r, url);
 		if (r->type == RT_PERM)
 			stats_enter(r);
@@ -1709,7 +1710,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (!r)
 		return;
 	if (r->in_flight)               /* the client left before the answer */
-		finish(r, "-", -1, NULL);
+		finish(r, r->method, -1, NULL);
 	for (i = 0; i < 3; i++)
 		free(r->lower[i]);
 	free(r->path);
@@ -1894,7 +1895,7 @@ int main(int argc, char **argv)
 	struct sockaddr_in sa;
 	const union MHD_DaemonInfo *info;
 	char *cert = NULL, *key = NULL;
-	unsigned flags;
+	unsigned flags, port;
 	size_t ni = 0, len;
 	sigset_t sigs;
 	int sig = 0, rc = 0;
@@ -1949,16 +1950,16 @@ int main(int argc, char **argv)
 	if (!d)
 		die("cannot listen on 127.0.0.1:%lu (port in use, or bad TLS certificate/key?)", o.port);
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	g_port = info ? info->port : (unsigned)o.port;
+	port = info ? info->port : (unsigned)o.port;
 	if (o.port_file) {
 		char num[16];
-		int n = snprintf(num, sizeof num, "%u\n", g_port);
+		int n = snprintf(num, sizeof num, "%u\n", port);
 		if (write_atomic(o.port_file, num, (size_t)n) != 0) {
 			MHD_stop_daemon(d);
 			exit(2);
 		}
 	}
-	printf("PORT %u\n", g_port);
+	printf("PORT %u\n", port);
 	fflush(stdout);
 
 	while (sigwait(&sigs, &sig) != 0)
