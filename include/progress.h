@@ -14,6 +14,8 @@ struct tally {
 };
 
 void tally_add(struct tally *t, const struct job *j);
+/* Add `from` into `into` and clear `from`. */
+void tally_merge(struct tally *into, struct tally *from);
 
 /* "403 x12, 404 x3, no answer x1" for the failed rows, or "" when none. */
 void tally_failures(const struct tally *t, char *out, size_t outsz);

@@ -25,6 +25,21 @@ void tally_add(struct tally *t, const struct job *j)
     }
 }
 
+void tally_merge(struct tally *into, struct tally *from)
+{
+    into->rows += from->rows;
+    into->ok += from->ok;
+    into->kept += from->kept;
+    into->failed += from->failed;
+    into->invalid += from->invalid;
+    into->planned += from->planned;
+    into->cancelled += from->cancelled;
+    into->no_answer += from->no_answer;
+    for (int s = 0; s < 600; s++)
+        into->by_status[s] += from->by_status[s];
+    memset(from, 0, sizeof *from);
+}
+
 void tally_failures(const struct tally *t, char *out, size_t outsz)
 {
     size_t n = 0;

@@ -90,7 +90,8 @@ struct run {
     uint64_t (*done)[2];
     size_t ndone, done_cap, done_at;
 
-    struct tally tally;
+    struct tally tally;                 /* rows written and flushed */
+    struct tally unflushed;             /* rows written since the last flush */
     struct progress progress;
     double started, last_flush;
     int cancel_level;                   /* signals acted on */
@@ -113,6 +114,9 @@ static void out_flush(struct run *r)
 {
     if (!r->fatal && fflush(r->out) != 0)
         out_error(r);
+    /* only rows that reached the file count as done */
+    if (!r->fatal)
+        tally_merge(&r->tally, &r->unflushed);
     r->last_flush = now_mono();
 }
 
@@ -202,7 +206,7 @@ static void write_row(struct run *r, struct job *j)
         }
     }
     out_line(r);
-    tally_add(&r->tally, j);
+    tally_add(&r->unflushed, j);
 }
 
 static void figures(struct run *r, struct run_figures *f)
