@@ -92,14 +92,28 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userp)
 }
 
 /* libcurl re-sends a request by itself when a reused connection turns out
- * dead; the debug callback sees every request header that goes out, so
- * `sent` counts requests exactly. */
-static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *userp)
+ * dead; it calls this right before every request it sends, so `sent`
+ * counts requests exactly. */
+static int on_prereq(void *userp, char *conn_primary_ip, char *conn_local_ip,
+                     int conn_primary_port, int conn_local_port)
 {
-    (void)h; (void)data; (void)size;
+    (void)conn_primary_ip; (void)conn_local_ip; (void)conn_primary_port; (void)conn_local_port;
     struct http_client *c = userp;
-    if (type == CURLINFO_HEADER_OUT)
-        c->sent++;
+    c->sent++;
+    return CURL_PREREQFUNC_OK;
+}
+
+/* libcurl looks up the proxy variables for every transfer; when none is
+ * set, say so once. */
+static int proxy_from_env(void)
+{
+    static const char *const names[] = {"http_proxy", "HTTP_PROXY", "https_proxy",
+                                        "HTTPS_PROXY", "all_proxy", "ALL_PROXY", NULL};
+    for (int i = 0; names[i]; i++) {
+        const char *v = getenv(names[i]);
+        if (v && *v)
+            return 1;
+    }
     return 0;
 }
 
@@ -165,9 +179,10 @@ int http_client_init(struct http_client *c, const struct bb_config *cfg,
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
-    curl_easy_setopt(h, CURLOPT_DEBUGDATA, c);
-    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+    curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(h, CURLOPT_PREREQDATA, c);
+    if (!proxy_from_env())
+        curl_easy_setopt(h, CURLOPT_PROXY, "");
     return 0;
 }
 
