@@ -1,0 +1,20 @@
+# HTTPS: TLS verification is always on. A server certificate from an
+# unknown CA fails the row with curl's certificate error; --cacert adds the
+# CA and the same run succeeds, with keep-alive and no request lost.
+. "$(dirname "$0")/lib.sh"
+command -v openssl >/dev/null || skip "openssl not installed"
+make_certs certs
+fakebb_start --tls-cert certs/server.pem --tls-key certs/server.key
+URL="https://127.0.0.1:$FAKEBB_PORT"
+rows_csv 50 > in.csv
+RC=0; "$BBPERM" --base-url "$URL" --retries 0 in.csv > out.csv 2>err.txt || RC=$?
+expect_eq "$RC" 1 "exit code without the CA"
+expect_match "$(csv_col out.csv message | head -1)" "[Cc]ertificate" "certificate error"
+expect_eq "$(curl -sf --cacert certs/ca.pem "$URL/_stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['requests'])")" 0 "requests that got through"
+RC=0; "$BBPERM" --base-url "$URL" --cacert certs/ca.pem -j 4 in.csv > out.csv 2>err.txt || RC=$?
+expect_eq "$RC" 0 "exit code with --cacert"
+expect_eq "$(csv_col out.csv status | sort | uniq -c | tr -s ' ')" " 50 ok" "statuses"
+expect_eq "$(csv_col out.csv attempts | paste -sd+ | bc)" 50 "one request per row"
+# localhost matches the certificate's name too
+RC=0; "$BBPERM" --base-url "https://localhost:$FAKEBB_PORT" --cacert certs/ca.pem in.csv > out.csv 2>err.txt || RC=$?
+expect_eq "$RC" 0 "exit code with https://localhost"
