@@ -778,7 +778,8 @@ int bbperm_main(int argc, char **argv)
     long total = -1;
     if (show && r->in_regular)
         total = progress_count_rows(cfg.input, !cfg.no_header);
-    progress_init(&r->progress, show, tty && cfg.progress != PROGRESS_OFF, total, r->started);
+    /* -v writes lines of its own: a line redrawn in place would garble them */
+    progress_init(&r->progress, show, tty && !cfg.verbose, total, r->started);
 
     int read_rc = csvin_run(r->csv, on_record, r, before_read);
     int read_errno = errno;

@@ -15,3 +15,7 @@ grep -q $'\r''bbperm' tty2.txt && fail "--no-progress drew a progress line"
 expect_match "$(cat tty2.txt)" "200 rows: 200 ok" "summary with --no-progress"
 script -qfec "$BBPERM --base-url $FAKEBB_URL -j 2 -q -o out.csv in.csv" /dev/null > tty3.txt < /dev/null
 expect_eq "$(cat tty3.txt)" "" "-q prints nothing"
+# -v writes its own lines: no line redrawn in place between them
+script -qfec "$BBPERM --base-url $FAKEBB_URL -j 2 -v -o out.csv in.csv" /dev/null > tty4.txt < /dev/null
+grep -q $'\r''bbperm: [0-9]*/200 rows' tty4.txt && fail "-v on a terminal redrew the progress line"
+expect_match "$(cat tty4.txt)" "< 200 PUT" "-v lines on a terminal"
