@@ -169,12 +169,17 @@ void exec_run(void *wctx, struct job *j)
             answer_message(j, &r);
             if (retries < (unsigned)cfg->retries) {
                 retries++;
-                double wait = backoff_jitter(cfg->backoff_base, cfg->max_backoff, retries,
+                /* a 503 from a proxy may say how long to wait: honour it */
+                double wait = r.retry_after >= 0 ? r.retry_after
+                            : backoff_jitter(cfg->backoff_base, cfg->max_backoff, retries,
                                              rng_unit(&w->rng));
+                if (wait > cfg->max_backoff)
+                    wait = cfg->max_backoff;
                 if (cfg->verbose)
-                    fprintf(stderr, "bbperm: retry %u of %d for %s in %.2f s (%s)\n", retries,
+                    fprintf(stderr, "bbperm: retry %u of %d for %s in %.2f s (%s%s)\n", retries,
                             cfg->retries, j->url.data, wait,
-                            r.code == CURLE_OK ? "server error" : "network error");
+                            r.code == CURLE_OK ? "server error" : "network error",
+                            r.retry_after >= 0 ? ", Retry-After" : "");
                 if (gate_sleep(sh->gate, wait) != 0) {
                     j->status = ROW_CANCELLED;
                     prefix_msg(j, "interrupted before a retry; last answer: ");

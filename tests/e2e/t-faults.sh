@@ -42,3 +42,12 @@ expect_eq "$RC" 1 "exit code after timeouts"
 expect_eq "$(csv_col out.csv attempts | paste -sd,)" "2,2" "a timed-out request is retried"
 expect_match "$(csv_col out.csv message | head -1)" "gave up after 1 retries: .*[Tt]imeout|timed out" "timeout message"
 expect_eq "$(csv_col out.csv http_status | paste -sd,)" "," "no http_status after timeouts"
+# a 503 with Retry-After: the retry waits what the server says
+fakebb_stop
+fakebb_start --fail-rate 1 --retry-after 1 --seed 5
+rows_csv 6 > six.csv
+run_bb -v -j 6 --retries 1 --backoff-base 3 --max-backoff 3 six.csv
+expect_eq "$(csv_col out.csv status | sort -u)" failed "statuses"
+n=$(grep -c 'in 1.00 s (server error, Retry-After)' err.txt)
+echo "retries that waited the 503's Retry-After: $n"
+[ "$n" -ge 1 ] || fail "no retry waited the 503's Retry-After: $(grep retry err.txt)"

@@ -1421,6 +1421,11 @@ static enum MHD_Result perm_request(struct MHD_Connection *c, const char *url,
 		rep.ctype = "text/html";
 		buf_printf(&rep.body, "<html><head><title>%s</title></head><body><h1>%s</h1></body></html>\n",
 			   title, title);
+		/* a proxy in maintenance says when to come back */
+		if (fail == 503 && cf.retry_after >= 0) {
+			rep.hname = MHD_HTTP_HEADER_RETRY_AFTER;
+			snprintf(rep.hval, sizeof rep.hval, "%ld", cf.retry_after);
+		}
 	} else if (!authenticate(c)) {
 		reply_error(&rep, 401, "Unauthorized");
 	} else {
