@@ -773,6 +773,9 @@ int bbperm_main(int argc, char **argv)
     creds_free(&cfg);
 
     int tty = isatty(STDERR_FILENO);
+    if (r->in_fd == STDIN_FILENO && isatty(STDIN_FILENO) && !cfg.quiet)
+        fprintf(stderr, "bbperm: reading the CSV from the terminal (end it with Ctrl-D; "
+                        "give a file name to read a file)\n");
     int show = !cfg.quiet && cfg.progress != PROGRESS_OFF &&
                (cfg.progress == PROGRESS_ON || tty || !cfg.dry_run);
     long total = -1;
