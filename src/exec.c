@@ -96,6 +96,17 @@ static void prefix_msg(struct job *j, const char *prefix)
     j->msg[p + m] = '\0';
 }
 
+/* The run was cancelled before the row's next request went out. */
+static void cancel_before_retry(struct job *j)
+{
+    if (!j->attempts) {
+        exec_cancelled(j);
+        return;
+    }
+    j->status = ROW_CANCELLED;
+    prefix_msg(j, "interrupted before a retry; last answer: ");
+}
+
 static void note_answer(struct exec_shared *sh, long status)
 {
     unsigned n = atomic_fetch_add(&sh->answers, 1) + 1;
@@ -125,12 +136,7 @@ void exec_run(void *wctx, struct job *j)
     for (;;) {
         struct gate_ticket t;
         if (gate_enter(sh->gate, &t) != 0) {
-            j->status = ROW_CANCELLED;
-            if (j->attempts)
-                snprintf(j->msg + strlen(j->msg), sizeof j->msg - strlen(j->msg),
-                         "%sinterrupted before a retry", j->msg[0] ? "; " : "");
-            else
-                snprintf(j->msg, sizeof j->msg, "not sent: the run was interrupted");
+            cancel_before_retry(j);
             return;
         }
         if (cfg->verbose)
@@ -181,8 +187,7 @@ void exec_run(void *wctx, struct job *j)
                             r.code == CURLE_OK ? "server error" : "network error",
                             r.retry_after >= 0 ? ", Retry-After" : "");
                 if (gate_sleep(sh->gate, wait) != 0) {
-                    j->status = ROW_CANCELLED;
-                    prefix_msg(j, "interrupted before a retry; last answer: ");
+                    cancel_before_retry(j);
                     return;
                 }
                 continue;
