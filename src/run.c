@@ -145,16 +145,22 @@ static const char *status_name(enum row_status s)
     return "failed";
 }
 
+/* Which result column (0 status .. 3 message) output column i is, or -1. */
+static int result_col(const struct colmap *m, unsigned i)
+{
+    for (int q = 0; q < NRESULT_COLS; q++)
+        if (m->result_at[q] == i)
+            return q;
+    return -1;
+}
+
 static void write_header(struct run *r, const char *const *cells, const size_t *lens, unsigned n)
 {
     static const char *const positional[] = {"workspace", "repo", "group", "privilege"};
     for (unsigned i = 0; i < r->map.nout; i++) {
         if (i)
             buf_addc(&r->line, r->delim);
-        int k = -1;
-        for (int q = 0; q < NRESULT_COLS; q++)
-            if (r->map.result_at[q] == i)
-                k = q;
+        int k = result_col(&r->map, i);
         if (cells && i < n) {
             csvout_cell(&r->line, cells[i], lens[i], r->delim);
         } else if (k >= 0) {
@@ -177,11 +183,7 @@ static void write_row(struct run *r, struct job *j)
     for (unsigned i = 0; i < total; i++) {
         if (i)
             buf_addc(&r->line, r->delim);
-        int k = -1;
-        if (j->status != ROW_KEPT && i < r->map.nout)
-            for (int q = 0; q < NRESULT_COLS; q++)
-                if (r->map.result_at[q] == i)
-                    k = q;
+        int k = j->status != ROW_KEPT && i < r->map.nout ? result_col(&r->map, i) : -1;
         if (k < 0) {
             if (i < j->n)
                 csvout_cell(&r->line, j->data.data + j->off[i], j->lens[i], r->delim);
@@ -340,13 +342,10 @@ static void job_fill(struct run *r, struct job *j, const struct csvin_record *re
 }
 
 /* 1 when a --resume row already succeeded. */
-static int kept_from_before(struct run *r, struct job *j)
+/* 1 when a status cell of an earlier result says 'ok' (spaces around it
+ * allowed); --resume and --resume-from both ask this. */
+static int status_is_ok(const char *s, size_t len)
 {
-    int c = r->map.col[COL_STATUS];
-    if (!r->cfg->resume || c < 0 || (unsigned)c >= j->n)
-        return 0;
-    const char *s = r->cellv[c];
-    size_t len = j->lens[c];
     while (len && (*s == ' ' || *s == '\t')) {
         s++;
         len--;
@@ -354,6 +353,14 @@ static int kept_from_before(struct run *r, struct job *j)
     while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
         len--;
     return len == 2 && s[0] == 'o' && s[1] == 'k';
+}
+
+static int kept_from_before(struct run *r, struct job *j)
+{
+    int c = r->map.col[COL_STATUS];
+    if (!r->cfg->resume || c < 0 || (unsigned)c >= j->n)
+        return 0;
+    return status_is_ok(r->cellv[c], j->lens[c]);
 }
 
 /* ---- --resume-from ---------------------------------------------------- */
@@ -386,7 +393,7 @@ static int on_prev_record(void *ctx, const struct csvin_record *rec)
     uint64_t i = p->row++;
     unsigned c = (unsigned)p->map.col[COL_STATUS];
     /* a line torn by a kill may end before its status: then it is not done */
-    if (rec->problem || rec->n <= c || rec->lens[c] != 2 || memcmp(rec->cells[c], "ok", 2) != 0)
+    if (rec->problem || rec->n <= c || !status_is_ok(rec->cells[c], rec->lens[c]))
         return 0;
     if (r->ndone && r->done[r->ndone - 1][1] == i) {
         r->done[r->ndone - 1][1] = i + 1;
@@ -549,20 +556,25 @@ static int open_input(struct run *r, const char *path)
     return 0;
 }
 
+/* 1 when path names the same file as st. */
+static int same_file(const struct stat *st, const char *path)
+{
+    struct stat other;
+    return stat(path, &other) == 0 && st->st_dev == other.st_dev && st->st_ino == other.st_ino;
+}
+
 static int open_output(struct run *r, const char *path)
 {
     r->out_name = path;
     if (!strcmp(path, "-")) {
         r->out = stdout;
     } else {
-        struct stat in_st, out_st;
-        if (fstat(r->in_fd, &in_st) == 0 && stat(path, &out_st) == 0 &&
-            in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino) {
+        struct stat st;
+        if (fstat(r->in_fd, &st) == 0 && same_file(&st, path)) {
             fprintf(stderr, "bbperm: the output '%s' is the input; write the result elsewhere\n", path);
             return -1;
         }
-        if (r->cfg->resume_from && stat(r->cfg->resume_from, &in_st) == 0 &&
-            stat(path, &out_st) == 0 && in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino) {
+        if (r->cfg->resume_from && stat(r->cfg->resume_from, &st) == 0 && same_file(&st, path)) {
             fprintf(stderr, "bbperm: the output '%s' is the --resume-from file; write the result elsewhere\n", path);
             return -1;
         }
