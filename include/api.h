@@ -1,36 +1,106 @@
 #ifndef BBPERM_API_H
 #define BBPERM_API_H
 
+#include <cjson/cJSON.h>
 #include <stddef.h>
+#include "config.h"
 #include "row.h"
 #include "util.h"
 
-/* The shapes of Bitbucket Cloud's permission API: one table of the four URL
- * templates (repository or project x group or user), the request body, the
- * key that identifies one permission, and the message of an error answer. */
+/* The shapes of the Bitbucket APIs, one table per flavour (api_cloud.c,
+ * api_dc.c): every URL, method, query string, body, list item and paging
+ * rule bbperm uses. Nothing outside this module knows what a URL looks like
+ * or how a list page names its next page. URLs are built as the base URL
+ * (no trailing '/') followed by what these functions append. */
+
+/* One permission as a list reports it. The strings point into the parsed
+ * JSON and live as long as it does. */
+struct api_perm {
+    enum subject_kind subject;
+    const char *id;             /* group slug or name, user account id / username */
+    const char *alt_id;         /* Cloud user: the {uuid}; else NULL */
+    const char *display;        /* group name / user display name, or NULL */
+    const char *email;          /* Data Center user emailAddress, or NULL */
+    enum privilege priv;
+};
+
+/* A repository or project as a listing reports it. */
+struct api_target_item {
+    const char *slug;           /* repository slug, or project key */
+    const char *project;        /* a repository's project key, or NULL */
+};
+
+/* A member found by email (Cloud). */
+struct api_member {
+    const char *email;
+    const char *account_id;     /* account id, or the {uuid} when there is none */
+};
+
+struct api_ops {
+    const char *name;                   /* "cloud", "datacenter" */
+    const char *export_header;          /* the header line of an export, no EOL */
+    int has_workspaces;                 /* rows and exports name a workspace */
+    int resolves_emails;                /* a user cell with '@' is an email */
+
+    /* The write of one row: method, path and query after the base URL, and
+     * a static body or NULL. subject is the name to send (a resolved
+     * account id for an email row). */
+    const char *(*write)(struct buf *url, const struct request *req, const char *subject,
+                         size_t subject_len, const char **body);
+    /* First page of the explicit permissions of the row's target. */
+    void (*perm_list)(struct buf *url, const struct request *target, enum subject_kind kind);
+    /* One item of such a list; returns -1 for an item it cannot read. */
+    int (*perm_item)(const cJSON *item, enum subject_kind kind, struct api_perm *out);
+    /* First page of the projects of a workspace (ignored on Data Center). */
+    void (*project_list)(struct buf *url, const char *workspace);
+    /* First page of the repositories of a workspace, or of one project when
+     * project is not NULL (Cloud: workspace-wide listing with a BBQL filter;
+     * Data Center: the project's repos). */
+    void (*repo_list)(struct buf *url, const char *workspace, const char *project);
+    int (*target_item)(const cJSON *item, enum target_kind kind, struct api_target_item *out);
+    /* The URL of the page after `page` (fetched from `url`, which followed
+     * `first`), or 0 when it is the last; -1 when the page cannot be read. */
+    int (*next_page)(const cJSON *page, const char *first, const char *url, struct buf *next);
+    /* A cheap authenticated request for --check-auth. */
+    const char *whoami_path;
+};
+
+extern const struct api_ops api_cloud;
+extern const struct api_ops api_datacenter;
+const struct api_ops *api_ops_for(enum api_flavour f);
 
 /* Build the bodies once with cJSON; call before threads start. */
 void api_init(void);
 void api_cleanup(void);
+/* Static JSON body {"permission":"write"} for Cloud PUTs. */
+const char *api_json_body(enum privilege p);
 
-/* "PUT" or "DELETE". */
-const char *api_method(const struct request *req);
-/* Static JSON body for a PUT ({"permission":"write"}), NULL for a DELETE. */
-const char *api_body(const struct request *req);
-
-/* Append the percent-encoded path (starting with '/') to out. */
-void api_path(struct buf *out, const struct request *req);
 /* Append s percent-encoded as one path segment: every byte but A-Z a-z 0-9
- * - . _ ~ becomes %XX, so no value can add or climb a path segment. */
+ * - . _ ~ becomes %XX, so no value can add or climb a path segment. The
+ * same encoding serves for query values (a '+' goes as %2B, a space as %20). */
 void api_encode_segment(struct buf *out, const char *s, size_t len);
 
 /* Append the key of the permission a request touches: two requests with the
- * same key change the same permission. Slugs, keys and ids are compared as
- * Bitbucket does, case-insensitively. */
+ * same key change the same permission. Names are compared as Bitbucket
+ * does, case-insensitively. subject overrides the row's subject cell. */
 void api_key(struct buf *out, const struct request *req);
+void api_key_subject(struct buf *out, const struct request *req, const char *subject, size_t len);
+/* The key of a request's target alone (repository or project). */
+void api_target_key(struct buf *out, const struct request *req);
 
-/* The message of an error answer: error.message (plus error.detail) of a
- * JSON body, else its first non-empty line. Writes a NUL-terminated string. */
+/* The message of an error answer: Cloud's error.message (plus detail),
+ * Data Center's errors[].message, else the first non-empty line or an HTML
+ * title. Writes a NUL-terminated string. */
 void api_error_message(const char *body, size_t len, char *out, size_t outsz);
+
+/* The members of a Cloud workspace with any of n emails (at most
+ * API_EMAILS_PER_QUERY): GET /workspaces/{ws}/members?q=user.email IN (...). */
+#define API_EMAILS_PER_QUERY 90
+void api_members_by_email(struct buf *url, const char *workspace, const char *const *emails,
+                          unsigned n);
+int api_member_item(const cJSON *item, struct api_member *out);
+
+/* The string at a dotted path ("user.account_id") of a JSON object, or NULL. */
+const char *api_json_string(const cJSON *o, const char *path);
 
 #endif

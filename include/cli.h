@@ -18,4 +18,8 @@ int cli_parse_rate(const char *s, double *per_second);
  * loopback host (127.0.0.0/8, ::1, localhost). */
 int cli_base_url_ok(const char *base, const char **why);
 
+/* Returns 1 when the base URL's path holds /rest/api/ (a Data Center root,
+ * such as https://host/rest/api/latest). */
+int cli_base_url_is_datacenter(const char *base);
+
 #endif

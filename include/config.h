@@ -13,9 +13,25 @@ enum auth_kind {
 
 enum progress_mode { PROGRESS_AUTO = 0, PROGRESS_ON, PROGRESS_OFF };
 
+/* What the run does: apply rows (the default), plan them against the live
+ * state, or export the live state as an input CSV. */
+enum command { CMD_APPLY = 0, CMD_PLAN, CMD_EXPORT };
+
+/* Which API the base URL speaks (api.h holds one table per flavour). */
+enum api_flavour { API_CLOUD = 0, API_DATACENTER };
+
+#define SCOPES_MAX 256
+
 #define MAP_MAX 8
 
 struct bb_config {
+    enum command command;
+    enum api_flavour api;       /* --api, or guessed from the base URL */
+    int diff;                   /* read the live state first: plan, --diff, --undo-file */
+    const char *undo_file;      /* NULL or argv */
+    const char *workspace;      /* --workspace: for rows whose cell is empty; NULL or argv */
+    int nscopes;                /* export: WORKSPACE[/PROJECT] or PROJECT_KEY arguments */
+    const char *scopes[SCOPES_MAX];  /* point into argv */
     const char *input;          /* path, or "-" for stdin; points into argv */
     const char *output;         /* path, or "-" for stdout; points into argv */
     int jobs;                   /* 1..64 */

@@ -5,11 +5,14 @@
 #include "backoff.h"
 #include "config.h"
 #include "http.h"
-#include "job.h"
+#include "pager.h"
 
-/* Running one row: send its request through the gate, classify the answer,
- * retry what is worth retrying, and fill the row's result. These are the
- * pool's callbacks; exec_shared is what all workers share. */
+/* Sending one request the way every request goes out: through the gate,
+ * classified on its answer, retried when a retry is worth it (429 through
+ * the gate, 5xx and network faults with backoff). Rows (apply.c), lists
+ * (live.c, people.c, catalog.c) and exports all send through here.
+ * exec_shared is what every thread shares; an exec_worker is one thread's
+ * (its libcurl handle). */
 
 struct exec_shared {
     const struct bb_config *cfg;    /* frozen */
@@ -20,15 +23,40 @@ struct exec_shared {
     atomic_uint answers;            /* HTTP answers received */
     atomic_uint leading_401;        /* 401s among the first answers, while all are 401 */
     atomic_ulong requests;          /* requests sent */
+    atomic_ulong reads;             /* of which GETs (lists, lookups) */
 };
 
 void exec_shared_init(struct exec_shared *s, const struct bb_config *cfg,
                       struct gate *gate, struct http_share *share);
 
-void *exec_worker_init(void *shared, int index);
-void exec_worker_fini(void *wctx);
-void exec_run(void *wctx, struct job *j);
-void exec_cancelled(struct job *j);
+struct exec_worker;
+/* NULL when libcurl cannot set up a handle. */
+struct exec_worker *exec_worker_new(struct exec_shared *sh, int index);
+void exec_worker_free(struct exec_worker *w);
+
+enum exec_outcome {
+    EXEC_OK,            /* 2xx */
+    EXEC_FAILED,        /* a final answer that is not 2xx, or retries exhausted */
+    EXEC_CANCELLED,     /* the run was interrupted before the next request */
+    EXEC_ABORTED        /* a second signal aborted it in flight */
+};
+
+struct exec_result {
+    long http_status;           /* of the last answer; 0: none */
+    unsigned attempts;          /* requests sent, added to */
+    char msg[600];              /* why it failed or was cancelled */
+    const char *body;           /* the last answer's body, valid until the
+                                 * worker's next request */
+    size_t body_len;
+};
+
+/* Send one request. res->attempts is added to, everything else set. */
+enum exec_outcome exec_request(struct exec_worker *w, const char *method, const char *url,
+                               const char *body, struct exec_result *res);
+
+/* A pager_fetch_fn over exec_request (ctx: the exec_worker). */
+int exec_fetch(void *ctx, const char *url, const char **body, size_t *len,
+               struct pager_error *err);
 
 /* What to do after one answer (pure, unit-tested). */
 enum verdict { V_OK, V_RATE_LIMITED, V_RETRY, V_FAIL, V_ABORTED };

@@ -11,7 +11,7 @@
  * DNS and TLS sessions through one CURLSH. Nothing here is shared between
  * threads except the share object, which locks itself. */
 
-#define HTTP_BODY_MAX 65536
+#define HTTP_BODY_MAX ((size_t)16 << 20) /* list pages can be large; error bodies are cut when shown */
 
 struct http_share;
 

@@ -21,6 +21,9 @@ enum row_status {
     ROW_DONE_BEFORE             /* --resume-from: 'ok' in the earlier result */
 };
 
+/* What a row read from the live state would change (plan, --diff). */
+enum row_change { CH_NONE = 0, CH_UNCHANGED, CH_GRANT, CH_CHANGE, CH_REVOKE };
+
 struct job {
     /* Set by the main thread before pool_submit; read-only afterwards. */
     uint64_t seq;               /* input order, from 0 */
@@ -31,7 +34,7 @@ struct job {
     unsigned n, cap;            /* cells in use, allocated */
     struct request req;         /* views into data */
     const char *method;         /* "PUT" / "DELETE" (static) */
-    const char *body;           /* NULL or static (api_body) */
+    const char *body;           /* NULL or static (api_json_body) */
     struct buf url;             /* full URL (owned, reused) */
     struct buf key;             /* permission key (owned, reused) */
     uint32_t hash;              /* of key */
@@ -42,6 +45,10 @@ struct job {
     long http_status;           /* 0: none */
     unsigned attempts;          /* requests sent */
     char msg[600];              /* raw; sanitised when written */
+    int prev;                   /* permission found before the row: an enum
+                                 * privilege, or -1 when the state was not read */
+    enum row_change change;
+    struct buf out;             /* export: the rows of one target (owned, reused) */
 
     /* Pool bookkeeping, guarded by the pool mutex. */
     int done;

@@ -9,6 +9,8 @@
 
 struct tally {
     unsigned long rows, ok, kept, failed, invalid, planned, cancelled;
+    unsigned long unchanged;                /* ok rows that needed no write */
+    unsigned long grant, change, revoke;    /* planned rows by what they change */
     unsigned long by_status[600];   /* failed rows by HTTP status */
     unsigned long no_answer;        /* failed rows without an HTTP answer */
 };
@@ -22,6 +24,7 @@ void tally_failures(const struct tally *t, char *out, size_t outsz);
 
 struct run_figures {
     unsigned long requests;         /* requests sent */
+    unsigned long reads;            /* of which GETs (lists, lookups) */
     unsigned long n429;
     double paused;                  /* seconds the gate was closed */
     double elapsed;                 /* seconds since the run started */
@@ -29,6 +32,9 @@ struct run_figures {
 
 /* The one-line summary printed at the end of a run. */
 void progress_summary(FILE *err, const struct tally *t, const struct run_figures *f);
+/* plan's summary: "plan: 12 to grant, 3 to change, 2 to revoke, 40
+ * unchanged, 3 failed, 1 invalid", then the requests. */
+void progress_plan_summary(FILE *err, const struct tally *t, const struct run_figures *f);
 
 struct progress {
     int enabled;

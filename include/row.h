@@ -10,16 +10,21 @@
 
 enum col_role {
     COL_WORKSPACE, COL_REPO, COL_PROJECT, COL_GROUP, COL_USER, COL_PRIVILEGE,
-    COL_STATUS, COL_HTTP_STATUS, COL_ATTEMPTS, COL_MESSAGE,
+    COL_STATUS, COL_HTTP_STATUS, COL_ATTEMPTS, COL_MESSAGE, COL_PREVIOUS,
     NCOL_ROLES
 };
-#define NRESULT_COLS 4          /* status, http_status, attempts, message */
+#define NRESULT_COLS 5          /* status, http_status, attempts, message, previous */
 
 struct colmap {
     int col[NCOL_ROLES];        /* input column of each role, or -1 */
+    const char *label[NCOL_ROLES]; /* name used in messages: the role, or the
+                                    * column --map took it from (points into
+                                    * the frozen config) */
     unsigned ninput;            /* cells in the input header */
     unsigned nout;              /* cells in each output row */
-    unsigned result_at[NRESULT_COLS]; /* output column of status..message */
+    unsigned result_at[NRESULT_COLS]; /* output column of status..previous */
+    enum api_flavour api;       /* the rules of which API the rows follow */
+    const char *default_ws;     /* --workspace, or NULL */
 };
 
 /* Build the mapping from the header cells. Returns 0, or -1 with a one-line
@@ -27,7 +32,10 @@ struct colmap {
 int colmap_build(struct colmap *m, const char *const *cells, const size_t *lens,
                  unsigned n, const struct bb_config *cfg, char *err, size_t errsz);
 /* --no-header: workspace,repo,group,privilege by position, n >= 4 cells. */
-void colmap_positional(struct colmap *m, unsigned n);
+void colmap_positional(struct colmap *m, unsigned n, const struct bb_config *cfg);
+/* Every role absent, labels the role names, flavour and --workspace from cfg
+ * (which may be NULL: Cloud, no default). */
+void colmap_reset(struct colmap *m, const struct bb_config *cfg);
 /* Name of a role's column in the result header ("workspace", "status"...). */
 const char *colmap_role_name(enum col_role r);
 
@@ -36,19 +44,31 @@ enum subject_kind { SUBJECT_GROUP, SUBJECT_USER };
 enum privilege { PRIV_READ, PRIV_WRITE, PRIV_ADMIN, PRIV_CREATE_REPO, PRIV_NONE };
 
 /* What a valid row asks for. The strings point into the row's cells (trimmed
- * views, not NUL-terminated): they live as long as the record does. */
+ * views, not NUL-terminated), or at the frozen config (--workspace): they
+ * live as long as the record does. */
 struct request {
     enum target_kind target;
     enum subject_kind subject;
     enum privilege priv;
-    const char *workspace; size_t workspace_len;
-    const char *target_name; size_t target_len;
+    const char *workspace; size_t workspace_len;    /* Cloud; empty on Data Center */
+    const char *project; size_t project_len;        /* the project cell, may be empty */
+    const char *target_name; size_t target_len;     /* repository slug or project key */
     const char *subject_name; size_t subject_len;
+    int subject_is_email;       /* Cloud user cell with '@': resolved to an account */
+    int target_is_pattern;      /* repo cell with * ? [: expanded over the listing */
 };
 
-/* Parse a privilege cell (trimmed, any case). Returns 0 or -1. */
+/* Parse a privilege cell (trimmed, any case): the portable names and Data
+ * Center's own (REPO_WRITE, project_admin, repo_create). Returns 0 with the
+ * privilege and the level it is tied to (-1: either level, else a
+ * target_kind), or -1. */
+int privilege_parse_level(const char *s, size_t len, enum privilege *out, int *level);
 int privilege_parse(const char *s, size_t len, enum privilege *out);
+/* The portable lowercase name: read, write, admin, create-repo, none. */
 const char *privilege_name(enum privilege p);
+
+/* 1 when a repo cell is a shell-style pattern (holds *, ? or [). */
+int repo_is_pattern(const char *s, size_t len);
 
 /* Validate one record. Returns 0 and fills req, or -1 with a message that
  * names the column and the problem. */

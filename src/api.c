@@ -1,6 +1,5 @@
 #include "api.h"
 
-#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,14 +34,14 @@ void api_cleanup(void)
     }
 }
 
-const char *api_method(const struct request *req)
+const char *api_json_body(enum privilege p)
 {
-    return req->priv == PRIV_NONE ? "DELETE" : "PUT";
+    return p < PRIV_NONE ? bodies[p] : NULL;
 }
 
-const char *api_body(const struct request *req)
+const struct api_ops *api_ops_for(enum api_flavour f)
 {
-    return req->priv == PRIV_NONE ? NULL : bodies[req->priv];
+    return f == API_DATACENTER ? &api_datacenter : &api_cloud;
 }
 
 void api_encode_segment(struct buf *out, const char *s, size_t len)
@@ -64,29 +63,6 @@ void api_encode_segment(struct buf *out, const char *s, size_t len)
     out->data[out->len] = '\0';
 }
 
-/* The four URL shapes, indexed by [target][subject]:
- * prefix, workspace, middle, target, suffix, subject. */
-struct shape {
-    const char *prefix, *middle, *suffix;
-};
-static const struct shape shapes[2][2] = {
-    [TARGET_REPO][SUBJECT_GROUP] = {"/repositories/", "/", "/permissions-config/groups/"},
-    [TARGET_REPO][SUBJECT_USER] = {"/repositories/", "/", "/permissions-config/users/"},
-    [TARGET_PROJECT][SUBJECT_GROUP] = {"/workspaces/", "/projects/", "/permissions-config/groups/"},
-    [TARGET_PROJECT][SUBJECT_USER] = {"/workspaces/", "/projects/", "/permissions-config/users/"},
-};
-
-void api_path(struct buf *out, const struct request *req)
-{
-    const struct shape *sh = &shapes[req->target][req->subject];
-    buf_adds(out, sh->prefix);
-    api_encode_segment(out, req->workspace, req->workspace_len);
-    buf_adds(out, sh->middle);
-    api_encode_segment(out, req->target_name, req->target_len);
-    buf_adds(out, sh->suffix);
-    api_encode_segment(out, req->subject_name, req->subject_len);
-}
-
 static void add_lower(struct buf *out, const char *s, size_t len)
 {
     buf_reserve(out, len);
@@ -95,19 +71,34 @@ static void add_lower(struct buf *out, const char *s, size_t len)
     out->data[out->len] = '\0';
 }
 
-void api_key(struct buf *out, const struct request *req)
+void api_target_key(struct buf *out, const struct request *req)
 {
     /* The unit separator cannot occur in a valid cell (control characters
-     * are rejected), so the parts can never run into each other. */
+     * are rejected), so the parts can never run into each other. On Data
+     * Center a repository is named by project and slug. */
     buf_addc(out, req->target == TARGET_REPO ? 'r' : 'p');
     buf_addc(out, '\x1f');
     add_lower(out, req->workspace, req->workspace_len);
     buf_addc(out, '\x1f');
+    if (!req->workspace_len && req->target == TARGET_REPO) {
+        add_lower(out, req->project, req->project_len);
+        buf_addc(out, '/');
+    }
     add_lower(out, req->target_name, req->target_len);
+}
+
+void api_key_subject(struct buf *out, const struct request *req, const char *subject, size_t len)
+{
+    api_target_key(out, req);
     buf_addc(out, '\x1f');
     buf_addc(out, req->subject == SUBJECT_GROUP ? 'g' : 'u');
     buf_addc(out, '\x1f');
-    add_lower(out, req->subject_name, req->subject_len);
+    add_lower(out, subject, len);
+}
+
+void api_key(struct buf *out, const struct request *req)
+{
+    api_key_subject(out, req, req->subject_name, req->subject_len);
 }
 
 static void copy_text(char *out, size_t outsz, const char *s, size_t len)
@@ -129,6 +120,15 @@ void api_error_message(const char *body, size_t len, char *out, size_t outsz)
         return;
     cJSON *root = cJSON_ParseWithLength(body, len);
     if (root) {
+        /* Data Center: {"errors":[{"context":null,"message":"..."}]} */
+        cJSON *errs = cJSON_GetObjectItemCaseSensitive(root, "errors");
+        cJSON *first = cJSON_IsArray(errs) ? cJSON_GetArrayItem(errs, 0) : NULL;
+        cJSON *dm = first ? cJSON_GetObjectItemCaseSensitive(first, "message") : NULL;
+        if (cJSON_IsString(dm) && dm->valuestring[0]) {
+            snprintf(out, outsz, "%s", dm->valuestring);
+            cJSON_Delete(root);
+            return;
+        }
         cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
         cJSON *m = err ? cJSON_GetObjectItemCaseSensitive(err, "message") : NULL;
         cJSON *d = err ? cJSON_GetObjectItemCaseSensitive(err, "detail") : NULL;
@@ -167,4 +167,57 @@ void api_error_message(const char *body, size_t len, char *out, size_t outsz)
         }
         p = le + 1;
     }
+}
+
+const char *api_json_string(const cJSON *o, const char *path)
+{
+    char part[64];
+    while (o && *path) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        if (n >= sizeof part)
+            return NULL;
+        memcpy(part, path, n);
+        part[n] = '\0';
+        o = cJSON_GetObjectItemCaseSensitive(o, part);
+        path += n + (dot ? 1 : 0);
+    }
+    return cJSON_IsString(o) && o->valuestring ? o->valuestring : NULL;
+}
+
+void api_members_by_email(struct buf *url, const char *workspace, const char *const *emails,
+                          unsigned n)
+{
+    struct buf q = {0};
+    buf_adds(&q, "user.email IN (");
+    for (unsigned i = 0; i < n; i++) {
+        if (i)
+            buf_addc(&q, ',');
+        buf_addc(&q, '"');
+        for (const char *c = emails[i]; *c; c++) {
+            if (*c == '"' || *c == '\\')
+                buf_addc(&q, '\\');
+            buf_addc(&q, *c);
+        }
+        buf_addc(&q, '"');
+    }
+    buf_addc(&q, ')');
+    buf_adds(url, "/workspaces/");
+    api_encode_segment(url, workspace, strlen(workspace));
+    buf_adds(url, "/members?q=");
+    api_encode_segment(url, q.data, q.len);
+    buf_adds(url, "&fields=");
+    static const char fields[] = "next,values.user.email,values.user.account_id,values.user.uuid";
+    api_encode_segment(url, fields, sizeof fields - 1);
+    buf_adds(url, "&pagelen=100");
+    buf_free(&q);
+}
+
+int api_member_item(const cJSON *item, struct api_member *out)
+{
+    out->email = api_json_string(item, "user.email");
+    out->account_id = api_json_string(item, "user.account_id");
+    if (!out->account_id || !out->account_id[0])
+        out->account_id = api_json_string(item, "user.uuid");
+    return out->email && out->account_id ? 0 : -1;
 }

@@ -13,7 +13,8 @@ enum {
     OPT_BASE_URL = 256, OPT_CACERT, OPT_TIMEOUT, OPT_NETRC, OPT_NETRC_FILE,
     OPT_RETRIES, OPT_MAX_BACKOFF, OPT_BACKOFF_BASE, OPT_RATE, OPT_RESUME,
     OPT_DELIMITER, OPT_NO_HEADER, OPT_MAP, OPT_PROGRESS, OPT_NO_PROGRESS,
-    OPT_CHECK_AUTH, OPT_FAIL_AFTER_401, OPT_RESUME_FROM
+    OPT_CHECK_AUTH, OPT_FAIL_AFTER_401, OPT_RESUME_FROM, OPT_DIFF, OPT_UNDO_FILE,
+    OPT_WORKSPACE, OPT_API
 };
 
 static const struct option long_opts[] = {
@@ -42,20 +43,39 @@ static const struct option long_opts[] = {
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"check-auth", no_argument, NULL, OPT_CHECK_AUTH},
     {"fail-after-401", required_argument, NULL, OPT_FAIL_AFTER_401},
+    {"diff", no_argument, NULL, OPT_DIFF},
+    {"undo-file", required_argument, NULL, OPT_UNDO_FILE},
+    {"workspace", required_argument, NULL, OPT_WORKSPACE},
+    {"api", required_argument, NULL, OPT_API},
     {NULL, 0, NULL, 0}
 };
 
 void cli_usage(FILE *out)
 {
     fputs(
-"Usage: bbperm [OPTIONS] [INPUT]\n"
-"Apply Bitbucket repository and project permissions from a CSV and write a\n"
-"result CSV with one status line per input row, in input order.\n"
+"Usage: bbperm [apply] [OPTIONS] [INPUT]\n"
+"       bbperm plan [OPTIONS] [INPUT]\n"
+"       bbperm export [OPTIONS] SCOPE...\n"
+"\n"
+"apply   apply the rows of a CSV and write a result CSV with one status line\n"
+"        per input row, in input order (the word 'apply' may be left out)\n"
+"plan    read the live permissions and write the result CSV of what apply\n"
+"        would do: 'planned' rows with grant/change/revoke; sends no write\n"
+"export  write the live explicit permissions as an input CSV. SCOPE is\n"
+"        WORKSPACE or WORKSPACE/PROJECT_KEY on Cloud, PROJECT_KEY on Data\n"
+"        Center (none: every project)\n"
 "INPUT is a CSV path; '-' or no INPUT reads standard input.\n"
 "\n"
 "  -o, --output PATH       result CSV (default: standard output)\n"
 "  -j, --jobs N            worker threads, 1 to 64 (default 4)\n"
 "  -n, --dry-run           send nothing; valid rows become 'planned'\n"
+"      --diff              read the live state first and send only the writes\n"
+"                          that change something\n"
+"      --undo-file PATH    write a CSV that puts back every permission the run\n"
+"                          changes (implies --diff)\n"
+"      --workspace W       workspace for rows whose workspace cell is empty\n"
+"      --api cloud|datacenter  API flavour (default: datacenter when the base\n"
+"                          URL's path contains /rest/api/, else cloud)\n"
 "      --base-url URL      API root (default " DEFAULT_BASE_URL ")\n"
 "      --cacert PATH       extra CA bundle for TLS verification\n"
 "      --timeout SECONDS   per request (default 30)\n"
@@ -75,7 +95,7 @@ void cli_usage(FILE *out)
 "      --map NAME=COLUMN[,NAME=COLUMN...]  take NAME from a differently\n"
 "                          named column (NAME: workspace, repo, project,\n"
 "                          group, user, privilege)\n"
-"      --check-auth        one authenticated GET /user before the run\n"
+"      --check-auth        one authenticated request before the run\n"
 "      --fail-after-401 N  stop when the first N responses are all 401\n"
 "                          (default 5; 0 never stops)\n"
 "      --progress          always draw the progress line on stderr\n"
@@ -89,8 +109,9 @@ void cli_usage(FILE *out)
 "BITBUCKET_API_TOKEN (Basic), BITBUCKET_TOKEN (Bearer), or the legacy\n"
 "BITBUCKET_USERNAME and BITBUCKET_APP_PASSWORD; else --netrc/--netrc-file.\n"
 "\n"
-"Exit status: 0 every row ok or planned; 1 some row failed or invalid;\n"
-"2 usage, input, output or credential error; 130 interrupted.\n", out);
+"Exit status: 0 every row ok or planned; 1 some row failed or invalid (export:\n"
+"a target could not be read); 2 usage, input, output or credential error;\n"
+"130 interrupted.\n", out);
 }
 
 static int parse_long(const char *s, long lo, long hi, long *out)
@@ -236,9 +257,39 @@ static int parse_delimiter(const char *s, char *out)
     return 0;
 }
 
+/* Returns 1 when the base URL's path holds /rest/api/ (a Data Center root). */
+int cli_base_url_is_datacenter(const char *base)
+{
+    CURLU *u = curl_url();
+    char *path = NULL;
+    int dc = 0;
+    if (u && curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK)
+        dc = strstr(path, "/rest/api/") != NULL || (strlen(path) >= 9 &&
+             !strcmp(path + strlen(path) - 9, "/rest/api"));
+    curl_free(path);
+    curl_url_cleanup(u);
+    return dc;
+}
+
+static const struct {
+    const char *word;
+    enum command cmd;
+} commands[] = {{"apply", CMD_APPLY}, {"plan", CMD_PLAN}, {"export", CMD_EXPORT}};
+
 int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
 {
     memset(cfg, 0, sizeof *cfg);
+    int api_given = 0;
+    /* the command word comes first; getopt then sees it as the program name */
+    for (size_t i = 0; argc > 1 && i < sizeof commands / sizeof commands[0]; i++) {
+        if (!strcmp(argv[1], commands[i].word)) {
+            cfg->command = commands[i].cmd;
+            argc--;
+            argv++;
+            break;
+        }
+    }
     cfg->jobs = 4;
     cfg->base_url = DEFAULT_BASE_URL;
     cfg->timeout = 30;
@@ -320,6 +371,26 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
         case OPT_PROGRESS: cfg->progress = PROGRESS_ON; break;
         case OPT_NO_PROGRESS: cfg->progress = PROGRESS_OFF; break;
         case OPT_CHECK_AUTH: cfg->check_auth = 1; break;
+        case OPT_DIFF: cfg->diff = 1; break;
+        case OPT_UNDO_FILE: cfg->undo_file = optarg; break;
+        case OPT_WORKSPACE:
+            if (!optarg[0] || strchr(optarg, '/')) {
+                fprintf(err, "bbperm: --workspace needs a workspace slug, not '%s'\n", optarg);
+                return 2;
+            }
+            cfg->workspace = optarg;
+            break;
+        case OPT_API:
+            if (!strcasecmp(optarg, "cloud")) {
+                cfg->api = API_CLOUD;
+            } else if (!strcasecmp(optarg, "datacenter") || !strcasecmp(optarg, "dc")) {
+                cfg->api = API_DATACENTER;
+            } else {
+                fprintf(err, "bbperm: --api must be cloud or datacenter, not '%s'\n", optarg);
+                return 2;
+            }
+            api_given = 1;
+            break;
         case OPT_FAIL_AFTER_401:
             if (parse_long(optarg, 0, 1000000, &v)) {
                 fprintf(err, "bbperm: --fail-after-401 must be a whole number, not '%s'\n", optarg);
@@ -338,12 +409,22 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
             return 2;
         }
     }
-    if (argc - optind > 1) {
-        fprintf(err, "bbperm: one INPUT at most, got '%s' and '%s'\n", argv[optind], argv[optind + 1]);
-        return 2;
+    if (cfg->command == CMD_EXPORT) {
+        for (int i = optind; i < argc; i++) {
+            if (cfg->nscopes == SCOPES_MAX) {
+                fprintf(err, "bbperm: export: %d scopes at most\n", SCOPES_MAX);
+                return 2;
+            }
+            cfg->scopes[cfg->nscopes++] = argv[i];
+        }
+    } else {
+        if (argc - optind > 1) {
+            fprintf(err, "bbperm: one INPUT at most, got '%s' and '%s'\n", argv[optind], argv[optind + 1]);
+            return 2;
+        }
+        if (optind < argc)
+            cfg->input = argv[optind];
     }
-    if (optind < argc)
-        cfg->input = argv[optind];
     if (cfg->resume && cfg->resume_from) {
         fprintf(err, "bbperm: --resume and --resume-from do not go together\n");
         return 2;
@@ -352,10 +433,55 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
         fprintf(err, "bbperm: --map names header columns and cannot go with --no-header\n");
         return 2;
     }
+    if (cfg->undo_file)
+        cfg->diff = 1;
+    if (cfg->command == CMD_PLAN) {
+        if (cfg->dry_run) {
+            fprintf(err, "bbperm: plan reads the live state and --dry-run sends nothing: use one of them\n");
+            return 2;
+        }
+        if (cfg->undo_file) {
+            fprintf(err, "bbperm: plan sends no write, so it has nothing to undo: give --undo-file to apply\n");
+            return 2;
+        }
+        cfg->diff = 1;
+    }
+    if (cfg->dry_run && cfg->diff) {
+        fprintf(err, "bbperm: --dry-run sends nothing and cannot read the live state: use 'bbperm plan'\n");
+        return 2;
+    }
+    if (cfg->command == CMD_EXPORT) {
+        if (cfg->dry_run || cfg->resume || cfg->resume_from || cfg->undo_file || cfg->nmap ||
+            cfg->no_header || cfg->delimiter) {
+            fprintf(err, "bbperm: export takes no input options (--dry-run, --diff, --undo-file, "
+                         "--resume, --resume-from, --map, --no-header, --delimiter)\n");
+            return 2;
+        }
+    }
     const char *why;
     if (!cli_base_url_ok(cfg->base_url, &why)) {
         fprintf(err, "bbperm: --base-url '%s' %s\n", cfg->base_url, why);
         return 2;
+    }
+    if (!api_given)
+        cfg->api = cli_base_url_is_datacenter(cfg->base_url) ? API_DATACENTER : API_CLOUD;
+    if (cfg->command == CMD_EXPORT) {
+        if (cfg->api == API_CLOUD && cfg->nscopes == 0) {
+            fprintf(err, "bbperm: export needs at least one SCOPE: WORKSPACE or WORKSPACE/PROJECT_KEY\n");
+            return 2;
+        }
+        for (int i = 0; i < cfg->nscopes; i++) {
+            const char *sc = cfg->scopes[i], *slash = strchr(sc, '/');
+            int bad = !sc[0] || (slash && (slash == sc || !slash[1] || strchr(slash + 1, '/')));
+            if (cfg->api == API_DATACENTER)
+                bad = !sc[0] || slash;
+            if (bad) {
+                fprintf(err, "bbperm: export: '%s' is not a scope (%s)\n", sc,
+                        cfg->api == API_CLOUD ? "WORKSPACE or WORKSPACE/PROJECT_KEY"
+                                              : "a Data Center PROJECT_KEY");
+                return 2;
+            }
+        }
     }
     return 0;
 }

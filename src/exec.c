@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "util.h"
 
 struct exec_worker {
     struct exec_shared *sh;
@@ -25,14 +26,15 @@ void exec_shared_init(struct exec_shared *s, const struct bb_config *cfg,
     atomic_init(&s->answers, 0);
     atomic_init(&s->leading_401, 0);
     atomic_init(&s->requests, 0);
+    atomic_init(&s->reads, 0);
 }
 
-void *exec_worker_init(void *shared, int index)
+struct exec_worker *exec_worker_new(struct exec_shared *sh, int index)
 {
     struct exec_worker *w = xcalloc(1, sizeof *w);
-    w->sh = shared;
-    w->rng = (uint64_t)time(NULL) * 2654435761u + (uint64_t)index * 0x9e3779b97f4a7c15ULL + 1;
-    if (http_client_init(&w->http, w->sh->cfg, w->sh->share, &w->sh->abort) != 0) {
+    w->sh = sh;
+    w->rng = (uint64_t)time(NULL) * 2654435761u + (uint64_t)(index + 1) * 0x9e3779b97f4a7c15ULL + 1;
+    if (http_client_init(&w->http, sh->cfg, sh->share, &sh->abort) != 0) {
         http_client_cleanup(&w->http);
         free(w);
         return NULL;
@@ -40,9 +42,10 @@ void *exec_worker_init(void *shared, int index)
     return w;
 }
 
-void exec_worker_fini(void *wctx)
+void exec_worker_free(struct exec_worker *w)
 {
-    struct exec_worker *w = wctx;
+    if (!w)
+        return;
     http_client_cleanup(&w->http);
     free(w);
 }
@@ -62,49 +65,42 @@ enum verdict exec_classify(CURLcode code, long status)
     return V_FAIL;
 }
 
-void exec_cancelled(struct job *j)
-{
-    j->status = ROW_CANCELLED;
-    snprintf(j->msg, sizeof j->msg, "not sent: the run was interrupted");
-}
-
 /* Fill the message of an answer that is not a success. */
-static void answer_message(struct job *j, const struct http_response *r)
+static void answer_message(struct exec_result *res, const struct http_response *r)
 {
     if (r->code != CURLE_OK) {
-        snprintf(j->msg, sizeof j->msg, "%s", r->error);
+        snprintf(res->msg, sizeof res->msg, "%s", r->error);
         return;
     }
     char m[600];
     api_error_message(r->body, r->body_len, m, sizeof m);
     if (m[0])
-        snprintf(j->msg, sizeof j->msg, "%s", m);
+        snprintf(res->msg, sizeof res->msg, "%s", m);
     else
-        snprintf(j->msg, sizeof j->msg, "HTTP %ld with no message", r->status);
+        snprintf(res->msg, sizeof res->msg, "HTTP %ld with no message", r->status);
 }
 
 /* Put a prefix in front of the message (cut at the end if need be). */
-static void prefix_msg(struct job *j, const char *prefix)
+static void prefix_msg(struct exec_result *res, const char *prefix)
 {
-    size_t p = strlen(prefix), m = strlen(j->msg);
-    if (p >= sizeof j->msg)
-        p = sizeof j->msg - 1;
-    if (p + m >= sizeof j->msg)
-        m = sizeof j->msg - 1 - p;
-    memmove(j->msg + p, j->msg, m);
-    memcpy(j->msg, prefix, p);
-    j->msg[p + m] = '\0';
+    size_t p = strlen(prefix), m = strlen(res->msg);
+    if (p >= sizeof res->msg)
+        p = sizeof res->msg - 1;
+    if (p + m >= sizeof res->msg)
+        m = sizeof res->msg - 1 - p;
+    memmove(res->msg + p, res->msg, m);
+    memcpy(res->msg, prefix, p);
+    res->msg[p + m] = '\0';
 }
 
-/* The run was cancelled before the row's next request went out. */
-static void cancel_before_retry(struct job *j)
+/* The run was cancelled before the next request went out. */
+static enum exec_outcome cancel_before_retry(struct exec_result *res, unsigned sent_before)
 {
-    if (!j->attempts) {
-        exec_cancelled(j);
-        return;
-    }
-    j->status = ROW_CANCELLED;
-    prefix_msg(j, "interrupted before a retry; last answer: ");
+    if (res->attempts == sent_before)
+        snprintf(res->msg, sizeof res->msg, "not sent: the run was interrupted");
+    else
+        prefix_msg(res, "interrupted before a retry; last answer: ");
+    return EXEC_CANCELLED;
 }
 
 static void note_answer(struct exec_shared *sh, long status)
@@ -122,57 +118,61 @@ static void note_answer(struct exec_shared *sh, long status)
     }
 }
 
-void exec_run(void *wctx, struct job *j)
+enum exec_outcome exec_request(struct exec_worker *w, const char *method, const char *url,
+                               const char *body, struct exec_result *res)
 {
-    struct exec_worker *w = wctx;
     struct exec_shared *sh = w->sh;
     const struct bb_config *cfg = sh->cfg;
     unsigned retries = 0;       /* retries spent on faults (not on 429s) */
+    unsigned sent_before = res->attempts;
+    int get = !strcmp(method, "GET");
     struct http_response r;
 
-    j->attempts = 0;
-    j->http_status = 0;
-    j->msg[0] = '\0';
+    res->http_status = 0;
+    res->msg[0] = '\0';
+    res->body = "";
+    res->body_len = 0;
     for (;;) {
         struct gate_ticket t;
-        if (gate_enter(sh->gate, &t) != 0) {
-            cancel_before_retry(j);
-            return;
-        }
+        if (gate_enter(sh->gate, &t) != 0)
+            return cancel_before_retry(res, sent_before);
         if (cfg->verbose)
-            fprintf(stderr, "bbperm: > %s %s\n", j->method, j->url.data);
-        http_send(&w->http, j->method, j->url.data, j->body, &r);
-        j->attempts += r.sent;
+            fprintf(stderr, "bbperm: > %s %s\n", method, url);
+        http_send(&w->http, method, url, body, &r);
+        res->attempts += r.sent;
         atomic_fetch_add(&sh->requests, r.sent);
+        if (get)
+            atomic_fetch_add(&sh->reads, r.sent);
         if (cfg->verbose) {
             if (r.code == CURLE_OK)
-                fprintf(stderr, "bbperm: < %ld %s %s (%.0f ms)\n", r.status, j->method,
-                        j->url.data, r.elapsed * 1000);
+                fprintf(stderr, "bbperm: < %ld %s %s (%.0f ms)\n", r.status, method, url,
+                        r.elapsed * 1000);
             else
-                fprintf(stderr, "bbperm: < no answer %s %s: %s\n", j->method, j->url.data, r.error);
+                fprintf(stderr, "bbperm: < no answer %s %s: %s\n", method, url, r.error);
         }
         enum verdict v = exec_classify(r.code, r.status);
         if (r.code == CURLE_OK)
             note_answer(sh, r.status);
         gate_report(sh->gate, &t, v == V_OK ? GATE_OK : v == V_RATE_LIMITED ? GATE_RATE_LIMITED : GATE_OTHER,
                     r.retry_after);
-        j->http_status = r.code == CURLE_OK ? r.status : 0;
+        res->http_status = r.code == CURLE_OK ? r.status : 0;
+        res->body = r.body;
+        res->body_len = r.body_len;
         switch (v) {
         case V_OK:
-            j->status = ROW_OK;
-            j->msg[0] = '\0';
-            return;
+            res->msg[0] = '\0';
+            return EXEC_OK;
         case V_RATE_LIMITED:
-            answer_message(j, &r);
+            answer_message(res, &r);
             continue;           /* the gate holds every worker back */
         case V_ABORTED:
-            j->status = ROW_CANCELLED;
-            j->http_status = 0;
-            snprintf(j->msg, sizeof j->msg,
-                     "aborted in flight by a second signal: the change may or may not be applied");
-            return;
+            res->http_status = 0;
+            snprintf(res->msg, sizeof res->msg,
+                     get ? "aborted in flight by a second signal"
+                         : "aborted in flight by a second signal: the change may or may not be applied");
+            return EXEC_ABORTED;
         case V_RETRY:
-            answer_message(j, &r);
+            answer_message(res, &r);
             if (retries < (unsigned)cfg->retries) {
                 retries++;
                 /* a 503 from a proxy may say how long to wait: honour it */
@@ -183,26 +183,40 @@ void exec_run(void *wctx, struct job *j)
                     wait = cfg->max_backoff;
                 if (cfg->verbose)
                     fprintf(stderr, "bbperm: retry %u of %d for %s in %.2f s (%s%s)\n", retries,
-                            cfg->retries, j->url.data, wait,
+                            cfg->retries, url, wait,
                             r.code == CURLE_OK ? "server error" : "network error",
                             r.retry_after >= 0 ? ", Retry-After" : "");
-                if (gate_sleep(sh->gate, wait) != 0) {
-                    cancel_before_retry(j);
-                    return;
-                }
+                if (gate_sleep(sh->gate, wait) != 0)
+                    return cancel_before_retry(res, sent_before);
                 continue;
             }
-            j->status = ROW_FAILED;
             if (retries) {
                 char what[64];
                 snprintf(what, sizeof what, "gave up after %u retries: ", retries);
-                prefix_msg(j, what);
+                prefix_msg(res, what);
             }
-            return;
+            return EXEC_FAILED;
         case V_FAIL:
-            answer_message(j, &r);
-            j->status = ROW_FAILED;
-            return;
+            answer_message(res, &r);
+            return EXEC_FAILED;
         }
     }
+}
+
+int exec_fetch(void *ctx, const char *url, const char **body, size_t *len,
+               struct pager_error *err)
+{
+    struct exec_worker *w = ctx;
+    struct exec_result res;
+    res.attempts = 0;
+    enum exec_outcome o = exec_request(w, "GET", url, NULL, &res);
+    if (o == EXEC_OK) {
+        *body = res.body;
+        *len = res.body_len;
+        return 0;
+    }
+    err->status = res.http_status;
+    err->cancelled = o == EXEC_CANCELLED || o == EXEC_ABORTED;
+    snprintf(err->msg, sizeof err->msg, "%.399s", res.msg);
+    return -1;
 }

@@ -8,10 +8,22 @@ void tally_add(struct tally *t, const struct job *j)
 {
     t->rows++;
     switch (j->status) {
-    case ROW_OK: t->ok++; break;
+    case ROW_OK:
+        t->ok++;
+        if (j->change == CH_UNCHANGED)
+            t->unchanged++;
+        break;
     case ROW_KEPT:
     case ROW_DONE_BEFORE: t->ok++; t->kept++; break;
-    case ROW_PLANNED: t->planned++; break;
+    case ROW_PLANNED:
+        t->planned++;
+        if (j->change == CH_GRANT)
+            t->grant++;
+        else if (j->change == CH_CHANGE)
+            t->change++;
+        else if (j->change == CH_REVOKE)
+            t->revoke++;
+        break;
     case ROW_INVALID: t->invalid++; break;
     case ROW_CANCELLED: t->cancelled++; break;
     case ROW_FAILED:
@@ -34,6 +46,10 @@ void tally_merge(struct tally *into, struct tally *from)
     into->invalid += from->invalid;
     into->planned += from->planned;
     into->cancelled += from->cancelled;
+    into->unchanged += from->unchanged;
+    into->grant += from->grant;
+    into->change += from->change;
+    into->revoke += from->revoke;
     into->no_answer += from->no_answer;
     for (int s = 0; s < 600; s++)
         into->by_status[s] += from->by_status[s];
@@ -52,14 +68,27 @@ void tally_failures(const struct tally *t, char *out, size_t outsz)
         snprintf(out + n, outsz - n, "%sno answer x%lu", n ? ", " : "", t->no_answer);
 }
 
+static void print_figures(FILE *err, const struct tally *t, const struct run_figures *f)
+{
+    double el = f->elapsed > 0 ? f->elapsed : 1e-9;
+    fprintf(err, "; %lu requests", f->requests);
+    if (f->reads)
+        fprintf(err, " (%lu reads)", f->reads);
+    fprintf(err, ", %lu x 429, %.1f s paused; %.2f s, %.0f rows/s\n",
+            f->n429, f->paused, f->elapsed, (double)t->rows / el);
+}
+
 void progress_summary(FILE *err, const struct tally *t, const struct run_figures *f)
 {
     char fails[256] = "";
     tally_failures(t, fails, sizeof fails);
-    double el = f->elapsed > 0 ? f->elapsed : 1e-9;
     fprintf(err, "bbperm: %lu rows: %lu ok", t->rows, t->ok);
-    if (t->kept)
+    if (t->kept && t->unchanged)
+        fprintf(err, " (%lu kept from the earlier run, %lu unchanged)", t->kept, t->unchanged);
+    else if (t->kept)
         fprintf(err, " (%lu kept from the earlier run)", t->kept);
+    else if (t->unchanged)
+        fprintf(err, " (%lu unchanged)", t->unchanged);
     if (t->planned)
         fprintf(err, ", %lu planned", t->planned);
     fprintf(err, ", %lu failed", t->failed);
@@ -68,8 +97,23 @@ void progress_summary(FILE *err, const struct tally *t, const struct run_figures
     fprintf(err, ", %lu invalid", t->invalid);
     if (t->cancelled)
         fprintf(err, ", %lu cancelled", t->cancelled);
-    fprintf(err, "; %lu requests, %lu x 429, %.1f s paused; %.2f s, %.0f rows/s\n",
-            f->requests, f->n429, f->paused, f->elapsed, (double)t->rows / el);
+    print_figures(err, t, f);
+}
+
+void progress_plan_summary(FILE *err, const struct tally *t, const struct run_figures *f)
+{
+    char fails[256] = "";
+    tally_failures(t, fails, sizeof fails);
+    fprintf(err, "bbperm: plan: %lu to grant, %lu to change, %lu to revoke, %lu unchanged, "
+                 "%lu failed", t->grant, t->change, t->revoke, t->unchanged, t->failed);
+    if (fails[0])
+        fprintf(err, " (%s)", fails);
+    fprintf(err, ", %lu invalid", t->invalid);
+    if (t->kept)
+        fprintf(err, ", %lu ok before", t->kept);
+    if (t->cancelled)
+        fprintf(err, ", %lu cancelled", t->cancelled);
+    print_figures(err, t, f);
 }
 
 void progress_init(struct progress *p, int enabled, int tty, long total, double now)

@@ -8,7 +8,7 @@
 
 static const char *const role_names[NCOL_ROLES] = {
     "workspace", "repo", "project", "group", "user", "privilege",
-    "status", "http_status", "attempts", "message"
+    "status", "http_status", "attempts", "message", "previous"
 };
 
 /* Header spellings accepted for each role, matched case-insensitively after
@@ -24,6 +24,7 @@ static const char *const aliases[NCOL_ROLES][4] = {
     [COL_HTTP_STATUS] = {"http_status", NULL},
     [COL_ATTEMPTS] = {"attempts", NULL},
     [COL_MESSAGE] = {"message", NULL},
+    [COL_PREVIOUS] = {"previous", NULL},
 };
 
 const char *colmap_role_name(enum col_role r)
@@ -73,8 +74,7 @@ static int role_of_header(const char *cell, size_t len, const struct bb_config *
 int colmap_build(struct colmap *m, const char *const *cells, const size_t *lens,
                  unsigned n, const struct bb_config *cfg, char *err, size_t errsz)
 {
-    for (int r = 0; r < NCOL_ROLES; r++)
-        m->col[r] = -1;
+    colmap_reset(m, cfg);
     m->ninput = n;
     for (unsigned i = 0; i < n; i++) {
         int r = role_of_header(cells[i], lens[i], cfg);
@@ -101,9 +101,13 @@ int colmap_build(struct colmap *m, const char *const *cells, const size_t *lens,
                      cfg->map_name[i], cfg->map_column[i], cfg->map_column[i]);
             return -1;
         }
+        for (int r = 0; r < COL_STATUS; r++)
+            if (!strcasecmp(cfg->map_name[i], role_names[r]))
+                m->label[r] = cfg->map_column[i];
     }
-    if (m->col[COL_WORKSPACE] < 0) {
-        snprintf(err, errsz, "header: missing column 'workspace'");
+    /* Data Center has no workspaces; --workspace fills empty cells */
+    if (m->col[COL_WORKSPACE] < 0 && m->api == API_CLOUD && !m->default_ws) {
+        snprintf(err, errsz, "header: missing column 'workspace' (or give --workspace)");
         return -1;
     }
     if (m->col[COL_REPO] < 0 && m->col[COL_PROJECT] < 0) {
@@ -127,10 +131,22 @@ int colmap_build(struct colmap *m, const char *const *cells, const size_t *lens,
     return 0;
 }
 
-void colmap_positional(struct colmap *m, unsigned n)
+void colmap_reset(struct colmap *m, const struct bb_config *cfg)
 {
-    for (int r = 0; r < NCOL_ROLES; r++)
+    memset(m, 0, sizeof *m);
+    for (int r = 0; r < NCOL_ROLES; r++) {
         m->col[r] = -1;
+        m->label[r] = role_names[r];
+    }
+    if (cfg) {
+        m->api = cfg->api;
+        m->default_ws = cfg->workspace;
+    }
+}
+
+void colmap_positional(struct colmap *m, unsigned n, const struct bb_config *cfg)
+{
+    colmap_reset(m, cfg);
     m->col[COL_WORKSPACE] = 0;
     m->col[COL_REPO] = 1;
     m->col[COL_GROUP] = 2;
@@ -146,17 +162,32 @@ static const char *const priv_names[] = {
     [PRIV_CREATE_REPO] = "create-repo", [PRIV_NONE] = "none"
 };
 
+/* Data Center's own names, each tied to one level. */
+static const struct {
+    const char *name;
+    enum privilege priv;
+    enum target_kind level;
+} dc_names[] = {
+    {"repo_read", PRIV_READ, TARGET_REPO}, {"repo_write", PRIV_WRITE, TARGET_REPO},
+    {"repo_admin", PRIV_ADMIN, TARGET_REPO}, {"project_read", PRIV_READ, TARGET_PROJECT},
+    {"project_write", PRIV_WRITE, TARGET_PROJECT}, {"project_admin", PRIV_ADMIN, TARGET_PROJECT},
+    {"repo_create", PRIV_CREATE_REPO, TARGET_PROJECT},
+};
+
 const char *privilege_name(enum privilege p)
 {
     return priv_names[p];
 }
 
-int privilege_parse(const char *s, size_t len, enum privilege *out)
+int privilege_parse_level(const char *s, size_t len, enum privilege *out, int *level)
 {
     trim(&s, &len);
+    *level = -1;
     for (int p = PRIV_READ; p <= PRIV_NONE; p++) {
         if (ascii_ieq(s, len, priv_names[p])) {
             *out = (enum privilege)p;
+            if (p == PRIV_CREATE_REPO)
+                *level = TARGET_PROJECT;
             return 0;
         }
     }
@@ -164,7 +195,28 @@ int privilege_parse(const char *s, size_t len, enum privilege *out)
         *out = PRIV_NONE;
         return 0;
     }
+    for (size_t i = 0; i < sizeof dc_names / sizeof dc_names[0]; i++) {
+        if (ascii_ieq(s, len, dc_names[i].name)) {
+            *out = dc_names[i].priv;
+            *level = (int)dc_names[i].level;
+            return 0;
+        }
+    }
     return -1;
+}
+
+int privilege_parse(const char *s, size_t len, enum privilege *out)
+{
+    int level;
+    return privilege_parse_level(s, len, out, &level);
+}
+
+int repo_is_pattern(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == '*' || s[i] == '?' || s[i] == '[')
+            return 1;
+    return 0;
 }
 
 const char *utf8_problem(const char *s, size_t len)
@@ -287,42 +339,76 @@ int row_validate(const struct colmap *m, const char *const *cells,
     cell_of(m, COL_GROUP, cells, lens, n, &grp, &grpl);
     cell_of(m, COL_USER, cells, lens, n, &usr, &usrl);
     cell_of(m, COL_PRIVILEGE, cells, lens, n, &priv, &privl);
+    const char *const *L = m->label;
+    int dc = m->api == API_DATACENTER;
 
-    if (!wsl)
-        return snprintf(msg, msgsz, "workspace: empty"), -1;
-    if (check_name("workspace", ws, wsl, msg, msgsz))
-        return -1;
-    if (repol && projl)
-        return snprintf(msg, msgsz, "repo and project: both are set; give exactly one"), -1;
+    if (dc) {
+        ws = "";                /* Data Center has no workspaces */
+        wsl = 0;
+    } else {
+        if (!wsl && m->default_ws) {
+            ws = m->default_ws;
+            wsl = strlen(ws);
+        }
+        if (!wsl)
+            return snprintf(msg, msgsz, "%s: empty (fill it or give --workspace)", L[COL_WORKSPACE]), -1;
+        if (check_name(L[COL_WORKSPACE], ws, wsl, msg, msgsz))
+            return -1;
+    }
     if (!repol && !projl)
-        return snprintf(msg, msgsz, "repo and project: both are empty; give exactly one"), -1;
+        return snprintf(msg, msgsz, "%s and %s: both are empty; give a repository or a project",
+                        L[COL_REPO], L[COL_PROJECT]), -1;
+    if (dc && repol && !projl)
+        return snprintf(msg, msgsz, "%s: empty; a Data Center repository row needs its project key",
+                        L[COL_PROJECT]), -1;
     if (grpl && usrl)
-        return snprintf(msg, msgsz, "group and user: both are set; give exactly one"), -1;
-    if (!grpl && !usrl)
-        return snprintf(msg, msgsz, "group and user: both are empty; give exactly one"), -1;
-    if (check_name(repol ? "repo" : "project", repol ? repo : proj,
-                   repol ? repol : projl, msg, msgsz))
+        return snprintf(msg, msgsz, "%s and %s: both are set; give exactly one", L[COL_GROUP], L[COL_USER]), -1;
+    if (!grpl && !usrl) {
+        /* --map user=email: say which column was empty */
+        if (m->label[COL_USER] != role_names[COL_USER] && m->col[COL_USER] >= 0)
+            return snprintf(msg, msgsz, "%s: empty (the user column, by --map) and %s is empty too",
+                            L[COL_USER], L[COL_GROUP]), -1;
+        if (m->label[COL_GROUP] != role_names[COL_GROUP] && m->col[COL_GROUP] >= 0)
+            return snprintf(msg, msgsz, "%s: empty (the group column, by --map) and %s is empty too",
+                            L[COL_GROUP], L[COL_USER]), -1;
+        return snprintf(msg, msgsz, "%s and %s: both are empty; give exactly one", L[COL_GROUP], L[COL_USER]), -1;
+    }
+    if (repol && check_name(L[COL_REPO], repo, repol, msg, msgsz))
         return -1;
-    if (check_name(grpl ? "group" : "user", grpl ? grp : usr, grpl ? grpl : usrl, msg, msgsz))
+    if (projl && check_name(L[COL_PROJECT], proj, projl, msg, msgsz))
+        return -1;
+    if (check_name(grpl ? L[COL_GROUP] : L[COL_USER], grpl ? grp : usr, grpl ? grpl : usrl, msg, msgsz))
         return -1;
 
     char v[80];
+    int level;
     if (!privl)
-        return snprintf(msg, msgsz, "privilege: empty (use read, write, admin, create-repo or none)"), -1;
-    if (privilege_parse(priv, privl, &req->priv)) {
+        return snprintf(msg, msgsz, "%s: empty (use read, write, admin, create-repo or none)", L[COL_PRIVILEGE]), -1;
+    if (privilege_parse_level(priv, privl, &req->priv, &level)) {
         show(v, sizeof v, priv, privl);
-        return snprintf(msg, msgsz, "privilege: '%s' is not one of read, write, admin, create-repo, none, revoke", v), -1;
+        return snprintf(msg, msgsz, "%s: '%s' is not one of read, write, admin, create-repo, none, revoke "
+                        "(or REPO_READ, REPO_WRITE, REPO_ADMIN, PROJECT_READ, PROJECT_WRITE, "
+                        "PROJECT_ADMIN, REPO_CREATE)", L[COL_PRIVILEGE], v), -1;
     }
-    if (req->priv == PRIV_CREATE_REPO && repol)
-        return snprintf(msg, msgsz, "privilege: 'create-repo' applies to projects only"), -1;
+    enum target_kind kind = repol ? TARGET_REPO : TARGET_PROJECT;
+    if (level >= 0 && level != (int)kind) {
+        show(v, sizeof v, priv, privl);
+        return snprintf(msg, msgsz, "%s: '%s' applies to %s rows only, and this is a %s row",
+                        L[COL_PRIVILEGE], v, level == TARGET_REPO ? "repository" : "project",
+                        kind == TARGET_REPO ? "repository" : "project"), -1;
+    }
 
-    req->target = repol ? TARGET_REPO : TARGET_PROJECT;
+    req->target = kind;
     req->subject = grpl ? SUBJECT_GROUP : SUBJECT_USER;
     req->workspace = ws;
     req->workspace_len = wsl;
+    req->project = proj;
+    req->project_len = projl;
     req->target_name = repol ? repo : proj;
     req->target_len = repol ? repol : projl;
     req->subject_name = grpl ? grp : usr;
     req->subject_len = grpl ? grpl : usrl;
+    req->subject_is_email = !dc && !grpl && memchr(usr, '@', usrl) != NULL;
+    req->target_is_pattern = repol && repo_is_pattern(repo, repol);
     return 0;
 }

@@ -6,7 +6,7 @@ cat in.csv | "$BBPERM" --base-url "$FAKEBB_URL" - > a.csv 2>/dev/null || fail "e
 cat in.csv | "$BBPERM" --base-url "$FAKEBB_URL" -o - > b.csv 2>/dev/null || fail "exit $? with -o -"
 "$BBPERM" --base-url "$FAKEBB_URL" < in.csv > c.csv 2>/dev/null || fail "exit $? with no INPUT"
 "$BBPERM" --base-url "$FAKEBB_URL" -q -o d.csv in.csv > stdout.txt 2>stderr.txt || fail "exit $? with -o"
-printf 'workspace,repo,group,privilege,status,http_status,attempts,message\nacme,api,developers,write,ok,200,1,\nacme,web,developers,read,ok,200,1,\n' > want.csv
+printf 'workspace,repo,group,privilege,status,http_status,attempts,message,previous\nacme,api,developers,write,ok,200,1,,\nacme,web,developers,read,ok,200,1,,\n' > want.csv
 for f in a b c d; do expect_file $f.csv want.csv "result $f"; done
 expect_eq "$(cat stdout.txt stderr.txt)" "" "-o with -q prints nothing"
 # a producer that writes slowly: rows come out as they are done, before EOF

@@ -1,0 +1,30 @@
+#ifndef BBPERM_APPLY_H
+#define BBPERM_APPLY_H
+
+#include "api.h"
+#include "exec.h"
+#include "job.h"
+#include "live.h"
+#include "people.h"
+#include "undo.h"
+
+/* What a worker does with one row of apply or plan: resolve an email to
+ * its account, read the target's live state (plan, --diff), compare, write
+ * the undo row ahead, send the write. These are the pool's callbacks. */
+
+struct apply_shared {
+    struct exec_shared *ex;
+    const struct api_ops *api;
+    const char *base;               /* API root without a trailing '/' */
+    struct live *live;              /* NULL: writes go out blind */
+    struct people *people;          /* NULL: no email rows can come */
+    struct undo *undo;              /* NULL: no --undo-file */
+    int plan;                       /* compare only; never write */
+};
+
+void *apply_worker_init(void *shared, int index);
+void apply_worker_fini(void *wctx);
+void apply_run(void *wctx, struct job *j);
+void apply_cancelled(struct job *j);
+
+#endif

@@ -1,0 +1,31 @@
+#ifndef BBPERM_CATALOG_H
+#define BBPERM_CATALOG_H
+
+#include <stddef.h>
+#include "api.h"
+#include "pager.h"
+
+/* The repositories of a workspace (or of one project), for repo cells that
+ * are patterns. Each listing is fetched once per run and held, sorted by
+ * slug, while the run goes on: about 40 bytes per repository plus the slug
+ * (under 1 MiB per 10,000 repositories). Main thread only. */
+
+struct catalog;
+
+struct catalog *catalog_new(const struct api_ops *api, const char *base);
+void catalog_free(struct catalog *c);
+
+/* The sorted slugs of the repositories of ws, or of project when it is not
+ * NULL (on Data Center ws is ignored and project is required). Returns 0
+ * with the list (owned by the catalog), or -1 with err. */
+int catalog_repos(struct catalog *c, const char *ws, const char *project,
+                  const struct pager_fetch *f, char *const **slugs, size_t *n,
+                  struct pager_error *err);
+
+/* Pure: 1 when slug matches a shell-style pattern (fnmatch, case-insensitive). */
+int catalog_match(const char *pattern, const char *slug);
+
+/* Repositories and pages listed so far. */
+void catalog_stats(const struct catalog *c, unsigned long *lists, unsigned long *pages);
+
+#endif

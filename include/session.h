@@ -1,0 +1,58 @@
+#ifndef BBPERM_SESSION_H
+#define BBPERM_SESSION_H
+
+#include "api.h"
+#include "backoff.h"
+#include "config.h"
+#include "exec.h"
+#include "pager.h"
+#include "pool.h"
+
+/* What every command that talks to the server shares: the API flavour and
+ * base URL, the gate, the libcurl share, the request engine's shared state,
+ * a client for the main thread's own requests (listings), the pool once the
+ * command starts it, and the handling of signals. Main thread only, but for
+ * what exec_shared says. */
+
+struct session {
+    const struct bb_config *cfg;        /* frozen */
+    const struct api_ops *api;
+    struct buf base;                    /* API root without a trailing '/' */
+    int online;                         /* gate, share and ex are set up */
+    struct gate gate;
+    struct http_share *share;
+    struct exec_shared ex;
+    struct exec_worker *main_worker;    /* NULL until the main thread sends */
+    struct pager_fetch main_fetch;
+    struct pool *pool;                  /* NULL until started (and in a dry run) */
+    int cancel_level;                   /* signals acted on */
+    int auth_stopped;                   /* the first answers were all 401 */
+};
+
+/* Catch SIGINT/SIGTERM (they only set a counter), ignore SIGPIPE. */
+void session_signals(void);
+
+/* Base URL and flavour; with online, libcurl, the gate and --check-auth.
+ * Returns 0, or -1 after one line on stderr. */
+int session_init(struct session *s, const struct bb_config *cfg, int online);
+/* Start the worker pool with these callbacks. Returns 0 or -1 (message printed). */
+int session_start_pool(struct session *s, const struct pool_ops *ops);
+/* Stop the pool and free everything. */
+void session_free(struct session *s);
+
+/* The main thread's fetch for paged lists (a client made on first use). */
+const struct pager_fetch *session_fetch(struct session *s);
+
+/* Act on signals and on a run stopped by 401s: the first signal (or the
+ * 401 stop) drops queued jobs and wakes every waiter, a second one aborts
+ * requests in flight. before_message runs before a line is printed (to
+ * clear a progress line). Returns 1 when a cancel began now. */
+int session_poll(struct session *s, void (*before_message)(void *), void *ctx);
+/* Cancel as the first signal would (output or input failed). */
+void session_cancel(struct session *s, int abort_in_flight);
+
+/* Requests, 429s and pause for the summary. */
+void session_figures(struct session *s, unsigned long *requests, unsigned long *reads,
+                     unsigned long *n429, double *paused);
+
+#endif

@@ -1,0 +1,33 @@
+#ifndef BBPERM_UNDO_H
+#define BBPERM_UNDO_H
+
+#include <stdio.h>
+#include "api.h"
+#include "row.h"
+#include "util.h"
+
+/* --undo-file: an input CSV that puts back every permission a run changes.
+ * See the DESIGN comment in undo.c. */
+
+#define UNDO_HEADER "workspace,repo,project,group,user,privilege"
+
+struct undo;
+
+/* Create (truncate) path and write the header. NULL after one line on err. */
+struct undo *undo_open(const char *path, FILE *err);
+/* Close; returns -1 when the file could not be written completely. */
+int undo_close(struct undo *u);
+
+/* Record, before the write is sent, the value a permission has before the
+ * run's first change of it. A permission already recorded by this run is
+ * not recorded again. subject: the name the write uses. Returns 0, or -1
+ * with errno when the line could not be written (then the write must not
+ * be sent). */
+int undo_record(struct undo *u, const struct request *req, const char *subject, size_t len,
+                enum privilege before);
+
+/* Pure: the undo row for a permission, with a line feed. */
+void undo_format(struct buf *out, const struct request *req, const char *subject, size_t len,
+                 enum privilege before);
+
+#endif

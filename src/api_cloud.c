@@ -1,0 +1,140 @@
+/* Bitbucket Cloud, API 2.0: the permissions-config resources, their lists,
+ * the workspace listings and Cloud's paging (follow `next` as given). */
+#include "api.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The four URL shapes, indexed by [target][subject]. */
+struct shape {
+    const char *prefix, *middle, *suffix;
+};
+static const struct shape shapes[2][2] = {
+    [TARGET_REPO][SUBJECT_GROUP] = {"/repositories/", "/", "/permissions-config/groups"},
+    [TARGET_REPO][SUBJECT_USER] = {"/repositories/", "/", "/permissions-config/users"},
+    [TARGET_PROJECT][SUBJECT_GROUP] = {"/workspaces/", "/projects/", "/permissions-config/groups"},
+    [TARGET_PROJECT][SUBJECT_USER] = {"/workspaces/", "/projects/", "/permissions-config/users"},
+};
+
+static void target_path(struct buf *url, const struct request *req, enum subject_kind kind)
+{
+    const struct shape *sh = &shapes[req->target][kind];
+    buf_adds(url, sh->prefix);
+    api_encode_segment(url, req->workspace, req->workspace_len);
+    buf_adds(url, sh->middle);
+    api_encode_segment(url, req->target_name, req->target_len);
+    buf_adds(url, sh->suffix);
+}
+
+static const char *cloud_write(struct buf *url, const struct request *req, const char *subject,
+                               size_t subject_len, const char **body)
+{
+    target_path(url, req, req->subject);
+    buf_addc(url, '/');
+    api_encode_segment(url, subject, subject_len);
+    *body = api_json_body(req->priv);
+    return req->priv == PRIV_NONE ? "DELETE" : "PUT";
+}
+
+static void cloud_perm_list(struct buf *url, const struct request *target, enum subject_kind kind)
+{
+    target_path(url, target, kind);
+    buf_adds(url, "?pagelen=100");
+}
+
+static int cloud_perm_item(const cJSON *item, enum subject_kind kind, struct api_perm *out)
+{
+    memset(out, 0, sizeof *out);
+    out->subject = kind;
+    const char *p = api_json_string(item, "permission");
+    if (!p || privilege_parse(p, strlen(p), &out->priv) != 0)
+        return -1;
+    if (kind == SUBJECT_GROUP) {
+        out->id = api_json_string(item, "group.slug");
+        out->display = api_json_string(item, "group.name");
+    } else {
+        out->id = api_json_string(item, "user.account_id");
+        out->alt_id = api_json_string(item, "user.uuid");
+        out->display = api_json_string(item, "user.display_name");
+        if (!out->id || !out->id[0]) {
+            out->id = out->alt_id;
+            out->alt_id = NULL;
+        }
+    }
+    return out->id && out->id[0] ? 0 : -1;
+}
+
+static void cloud_project_list(struct buf *url, const char *workspace)
+{
+    buf_adds(url, "/workspaces/");
+    api_encode_segment(url, workspace, strlen(workspace));
+    buf_adds(url, "/projects?pagelen=100");
+}
+
+static void cloud_repo_list(struct buf *url, const char *workspace, const char *project)
+{
+    static const char fields[] = "next,values.slug,values.project.key";
+    buf_adds(url, "/repositories/");
+    api_encode_segment(url, workspace, strlen(workspace));
+    buf_adds(url, "?pagelen=100&sort=slug&fields=");
+    api_encode_segment(url, fields, sizeof fields - 1);
+    if (project) {
+        /* BBQL: project.key="KEY", with " and \ escaped inside the string */
+        struct buf q = {0};
+        buf_adds(&q, "project.key=\"");
+        for (const char *c = project; *c; c++) {
+            if (*c == '"' || *c == '\\')
+                buf_addc(&q, '\\');
+            buf_addc(&q, *c);
+        }
+        buf_addc(&q, '"');
+        buf_adds(url, "&q=");
+        api_encode_segment(url, q.data, q.len);
+        buf_free(&q);
+    }
+}
+
+static int cloud_target_item(const cJSON *item, enum target_kind kind, struct api_target_item *out)
+{
+    out->slug = api_json_string(item, kind == TARGET_REPO ? "slug" : "key");
+    out->project = kind == TARGET_REPO ? api_json_string(item, "project.key") : NULL;
+    return out->slug && out->slug[0] ? 0 : -1;
+}
+
+static int cloud_next_page(const cJSON *page, const char *first, const char *url, struct buf *next)
+{
+    (void)first;
+    if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(page, "values")))
+        return -1;
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(page, "next");
+    if (!n || cJSON_IsNull(n))
+        return 0;
+    if (!cJSON_IsString(n) || !n->valuestring[0])
+        return -1;
+    /* followed exactly as given, but never to another scheme: credentials
+     * go with it */
+    const char *v = n->valuestring;
+    int https = !strncmp(url, "https://", 8);
+    if (strncmp(v, "https://", 8) && (https || strncmp(v, "http://", 7)))
+        return -1;
+    if (!strcmp(v, url))
+        return -1;              /* a page that names itself would never end */
+    next->len = 0;
+    buf_adds(next, v);
+    return 1;
+}
+
+const struct api_ops api_cloud = {
+    .name = "cloud",
+    .export_header = "workspace,repo,project,group,user,privilege,name",
+    .has_workspaces = 1,
+    .resolves_emails = 1,
+    .write = cloud_write,
+    .perm_list = cloud_perm_list,
+    .perm_item = cloud_perm_item,
+    .project_list = cloud_project_list,
+    .repo_list = cloud_repo_list,
+    .target_item = cloud_target_item,
+    .next_page = cloud_next_page,
+    .whoami_path = "/user",
+};

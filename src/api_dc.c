@@ -1,0 +1,125 @@
+/* Bitbucket Data Center / Server, REST API 1.0 (`/rest/api/latest`):
+ * permissions as query strings on .../permissions/{groups,users}, Data
+ * Center's privilege names, and start/limit paging (never assume the page
+ * size asked for: a server may clamp `limit`). */
+#include "api.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Data Center's names, by [target][privilege]. */
+static const char *const dc_priv[2][PRIV_NONE] = {
+    [TARGET_REPO] = {[PRIV_READ] = "REPO_READ", [PRIV_WRITE] = "REPO_WRITE",
+                     [PRIV_ADMIN] = "REPO_ADMIN", [PRIV_CREATE_REPO] = NULL},
+    [TARGET_PROJECT] = {[PRIV_READ] = "PROJECT_READ", [PRIV_WRITE] = "PROJECT_WRITE",
+                        [PRIV_ADMIN] = "PROJECT_ADMIN", [PRIV_CREATE_REPO] = "REPO_CREATE"},
+};
+
+static void target_path(struct buf *url, const struct request *req, enum subject_kind kind)
+{
+    buf_adds(url, "/projects/");
+    if (req->target == TARGET_REPO) {
+        api_encode_segment(url, req->project, req->project_len);
+        buf_adds(url, "/repos/");
+    }
+    api_encode_segment(url, req->target_name, req->target_len);
+    buf_adds(url, kind == SUBJECT_GROUP ? "/permissions/groups" : "/permissions/users");
+}
+
+static const char *dc_write(struct buf *url, const struct request *req, const char *subject,
+                            size_t subject_len, const char **body)
+{
+    target_path(url, req, req->subject);
+    *body = NULL;
+    if (req->priv == PRIV_NONE) {
+        buf_adds(url, "?name=");
+        api_encode_segment(url, subject, subject_len);
+        return "DELETE";
+    }
+    buf_adds(url, "?permission=");
+    buf_adds(url, dc_priv[req->target][req->priv] ? dc_priv[req->target][req->priv] : "");
+    buf_adds(url, "&name=");
+    api_encode_segment(url, subject, subject_len);
+    return "PUT";
+}
+
+static void dc_perm_list(struct buf *url, const struct request *target, enum subject_kind kind)
+{
+    target_path(url, target, kind);
+    buf_adds(url, "?limit=1000");
+}
+
+static int dc_perm_item(const cJSON *item, enum subject_kind kind, struct api_perm *out)
+{
+    memset(out, 0, sizeof *out);
+    out->subject = kind;
+    const char *p = api_json_string(item, "permission");
+    if (!p || privilege_parse(p, strlen(p), &out->priv) != 0)
+        return -1;
+    if (kind == SUBJECT_GROUP) {
+        out->id = api_json_string(item, "group.name");
+    } else {
+        out->id = api_json_string(item, "user.name");
+        out->display = api_json_string(item, "user.displayName");
+        out->email = api_json_string(item, "user.emailAddress");
+    }
+    return out->id && out->id[0] ? 0 : -1;
+}
+
+static void dc_project_list(struct buf *url, const char *workspace)
+{
+    (void)workspace;
+    buf_adds(url, "/projects?limit=1000");
+}
+
+static void dc_repo_list(struct buf *url, const char *workspace, const char *project)
+{
+    (void)workspace;
+    buf_adds(url, "/projects/");
+    api_encode_segment(url, project ? project : "", project ? strlen(project) : 0);
+    buf_adds(url, "/repos?limit=1000");
+}
+
+static int dc_target_item(const cJSON *item, enum target_kind kind, struct api_target_item *out)
+{
+    out->slug = api_json_string(item, kind == TARGET_REPO ? "slug" : "key");
+    out->project = kind == TARGET_REPO ? api_json_string(item, "project.key") : NULL;
+    return out->slug && out->slug[0] ? 0 : -1;
+}
+
+static int dc_next_page(const cJSON *page, const char *first, const char *url, struct buf *next)
+{
+    (void)url;
+    if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(page, "values")))
+        return -1;
+    const cJSON *last = cJSON_GetObjectItemCaseSensitive(page, "isLastPage");
+    if (!last || cJSON_IsTrue(last))
+        return 0;
+    const cJSON *start = cJSON_GetObjectItemCaseSensitive(page, "start");
+    const cJSON *ns = cJSON_GetObjectItemCaseSensitive(page, "nextPageStart");
+    if (!cJSON_IsNumber(ns) || ns->valuedouble < 0 ||
+        (cJSON_IsNumber(start) && ns->valuedouble <= start->valuedouble))
+        return -1;              /* a next page that does not move on would never end */
+    char num[32];
+    snprintf(num, sizeof num, "%.0f", ns->valuedouble);
+    next->len = 0;
+    buf_adds(next, first);
+    buf_adds(next, strchr(first, '?') ? "&start=" : "?start=");
+    buf_adds(next, num);
+    return 1;
+}
+
+const struct api_ops api_datacenter = {
+    .name = "datacenter",
+    .export_header = "workspace,repo,project,group,user,privilege,name,email",
+    .has_workspaces = 0,
+    .resolves_emails = 0,
+    .write = dc_write,
+    .perm_list = dc_perm_list,
+    .perm_item = dc_perm_item,
+    .project_list = dc_project_list,
+    .repo_list = dc_repo_list,
+    .target_item = dc_target_item,
+    .next_page = dc_next_page,
+    .whoami_path = "/projects?limit=1",
+};

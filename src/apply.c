@@ -1,0 +1,170 @@
+#include "apply.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct apply_worker {
+    struct apply_shared *sh;
+    struct exec_worker *ex;
+    struct pager_fetch fetch;
+};
+
+void *apply_worker_init(void *shared, int index)
+{
+    struct apply_shared *sh = shared;
+    struct exec_worker *ex = exec_worker_new(sh->ex, index);
+    if (!ex)
+        return NULL;
+    struct apply_worker *w = xcalloc(1, sizeof *w);
+    w->sh = sh;
+    w->ex = ex;
+    w->fetch.fn = exec_fetch;
+    w->fetch.ctx = ex;
+    return w;
+}
+
+void apply_worker_fini(void *wctx)
+{
+    struct apply_worker *w = wctx;
+    exec_worker_free(w->ex);
+    free(w);
+}
+
+void apply_cancelled(struct job *j)
+{
+    j->status = ROW_CANCELLED;
+    snprintf(j->msg, sizeof j->msg, "not sent: the run was interrupted");
+}
+
+/* Append "; text" (or text) to the message, cut if need be. */
+static void add_note(struct job *j, const char *note)
+{
+    if (!note[0])
+        return;
+    size_t n = strlen(j->msg);
+    snprintf(j->msg + n, sizeof j->msg - n, "%s%s", n ? "; " : "", note);
+}
+
+/* A lookup (list or members query) did not answer: the row fails with it. */
+static void lookup_failed(struct job *j, const struct pager_error *err, const char *what)
+{
+    if (err->cancelled) {
+        j->status = ROW_CANCELLED;
+        snprintf(j->msg, sizeof j->msg, "%s", err->msg);
+        return;
+    }
+    j->status = ROW_FAILED;
+    j->http_status = err->status > 0 ? err->status : 0;
+    snprintf(j->msg, sizeof j->msg, "%.200s: %.390s", what, err->msg);
+}
+
+static void target_name(const struct request *req, char *out, size_t outsz)
+{
+    if (req->workspace_len)
+        snprintf(out, outsz, "%.*s/%.*s", (int)req->workspace_len, req->workspace,
+                 (int)req->target_len, req->target_name);
+    else if (req->target == TARGET_REPO)
+        snprintf(out, outsz, "%.*s/%.*s", (int)req->project_len, req->project,
+                 (int)req->target_len, req->target_name);
+    else
+        snprintf(out, outsz, "%.*s", (int)req->target_len, req->target_name);
+}
+
+void apply_run(void *wctx, struct job *j)
+{
+    struct apply_worker *w = wctx;
+    struct apply_shared *sh = w->sh;
+    const struct request *req = &j->req;
+    const char *subject = req->subject_name;
+    size_t sublen = req->subject_len;
+    char account[256], note[400] = "", what[300], where[200];
+    struct pager_error err;
+
+    j->attempts = 0;
+    j->http_status = 0;
+    j->msg[0] = '\0';
+    j->prev = -1;
+    j->change = CH_NONE;
+
+    if (req->subject_is_email) {
+        int rc = people_resolve(sh->people, req->workspace, req->workspace_len, subject, sublen,
+                                &w->fetch, account, sizeof account, &err);
+        if (rc < 0) {
+            snprintf(what, sizeof what, "cannot look up %.*s in workspace %.*s", (int)sublen,
+                     subject, (int)req->workspace_len, req->workspace);
+            lookup_failed(j, &err, what);
+            return;
+        }
+        if (rc > 0) {
+            j->status = ROW_FAILED;
+            snprintf(j->msg, sizeof j->msg, "no member of workspace %.*s has the email %.*s",
+                     (int)req->workspace_len, req->workspace, (int)sublen, subject);
+            return;
+        }
+        snprintf(note, sizeof note, "%.*s is account %s", (int)sublen, subject, account);
+        subject = account;
+        sublen = strlen(account);
+    }
+
+    if (sh->live) {
+        enum privilege now;
+        if (live_get(sh->live, req, subject, sublen, &w->fetch, &now, &err) != 0) {
+            target_name(req, where, sizeof where);
+            snprintf(what, sizeof what, "cannot read the permissions of %s", where);
+            lookup_failed(j, &err, what);
+            return;
+        }
+        j->prev = (int)now;
+        j->change = live_change(now, req->priv);
+        if (j->change == CH_UNCHANGED) {
+            j->status = ROW_OK;
+            snprintf(j->msg, sizeof j->msg, "unchanged");
+            add_note(j, note);
+            return;
+        }
+        if (sh->plan) {
+            j->status = ROW_PLANNED;
+            live_describe(j->change, now, req->priv, j->msg, sizeof j->msg);
+            add_note(j, note);
+            /* the rows after it compare with what it would leave */
+            live_set(sh->live, req, subject, sublen, req->priv);
+            return;
+        }
+        if (sh->undo && undo_record(sh->undo, req, subject, sublen, now) != 0) {
+            j->status = ROW_FAILED;
+            snprintf(j->msg, sizeof j->msg, "not sent: cannot write the undo file: %s",
+                     strerror(errno));
+            return;
+        }
+    }
+
+    j->url.len = 0;
+    buf_adds(&j->url, sh->base);
+    const char *method = sh->api->write(&j->url, req, subject, sublen, &j->body);
+    struct exec_result res;
+    res.attempts = 0;
+    enum exec_outcome o = exec_request(w->ex, method, j->url.data, j->body, &res);
+    j->attempts = res.attempts;
+    j->http_status = res.http_status;
+    switch (o) {
+    case EXEC_OK:
+        j->status = ROW_OK;
+        if (sh->live)
+            live_set(sh->live, req, subject, sublen, req->priv);
+        add_note(j, note);
+        return;
+    case EXEC_FAILED:
+        j->status = ROW_FAILED;
+        break;
+    case EXEC_CANCELLED:
+    case EXEC_ABORTED:
+        j->status = ROW_CANCELLED;
+        if (o == EXEC_ABORTED)
+            j->http_status = 0;
+        break;
+    }
+    snprintf(j->msg, sizeof j->msg, "%s", res.msg);
+    add_note(j, note);
+}

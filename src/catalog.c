@@ -1,0 +1,127 @@
+#include "catalog.h"
+
+#include <ctype.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct listing {
+    const struct api_ops *api;  /* the flavour that lists */
+    char *key;                  /* lowercase "ws\x1fproject" (owned) */
+    char **slugs;               /* sorted (owned) */
+    size_t n, cap;
+    int failed;
+    struct pager_error err;
+    struct listing *next;
+};
+
+struct catalog {
+    const struct api_ops *api;
+    char *base;
+    struct listing *lists;
+    unsigned long nlists, pages;
+};
+
+struct catalog *catalog_new(const struct api_ops *api, const char *base)
+{
+    struct catalog *c = xcalloc(1, sizeof *c);
+    c->api = api;
+    c->base = xstrdup(base);
+    return c;
+}
+
+void catalog_free(struct catalog *c)
+{
+    if (!c)
+        return;
+    for (struct listing *l = c->lists, *n; l; l = n) {
+        n = l->next;
+        for (size_t i = 0; i < l->n; i++)
+            free(l->slugs[i]);
+        free(l->slugs);
+        free(l->key);
+        free(l);
+    }
+    free(c->base);
+    free(c);
+}
+
+int catalog_match(const char *pattern, const char *slug)
+{
+    return fnmatch(pattern, slug, FNM_CASEFOLD) == 0;
+}
+
+static int on_repo(void *ctx, const cJSON *item)
+{
+    struct listing *l = ctx;
+    struct api_target_item t;
+    if (l->api->target_item(item, TARGET_REPO, &t) != 0)
+        return 0;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->slugs = xrealloc(l->slugs, l->cap * sizeof *l->slugs);
+    }
+    l->slugs[l->n++] = xstrdup(t.slug);
+    return 0;
+}
+
+static int cmp_slug(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int catalog_repos(struct catalog *c, const char *ws, const char *project,
+                  const struct pager_fetch *f, char *const **slugs, size_t *n,
+                  struct pager_error *err)
+{
+    struct buf key = {0};
+    for (const char *s = ws; *s; s++)
+        buf_addc(&key, (char)tolower((unsigned char)*s));
+    buf_addc(&key, '\x1f');
+    for (const char *s = project ? project : ""; *s; s++)
+        buf_addc(&key, (char)tolower((unsigned char)*s));
+    struct listing *l = c->lists;
+    while (l && strcmp(l->key, key.data) != 0)
+        l = l->next;
+    if (!l) {
+        l = xcalloc(1, sizeof *l);
+        l->api = c->api;
+        struct buf url = {0};
+        buf_adds(&url, c->base);
+        c->api->repo_list(&url, ws, project);
+        unsigned pages = 0;
+        int rc = pager_walk(c->api, url.data, f, on_repo, l, &pages, &l->err);
+        buf_free(&url);
+        c->pages += pages;
+        if (rc < 0 && l->err.cancelled) {
+            *err = l->err;
+            for (size_t i = 0; i < l->n; i++)
+                free(l->slugs[i]);
+            free(l->slugs);
+            free(l);
+            buf_free(&key);
+            return -1;
+        }
+        c->nlists++;
+        l->failed = rc < 0;
+        qsort(l->slugs, l->n, sizeof *l->slugs, cmp_slug);
+        l->key = key.data;
+        key.data = NULL;
+        l->next = c->lists;
+        c->lists = l;
+    }
+    buf_free(&key);
+    if (l->failed) {
+        *err = l->err;
+        return -1;
+    }
+    *slugs = l->slugs;
+    *n = l->n;
+    return 0;
+}
+
+void catalog_stats(const struct catalog *c, unsigned long *lists, unsigned long *pages)
+{
+    *lists = c->nlists;
+    *pages = c->pages;
+}

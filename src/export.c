@@ -1,0 +1,498 @@
+/*
+ * DESIGN
+ *
+ * The main thread walks the listings of the scopes (projects, then
+ * repositories; on Data Center each project, then its repositories) and
+ * turns every target into a job in the ring (ring.c). A worker reads the
+ * target's group and user permissions (pager.c over exec.c, so the gate,
+ * --rate and the retries apply), sorts them, and formats the target's rows
+ * into the job. The ring writes the targets in the order they were listed,
+ * so rows stream out as targets finish, in a fixed order, and memory holds
+ * at most RING_SIZE targets whatever the size of the workspace.
+ *
+ * A target that cannot be read is named on stderr and counted; every other
+ * row is still written, and the exit code is 1.
+ */
+#include "export.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "csvout.h"
+#include "exec.h"
+#include "result.h"
+#include "ring.h"
+#include "session.h"
+
+struct export {
+    const struct bb_config *cfg;
+    struct session ses;
+    struct ring ring;
+    struct result res;                  /* the output file (no colmap) */
+    unsigned long targets, listed_pages, rows, unreadable;
+    int listing_failed;
+    int fatal;
+    double started, last_draw;
+    int tty, show, drawn;
+    /* Data Center: slugs seen, to name those that would collide in one
+     * Cloud workspace (64-bit hashes; 8 bytes per repository) */
+    uint64_t *slugs;
+    size_t nslugs, slugcap;
+    uint64_t *told;
+    size_t ntold, toldcap;
+};
+
+/* ---- the worker: one target ------------------------------------------- */
+
+struct row {
+    enum subject_kind kind;
+    char *id, *display, *email;
+    enum privilege priv;
+};
+
+struct collect {
+    const struct api_ops *api;
+    enum subject_kind kind;
+    struct row *rows;
+    size_t n, cap;
+};
+
+static char *dup_or_empty(const char *s)
+{
+    return xstrdup(s ? s : "");
+}
+
+static int on_perm(void *ctx, const cJSON *item)
+{
+    struct collect *c = ctx;
+    struct api_perm p;
+    if (c->api->perm_item(item, c->kind, &p) != 0 || p.priv == PRIV_NONE)
+        return 0;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 16;
+        c->rows = xrealloc(c->rows, c->cap * sizeof *c->rows);
+    }
+    struct row *r = &c->rows[c->n++];
+    r->kind = c->kind;
+    r->id = xstrdup(p.id);
+    r->display = dup_or_empty(p.display);
+    r->email = dup_or_empty(p.email);
+    r->priv = p.priv;
+    return 0;
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+    const struct row *x = a, *y = b;
+    if (x->kind != y->kind)
+        return x->kind == SUBJECT_GROUP ? -1 : 1;
+    int c = strcasecmp(x->id, y->id);
+    return c ? c : strcmp(x->id, y->id);
+}
+
+static void format_row(struct buf *out, const struct api_ops *api, const struct request *t,
+                       const struct row *r)
+{
+    int repo = t->target == TARGET_REPO;
+    csvout_cell(out, t->workspace, t->workspace_len, ',');
+    buf_addc(out, ',');
+    if (repo)
+        csvout_cell(out, t->target_name, t->target_len, ',');
+    buf_addc(out, ',');
+    if (repo)
+        csvout_cell(out, t->project, t->project_len, ',');
+    else
+        csvout_cell(out, t->target_name, t->target_len, ',');
+    buf_addc(out, ',');
+    if (r->kind == SUBJECT_GROUP)
+        csvout_cell(out, r->id, strlen(r->id), ',');
+    buf_addc(out, ',');
+    if (r->kind == SUBJECT_USER)
+        csvout_cell(out, r->id, strlen(r->id), ',');
+    buf_addc(out, ',');
+    buf_adds(out, privilege_name(r->priv));
+    buf_addc(out, ',');
+    csvout_cell(out, r->display, strlen(r->display), ',');
+    if (!api->has_workspaces) {
+        buf_addc(out, ',');
+        csvout_cell(out, r->email, strlen(r->email), ',');
+    }
+    buf_addc(out, '\n');
+}
+
+struct export_worker {
+    struct session *ses;
+    struct exec_worker *ex;
+    struct pager_fetch fetch;
+};
+
+static void *export_worker_init(void *arg, int index)
+{
+    struct session *ses = arg;
+    struct exec_worker *ex = exec_worker_new(&ses->ex, index);
+    if (!ex)
+        return NULL;
+    struct export_worker *w = xcalloc(1, sizeof *w);
+    w->ses = ses;
+    w->ex = ex;
+    w->fetch.fn = exec_fetch;
+    w->fetch.ctx = ex;
+    return w;
+}
+
+static void export_worker_fini(void *wctx)
+{
+    struct export_worker *w = wctx;
+    exec_worker_free(w->ex);
+    free(w);
+}
+
+static void export_cancelled(struct job *j)
+{
+    j->status = ROW_CANCELLED;
+    snprintf(j->msg, sizeof j->msg, "not read: the run was interrupted");
+}
+
+static void export_target(void *wctx, struct job *j)
+{
+    struct export_worker *w = wctx;
+    const struct api_ops *api = w->ses->api;
+    struct collect c = {.api = api};
+    struct buf url = {0};
+    j->status = ROW_OK;
+    for (int k = SUBJECT_GROUP; k <= SUBJECT_USER; k++) {
+        c.kind = (enum subject_kind)k;
+        url.len = 0;
+        buf_add(&url, w->ses->base.data, w->ses->base.len);
+        api->perm_list(&url, &j->req, c.kind);
+        struct pager_error err;
+        unsigned pages = 0;
+        int rc = pager_walk(api, url.data, &w->fetch, on_perm, &c, &pages, &err);
+        j->attempts += pages;
+        if (rc < 0) {
+            j->status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
+            j->http_status = err.status;
+            snprintf(j->msg, sizeof j->msg, "%s", err.msg);
+            break;
+        }
+    }
+    buf_free(&url);
+    if (j->status == ROW_OK) {
+        qsort(c.rows, c.n, sizeof *c.rows, cmp_row);
+        for (size_t i = 0; i < c.n; i++)
+            format_row(&j->out, api, &j->req, &c.rows[i]);
+        j->n = (unsigned)c.n;
+    }
+    for (size_t i = 0; i < c.n; i++) {
+        free(c.rows[i].id);
+        free(c.rows[i].display);
+        free(c.rows[i].email);
+    }
+    free(c.rows);
+}
+
+/* ---- the main thread: listings and output ------------------------------ */
+
+static void target_label(const struct job *j, char *out, size_t outsz)
+{
+    const struct request *t = &j->req;
+    if (t->workspace_len)
+        snprintf(out, outsz, "%s/%s", t->workspace, t->target_name);
+    else if (t->target == TARGET_REPO)
+        snprintf(out, outsz, "%s/%s", t->project, t->target_name);
+    else
+        snprintf(out, outsz, "%s", t->target_name);
+}
+
+static void draw(struct export *e, int force)
+{
+    if (!e->show)
+        return;
+    double now = now_mono();
+    if (!force && now - e->last_draw < (e->tty ? 0.25 : 10))
+        return;
+    e->last_draw = now;
+    unsigned long req, reads, n429;
+    double paused;
+    session_figures(&e->ses, &req, &reads, &n429, &paused);
+    unsigned long done = e->ring.next_out;
+    fprintf(stderr, "%sbbperm: export: %lu of %lu%s targets, %lu rows, %lu requests, %lu x 429%s",
+            e->tty ? "\r\033[K" : "", done, e->targets, e->listing_failed ? "" : "+", e->rows, req,
+            n429, e->tty ? "" : "\n");
+    e->drawn = e->tty;
+}
+
+static void clear_line(void *ctx)
+{
+    struct export *e = ctx;
+    if (e->drawn) {
+        fputs("\r\033[K", stderr);
+        e->drawn = 0;
+    }
+}
+
+static void on_write(void *ctx, struct job *j)
+{
+    struct export *e = ctx;
+    if (j->status == ROW_OK) {
+        if (!e->res.failed && fwrite(j->out.data, 1, j->out.len, e->res.out) != j->out.len)
+            result_flush(&e->res);
+        e->rows += j->n;
+    } else if (j->status != ROW_CANCELLED) {
+        char label[600];
+        target_label(j, label, sizeof label);
+        clear_line(e);
+        if (j->http_status)
+            fprintf(stderr, "bbperm: export: cannot read %s: %ld %s\n", label, j->http_status, j->msg);
+        else
+            fprintf(stderr, "bbperm: export: cannot read %s: %s\n", label, j->msg);
+        e->unreadable++;
+    }
+    if (e->res.failed)
+        e->fatal = 1;
+}
+
+static void on_idle(void *ctx)
+{
+    struct export *e = ctx;
+    if (result_flush(&e->res) != 0)
+        e->fatal = 1;
+    draw(e, 0);
+}
+
+static void on_poll(void *ctx)
+{
+    struct export *e = ctx;
+    session_poll(&e->ses, clear_line, e);
+}
+
+static int on_failed(void *ctx)
+{
+    struct export *e = ctx;
+    return e->fatal;
+}
+
+/* Queue one target: the strings are copied into the job. */
+static void add_target(struct export *e, enum target_kind kind, const char *ws,
+                       const char *project, const char *slug)
+{
+    if (e->ses.cancel_level > 0)
+        return;
+    struct job *j = ring_take(&e->ring);
+    if (!j)
+        return;
+    e->targets++;
+    j->data.len = 0;
+    buf_adds(&j->data, ws);
+    buf_addc(&j->data, '\0');
+    size_t po = j->data.len;
+    buf_adds(&j->data, project ? project : "");
+    buf_addc(&j->data, '\0');
+    size_t so = j->data.len;
+    buf_adds(&j->data, slug);
+    memset(&j->req, 0, sizeof j->req);
+    j->req.target = kind;
+    j->req.workspace = j->data.data;
+    j->req.workspace_len = strlen(ws);
+    j->req.project = j->data.data + po;
+    j->req.project_len = project ? strlen(project) : 0;
+    j->req.target_name = j->data.data + so;
+    j->req.target_len = strlen(slug);
+    j->n = 0;
+    j->key.len = 0;
+    api_target_key(&j->key, &j->req);
+    ring_submit(&e->ring, j);
+}
+
+static uint64_t hash64(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)(*s | 0x20)) * 1099511628211ULL;
+    return h;
+}
+
+/* 1 when h was in the set (linear: only to name collisions, and sets are
+ * kept sorted for a binary search). */
+static int set_add(uint64_t **set, size_t *n, size_t *cap, uint64_t h)
+{
+    size_t lo = 0, hi = *n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if ((*set)[mid] < h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < *n && (*set)[lo] == h)
+        return 1;
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 256;
+        *set = xrealloc(*set, *cap * sizeof **set);
+    }
+    memmove(*set + lo + 1, *set + lo, (*n - lo) * sizeof **set);
+    (*set)[lo] = h;
+    (*n)++;
+    return 0;
+}
+
+struct lister {
+    struct export *e;
+    enum target_kind kind;
+    const char *ws;
+    const char *project;        /* a fixed project for every item, or NULL */
+    int nested;                 /* Data Center: list each project's repos */
+};
+
+static void list_targets(struct export *e, enum target_kind kind, const char *ws,
+                         const char *project, int nested);
+
+static int on_target(void *ctx, const cJSON *item)
+{
+    struct lister *l = ctx;
+    struct export *e = l->e;
+    struct api_target_item t;
+    if (e->ses.api->target_item(item, l->kind, &t) != 0)
+        return 0;
+    if (l->kind == TARGET_PROJECT) {
+        add_target(e, TARGET_PROJECT, l->ws, NULL, t.slug);
+        if (l->nested) {
+            char key[512];
+            snprintf(key, sizeof key, "%s", t.slug);
+            list_targets(e, TARGET_REPO, l->ws, key, 0);
+        }
+    } else {
+        const char *project = t.project ? t.project : l->project;
+        if (!e->ses.api->has_workspaces && set_add(&e->slugs, &e->nslugs, &e->slugcap, hash64(t.slug)) &&
+            !set_add(&e->told, &e->ntold, &e->toldcap, hash64(t.slug))) {
+            clear_line(e);
+            fprintf(stderr, "bbperm: export: the slug '%s' exists in more than one project "
+                            "(again in %s): it would collide in one Cloud workspace\n", t.slug,
+                    project ? project : "?");
+        }
+        add_target(e, TARGET_REPO, l->ws, project, t.slug);
+    }
+    e->ring.ops.poll(e);
+    return e->fatal || e->ses.cancel_level > 0;
+}
+
+static void list_targets(struct export *e, enum target_kind kind, const char *ws,
+                         const char *project, int nested)
+{
+    struct buf url = {0};
+    buf_add(&url, e->ses.base.data, e->ses.base.len);
+    if (kind == TARGET_PROJECT)
+        e->ses.api->project_list(&url, ws);
+    else
+        e->ses.api->repo_list(&url, ws, project);
+    struct lister l = {e, kind, ws, project, nested};
+    struct pager_error err;
+    unsigned pages = 0;
+    int rc = pager_walk(e->ses.api, url.data, session_fetch(&e->ses), on_target, &l, &pages, &err);
+    e->listed_pages += pages;
+    if (rc < 0 && !err.cancelled) {
+        clear_line(e);
+        const char *what = kind == TARGET_PROJECT ? "the projects" : "the repositories";
+        char where[600];
+        if (kind == TARGET_REPO && project && e->ses.api->has_workspaces)
+            snprintf(where, sizeof where, "%s/%s", ws, project);
+        else
+            snprintf(where, sizeof where, "%s", kind == TARGET_REPO && project ? project : ws);
+        if (err.status)
+            fprintf(stderr, "bbperm: export: cannot list %s of %s: %ld %s\n", what,
+                    where[0] ? where : "the server", err.status, err.msg);
+        else
+            fprintf(stderr, "bbperm: export: cannot list %s of %s: %s\n", what,
+                    where[0] ? where : "the server", err.msg);
+        e->unreadable++;
+    }
+    buf_free(&url);
+}
+
+static void export_scope(struct export *e, const char *scope)
+{
+    char buf[1100];
+    snprintf(buf, sizeof buf, "%s", scope);
+    if (!e->ses.api->has_workspaces) {
+        if (!scope) {
+            list_targets(e, TARGET_PROJECT, "", NULL, 1);
+        } else {
+            add_target(e, TARGET_PROJECT, "", NULL, buf);
+            list_targets(e, TARGET_REPO, "", buf, 0);
+        }
+        return;
+    }
+    char *slash = strchr(buf, '/');
+    if (slash) {
+        *slash = '\0';
+        add_target(e, TARGET_PROJECT, buf, NULL, slash + 1);
+        list_targets(e, TARGET_REPO, buf, slash + 1, 0);
+    } else {
+        list_targets(e, TARGET_PROJECT, buf, NULL, 0);
+        list_targets(e, TARGET_REPO, buf, NULL, 0);
+    }
+}
+
+int export_main(const struct bb_config *cfg)
+{
+    struct export ex;
+    struct export *e = &ex;
+    memset(e, 0, sizeof *e);
+    e->cfg = cfg;
+    e->started = now_mono();
+    struct ring_ops ops = {on_write, on_idle, on_poll, on_failed, e};
+    ring_init(&e->ring, &ops);
+    struct pool_ops pops = {
+        .worker_init = export_worker_init,
+        .worker_fini = export_worker_fini,
+        .run = export_target,
+        .cancelled = export_cancelled,
+        .arg = &e->ses,
+    };
+    int failed = session_init(&e->ses, cfg, 1) != 0 ||
+                 result_open(&e->res, cfg->output, -1, NULL) != 0 ||
+                 session_start_pool(&e->ses, &pops) != 0;
+    if (failed) {
+        if (e->res.out)
+            result_close(&e->res);
+        session_free(&e->ses);
+        ring_free(&e->ring);
+        return 2;
+    }
+    e->ring.pool = e->ses.pool;
+    e->tty = isatty(STDERR_FILENO);
+    e->show = !cfg->quiet && cfg->progress != PROGRESS_OFF &&
+              (cfg->progress == PROGRESS_ON || e->tty) && !cfg->verbose;
+
+    fprintf(e->res.out, "%s\n", e->ses.api->export_header);
+    if (cfg->nscopes == 0)
+        export_scope(e, NULL);
+    for (int i = 0; i < cfg->nscopes && !e->fatal && e->ses.cancel_level == 0; i++)
+        export_scope(e, cfg->scopes[i]);
+    e->listing_failed = 1;      /* the count is final now */
+    if (!e->fatal)
+        ring_drain(&e->ring, e->ring.next_seq);
+    if (result_flush(&e->res) != 0)
+        e->fatal = 1;
+    clear_line(e);
+
+    unsigned long req, reads, n429;
+    double paused;
+    session_figures(&e->ses, &req, &reads, &n429, &paused);
+    if (!cfg->quiet)
+        fprintf(stderr, "bbperm: export: %lu targets (%lu could not be read), %lu rows; "
+                        "%lu requests, %lu x 429, %.1f s paused; %.2f s\n",
+                e->targets, e->unreadable, e->rows, req, n429, paused, now_mono() - e->started);
+    if (result_close(&e->res) != 0)
+        e->fatal = 1;
+    int code = e->fatal || e->ses.auth_stopped ? 2 : e->ses.cancel_level > 0 ? 130
+             : e->unreadable ? 1 : 0;
+    session_free(&e->ses);
+    ring_free(&e->ring);
+    free(e->slugs);
+    free(e->told);
+    return code;
+}

@@ -1,0 +1,381 @@
+/*
+ * DESIGN
+ *
+ * The live state is a cache of targets (a repository or a project), each
+ * with two lists: its explicit group permissions and its explicit user
+ * permissions. A list is read the first time a row needs it, by walking
+ * the target's paginated list (pager.c), only for the subject kind the row
+ * names: a target named only by group rows lists groups only. After a
+ * write, and in a plan for every planned row, the cached list is updated
+ * to what the row leaves, so the next row for the same permission (the
+ * pool runs those one at a time, in file order) compares with the state
+ * the rows before it leave.
+ *
+ * Bound: at most max_targets targets are kept; when a new one comes, the
+ * least recently used one that no thread is using is dropped. A dropped
+ * target that is needed again is listed again: correct, only costlier.
+ * A list that failed is kept as failed, so the other rows of that target
+ * fail with its status without spending requests on it again.
+ *
+ * Locking: one mutex guards the table, the recency list and every entry.
+ * It is never held while a list is fetched: the fetching thread marks the
+ * list LOADING and lets go of the lock; a thread that needs a list that is
+ * LOADING waits on the condition variable until it is LOADED or FAILED.
+ * An entry in use (users > 0) is never dropped, so the fetching thread
+ * finds its entry again.
+ */
+#include "live.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum list_state { LIST_ABSENT = 0, LIST_LOADING, LIST_LOADED, LIST_FAILED };
+
+struct item {
+    char *id;                   /* slug, account id or username (owned) */
+    char *alt;                  /* a Cloud user's {uuid}, or NULL (owned) */
+    enum privilege priv;
+};
+
+struct list {
+    enum list_state state;
+    struct item *items;         /* owned */
+    unsigned n, cap;
+    long fail_status;
+    char *fail_msg;             /* owned, when FAILED */
+};
+
+struct entry {
+    char *key;                  /* api_target_key (owned) */
+    size_t keylen;
+    uint32_t hash;
+    struct entry *hnext;        /* table chain */
+    struct entry *newer, *older;/* recency list */
+    unsigned users;             /* threads using it: never dropped meanwhile */
+    struct list lists[2];       /* by enum subject_kind */
+};
+
+struct live {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;          /* a list left LOADING */
+    const struct api_ops *api;
+    char *base;
+    struct entry **table;
+    unsigned mask;
+    unsigned count, max;
+    struct entry *newest, *oldest;
+    struct live_stats stats;
+};
+
+static uint32_t hash_key(const char *k, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)k[i]) * 16777619u;
+    return h;
+}
+
+struct live *live_new(const struct api_ops *api, const char *base, unsigned max_targets)
+{
+    struct live *l = xcalloc(1, sizeof *l);
+    pthread_mutex_init(&l->mu, NULL);
+    pthread_cond_init(&l->cv, NULL);
+    l->api = api;
+    l->base = xstrdup(base);
+    l->max = max_targets ? max_targets : 1;
+    unsigned size = 16;
+    while (size < l->max * 2)
+        size *= 2;
+    l->table = xcalloc(size, sizeof *l->table);
+    l->mask = size - 1;
+    return l;
+}
+
+static void list_clear(struct list *ls)
+{
+    for (unsigned i = 0; i < ls->n; i++) {
+        free(ls->items[i].id);
+        free(ls->items[i].alt);
+    }
+    free(ls->items);
+    free(ls->fail_msg);
+    memset(ls, 0, sizeof *ls);
+}
+
+static void entry_free(struct entry *e)
+{
+    list_clear(&e->lists[0]);
+    list_clear(&e->lists[1]);
+    free(e->key);
+    free(e);
+}
+
+void live_free(struct live *l)
+{
+    if (!l)
+        return;
+    for (struct entry *e = l->newest, *next; e; e = next) {
+        next = e->older;
+        entry_free(e);
+    }
+    pthread_mutex_destroy(&l->mu);
+    pthread_cond_destroy(&l->cv);
+    free(l->table);
+    free(l->base);
+    free(l);
+}
+
+/* mu held. */
+static void unlink_recency(struct live *l, struct entry *e)
+{
+    if (e->newer)
+        e->newer->older = e->older;
+    else
+        l->newest = e->older;
+    if (e->older)
+        e->older->newer = e->newer;
+    else
+        l->oldest = e->newer;
+    e->newer = e->older = NULL;
+}
+
+static void push_newest(struct live *l, struct entry *e)
+{
+    e->older = l->newest;
+    e->newer = NULL;
+    if (l->newest)
+        l->newest->newer = e;
+    l->newest = e;
+    if (!l->oldest)
+        l->oldest = e;
+}
+
+static struct entry **slot_of(struct live *l, const char *key, size_t len, uint32_t h)
+{
+    struct entry **s = &l->table[h & l->mask];
+    while (*s && ((*s)->keylen != len || memcmp((*s)->key, key, len) != 0))
+        s = &(*s)->hnext;
+    return s;
+}
+
+/* mu held. Drop the oldest targets nobody uses while over the bound. */
+static void evict(struct live *l)
+{
+    struct entry *e = l->oldest;
+    while (l->count > l->max && e) {
+        struct entry *newer = e->newer;
+        if (!e->users) {
+            struct entry **s = slot_of(l, e->key, e->keylen, e->hash);
+            *s = e->hnext;
+            unlink_recency(l, e);
+            entry_free(e);
+            l->count--;
+            l->stats.evictions++;
+        }
+        e = newer;
+    }
+}
+
+/* mu held. Find or add the entry of a key, mark it used and newest. */
+static struct entry *acquire(struct live *l, const struct buf *key)
+{
+    uint32_t h = hash_key(key->data, key->len);
+    struct entry **s = slot_of(l, key->data, key->len, h);
+    struct entry *e = *s;
+    if (e) {
+        unlink_recency(l, e);
+    } else {
+        e = xcalloc(1, sizeof *e);
+        e->key = xmalloc(key->len + 1);
+        memcpy(e->key, key->data, key->len + 1);
+        e->keylen = key->len;
+        e->hash = h;
+        *s = e;
+        l->count++;
+    }
+    push_newest(l, e);
+    e->users++;
+    return e;
+}
+
+static void release(struct live *l, struct entry *e)
+{
+    e->users--;
+    evict(l);
+}
+
+int live_subject_is(const char *id, const char *alt, const char *subject, size_t len)
+{
+    if (id && strlen(id) == len && !strncasecmp(id, subject, len))
+        return 1;
+    return alt && strlen(alt) == len && !strncasecmp(alt, subject, len);
+}
+
+static struct item *find_item(struct list *ls, const char *subject, size_t len)
+{
+    for (unsigned i = 0; i < ls->n; i++)
+        if (live_subject_is(ls->items[i].id, ls->items[i].alt, subject, len))
+            return &ls->items[i];
+    return NULL;
+}
+
+static void add_item(struct list *ls, const char *id, size_t idlen, const char *alt,
+                     enum privilege p)
+{
+    if (ls->n == ls->cap) {
+        ls->cap = ls->cap ? ls->cap * 2 : 8;
+        ls->items = xrealloc(ls->items, ls->cap * sizeof *ls->items);
+    }
+    struct item *it = &ls->items[ls->n++];
+    it->id = xmalloc(idlen + 1);
+    memcpy(it->id, id, idlen);
+    it->id[idlen] = '\0';
+    it->alt = alt ? xstrdup(alt) : NULL;
+    it->priv = p;
+}
+
+struct walk {
+    const struct api_ops *api;
+    enum subject_kind kind;
+    struct list got;            /* filled without the lock, moved in after */
+};
+
+static int on_item(void *ctx, const cJSON *item)
+{
+    struct walk *w = ctx;
+    struct api_perm p;
+    if (w->api->perm_item(item, w->kind, &p) == 0 && p.priv != PRIV_NONE)
+        add_item(&w->got, p.id, strlen(p.id), p.alt_id, p.priv);
+    return 0;
+}
+
+/* mu held on entry and on return; released while fetching. */
+static void load(struct live *l, struct entry *e, const struct request *req,
+                 const struct pager_fetch *f)
+{
+    enum subject_kind kind = req->subject;
+    struct list *ls = &e->lists[kind];
+    ls->state = LIST_LOADING;
+    l->stats.lists++;
+    pthread_mutex_unlock(&l->mu);
+
+    struct buf url = {0};
+    buf_adds(&url, l->base);
+    l->api->perm_list(&url, req, kind);
+    struct walk w = {.api = l->api, .kind = kind};
+    struct pager_error err;
+    unsigned pages = 0;
+    int rc = pager_walk(l->api, url.data, f, on_item, &w, &pages, &err);
+    buf_free(&url);
+
+    pthread_mutex_lock(&l->mu);
+    l->stats.pages += pages;
+    if (rc < 0 && err.cancelled) {
+        list_clear(&w.got);
+        ls->state = LIST_ABSENT;    /* an interrupted list is not a failed one */
+        ls->fail_status = -1;
+    } else if (rc < 0) {
+        list_clear(&w.got);
+        ls->state = LIST_FAILED;
+        ls->fail_status = err.status;
+        ls->fail_msg = xstrdup(err.msg);
+    } else {
+        w.got.state = LIST_LOADED;
+        *ls = w.got;
+    }
+    pthread_cond_broadcast(&l->cv);
+}
+
+int live_get(struct live *l, const struct request *req, const char *subject, size_t len,
+             const struct pager_fetch *f, enum privilege *now, struct pager_error *err)
+{
+    struct buf key = {0};
+    api_target_key(&key, req);
+    int rc = 0;
+    pthread_mutex_lock(&l->mu);
+    struct entry *e = acquire(l, &key);
+    struct list *ls = &e->lists[req->subject];
+    while (ls->state == LIST_LOADING)
+        pthread_cond_wait(&l->cv, &l->mu);
+    if (ls->state == LIST_ABSENT) {
+        load(l, e, req, f);
+        if (ls->state == LIST_ABSENT) {
+            memset(err, 0, sizeof *err);
+            err->cancelled = 1;
+            snprintf(err->msg, sizeof err->msg, "not sent: the run was interrupted");
+            rc = -1;
+        }
+    }
+    if (ls->state == LIST_FAILED) {
+        memset(err, 0, sizeof *err);
+        err->status = ls->fail_status;
+        snprintf(err->msg, sizeof err->msg, "%s", ls->fail_msg ? ls->fail_msg : "");
+        rc = -1;
+    } else if (ls->state == LIST_LOADED) {
+        struct item *it = find_item(ls, subject, len);
+        *now = it ? it->priv : PRIV_NONE;
+    }
+    release(l, e);
+    pthread_mutex_unlock(&l->mu);
+    buf_free(&key);
+    return rc;
+}
+
+void live_set(struct live *l, const struct request *req, const char *subject, size_t len,
+              enum privilege p)
+{
+    struct buf key = {0};
+    api_target_key(&key, req);
+    pthread_mutex_lock(&l->mu);
+    struct entry *e = *slot_of(l, key.data, key.len, hash_key(key.data, key.len));
+    struct list *ls = e ? &e->lists[req->subject] : NULL;
+    if (ls && ls->state == LIST_LOADED) {
+        struct item *it = find_item(ls, subject, len);
+        if (it && p == PRIV_NONE) {
+            free(it->id);
+            free(it->alt);
+            *it = ls->items[--ls->n];
+        } else if (it) {
+            it->priv = p;
+        } else if (p != PRIV_NONE) {
+            add_item(ls, subject, len, NULL, p);
+        }
+    }
+    pthread_mutex_unlock(&l->mu);
+    buf_free(&key);
+}
+
+void live_stats(struct live *l, struct live_stats *out)
+{
+    pthread_mutex_lock(&l->mu);
+    *out = l->stats;
+    pthread_mutex_unlock(&l->mu);
+}
+
+enum row_change live_change(enum privilege now, enum privilege want)
+{
+    if (now == want)
+        return CH_UNCHANGED;
+    if (want == PRIV_NONE)
+        return CH_REVOKE;
+    if (now == PRIV_NONE)
+        return CH_GRANT;
+    return CH_CHANGE;
+}
+
+void live_describe(enum row_change c, enum privilege now, enum privilege want, char *out,
+                   size_t outsz)
+{
+    switch (c) {
+    case CH_GRANT: snprintf(out, outsz, "grant %s", privilege_name(want)); break;
+    case CH_CHANGE:
+        snprintf(out, outsz, "change %s to %s", privilege_name(now), privilege_name(want));
+        break;
+    case CH_REVOKE: snprintf(out, outsz, "revoke %s", privilege_name(now)); break;
+    case CH_UNCHANGED:
+    case CH_NONE: snprintf(out, outsz, "unchanged"); break;
+    }
+}

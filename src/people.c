@@ -1,0 +1,396 @@
+/*
+ * DESIGN
+ *
+ * Addresses are resolved in batches of up to API_EMAILS_PER_QUERY with one
+ * members query each (GET /workspaces/{ws}/members?q=user.email IN (...)).
+ * The main thread reads ahead of the workers (the ring holds RING_SIZE
+ * rows) and notes every address it meets as PENDING before it submits the
+ * row. A worker that needs a PENDING address takes it, and up to a full
+ * batch of other PENDING addresses of the same workspace, marks them
+ * INFLIGHT and sends one query. It waits for a fuller batch only while the
+ * main thread is still reading (not waiting) and for at most BATCH_WAIT, so
+ * a pause in a piped input sends a smaller batch instead of holding rows.
+ * Threads that need an INFLIGHT address wait for the query to end.
+ *
+ * Every address is kept with its answer (an account, no member, or a failed
+ * query) in a table of at most PEOPLE_CACHE_MAX addresses; beyond that the
+ * oldest answered ones are dropped and would be asked again. Addresses are
+ * compared case-insensitively, per workspace.
+ *
+ * Locking: one mutex guards the table and the pending list; it is never
+ * held during a query.
+ */
+#include "people.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define BATCH_WAIT 0.05         /* seconds a worker waits for a fuller batch */
+
+enum addr_state { A_PENDING, A_INFLIGHT, A_FOUND, A_ABSENT, A_FAILED };
+
+struct addr {
+    char *key;                  /* lowercase "ws\x1femail" (owned) */
+    size_t wslen;               /* the workspace is key[0..wslen) */
+    uint32_t hash;
+    enum addr_state state;
+    char *account;              /* A_FOUND (owned) */
+    long status;                /* A_FAILED */
+    char *msg;                  /* A_FAILED (owned) */
+    struct addr *hnext;
+    struct addr *next_pending;  /* A_PENDING: the pending list */
+    struct addr *next_done, *prev_done; /* answered: oldest first */
+};
+
+struct people {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;          /* a query ended, an address was noted, or the reader waits */
+    const struct api_ops *api;
+    char *base;
+    struct addr **table;
+    unsigned mask, count;
+    struct addr *pending;       /* newest first */
+    struct addr *done_oldest, *done_newest;
+    unsigned done_count;
+    int reader_waiting;
+    unsigned long lookups, addresses;
+};
+
+static uint32_t hash_key(const char *k, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)k[i]) * 16777619u;
+    return h;
+}
+
+struct people *people_new(const struct api_ops *api, const char *base)
+{
+    struct people *p = xcalloc(1, sizeof *p);
+    pthread_mutex_init(&p->mu, NULL);
+    cond_init_mono(&p->cv);
+    p->api = api;
+    p->base = xstrdup(base);
+    p->mask = 4095;
+    p->table = xcalloc(p->mask + 1, sizeof *p->table);
+    return p;
+}
+
+static void addr_free(struct addr *a)
+{
+    free(a->key);
+    free(a->account);
+    free(a->msg);
+    free(a);
+}
+
+void people_free(struct people *p)
+{
+    if (!p)
+        return;
+    for (unsigned i = 0; i <= p->mask; i++) {
+        for (struct addr *a = p->table[i], *n; a; a = n) {
+            n = a->hnext;
+            addr_free(a);
+        }
+    }
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p->table);
+    free(p->base);
+    free(p);
+}
+
+static void make_key(struct buf *k, const char *ws, size_t wslen, const char *email, size_t len)
+{
+    k->len = 0;
+    for (size_t i = 0; i < wslen; i++)
+        buf_addc(k, (char)tolower((unsigned char)ws[i]));
+    buf_addc(k, '\x1f');
+    for (size_t i = 0; i < len; i++)
+        buf_addc(k, (char)tolower((unsigned char)email[i]));
+}
+
+static struct addr **slot_of(struct people *p, const struct buf *k, uint32_t h)
+{
+    struct addr **s = &p->table[h & p->mask];
+    while (*s && (strlen((*s)->key) != k->len || memcmp((*s)->key, k->data, k->len) != 0))
+        s = &(*s)->hnext;
+    return s;
+}
+
+static void grow(struct people *p)
+{
+    unsigned size = (p->mask + 1) * 2;
+    struct addr **t = xcalloc(size, sizeof *t);
+    for (unsigned i = 0; i <= p->mask; i++) {
+        for (struct addr *a = p->table[i], *n; a; a = n) {
+            n = a->hnext;
+            a->hnext = t[a->hash & (size - 1)];
+            t[a->hash & (size - 1)] = a;
+        }
+    }
+    free(p->table);
+    p->table = t;
+    p->mask = size - 1;
+}
+
+/* mu held. Find the address, or add it PENDING. */
+static struct addr *find_or_add(struct people *p, const struct buf *k, size_t wslen)
+{
+    uint32_t h = hash_key(k->data, k->len);
+    struct addr **s = slot_of(p, k, h);
+    if (*s)
+        return *s;
+    struct addr *a = xcalloc(1, sizeof *a);
+    a->key = xmalloc(k->len + 1);
+    memcpy(a->key, k->data, k->len);
+    a->key[k->len] = '\0';
+    a->wslen = wslen;
+    a->hash = h;
+    a->state = A_PENDING;
+    *s = a;
+    a->next_pending = p->pending;
+    p->pending = a;
+    if (++p->count > (p->mask + 1) / 2)
+        grow(p);
+    return a;
+}
+
+/* mu held. An answered address joins the answered list; the oldest answered
+ * ones are dropped beyond the bound. */
+static void answered(struct people *p, struct addr *a)
+{
+    a->prev_done = p->done_newest;
+    a->next_done = NULL;
+    if (p->done_newest)
+        p->done_newest->next_done = a;
+    else
+        p->done_oldest = a;
+    p->done_newest = a;
+    p->done_count++;
+    while (p->done_count > PEOPLE_CACHE_MAX) {
+        struct addr *old = p->done_oldest;
+        p->done_oldest = old->next_done;
+        if (p->done_oldest)
+            p->done_oldest->prev_done = NULL;
+        else
+            p->done_newest = NULL;
+        p->done_count--;
+        struct buf k = {.data = old->key, .len = strlen(old->key)};
+        struct addr **s = slot_of(p, &k, old->hash);
+        *s = old->hnext;
+        p->count--;
+        addr_free(old);
+    }
+}
+
+void people_note(struct people *p, const char *ws, size_t wslen, const char *email, size_t len)
+{
+    struct buf k = {0};
+    make_key(&k, ws, wslen, email, len);
+    pthread_mutex_lock(&p->mu);
+    find_or_add(p, &k, wslen);
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    buf_free(&k);
+}
+
+void people_reader_waiting(struct people *p, int waiting)
+{
+    pthread_mutex_lock(&p->mu);
+    if (p->reader_waiting != waiting) {
+        p->reader_waiting = waiting;
+        if (waiting)
+            pthread_cond_broadcast(&p->cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+static int same_ws(const struct addr *a, const struct addr *b)
+{
+    return a->wslen == b->wslen && !memcmp(a->key, b->key, a->wslen);
+}
+
+/* mu held. How many addresses of a's workspace are pending. */
+static unsigned pending_of(struct people *p, const struct addr *a)
+{
+    unsigned n = 0;
+    for (struct addr *q = p->pending; q && n < API_EMAILS_PER_QUERY; q = q->next_pending)
+        if (same_ws(q, a))
+            n++;
+    return n;
+}
+
+/* mu held. Move a and up to a batch of pending addresses of its workspace
+ * to INFLIGHT; the oldest noted go first. */
+static unsigned take_batch(struct people *p, struct addr *a, struct addr **batch)
+{
+    unsigned n = 0;
+    batch[n++] = a;
+    a->state = A_INFLIGHT;
+    struct addr **link = &p->pending;
+    struct addr *keep = NULL, **keep_tail = &keep;
+    /* the pending list is newest first: collect every candidate, then take
+     * from the oldest end */
+    size_t nc = 0, cap = 0;
+    for (struct addr *q = p->pending; q; q = q->next_pending)
+        cap++;
+    struct addr **cand = xmalloc((cap ? cap : 1) * sizeof *cand);
+    for (struct addr *q = p->pending; q; q = q->next_pending)
+        if (q != a && same_ws(q, a))
+            cand[nc++] = q;
+    for (size_t i = nc; i-- > 0 && n < API_EMAILS_PER_QUERY;) {
+        batch[n++] = cand[i];
+        cand[i]->state = A_INFLIGHT;
+    }
+    free(cand);
+    /* unlink every address that left PENDING */
+    while (*link) {
+        struct addr *q = *link;
+        *link = q->next_pending;
+        q->next_pending = NULL;
+        if (q->state == A_PENDING) {
+            *keep_tail = q;
+            keep_tail = &q->next_pending;
+        }
+    }
+    p->pending = keep;
+    return n;
+}
+
+struct query {
+    struct addr **batch;
+    unsigned n;
+};
+
+static int on_member(void *ctx, const cJSON *item)
+{
+    struct query *q = ctx;
+    struct api_member m;
+    if (api_member_item(item, &m) != 0)
+        return 0;
+    for (unsigned i = 0; i < q->n; i++) {
+        struct addr *a = q->batch[i];
+        const char *email = a->key + a->wslen + 1;
+        if (a->state == A_INFLIGHT && !a->account && !strcasecmp(email, m.email))
+            a->account = xstrdup(m.account_id);
+    }
+    return 0;
+}
+
+/* Send the query of a batch (mu not held) and record the answers. Returns
+ * -1 when it was cancelled (the addresses are PENDING again). */
+static int query_batch(struct people *p, struct addr **batch, unsigned n,
+                        const struct pager_fetch *f)
+{
+    const char *emails[API_EMAILS_PER_QUERY];
+    char ws[1100];
+    size_t wslen = batch[0]->wslen < sizeof ws - 1 ? batch[0]->wslen : sizeof ws - 1;
+    memcpy(ws, batch[0]->key, wslen);
+    ws[wslen] = '\0';
+    for (unsigned i = 0; i < n; i++)
+        emails[i] = batch[i]->key + batch[i]->wslen + 1;
+    struct buf url = {0};
+    buf_adds(&url, p->base);
+    api_members_by_email(&url, ws, emails, n);
+    struct query q = {.batch = batch, .n = n};
+    struct pager_error err;
+    /* accounts are written by this thread only while the batch is INFLIGHT */
+    int rc = pager_walk(p->api, url.data, f, on_member, &q, NULL, &err);
+    buf_free(&url);
+
+    pthread_mutex_lock(&p->mu);
+    p->lookups++;
+    for (unsigned i = 0; i < n; i++) {
+        struct addr *a = batch[i];
+        if (rc < 0 && err.cancelled) {
+            free(a->account);
+            a->account = NULL;
+            a->state = A_PENDING;       /* not answered: may be asked again */
+            a->next_pending = p->pending;
+            p->pending = a;
+            continue;
+        }
+        if (rc < 0) {
+            a->state = A_FAILED;
+            a->status = err.status;
+            a->msg = xstrdup(err.msg);
+        } else {
+            a->state = a->account ? A_FOUND : A_ABSENT;
+        }
+        p->addresses++;
+        answered(p, a);
+    }
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return rc < 0 && err.cancelled ? -1 : 0;
+}
+
+int people_resolve(struct people *p, const char *ws, size_t wslen, const char *email,
+                   size_t len, const struct pager_fetch *f, char *out, size_t outsz,
+                   struct pager_error *err)
+{
+    struct buf k = {0};
+    make_key(&k, ws, wslen, email, len);
+    memset(err, 0, sizeof *err);
+    pthread_mutex_lock(&p->mu);
+    double waited_since = now_mono();
+    int rc;
+    for (;;) {
+        struct addr *a = find_or_add(p, &k, wslen);
+        if (a->state == A_FOUND) {
+            snprintf(out, outsz, "%s", a->account);
+            rc = 0;
+            break;
+        }
+        if (a->state == A_ABSENT) {
+            rc = 1;
+            break;
+        }
+        if (a->state == A_FAILED) {
+            err->status = a->status;
+            snprintf(err->msg, sizeof err->msg, "%s", a->msg ? a->msg : "");
+            rc = -1;
+            break;
+        }
+        if (a->state == A_PENDING) {
+            double now = now_mono();
+            if (!p->reader_waiting && pending_of(p, a) < API_EMAILS_PER_QUERY &&
+                now - waited_since < BATCH_WAIT) {
+                struct timespec ts;
+                mono_timespec(&ts, waited_since + BATCH_WAIT);
+                pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+                continue;
+            }
+            struct addr *batch[API_EMAILS_PER_QUERY];
+            unsigned n = take_batch(p, a, batch);
+            pthread_mutex_unlock(&p->mu);
+            int cancelled = query_batch(p, batch, n, f) < 0;
+            pthread_mutex_lock(&p->mu);
+            if (cancelled) {
+                err->cancelled = 1;
+                snprintf(err->msg, sizeof err->msg, "not sent: the run was interrupted");
+                rc = -1;
+                break;
+            }
+            continue;
+        }
+        pthread_cond_wait(&p->cv, &p->mu);   /* INFLIGHT in another thread */
+    }
+    pthread_mutex_unlock(&p->mu);
+    buf_free(&k);
+    return rc;
+}
+
+void people_stats(struct people *p, unsigned long *lookups, unsigned long *addresses)
+{
+    pthread_mutex_lock(&p->mu);
+    *lookups = p->lookups;
+    *addresses = p->addresses;
+    pthread_mutex_unlock(&p->mu);
+}

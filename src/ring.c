@@ -1,0 +1,140 @@
+/*
+ * DESIGN
+ *
+ * The main thread turns each input row (or each export target) into a job
+ * in a ring of RING_SIZE slots, and either settles it at once or submits
+ * it to the pool. It is the only thread that writes the output: after
+ * every job, and whenever it has to wait, it writes the longest run of
+ * finished jobs that follows the last one written, so results come out in
+ * input order whatever order the workers finish them in. A job whose slot
+ * is still taken (the job RING_SIZE before it is not written yet) makes the
+ * main thread wait; that is what bounds memory, whatever the size of the
+ * input.
+ *
+ * While it waits, the owner's idle callback flushes the output when a wait
+ * goes on longer than SHORT_WAIT, and at least every FLUSH_EVERY seconds,
+ * so a killed run leaves every row whose turn came but the last few
+ * milliseconds' worth.
+ */
+#include "ring.h"
+
+#include <stdlib.h>
+
+#include "util.h"
+
+#define FLUSH_EVERY 0.2
+#define SHORT_WAIT 0.005
+
+void ring_init(struct ring *r, const struct ring_ops *ops)
+{
+    r->jobs = xcalloc(RING_SIZE, sizeof *r->jobs);
+    r->next_seq = r->next_out = 0;
+    r->ops = *ops;
+    r->last_idle = now_mono();
+}
+
+void ring_free(struct ring *r)
+{
+    for (unsigned i = 0; r->jobs && i < RING_SIZE; i++) {
+        buf_free(&r->jobs[i].data);
+        buf_free(&r->jobs[i].url);
+        buf_free(&r->jobs[i].key);
+        buf_free(&r->jobs[i].out);
+        free(r->jobs[i].off);
+        free(r->jobs[i].lens);
+    }
+    free(r->jobs);
+    r->jobs = NULL;
+}
+
+uint32_t ring_key_hash(const struct buf *key)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < key->len; i++)
+        h = (h ^ (unsigned char)key->data[i]) * 16777619u;
+    return h;
+}
+
+static void idle(struct ring *r)
+{
+    r->ops.idle(r->ops.ctx);
+    r->last_idle = now_mono();
+}
+
+void ring_drain(struct ring *r, uint64_t until)
+{
+    for (;;) {
+        uint64_t pending = r->next_seq - r->next_out;
+        unsigned n;
+        if (!pending) {
+            n = 0;
+        } else if (r->pool) {
+            unsigned max = pending > RING_SIZE ? RING_SIZE : (unsigned)pending;
+            n = pool_done_run(r->pool, r->jobs, RING_SIZE, r->next_out, max);
+        } else {
+            n = 0;
+            while (n < pending && r->jobs[(r->next_out + n) % RING_SIZE].done)
+                n++;
+        }
+        for (unsigned i = 0; i < n && !r->ops.failed(r->ops.ctx); i++)
+            r->ops.write(r->ops.ctx, &r->jobs[(r->next_out + i) % RING_SIZE]);
+        r->next_out += n;
+        if (r->ops.failed(r->ops.ctx))
+            return;
+        if (r->next_out >= until)
+            break;
+        if (!r->pool) {
+            /* nothing runs elsewhere: a job not done now never will be */
+            break;
+        }
+        /* Wait for the last row needed, not the next one: rows finish
+         * roughly in order, so the main thread wakes once per batch instead
+         * of once per row. That row is usually done within a few
+         * milliseconds: wait that long first, and go idle only when the
+         * wait goes on, so a busy run writes in blocks while an idle one
+         * still shows every row at once. */
+        uint64_t last = (until > r->next_out + 1 ? until : r->next_out + 1) - 1;
+        struct job *target = &r->jobs[last % RING_SIZE];
+        pool_wait(r->pool, target, SHORT_WAIT);
+        if (!pool_done_run(r->pool, r->jobs, RING_SIZE, r->next_out, 1)) {
+            idle(r);
+            pool_wait(r->pool, target, 0.1);
+        }
+        r->ops.poll(r->ops.ctx);
+    }
+    if (now_mono() - r->last_idle >= FLUSH_EVERY)
+        idle(r);
+}
+
+struct job *ring_take(struct ring *r)
+{
+    if (r->next_seq - r->next_out >= RING_SIZE)
+        ring_drain(r, r->next_seq - RING_SIZE + RING_SIZE / 4);   /* a quarter free */
+    if (r->ops.failed(r->ops.ctx))
+        return NULL;
+    struct job *j = &r->jobs[r->next_seq % RING_SIZE];
+    j->seq = r->next_seq++;
+    j->status = ROW_PENDING;
+    j->http_status = 0;
+    j->attempts = 0;
+    j->msg[0] = '\0';
+    j->prev = -1;
+    j->change = CH_NONE;
+    j->out.len = 0;
+    j->done = 0;
+    return j;
+}
+
+void ring_settle(struct ring *r, struct job *j)
+{
+    j->done = 1;
+    ring_drain(r, 0);
+}
+
+void ring_submit(struct ring *r, struct job *j)
+{
+    j->hash = ring_key_hash(&j->key);
+    pool_submit(r->pool, j);
+    if ((j->seq & 63) == 0)
+        ring_drain(r, 0);
+}

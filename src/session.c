@@ -1,0 +1,191 @@
+#include "session.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "ring.h"
+
+#define RATE_MARGIN 0.98
+
+static volatile sig_atomic_t signals_seen;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (signals_seen < 100)
+        signals_seen++;
+}
+
+void session_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int check_auth(struct session *s)
+{
+    struct exec_worker *w = exec_worker_new(&s->ex, -1);
+    if (!w) {
+        fprintf(stderr, "bbperm: cannot set up libcurl\n");
+        return -1;
+    }
+    struct buf url = {0};
+    buf_add(&url, s->base.data, s->base.len);
+    buf_adds(&url, s->api->whoami_path);
+    struct exec_result res;
+    res.attempts = 0;
+    enum exec_outcome o = exec_request(w, "GET", url.data, NULL, &res);
+    int rc = 0;
+    if (o == EXEC_OK) {
+        if (s->cfg->verbose)
+            fprintf(stderr, "bbperm: --check-auth: credentials from %s accepted\n", s->cfg->auth_source);
+    } else if (res.http_status == 401) {
+        fprintf(stderr, "bbperm: --check-auth: the credentials from %s were refused (401 Unauthorized)\n",
+                s->cfg->auth_source);
+        rc = -1;
+    } else if (res.http_status) {
+        fprintf(stderr, "bbperm: --check-auth: GET %s answered %ld: %s\n", url.data, res.http_status, res.msg);
+        rc = -1;
+    } else {
+        fprintf(stderr, "bbperm: --check-auth: GET %s: %s\n", url.data, res.msg);
+        rc = -1;
+    }
+    /* the check is not part of the run's counts */
+    atomic_store(&s->ex.requests, 0);
+    atomic_store(&s->ex.reads, 0);
+    atomic_store(&s->ex.answers, 0);
+    atomic_store(&s->ex.leading_401, 0);
+    buf_free(&url);
+    exec_worker_free(w);
+    return rc;
+}
+
+int session_init(struct session *s, const struct bb_config *cfg, int online)
+{
+    memset(s, 0, sizeof *s);
+    s->cfg = cfg;
+    s->api = api_ops_for(cfg->api);
+    buf_adds(&s->base, cfg->base_url);
+    while (s->base.len && s->base.data[s->base.len - 1] == '/')
+        s->base.data[--s->base.len] = '\0';
+    if (!online)
+        return 0;
+    s->share = http_share_new();
+    if (!s->share) {
+        fprintf(stderr, "bbperm: cannot set up libcurl\n");
+        return -1;
+    }
+    /* Pace 2% under --rate: a server counting a sliding window sees the
+     * requests with network jitter, and pacing at exactly its allowance
+     * would push a window over now and then. */
+    gate_init(&s->gate, cfg->backoff_base, cfg->max_backoff, cfg->rate * RATE_MARGIN, cfg->verbose,
+              (uint64_t)time(NULL) ^ (uint64_t)getpid() << 20);
+    exec_shared_init(&s->ex, cfg, &s->gate, s->share);
+    s->online = 1;
+    if (cfg->check_auth && check_auth(s) != 0)
+        return -1;
+    return 0;
+}
+
+int session_start_pool(struct session *s, const struct pool_ops *ops)
+{
+    s->pool = pool_new(s->cfg->jobs, RING_SIZE, ops);
+    if (!s->pool) {
+        fprintf(stderr, "bbperm: cannot start %d worker threads\n", s->cfg->jobs);
+        return -1;
+    }
+    return 0;
+}
+
+void session_free(struct session *s)
+{
+    if (s->pool)
+        pool_free(s->pool);
+    s->pool = NULL;
+    exec_worker_free(s->main_worker);
+    s->main_worker = NULL;
+    if (s->online) {
+        http_share_free(s->share);
+        gate_destroy(&s->gate);
+        s->online = 0;
+    }
+    buf_free(&s->base);
+}
+
+const struct pager_fetch *session_fetch(struct session *s)
+{
+    if (!s->main_worker) {
+        s->main_worker = exec_worker_new(&s->ex, -1);
+        if (!s->main_worker) {
+            fprintf(stderr, "bbperm: cannot set up libcurl\n");
+            exit(2);
+        }
+        s->main_fetch.fn = exec_fetch;
+        s->main_fetch.ctx = s->main_worker;
+    }
+    return &s->main_fetch;
+}
+
+void session_cancel(struct session *s, int abort_in_flight)
+{
+    if (s->cancel_level < 1) {
+        s->cancel_level = 1;
+        if (s->pool)
+            pool_cancel(s->pool);
+        if (s->online)
+            gate_cancel(&s->gate);
+    }
+    if (abort_in_flight && s->online) {
+        s->cancel_level = 2;
+        atomic_store(&s->ex.abort, 1);
+    }
+}
+
+int session_poll(struct session *s, void (*before_message)(void *), void *ctx)
+{
+    int seen = signals_seen, began = 0;
+    if (s->online && !s->auth_stopped && atomic_load(&s->ex.auth_stop)) {
+        s->auth_stopped = 1;
+        if (before_message)
+            before_message(ctx);
+        fprintf(stderr, "bbperm: stopping: the first %d answers were all 401 Unauthorized; "
+                        "check the credentials from %s\n",
+                s->cfg->fail_after_401, s->cfg->auth_source);
+        began = s->cancel_level < 1;
+        session_cancel(s, 0);
+    }
+    if (seen >= 1 && s->cancel_level < 1) {
+        if (before_message)
+            before_message(ctx);
+        fprintf(stderr, "bbperm: interrupted: finishing the requests in flight "
+                        "(interrupt again to abort them)\n");
+        session_cancel(s, 0);
+        began = 1;
+    }
+    if (seen >= 2 && s->cancel_level < 2)
+        session_cancel(s, 1);
+    return began;
+}
+
+void session_figures(struct session *s, unsigned long *requests, unsigned long *reads,
+                     unsigned long *n429, double *paused)
+{
+    *requests = *reads = *n429 = 0;
+    *paused = 0;
+    if (!s->online)
+        return;
+    *requests = atomic_load(&s->ex.requests);
+    *reads = atomic_load(&s->ex.reads);
+    gate_stats(&s->gate, n429, paused);
+}
