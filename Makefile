@@ -49,8 +49,8 @@ $(B)/obj:
 $(B)/bbperm: $(B)/obj/main.o $(LIB_OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/fakebb: tests/fakebb/fakebb.c | $(B)/obj
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) $(FAKE_LIBS)
+$(B)/fakebb: $(wildcard tests/fakebb/*.c tests/fakebb/*.h) | $(B)/obj
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c,$^) $(ALL_LDFLAGS) $(FAKE_LIBS)
 
 $(B)/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) $(TEST_LIBS)
@@ -98,7 +98,7 @@ clean:
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_DIR     := build-fuzz
-FUZZ_SRCS    := src/api.c src/csvin.c src/csvout.c src/row.c src/util.c
+FUZZ_SRCS    := src/api.c src/api_cloud.c src/api_dc.c src/csvin.c src/csvout.c src/row.c src/util.c
 $(FUZZ_DIR)/fuzz_rows: tests/fuzz/fuzz_rows.c $(FUZZ_SRCS) $(wildcard include/*.h)
 	mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(WARN) -O1 -g $(DEFS) -Iinclude -fsanitize=fuzzer,address,undefined \

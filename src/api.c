@@ -124,7 +124,7 @@ void api_error_message(const char *body, size_t len, char *out, size_t outsz)
         cJSON *errs = cJSON_GetObjectItemCaseSensitive(root, "errors");
         cJSON *first = cJSON_IsArray(errs) ? cJSON_GetArrayItem(errs, 0) : NULL;
         cJSON *dm = first ? cJSON_GetObjectItemCaseSensitive(first, "message") : NULL;
-        if (cJSON_IsString(dm) && dm->valuestring[0]) {
+        if (dm && cJSON_IsString(dm) && dm->valuestring && dm->valuestring[0]) {
             snprintf(out, outsz, "%s", dm->valuestring);
             cJSON_Delete(root);
             return;
@@ -182,7 +182,7 @@ const char *api_json_string(const cJSON *o, const char *path)
         o = cJSON_GetObjectItemCaseSensitive(o, part);
         path += n + (dot ? 1 : 0);
     }
-    return cJSON_IsString(o) && o->valuestring ? o->valuestring : NULL;
+    return o && cJSON_IsString(o) && o->valuestring ? o->valuestring : NULL;
 }
 
 void api_members_by_email(struct buf *url, const char *workspace, const char *const *emails,

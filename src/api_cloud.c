@@ -114,8 +114,8 @@ static int cloud_next_page(const cJSON *page, const char *first, const char *url
     /* followed exactly as given, but never to another scheme: credentials
      * go with it */
     const char *v = n->valuestring;
-    int https = !strncmp(url, "https://", 8);
-    if (strncmp(v, "https://", 8) && (https || strncmp(v, "http://", 7)))
+    int https = strncmp(url, "https://", 8) == 0;
+    if (strncmp(v, "https://", 8) != 0 && (https || strncmp(v, "http://", 7) != 0))
         return -1;
     if (!strcmp(v, url))
         return -1;              /* a page that names itself would never end */

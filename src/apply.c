@@ -143,8 +143,7 @@ void apply_run(void *wctx, struct job *j)
     j->url.len = 0;
     buf_adds(&j->url, sh->base);
     const char *method = sh->api->write(&j->url, req, subject, sublen, &j->body);
-    struct exec_result res;
-    res.attempts = 0;
+    struct exec_result res = {.attempts = 0};
     enum exec_outcome o = exec_request(w->ex, method, j->url.data, j->body, &res);
     j->attempts = res.attempts;
     j->http_status = res.http_status;

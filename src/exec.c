@@ -207,8 +207,7 @@ int exec_fetch(void *ctx, const char *url, const char **body, size_t *len,
                struct pager_error *err)
 {
     struct exec_worker *w = ctx;
-    struct exec_result res;
-    res.attempts = 0;
+    struct exec_result res = {.attempts = 0};
     enum exec_outcome o = exec_request(w, "GET", url, NULL, &res);
     if (o == EXEC_OK) {
         *body = res.body;

@@ -415,7 +415,7 @@ static void list_targets(struct export *e, enum target_kind kind, const char *ws
 static void export_scope(struct export *e, const char *scope)
 {
     char buf[1100];
-    snprintf(buf, sizeof buf, "%s", scope);
+    snprintf(buf, sizeof buf, "%s", scope ? scope : "");
     if (!e->ses.api->has_workspaces) {
         if (!scope) {
             list_targets(e, TARGET_PROJECT, "", NULL, 1);

@@ -89,7 +89,7 @@ struct live *live_new(const struct api_ops *api, const char *base, unsigned max_
     unsigned size = 16;
     while (size < l->max * 2)
         size *= 2;
-    l->table = xcalloc(size, sizeof *l->table);
+    l->table = xcalloc(size, sizeof(struct entry *));
     l->mask = size - 1;
     return l;
 }

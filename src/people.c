@@ -76,7 +76,7 @@ struct people *people_new(const struct api_ops *api, const char *base)
     p->api = api;
     p->base = xstrdup(base);
     p->mask = 4095;
-    p->table = xcalloc(p->mask + 1, sizeof *p->table);
+    p->table = xcalloc(p->mask + 1, sizeof(struct addr *));
     return p;
 }
 
@@ -126,7 +126,7 @@ static struct addr **slot_of(struct people *p, const struct buf *k, uint32_t h)
 static void grow(struct people *p)
 {
     unsigned size = (p->mask + 1) * 2;
-    struct addr **t = xcalloc(size, sizeof *t);
+    struct addr **t = xcalloc(size, sizeof(struct addr *));
     for (unsigned i = 0; i <= p->mask; i++) {
         for (struct addr *a = p->table[i], *n; a; a = n) {
             n = a->hnext;
@@ -144,9 +144,10 @@ static struct addr *find_or_add(struct people *p, const struct buf *k, size_t ws
 {
     uint32_t h = hash_key(k->data, k->len);
     struct addr **s = slot_of(p, k, h);
-    if (*s)
-        return *s;
-    struct addr *a = xcalloc(1, sizeof *a);
+    struct addr *a = *s;
+    if (a)
+        return a;
+    a = xcalloc(1, sizeof *a);
     a->key = xmalloc(k->len + 1);
     memcpy(a->key, k->data, k->len);
     a->key[k->len] = '\0';
@@ -175,6 +176,8 @@ static void answered(struct people *p, struct addr *a)
     p->done_count++;
     while (p->done_count > PEOPLE_CACHE_MAX) {
         struct addr *old = p->done_oldest;
+        if (!old)
+            break;
         p->done_oldest = old->next_done;
         if (p->done_oldest)
             p->done_oldest->prev_done = NULL;
@@ -240,7 +243,7 @@ static unsigned take_batch(struct people *p, struct addr *a, struct addr **batch
     size_t nc = 0, cap = 0;
     for (struct addr *q = p->pending; q; q = q->next_pending)
         cap++;
-    struct addr **cand = xmalloc((cap ? cap : 1) * sizeof *cand);
+    struct addr **cand = xmalloc((cap ? cap : 1) * sizeof(struct addr *));
     for (struct addr *q = p->pending; q; q = q->next_pending)
         if (q != a && same_ws(q, a))
             cand[nc++] = q;

@@ -138,8 +138,9 @@ static void job_fill(struct run *r, struct job *j, const struct csvin_record *re
         j->lens = xrealloc(j->lens, j->cap * sizeof *j->lens);
     }
     for (unsigned i = 0; i < rec->n; i++) {
-        const char *c = (int)i == swap ? with : rec->cells[i];
-        size_t len = (int)i == swap ? strlen(with) : rec->lens[i];
+        int swapped = with && (int)i == swap;
+        const char *c = swapped ? with : rec->cells[i];
+        size_t len = swapped ? strlen(with) : rec->lens[i];
         j->off[i] = j->data.len;
         j->lens[i] = len;
         buf_add(&j->data, c, len);
@@ -263,9 +264,8 @@ static void expand_pattern(struct run *r, struct job *j, const struct csvin_reco
     }
     if (!matched) {
         j->status = ROW_FAILED;
-        snprintf(j->msg, sizeof j->msg, "no repository matches '%.200s' in %s%.200s%s", pattern,
-                 proj ? "project " : "workspace ", proj ? proj : ws,
-                 proj && r->ses.api->has_workspaces ? "" : "");
+        snprintf(j->msg, sizeof j->msg, "no repository matches '%.200s' in %s%.200s", pattern,
+                 proj ? "project " : "workspace ", proj ? proj : ws);
         ring_settle(&r->ring, j);
     }
 }

@@ -43,8 +43,7 @@ static int check_auth(struct session *s)
     struct buf url = {0};
     buf_add(&url, s->base.data, s->base.len);
     buf_adds(&url, s->api->whoami_path);
-    struct exec_result res;
-    res.attempts = 0;
+    struct exec_result res = {.attempts = 0};
     enum exec_outcome o = exec_request(w, "GET", url.data, NULL, &res);
     int rc = 0;
     if (o == EXEC_OK) {

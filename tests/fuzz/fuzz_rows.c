@@ -16,41 +16,71 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct ctx {
     int have_header;
-    struct colmap map;
+    struct colmap map[2];       /* Cloud, Data Center */
     struct buf out;
 };
+
+static size_t count(const struct buf *b, char ch)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->len; i++)
+        n += b->data[i] == ch;
+    return n;
+}
+
+/* The write of a valid row: no value may add a path segment, a query
+ * parameter or a fragment. */
+static void check_write(struct ctx *c, enum api_flavour f, const struct request *req)
+{
+    const char *body;
+    c->out.len = 0;
+    buf_adds(&c->out, "");
+    const char *method = api_ops_for(f)->write(&c->out, req, req->subject_name, req->subject_len, &body);
+    if (strchr(c->out.data, '#'))
+        __builtin_trap();
+    if (f == API_CLOUD) {
+        if (strchr(c->out.data, '?') || count(&c->out, '/') != (req->target == TARGET_REPO ? 6u : 7u))
+            __builtin_trap();
+        if ((body == NULL) != (req->priv == PRIV_NONE))
+            __builtin_trap();
+    } else {
+        if (count(&c->out, '?') != 1 || body ||
+            count(&c->out, '/') != (req->target == TARGET_REPO ? 6u : 4u) ||
+            count(&c->out, '&') != (strcmp(method, "PUT") ? 0u : 1u) ||
+            count(&c->out, '=') != (strcmp(method, "PUT") ? 1u : 2u))
+            __builtin_trap();
+    }
+}
 
 static int on_record(void *p, const struct csvin_record *rec)
 {
     struct ctx *c = p;
     char err[256], msg[CSVOUT_MSG_MAX + 1];
     if (!c->have_header) {
-        if (colmap_build(&c->map, rec->cells, rec->lens, rec->n, NULL, err, sizeof err) != 0)
-            colmap_positional(&c->map, rec->n > 4 ? rec->n : 4);
+        for (int f = 0; f < 2; f++) {
+            struct bb_config cfg;
+            memset(&cfg, 0, sizeof cfg);
+            cfg.api = (enum api_flavour)f;
+            if (colmap_build(&c->map[f], rec->cells, rec->lens, rec->n, &cfg, err, sizeof err) != 0)
+                colmap_positional(&c->map[f], rec->n > 4 ? rec->n : 4, &cfg);
+        }
         c->have_header = 1;
         return 0;
     }
-    struct request req;
-    c->out.len = 0;
-    if (row_validate(&c->map, rec->cells, rec->lens, rec->n, &req, err, sizeof err) == 0) {
-        api_path(&c->out, &req);
-        /* no encoded path may hold a raw '/' beyond the template's, '?' or '#' */
-        if (strchr(c->out.data, '?') || strchr(c->out.data, '#'))
-            __builtin_trap();
-        size_t slashes = 0;
-        for (size_t i = 0; i < c->out.len; i++)
-            slashes += c->out.data[i] == '/';
-        if (slashes != (req.target == TARGET_REPO ? 6u : 7u))
-            __builtin_trap();
-        c->out.len = 0;
-        api_key(&c->out, &req);
-        (void)api_method(&req);
-        (void)api_body(&req);
-    } else {
-        csvout_sanitize(err, msg);
-        if (strlen(msg) > CSVOUT_MSG_MAX || strchr(msg, '\n'))
-            __builtin_trap();
+    for (int f = 0; f < 2; f++) {
+        struct request req;
+        if (row_validate(&c->map[f], rec->cells, rec->lens, rec->n, &req, err, sizeof err) == 0) {
+            if (!req.target_is_pattern)
+                check_write(c, (enum api_flavour)f, &req);
+            c->out.len = 0;
+            api_key(&c->out, &req);
+        } else {
+            csvout_sanitize(err, msg);
+            if (strlen(msg) > CSVOUT_MSG_MAX || strchr(msg, '\n'))
+                __builtin_trap();
+        }
     }
+    c->out.len = 0;
     for (unsigned i = 0; i < rec->n; i++)
         csvout_cell(&c->out, rec->cells[i], rec->lens[i], ',');
     return 0;
