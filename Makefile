@@ -52,8 +52,8 @@ $(B)/bbperm: $(B)/obj/main.o $(LIB_OBJS)
 $(B)/fakebb: $(wildcard tests/fakebb/*.c tests/fakebb/*.h) | $(B)/obj
 	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c,$^) $(ALL_LDFLAGS) $(FAKE_LIBS)
 
-$(B)/test_%: tests/unit/test_%.c $(LIB_OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDFLAGS) $(LIBS) $(TEST_LIBS)
+$(B)/test_%: tests/unit/test_%.c $(LIB_OBJS) $(wildcard tests/unit/*.h)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(ALL_LDFLAGS) $(LIBS) $(TEST_LIBS)
 
 # Sanitizer reports make the program fail, so a test sees them.
 SAN_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \

@@ -82,7 +82,7 @@ void api_target_key(struct buf *out, const struct request *req)
     buf_addc(out, '\x1f');
     if (!req->workspace_len && req->target == TARGET_REPO) {
         add_lower(out, req->project, req->project_len);
-        buf_addc(out, '/');
+        buf_addc(out, '\x1f');
     }
     add_lower(out, req->target_name, req->target_len);
 }

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* The four URL shapes, indexed by [target][subject]. */
 struct shape {
@@ -101,6 +102,26 @@ static int cloud_target_item(const cJSON *item, enum target_kind kind, struct ap
     return out->slug && out->slug[0] ? 0 : -1;
 }
 
+/* The length of "scheme://host[:port]" at the start of a URL, or 0. */
+static size_t origin_len(const char *u)
+{
+    const char *p = strstr(u, "://");
+    if (!p)
+        return 0;
+    p += 3;
+    while (*p && *p != '/' && *p != '?' && *p != '#')
+        p++;
+    return (size_t)(p - u);
+}
+
+/* `next` is followed exactly as given, but only to where the list came from:
+ * the credentials go with it. */
+static int same_origin(const char *url, const char *next)
+{
+    size_t a = origin_len(url), b = origin_len(next);
+    return a && a == b && !strncasecmp(url, next, a);
+}
+
 static int cloud_next_page(const cJSON *page, const char *first, const char *url, struct buf *next)
 {
     (void)first;
@@ -114,8 +135,7 @@ static int cloud_next_page(const cJSON *page, const char *first, const char *url
     /* followed exactly as given, but never to another scheme: credentials
      * go with it */
     const char *v = n->valuestring;
-    int https = strncmp(url, "https://", 8) == 0;
-    if (strncmp(v, "https://", 8) != 0 && (https || strncmp(v, "http://", 7) != 0))
+    if (!same_origin(url, v))
         return -1;
     if (!strcmp(v, url))
         return -1;              /* a page that names itself would never end */

@@ -5,6 +5,7 @@
 #include "api.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Data Center's names, by [target][privilege]. */
@@ -89,7 +90,6 @@ static int dc_target_item(const cJSON *item, enum target_kind kind, struct api_t
 
 static int dc_next_page(const cJSON *page, const char *first, const char *url, struct buf *next)
 {
-    (void)url;
     if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(page, "values")))
         return -1;
     const cJSON *last = cJSON_GetObjectItemCaseSensitive(page, "isLastPage");
@@ -97,8 +97,15 @@ static int dc_next_page(const cJSON *page, const char *first, const char *url, s
         return 0;
     const cJSON *start = cJSON_GetObjectItemCaseSensitive(page, "start");
     const cJSON *ns = cJSON_GetObjectItemCaseSensitive(page, "nextPageStart");
-    if (!cJSON_IsNumber(ns) || ns->valuedouble < 0 ||
-        (cJSON_IsNumber(start) && ns->valuedouble <= start->valuedouble))
+    /* the page's start, or the one the request asked for */
+    double at = 0;
+    const char *q = strstr(url, "&start=");
+    if (cJSON_IsNumber(start))
+        at = start->valuedouble;
+    else if (q)
+        at = strtod(q + 7, NULL);
+    if (!cJSON_IsNumber(ns) || ns->valuedouble < 0 || ns->valuedouble <= at ||
+        (!cJSON_IsNumber(start) && !q && ns->valuedouble <= 0))
         return -1;              /* a next page that does not move on would never end */
     char num[32];
     snprintf(num, sizeof num, "%.0f", ns->valuedouble);

@@ -104,7 +104,8 @@ int catalog_repos(struct catalog *c, const char *ws, const char *project,
         }
         c->nlists++;
         l->failed = rc < 0;
-        qsort(l->slugs, l->n, sizeof *l->slugs, cmp_slug);
+        if (l->n > 1)
+            qsort(l->slugs, l->n, sizeof *l->slugs, cmp_slug);
         l->key = key.data;
         key.data = NULL;
         l->next = c->lists;

@@ -451,7 +451,7 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
         return 2;
     }
     if (cfg->command == CMD_EXPORT) {
-        if (cfg->dry_run || cfg->resume || cfg->resume_from || cfg->undo_file || cfg->nmap ||
+        if (cfg->dry_run || cfg->diff || cfg->resume || cfg->resume_from || cfg->undo_file || cfg->nmap ||
             cfg->no_header || cfg->delimiter) {
             fprintf(err, "bbperm: export takes no input options (--dry-run, --diff, --undo-file, "
                          "--resume, --resume-from, --map, --no-header, --delimiter)\n");

@@ -35,6 +35,7 @@ struct undo {
     uint64_t *set;              /* open addressing; 0 = empty */
     size_t cap, n;
     int failed;
+    int torn;                   /* a write left part of a line: end it first */
 };
 
 struct undo *undo_open(const char *path, FILE *err)
@@ -163,6 +164,11 @@ int undo_record(struct undo *u, const struct request *req, const char *subject, 
     pthread_mutex_unlock(&u->mu);
     if (!first)
         return 0;
+    pthread_mutex_lock(&u->mu);
+    int torn = u->torn;
+    pthread_mutex_unlock(&u->mu);
+    if (torn)
+        buf_addc(&line, '\n');         /* the torn line stays one bad row, apart */
     undo_format(&line, req, subject, len, before);
     ssize_t w = write(u->fd, line.data, line.len);
     int rc = 0;
@@ -171,9 +177,14 @@ int undo_record(struct undo *u, const struct request *req, const char *subject, 
         pthread_mutex_lock(&u->mu);
         set_remove(u, h);
         u->failed = 1;
+        u->torn = w > 0 || torn;
         pthread_mutex_unlock(&u->mu);
         errno = e;
         rc = -1;
+    } else if (torn) {
+        pthread_mutex_lock(&u->mu);
+        u->torn = 0;
+        pthread_mutex_unlock(&u->mu);
     }
     buf_free(&line);
     return rc;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "api.h"
@@ -31,7 +32,9 @@ static struct request mkreq(enum target_kind t, enum subject_kind s, enum privil
 static void assert_path(const struct request *r, const char *want)
 {
     struct buf b = {0};
-    api_path(&b, r);
+    const char *body = NULL;
+    const char *method = api_cloud.write(&b, r, r->subject_name, r->subject_len, &body);
+    assert_non_null(method);
     assert_non_null(b.data);
     assert_int_equal(b.len, strlen(want));
     assert_string_equal(b.data, want);
@@ -110,7 +113,8 @@ static void test_path_appends_to_buffer(void **state)
     struct buf b = {0};
     buf_adds(&b, "https://api.bitbucket.org/2.0");
     struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "ws", "repo", "g");
-    api_path(&b, &r);
+    const char *body = NULL;
+    assert_string_equal(api_cloud.write(&b, &r, r.subject_name, r.subject_len, &body), "PUT");
     assert_string_equal(b.data,
         "https://api.bitbucket.org/2.0/repositories/ws/repo/permissions-config/groups/g");
     buf_free(&b);
@@ -164,6 +168,28 @@ static void test_encode_empty(void **state)
 }
 
 /* ---- method and body ---------------------------------------------------- */
+
+/* The Cloud write of a request: its method, with the body in *body. */
+static const char *api_method_body(const struct request *r, const char **body)
+{
+    struct buf b = {0};
+    const char *m = api_cloud.write(&b, r, r->subject_name, r->subject_len, body);
+    buf_free(&b);
+    return m;
+}
+
+static const char *api_method(const struct request *r)
+{
+    const char *body;
+    return api_method_body(r, &body);
+}
+
+static const char *api_body(const struct request *r)
+{
+    const char *body = "unset";
+    api_method_body(r, &body);
+    return body;
+}
 
 static void test_method_and_body(void **state)
 {
@@ -266,6 +292,334 @@ static void test_key_appends(void **state)
     assert_memory_equal(k2.data + 6, k1.data, k1.len);
     buf_free(&k1);
     buf_free(&k2);
+}
+
+/* ---- Cloud: the table, lists, members, items ---------------------------- */
+
+static void test_cloud_ops_table(void **state)
+{
+    (void)state;
+    assert_string_equal(api_cloud.name, "cloud");
+    assert_int_equal(api_cloud.has_workspaces, 1);
+    assert_int_equal(api_cloud.resolves_emails, 1);
+    assert_string_equal(api_cloud.whoami_path, "/user");
+    assert_non_null(strstr(api_cloud.export_header, "workspace,repo,project,group,user,privilege"));
+    assert_ptr_equal(api_ops_for(API_CLOUD), &api_cloud);
+}
+
+static void test_cloud_write_project_create_repo(void **state)
+{
+    (void)state;
+    struct request r = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_CREATE_REPO, "acme", "PROJ", "devs");
+    struct buf b = {0};
+    buf_adds(&b, "https://api.bitbucket.org/2.0");
+    const char *body = NULL;
+    assert_string_equal(api_cloud.write(&b, &r, "devs", 4, &body), "PUT");
+    assert_string_equal(b.data, "https://api.bitbucket.org/2.0/workspaces/acme/projects/PROJ/"
+                                "permissions-config/groups/devs");
+    assert_string_equal(body, "{\"permission\":\"create-repo\"}");
+    buf_free(&b);
+}
+
+static void test_cloud_write_uses_subject_given(void **state)
+{
+    (void)state;
+    /* an email row is written to the account it resolved to */
+    struct request r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_WRITE, "acme", "web", "a@x.com");
+    struct buf b = {0};
+    const char *body = NULL;
+    assert_string_equal(api_cloud.write(&b, &r, "557058:abcXX", 10, &body), "PUT");
+    assert_string_equal(b.data, "/repositories/acme/web/permissions-config/users/557058%3Aabc");
+    assert_string_equal(body, "{\"permission\":\"write\"}");
+    buf_free(&b);
+}
+
+static void test_cloud_perm_list_urls(void **state)
+{
+    (void)state;
+    struct buf b = {0};
+    struct request r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "acme", "web", "u");
+    api_cloud.perm_list(&b, &r, SUBJECT_GROUP);
+    assert_string_equal(b.data, "/repositories/acme/web/permissions-config/groups?pagelen=100");
+    b.len = 0;
+    api_cloud.perm_list(&b, &r, SUBJECT_USER);
+    assert_string_equal(b.data, "/repositories/acme/web/permissions-config/users?pagelen=100");
+    b.len = 0;
+    r = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_READ, "acme", "PROJ", "g");
+    api_cloud.perm_list(&b, &r, SUBJECT_GROUP);
+    assert_string_equal(b.data, "/workspaces/acme/projects/PROJ/permissions-config/groups?pagelen=100");
+    b.len = 0;
+    api_cloud.perm_list(&b, &r, SUBJECT_USER);
+    assert_string_equal(b.data, "/workspaces/acme/projects/PROJ/permissions-config/users?pagelen=100");
+    b.len = 0;
+    r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "my ws", "a/b", "g");
+    api_cloud.perm_list(&b, &r, SUBJECT_GROUP);
+    assert_string_equal(b.data, "/repositories/my%20ws/a%2Fb/permissions-config/groups?pagelen=100");
+    buf_free(&b);
+}
+
+static void test_cloud_project_and_repo_list_urls(void **state)
+{
+    (void)state;
+    struct buf b = {0};
+    api_cloud.project_list(&b, "acme");
+    assert_string_equal(b.data, "/workspaces/acme/projects?pagelen=100");
+    b.len = 0;
+    api_cloud.repo_list(&b, "acme", NULL);
+    assert_string_equal(b.data, "/repositories/acme?pagelen=100&sort=slug"
+                                "&fields=next%2Cvalues.slug%2Cvalues.project.key");
+    assert_null(strstr(b.data, "q="));
+    b.len = 0;
+    api_cloud.repo_list(&b, "acme", "KEY");
+    assert_string_equal(b.data, "/repositories/acme?pagelen=100&sort=slug"
+                                "&fields=next%2Cvalues.slug%2Cvalues.project.key"
+                                "&q=project.key%3D%22KEY%22");
+    b.len = 0;
+    /* a quote or backslash in the key cannot end the BBQL string */
+    api_cloud.repo_list(&b, "a b", "K\"Y\\");
+    assert_string_equal(b.data, "/repositories/a%20b?pagelen=100&sort=slug"
+                                "&fields=next%2Cvalues.slug%2Cvalues.project.key"
+                                "&q=project.key%3D%22K%5C%22Y%5C%5C%22");
+    buf_free(&b);
+}
+
+static void test_members_by_email_query(void **state)
+{
+    (void)state;
+    const char *emails[] = {"a@x.com", "b+c@y.com"};
+    struct buf b = {0};
+    buf_adds(&b, "https://api.bitbucket.org/2.0");
+    api_members_by_email(&b, "acme", emails, 2);
+    assert_string_equal(b.data,
+        "https://api.bitbucket.org/2.0/workspaces/acme/members"
+        "?q=user.email%20IN%20%28%22a%40x.com%22%2C%22b%2Bc%40y.com%22%29"
+        "&fields=next%2Cvalues.user.email%2Cvalues.user.account_id%2Cvalues.user.uuid"
+        "&pagelen=100");
+    /* no raw '+', space or quote may reach the query string */
+    const char *q = strchr(b.data, '?');
+    assert_null(strchr(q, '+'));
+    assert_null(strchr(q, ' '));
+    assert_null(strchr(q, '"'));
+    buf_free(&b);
+}
+
+static void test_members_by_email_one_and_quoted(void **state)
+{
+    (void)state;
+    const char *one[] = {"o\"neil@x.com"};
+    struct buf b = {0};
+    api_members_by_email(&b, "my ws", one, 1);
+    assert_string_equal(b.data,
+        "/workspaces/my%20ws/members"
+        "?q=user.email%20IN%20%28%22o%5C%22neil%40x.com%22%29"
+        "&fields=next%2Cvalues.user.email%2Cvalues.user.account_id%2Cvalues.user.uuid"
+        "&pagelen=100");
+    buf_free(&b);
+}
+
+static void test_members_by_email_full_batch(void **state)
+{
+    (void)state;
+    static char store[API_EMAILS_PER_QUERY][32];
+    const char *emails[API_EMAILS_PER_QUERY];
+    for (int i = 0; i < API_EMAILS_PER_QUERY; i++) {
+        snprintf(store[i], sizeof store[i], "user%d@x.com", i);
+        emails[i] = store[i];
+    }
+    struct buf b = {0};
+    api_members_by_email(&b, "acme", emails, API_EMAILS_PER_QUERY);
+    /* every address, once, separated by encoded commas */
+    unsigned commas = 0;
+    for (const char *p = b.data; (p = strstr(p, "%2C%22")); p++)
+        commas++;
+    assert_int_equal(commas, API_EMAILS_PER_QUERY - 1);
+    assert_non_null(strstr(b.data, "%22user0%40x.com%22"));
+    assert_non_null(strstr(b.data, "%22user89%40x.com%22%29"));
+    buf_free(&b);
+}
+
+static void test_member_item(void **state)
+{
+    (void)state;
+    cJSON *j = cJSON_Parse("{\"type\":\"workspace_membership\",\"user\":{\"type\":\"user\","
+                           "\"email\":\"a@x.com\",\"account_id\":\"557058:aaa\","
+                           "\"uuid\":\"{u-1}\",\"display_name\":\"A\"}}");
+    assert_non_null(j);
+    struct api_member m;
+    assert_int_equal(api_member_item(j, &m), 0);
+    assert_string_equal(m.email, "a@x.com");
+    assert_string_equal(m.account_id, "557058:aaa");
+    cJSON_Delete(j);
+    /* no account id: the uuid names the account */
+    j = cJSON_Parse("{\"user\":{\"email\":\"b@x.com\",\"uuid\":\"{u-2}\"}}");
+    assert_int_equal(api_member_item(j, &m), 0);
+    assert_string_equal(m.account_id, "{u-2}");
+    cJSON_Delete(j);
+    j = cJSON_Parse("{\"user\":{\"email\":\"b@x.com\",\"account_id\":\"\",\"uuid\":\"{u-3}\"}}");
+    assert_int_equal(api_member_item(j, &m), 0);
+    assert_string_equal(m.account_id, "{u-3}");
+    cJSON_Delete(j);
+    /* an item without its email (not asked for) or any id is not a match */
+    j = cJSON_Parse("{\"user\":{\"account_id\":\"557058:c\"}}");
+    assert_int_equal(api_member_item(j, &m), -1);
+    cJSON_Delete(j);
+    j = cJSON_Parse("{\"user\":{\"email\":\"d@x.com\"}}");
+    assert_int_equal(api_member_item(j, &m), -1);
+    cJSON_Delete(j);
+}
+
+static void test_cloud_perm_item_group(void **state)
+{
+    (void)state;
+    cJSON *j = cJSON_Parse(
+        "{\"type\":\"repository_group_permission\",\"permission\":\"write\","
+        "\"group\":{\"type\":\"group\",\"slug\":\"devs\",\"name\":\"Developers\"},"
+        "\"repository\":{\"type\":\"repository\",\"full_name\":\"acme/web\"}}");
+    assert_non_null(j);
+    struct api_perm p;
+    assert_int_equal(api_cloud.perm_item(j, SUBJECT_GROUP, &p), 0);
+    assert_int_equal(p.subject, SUBJECT_GROUP);
+    assert_string_equal(p.id, "devs");
+    assert_string_equal(p.display, "Developers");
+    assert_null(p.alt_id);
+    assert_null(p.email);
+    assert_int_equal(p.priv, PRIV_WRITE);
+    cJSON_Delete(j);
+}
+
+static void test_cloud_perm_item_user(void **state)
+{
+    (void)state;
+    cJSON *j = cJSON_Parse(
+        "{\"type\":\"repository_user_permission\",\"permission\":\"admin\","
+        "\"user\":{\"type\":\"user\",\"uuid\":\"{11111111-2222-3333-4444-555555555555}\","
+        "\"account_id\":\"557058:0f1e\",\"display_name\":\"Alex\"}}");
+    struct api_perm p;
+    assert_int_equal(api_cloud.perm_item(j, SUBJECT_USER, &p), 0);
+    assert_string_equal(p.id, "557058:0f1e");
+    assert_string_equal(p.alt_id, "{11111111-2222-3333-4444-555555555555}");
+    assert_string_equal(p.display, "Alex");
+    assert_int_equal(p.priv, PRIV_ADMIN);
+    cJSON_Delete(j);
+    /* no account id: the uuid is the id */
+    j = cJSON_Parse("{\"permission\":\"read\",\"user\":{\"uuid\":\"{u}\"}}");
+    assert_int_equal(api_cloud.perm_item(j, SUBJECT_USER, &p), 0);
+    assert_string_equal(p.id, "{u}");
+    assert_null(p.alt_id);
+    cJSON_Delete(j);
+    /* a project's create-repo */
+    j = cJSON_Parse("{\"type\":\"project_group_permission\",\"permission\":\"create-repo\","
+                    "\"group\":{\"slug\":\"devs\"},\"project\":{\"key\":\"PROJ\"}}");
+    assert_int_equal(api_cloud.perm_item(j, SUBJECT_GROUP, &p), 0);
+    assert_int_equal(p.priv, PRIV_CREATE_REPO);
+    cJSON_Delete(j);
+}
+
+static void test_cloud_perm_item_unreadable(void **state)
+{
+    (void)state;
+    const char *bad[] = {
+        "{\"permission\":\"owner\",\"group\":{\"slug\":\"g\"}}",
+        "{\"group\":{\"slug\":\"g\"}}",
+        "{\"permission\":\"read\",\"group\":{\"name\":\"no slug\"}}",
+        "{\"permission\":\"read\",\"group\":{\"slug\":\"\"}}",
+        "{\"permission\":\"read\",\"user\":{\"uuid\":\"{u}\"}}",     /* asked as a group */
+        "{\"permission\":7,\"group\":{\"slug\":\"g\"}}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        cJSON *j = cJSON_Parse(bad[i]);
+        assert_non_null(j);
+        struct api_perm p;
+        if (api_cloud.perm_item(j, SUBJECT_GROUP, &p) != -1)
+            fail_msg("item %s was read", bad[i]);
+        cJSON_Delete(j);
+    }
+    cJSON *j = cJSON_Parse("{\"permission\":\"read\",\"user\":{\"display_name\":\"x\"}}");
+    struct api_perm p;
+    assert_int_equal(api_cloud.perm_item(j, SUBJECT_USER, &p), -1);
+    cJSON_Delete(j);
+}
+
+static void test_cloud_target_items(void **state)
+{
+    (void)state;
+    cJSON *j = cJSON_Parse("{\"slug\":\"web\",\"project\":{\"key\":\"PROJ\"}}");
+    struct api_target_item t;
+    assert_int_equal(api_cloud.target_item(j, TARGET_REPO, &t), 0);
+    assert_string_equal(t.slug, "web");
+    assert_string_equal(t.project, "PROJ");
+    cJSON_Delete(j);
+    j = cJSON_Parse("{\"key\":\"PROJ\",\"name\":\"Project\"}");
+    assert_int_equal(api_cloud.target_item(j, TARGET_PROJECT, &t), 0);
+    assert_string_equal(t.slug, "PROJ");
+    assert_null(t.project);
+    cJSON_Delete(j);
+    j = cJSON_Parse("{\"slug\":\"\"}");
+    assert_int_equal(api_cloud.target_item(j, TARGET_REPO, &t), -1);
+    cJSON_Delete(j);
+}
+
+static void test_json_string_paths(void **state)
+{
+    (void)state;
+    cJSON *j = cJSON_Parse("{\"a\":{\"b\":{\"c\":\"deep\"},\"n\":1},\"s\":\"top\"}");
+    assert_string_equal(api_json_string(j, "s"), "top");
+    assert_string_equal(api_json_string(j, "a.b.c"), "deep");
+    assert_null(api_json_string(j, "a.n"));
+    assert_null(api_json_string(j, "a.b"));
+    assert_null(api_json_string(j, "a.x.c"));
+    assert_null(api_json_string(NULL, "s"));
+    cJSON_Delete(j);
+}
+
+static void test_cloud_target_key(void **state)
+{
+    (void)state;
+    struct request a = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "acme", "web", "g");
+    struct request b = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_NONE, "ACME", "Web", "u");
+    struct buf ka = {0}, kb = {0};
+    api_target_key(&ka, &a);
+    api_target_key(&kb, &b);
+    assert_int_equal(ka.len, kb.len);
+    assert_memory_equal(ka.data, kb.data, ka.len);
+    /* on Cloud the workspace and slug name a repository: the project cell
+     * of a repository row does not change it */
+    b.project = "PROJ";
+    b.project_len = 4;
+    kb.len = 0;
+    api_target_key(&kb, &b);
+    assert_int_equal(ka.len, kb.len);
+    assert_memory_equal(ka.data, kb.data, ka.len);
+    /* another workspace, or a project of that name, is another target */
+    b = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "acme2", "web", "g");
+    kb.len = 0;
+    api_target_key(&kb, &b);
+    assert_false(ka.len == kb.len && !memcmp(ka.data, kb.data, ka.len));
+    b = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_READ, "acme", "web", "g");
+    kb.len = 0;
+    api_target_key(&kb, &b);
+    assert_false(ka.len == kb.len && !memcmp(ka.data, kb.data, ka.len));
+    /* the permission key starts with the target key */
+    kb.len = 0;
+    api_key(&kb, &a);
+    assert_true(kb.len > ka.len);
+    assert_memory_equal(kb.data, ka.data, ka.len);
+    buf_free(&ka);
+    buf_free(&kb);
+}
+
+static void test_key_subject_overrides_cell(void **state)
+{
+    (void)state;
+    struct request a = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "acme", "web", "a@x.com");
+    struct request b = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "acme", "web", "557058:abc");
+    struct buf ka = {0}, kb = {0};
+    api_key_subject(&ka, &a, "557058:ABC", 10);
+    api_key(&kb, &b);
+    assert_int_equal(ka.len, kb.len);
+    assert_memory_equal(ka.data, kb.data, ka.len);
+    buf_free(&ka);
+    buf_free(&kb);
 }
 
 /* ---- error messages ----------------------------------------------------- */
@@ -386,6 +740,22 @@ int main(void)
         cmocka_unit_test(test_key_group_vs_user_same_name),
         cmocka_unit_test(test_key_separator_keeps_parts_apart),
         cmocka_unit_test(test_key_appends),
+        cmocka_unit_test(test_cloud_ops_table),
+        cmocka_unit_test(test_cloud_write_project_create_repo),
+        cmocka_unit_test(test_cloud_write_uses_subject_given),
+        cmocka_unit_test(test_cloud_perm_list_urls),
+        cmocka_unit_test(test_cloud_project_and_repo_list_urls),
+        cmocka_unit_test(test_members_by_email_query),
+        cmocka_unit_test(test_members_by_email_one_and_quoted),
+        cmocka_unit_test(test_members_by_email_full_batch),
+        cmocka_unit_test(test_member_item),
+        cmocka_unit_test(test_cloud_perm_item_group),
+        cmocka_unit_test(test_cloud_perm_item_user),
+        cmocka_unit_test(test_cloud_perm_item_unreadable),
+        cmocka_unit_test(test_cloud_target_items),
+        cmocka_unit_test(test_json_string_paths),
+        cmocka_unit_test(test_cloud_target_key),
+        cmocka_unit_test(test_key_subject_overrides_cell),
         cmocka_unit_test(test_error_bitbucket_json),
         cmocka_unit_test(test_error_json_with_detail),
         cmocka_unit_test(test_error_plain_text_429),

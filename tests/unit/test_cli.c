@@ -123,6 +123,12 @@ static void test_parse_defaults(void **state)
     assert_int_equal(cfg.delimiter, 0);
     assert_int_equal(cfg.nmap, 0);
     assert_float_equal(cfg.rate, 0, 0);
+    assert_int_equal(cfg.command, CMD_APPLY);
+    assert_int_equal(cfg.api, API_CLOUD);
+    assert_int_equal(cfg.diff, 0);
+    assert_null(cfg.undo_file);
+    assert_null(cfg.workspace);
+    assert_int_equal(cfg.nscopes, 0);
     cli_free(&cfg);
 }
 
@@ -359,6 +365,275 @@ static void test_parse_twice_starts_fresh(void **state)
     cli_free(&cfg);
 }
 
+/* ---- commands ----------------------------------------------------------- */
+
+static void test_command_apply_word_optional(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    char *a1[] = {"bbperm", "apply", "-n", "in.csv", NULL};
+    assert_int_equal(PARSE(a1, &cfg), 0);
+    assert_int_equal(cfg.command, CMD_APPLY);
+    assert_string_equal(cfg.input, "in.csv");
+    assert_int_equal(cfg.dry_run, 1);
+    assert_int_equal(cfg.diff, 0);
+    cli_free(&cfg);
+    char *a2[] = {"bbperm", "in.csv", NULL};
+    assert_int_equal(PARSE(a2, &cfg), 0);
+    assert_int_equal(cfg.command, CMD_APPLY);
+    assert_string_equal(cfg.input, "in.csv");
+    cli_free(&cfg);
+    char *a3[] = {"bbperm", "apply", NULL};
+    assert_int_equal(PARSE(a3, &cfg), 0);
+    assert_int_equal(cfg.command, CMD_APPLY);
+    assert_string_equal(cfg.input, "-");
+    cli_free(&cfg);
+    /* the word counts only first: later it is an input named 'plan' */
+    char *a4[] = {"bbperm", "-q", "plan", NULL};
+    assert_int_equal(PARSE(a4, &cfg), 0);
+    assert_int_equal(cfg.command, CMD_APPLY);
+    assert_string_equal(cfg.input, "plan");
+    cli_free(&cfg);
+}
+
+static void test_command_plan(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    char *a[] = {"bbperm", "plan", "-o", "plan.csv", "in.csv", NULL};
+    assert_int_equal(PARSE(a, &cfg), 0);
+    assert_int_equal(cfg.command, CMD_PLAN);
+    assert_int_equal(cfg.diff, 1);              /* a plan reads the live state */
+    assert_int_equal(cfg.dry_run, 0);
+    assert_string_equal(cfg.input, "in.csv");
+    assert_string_equal(cfg.output, "plan.csv");
+    cli_free(&cfg);
+}
+
+static void test_plan_with_dry_run_refused(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    char err[512];
+    char *a[] = {"bbperm", "plan", "--dry-run", "in.csv", NULL};
+    assert_int_equal(parse(a, ARGC(a), &cfg, err, sizeof err), 2);
+    assert_non_null(strstr(err, "dry-run"));
+    cli_free(&cfg);
+    char *b[] = {"bbperm", "plan", "-n", NULL};
+    assert_int_equal(PARSE(b, &cfg), 2);
+    cli_free(&cfg);
+    /* plan sends no write: nothing to undo */
+    char *c[] = {"bbperm", "plan", "--undo-file", "u.csv", NULL};
+    assert_int_equal(parse(c, ARGC(c), &cfg, err, sizeof err), 2);
+    assert_non_null(strstr(err, "undo"));
+    cli_free(&cfg);
+}
+
+static void test_diff_and_undo_file(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    char *a[] = {"bbperm", "--diff", "in.csv", NULL};
+    assert_int_equal(PARSE(a, &cfg), 0);
+    assert_int_equal(cfg.diff, 1);
+    assert_null(cfg.undo_file);
+    cli_free(&cfg);
+    char *b[] = {"bbperm", "--undo-file", "undo.csv", "in.csv", NULL};
+    assert_int_equal(PARSE(b, &cfg), 0);
+    assert_string_equal(cfg.undo_file, "undo.csv");
+    assert_int_equal(cfg.diff, 1);              /* --undo-file implies --diff */
+    assert_int_equal(cfg.command, CMD_APPLY);
+    cli_free(&cfg);
+    /* --dry-run cannot read the live state */
+    char err[512];
+    char *c[] = {"bbperm", "--dry-run", "--diff", NULL};
+    assert_int_equal(parse(c, ARGC(c), &cfg, err, sizeof err), 2);
+    assert_non_null(strstr(err, "plan"));
+    cli_free(&cfg);
+    char *d[] = {"bbperm", "-n", "--undo-file", "u.csv", NULL};
+    assert_int_equal(PARSE(d, &cfg), 2);
+    cli_free(&cfg);
+}
+
+static void test_export_scopes_cloud(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    char *a[] = {"bbperm", "export", "-o", "out.csv", "acme", "acme/PROJ", NULL};
+    assert_int_equal(PARSE(a, &cfg), 0);
+    assert_int_equal(cfg.command, CMD_EXPORT);
+    assert_int_equal(cfg.api, API_CLOUD);
+    assert_int_equal(cfg.nscopes, 2);
+    assert_string_equal(cfg.scopes[0], "acme");
+    assert_string_equal(cfg.scopes[1], "acme/PROJ");
+    assert_string_equal(cfg.output, "out.csv");
+    cli_free(&cfg);
+}
+
+static void test_export_scope_errors(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    char err[512];
+    /* Cloud needs a workspace to export */
+    char *a[] = {"bbperm", "export", NULL};
+    assert_int_equal(parse(a, ARGC(a), &cfg, err, sizeof err), 2);
+    assert_non_null(strstr(err, "SCOPE"));
+    cli_free(&cfg);
+    const char *bad[] = {"acme/PROJ/x", "/PROJ", "acme/", "", "a//b"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char *b[] = {"bbperm", "export", (char *)bad[i], NULL};
+        int rc = parse(b, ARGC(b), &cfg, err, sizeof err);
+        if (rc != 2)
+            fail_msg("export '%s' gave %d, want 2", bad[i], rc);
+        assert_non_null(strstr(err, "scope"));
+        cli_free(&cfg);
+    }
+    /* export reads no input */
+    const char *opts[] = {"--dry-run", "--resume", "--no-header", "--undo-file=u.csv",
+                          "--delimiter=;", "--map=repo=R", "--resume-from=r.csv"};
+    for (size_t i = 0; i < sizeof opts / sizeof *opts; i++) {
+        char *b[] = {"bbperm", "export", (char *)opts[i], "acme", NULL};
+        int rc = parse(b, ARGC(b), &cfg, err, sizeof err);
+        if (rc != 2)
+            fail_msg("export %s gave %d, want 2", opts[i], rc);
+        cli_free(&cfg);
+    }
+}
+
+static void test_export_with_diff_refused(void **state)
+{
+    (void)state;
+    /* the usage error lists --diff among the options export does not take */
+    struct bb_config cfg;
+    char err[512];
+    char *a[] = {"bbperm", "export", "--diff", "acme", NULL};
+    assert_int_equal(parse(a, ARGC(a), &cfg, err, sizeof err), 2);
+    assert_non_null(strstr(err, "--diff"));
+    cli_free(&cfg);
+}
+
+static void test_export_datacenter(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    /* no scope: every project */
+    char *a[] = {"bbperm", "export", "--base-url", "https://bb.example.com/rest/api/latest", NULL};
+    assert_int_equal(PARSE(a, &cfg), 0);
+    assert_int_equal(cfg.api, API_DATACENTER);
+    assert_int_equal(cfg.nscopes, 0);
+    cli_free(&cfg);
+    char *b[] = {"bbperm", "export", "--api", "datacenter", "PRJ", "OTHER", NULL};
+    assert_int_equal(PARSE(b, &cfg), 0);
+    assert_int_equal(cfg.nscopes, 2);
+    assert_string_equal(cfg.scopes[1], "OTHER");
+    cli_free(&cfg);
+    /* a Data Center scope is a project key, no slash */
+    char err[512];
+    char *c[] = {"bbperm", "export", "--api=dc", "acme/PRJ", NULL};
+    assert_int_equal(parse(c, ARGC(c), &cfg, err, sizeof err), 2);
+    assert_non_null(strstr(err, "acme/PRJ"));
+    cli_free(&cfg);
+}
+
+/* ---- --api, --workspace ------------------------------------------------- */
+
+static void test_api_values(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    static const struct {
+        const char *v;
+        enum api_flavour f;
+    } ok[] = {{"cloud", API_CLOUD}, {"CLOUD", API_CLOUD}, {"datacenter", API_DATACENTER},
+              {"DataCenter", API_DATACENTER}, {"dc", API_DATACENTER}};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        char *a[] = {"bbperm", "--api", (char *)ok[i].v, NULL};
+        if (PARSE(a, &cfg) != 0)
+            fail_msg("--api %s refused", ok[i].v);
+        assert_int_equal(cfg.api, ok[i].f);
+        cli_free(&cfg);
+    }
+    const char *bad[] = {"server", "", "data-center", "cloud2"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char err[512];
+        char *a[] = {"bbperm", "--api", (char *)bad[i], NULL};
+        int rc = parse(a, ARGC(a), &cfg, err, sizeof err);
+        if (rc != 2)
+            fail_msg("--api '%s' gave %d, want 2", bad[i], rc);
+        assert_non_null(strstr(err, "--api"));
+        cli_free(&cfg);
+    }
+}
+
+static void test_api_guessed_from_base_url(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    char *a[] = {"bbperm", NULL};
+    assert_int_equal(PARSE(a, &cfg), 0);
+    assert_int_equal(cfg.api, API_CLOUD);
+    cli_free(&cfg);
+    char *b[] = {"bbperm", "--base-url", "https://h/rest/api/latest", NULL};
+    assert_int_equal(PARSE(b, &cfg), 0);
+    assert_int_equal(cfg.api, API_DATACENTER);
+    cli_free(&cfg);
+    char *c[] = {"bbperm", "--base-url", "https://h/bitbucket/api/1.0", NULL};
+    assert_int_equal(PARSE(c, &cfg), 0);
+    assert_int_equal(cfg.api, API_CLOUD);
+    cli_free(&cfg);
+    char *d[] = {"bbperm", "--base-url", "https://h/bitbucket/api/1.0", "--api", "datacenter", NULL};
+    assert_int_equal(PARSE(d, &cfg), 0);
+    assert_int_equal(cfg.api, API_DATACENTER);
+    cli_free(&cfg);
+    /* an explicit --api wins over the guess, in either order */
+    char *e[] = {"bbperm", "--api", "cloud", "--base-url", "https://h/rest/api/latest", NULL};
+    assert_int_equal(PARSE(e, &cfg), 0);
+    assert_int_equal(cfg.api, API_CLOUD);
+    cli_free(&cfg);
+}
+
+static void test_base_url_is_datacenter(void **state)
+{
+    (void)state;
+    assert_true(cli_base_url_is_datacenter("https://h/rest/api/latest"));
+    assert_true(cli_base_url_is_datacenter("https://h/rest/api/1.0"));
+    assert_true(cli_base_url_is_datacenter("https://h:7990/bitbucket/rest/api/latest"));
+    assert_true(cli_base_url_is_datacenter("https://h/rest/api"));
+    assert_true(cli_base_url_is_datacenter("http://127.0.0.1:8080/rest/api/latest"));
+    assert_false(cli_base_url_is_datacenter("https://api.bitbucket.org/2.0"));
+    assert_false(cli_base_url_is_datacenter("https://h/bitbucket/api/1.0"));
+    assert_false(cli_base_url_is_datacenter("https://h/restapi/latest"));
+    assert_false(cli_base_url_is_datacenter("https://h/rest/apis/latest"));
+    assert_false(cli_base_url_is_datacenter("https://h/2.0?x=/rest/api/"));
+    assert_false(cli_base_url_is_datacenter("https://rest.api.example.com/2.0"));
+    assert_false(cli_base_url_is_datacenter("garbage"));
+}
+
+static void test_workspace_option(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    char *a[] = {"bbperm", "--workspace", "acme", "in.csv", NULL};
+    assert_int_equal(PARSE(a, &cfg), 0);
+    assert_string_equal(cfg.workspace, "acme");
+    cli_free(&cfg);
+    char *b[] = {"bbperm", NULL};
+    assert_int_equal(PARSE(b, &cfg), 0);
+    assert_null(cfg.workspace);
+    cli_free(&cfg);
+    const char *bad[] = {"", "acme/PROJ", "/"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char *c[] = {"bbperm", "--workspace", (char *)bad[i], NULL};
+        char err[512];
+        int rc = parse(c, ARGC(c), &cfg, err, sizeof err);
+        if (rc != 2)
+            fail_msg("--workspace '%s' gave %d, want 2", bad[i], rc);
+        assert_non_null(strstr(err, "--workspace"));
+        cli_free(&cfg);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -383,6 +658,18 @@ int main(void)
         cmocka_unit_test(test_parse_delimiter),
         cmocka_unit_test(test_parse_numeric_options),
         cmocka_unit_test(test_parse_twice_starts_fresh),
+        cmocka_unit_test(test_command_apply_word_optional),
+        cmocka_unit_test(test_command_plan),
+        cmocka_unit_test(test_plan_with_dry_run_refused),
+        cmocka_unit_test(test_diff_and_undo_file),
+        cmocka_unit_test(test_export_scopes_cloud),
+        cmocka_unit_test(test_export_scope_errors),
+        cmocka_unit_test(test_export_with_diff_refused),
+        cmocka_unit_test(test_export_datacenter),
+        cmocka_unit_test(test_api_values),
+        cmocka_unit_test(test_api_guessed_from_base_url),
+        cmocka_unit_test(test_base_url_is_datacenter),
+        cmocka_unit_test(test_workspace_option),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "apply.h"
 #include "exec.h"
 #include "job.h"
 
@@ -62,9 +63,58 @@ static void test_cancelled_fills_result(void **state)
     (void)state;
     static struct job j;
     memset(&j, 0, sizeof j);
-    exec_cancelled(&j);
+    apply_cancelled(&j);
     assert_int_equal(j.status, ROW_CANCELLED);
-    assert_true(j.msg[0] != '\0');
+    assert_string_equal(j.msg, "not sent: the run was interrupted");
+}
+
+/* A cancelled run sends nothing: exec_request and exec_fetch report it
+ * without a request going out (nothing listens at the URL anyway). */
+static void test_request_after_cancel_sends_nothing(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.timeout = 5;
+    cfg.retries = 3;
+    cfg.max_backoff = 1;
+    cfg.backoff_base = 0.01;
+    cfg.fail_after_401 = 5;
+    cfg.base_url = "http://127.0.0.1:9";
+    assert_int_equal(http_global_init(), 0);
+    struct http_share *share = http_share_new();
+    assert_non_null(share);
+    struct gate gate;
+    gate_init(&gate, 0.01, 1, 0, 0, 42);
+    struct exec_shared sh;
+    exec_shared_init(&sh, &cfg, &gate, share);
+    struct exec_worker *w = exec_worker_new(&sh, 0);
+    assert_non_null(w);
+    gate_cancel(&gate);
+
+    struct exec_result res;
+    memset(&res, 0, sizeof res);
+    res.attempts = 2;           /* added to, not reset */
+    assert_int_equal(exec_request(w, "PUT", "http://127.0.0.1:9/x", "{}", &res), EXEC_CANCELLED);
+    assert_int_equal(res.attempts, 2);
+    assert_int_equal(res.http_status, 0);
+    assert_string_equal(res.msg, "not sent: the run was interrupted");
+    assert_int_equal(atomic_load(&sh.requests), 0);
+
+    const char *body = NULL;
+    size_t len = 0;
+    struct pager_error err;
+    memset(&err, 0, sizeof err);
+    assert_int_equal(exec_fetch(w, "http://127.0.0.1:9/list", &body, &len, &err), -1);
+    assert_int_equal(err.cancelled, 1);
+    assert_int_equal(err.status, 0);
+    assert_string_equal(err.msg, "not sent: the run was interrupted");
+    assert_int_equal(atomic_load(&sh.reads), 0);
+
+    exec_worker_free(w);
+    gate_destroy(&gate);
+    http_share_free(share);
+    http_global_cleanup();
 }
 
 int main(void)
@@ -77,6 +127,7 @@ int main(void)
         cmocka_unit_test(test_classify_network_errors_retry),
         cmocka_unit_test(test_classify_aborted),
         cmocka_unit_test(test_cancelled_fills_result),
+        cmocka_unit_test(test_request_after_cancel_sends_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,8 +104,10 @@ static void test_header_canonical_names(void **state)
     assert_int_equal(m.col[COL_PRIVILEGE], 3);
     assert_int_equal(m.col[COL_STATUS], -1);
     assert_int_equal(m.col[COL_MESSAGE], -1);
+    assert_int_equal(m.col[COL_PREVIOUS], -1);
+    assert_int_equal(NRESULT_COLS, 5);
     assert_int_equal(m.ninput, 4);
-    assert_int_equal(m.nout, 8);
+    assert_int_equal(m.nout, 9);
     for (unsigned k = 0; k < NRESULT_COLS; k++)
         assert_int_equal(m.result_at[k], 4 + k);
 }
@@ -212,11 +214,12 @@ static void test_header_pass_through_columns(void **state)
     assert_int_equal(m.col[COL_GROUP], 4);
     assert_int_equal(m.col[COL_PRIVILEGE], 5);
     assert_int_equal(m.ninput, 7);
-    assert_int_equal(m.nout, 11);
+    assert_int_equal(m.nout, 12);
     assert_int_equal(m.result_at[0], 7);
     assert_int_equal(m.result_at[1], 8);
     assert_int_equal(m.result_at[2], 9);
     assert_int_equal(m.result_at[3], 10);
+    assert_int_equal(m.result_at[4], 11);
 }
 
 static void test_header_result_columns_reused_in_place(void **state)
@@ -224,14 +227,24 @@ static void test_header_result_columns_reused_in_place(void **state)
     (void)state;
     struct colmap m;
     char err[256];
-    assert_int_equal(header(&m, "workspace,repo,group,privilege,status,http_status,attempts,message",
+    assert_int_equal(header(&m, "workspace,repo,group,privilege,status,http_status,attempts,message,previous",
                             NULL, err, sizeof err), 0);
-    assert_int_equal(m.ninput, 8);
-    assert_int_equal(m.nout, 8);
+    assert_int_equal(m.ninput, 9);
+    assert_int_equal(m.nout, 9);
+    assert_int_equal(m.col[COL_PREVIOUS], 8);
     assert_int_equal(m.result_at[0], 4);
     assert_int_equal(m.result_at[1], 5);
     assert_int_equal(m.result_at[2], 6);
     assert_int_equal(m.result_at[3], 7);
+    assert_int_equal(m.result_at[4], 8);
+    /* a result of the earlier four-column format: previous is appended */
+    assert_int_equal(header(&m, "workspace,repo,group,privilege,status,http_status,attempts,message",
+                            NULL, err, sizeof err), 0);
+    assert_int_equal(m.ninput, 8);
+    assert_int_equal(m.nout, 9);
+    assert_int_equal(m.result_at[0], 4);
+    assert_int_equal(m.result_at[3], 7);
+    assert_int_equal(m.result_at[4], 8);
 }
 
 static void test_header_some_result_columns_present(void **state)
@@ -239,14 +252,15 @@ static void test_header_some_result_columns_present(void **state)
     (void)state;
     struct colmap m;
     char err[256];
-    /* message first, status later; http_status and attempts are appended */
+    /* message first, status later; http_status, attempts and previous are appended */
     assert_int_equal(header(&m, "message,workspace,repo,group,privilege, STATUS ", NULL, err, sizeof err), 0);
     assert_int_equal(m.ninput, 6);
-    assert_int_equal(m.nout, 8);
+    assert_int_equal(m.nout, 9);
     assert_int_equal(m.result_at[0], 5);   /* status */
     assert_int_equal(m.result_at[1], 6);   /* http_status */
     assert_int_equal(m.result_at[2], 7);   /* attempts */
     assert_int_equal(m.result_at[3], 0);   /* message */
+    assert_int_equal(m.result_at[4], 8);   /* previous */
     assert_int_equal(m.col[COL_WORKSPACE], 1);
 }
 
@@ -254,7 +268,7 @@ static void test_colmap_positional(void **state)
 {
     (void)state;
     struct colmap m;
-    colmap_positional(&m, 5);
+    colmap_positional(&m, 5, NULL);
     assert_int_equal(m.col[COL_WORKSPACE], 0);
     assert_int_equal(m.col[COL_REPO], 1);
     assert_int_equal(m.col[COL_GROUP], 2);
@@ -263,7 +277,9 @@ static void test_colmap_positional(void **state)
     assert_int_equal(m.col[COL_USER], -1);
     assert_int_equal(m.col[COL_STATUS], -1);
     assert_int_equal(m.ninput, 5);
-    assert_int_equal(m.nout, 9);
+    assert_int_equal(m.nout, 10);
+    assert_int_equal(m.api, API_CLOUD);
+    assert_null(m.default_ws);
     for (unsigned k = 0; k < NRESULT_COLS; k++)
         assert_int_equal(m.result_at[k], 5 + k);
 }
@@ -281,6 +297,7 @@ static void test_colmap_role_names(void **state)
     assert_string_equal(colmap_role_name(COL_HTTP_STATUS), "http_status");
     assert_string_equal(colmap_role_name(COL_ATTEMPTS), "attempts");
     assert_string_equal(colmap_role_name(COL_MESSAGE), "message");
+    assert_string_equal(colmap_role_name(COL_PREVIOUS), "previous");
 }
 
 static void map_config(struct bb_config *cfg)
@@ -330,7 +347,7 @@ static void test_map_wins_over_builtin_spelling(void **state)
     assert_int_equal(header(&m, "workspace,repo,Repository Name,Team,privilege", &cfg, err, sizeof err), 0);
     assert_int_equal(m.col[COL_REPO], 2);
     assert_int_equal(m.col[COL_GROUP], 3);
-    assert_int_equal(m.nout, 9);
+    assert_int_equal(m.nout, 10);
 }
 
 static void test_map_missing_column_is_error(void **state)
@@ -396,10 +413,21 @@ static void test_row_project_user(void **state)
     assert_view(req.subject_name, req.subject_len, "557058:abc-def");
 }
 
+/* A row with both a repository and its project is a repository row: the
+ * project cell says which project the repository is in. */
 static void test_row_repo_and_project_both_set(void **state)
 {
     (void)state;
-    assert_invalid("acme,web,PROJ,devs,,read,", "repo", "project");
+    struct request req;
+    char msg[256];
+    assert_int_equal(validate("acme,web,PROJ,devs,,read,", &req, msg, sizeof msg), 0);
+    assert_int_equal(req.target, TARGET_REPO);
+    assert_int_equal(req.subject, SUBJECT_GROUP);
+    assert_view(req.target_name, req.target_len, "web");
+    assert_view(req.project, req.project_len, "PROJ");
+    assert_view(req.workspace, req.workspace_len, "acme");
+    /* create-repo belongs to projects: still refused on such a row */
+    assert_invalid("acme,web,PROJ,devs,,create-repo,", "privilege", "repository row");
 }
 
 static void test_row_repo_and_project_both_empty(void **state)
@@ -423,7 +451,7 @@ static void test_row_group_and_user_both_empty(void **state)
 static void test_row_empty_workspace(void **state)
 {
     (void)state;
-    assert_invalid("  ,web,,devs,,read,", "workspace", NULL);
+    assert_invalid("  ,web,,devs,,read,", "workspace: empty", "--workspace");
 }
 
 static void test_row_privilege_values(void **state)
@@ -448,7 +476,8 @@ static void test_row_privilege_values(void **state)
 static void test_row_create_repo_on_repo_invalid(void **state)
 {
     (void)state;
-    assert_invalid("acme,web,,devs,,create-repo,", "privilege", "create-repo");
+    assert_invalid("acme,web,,devs,,create-repo,", "privilege", "'create-repo'");
+    assert_invalid("acme,web,,devs,,create-repo,", "project rows only", "repository row");
 }
 
 static void test_row_bogus_privilege_names_column_and_value(void **state)
@@ -538,7 +567,7 @@ static void test_row_positional_mapping(void **state)
 {
     (void)state;
     struct colmap m;
-    colmap_positional(&m, 4);
+    colmap_positional(&m, 4, NULL);
     struct cellv v;
     split(&v, "acme,web,devs,write");
     struct request req;
@@ -548,6 +577,323 @@ static void test_row_positional_mapping(void **state)
     assert_int_equal(req.subject, SUBJECT_GROUP);
     assert_int_equal(req.priv, PRIV_WRITE);
     assert_view(req.target_name, req.target_len, "web");
+}
+
+/* ---- rules by API flavour, --workspace, emails, patterns ----------------- */
+
+/* Validate one row under a header and a configuration. */
+static int validate_cfg(const struct bb_config *cfg, const char *hdr, const char *row,
+                        struct request *req, char *msg, size_t msgsz)
+{
+    static struct colmap m;
+    char err[256];
+    if (header(&m, hdr, cfg, err, sizeof err) != 0)
+        fail_msg("header '%s' refused: %s", hdr, err);
+    split(&row_cells, row);
+    msg[0] = '\0';
+    memset(req, 0, sizeof *req);
+    return row_validate(&m, row_cells.cells, row_cells.lens, row_cells.n, req, msg, msgsz);
+}
+
+static void dc_config(struct bb_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->api = API_DATACENTER;
+}
+
+static void assert_invalid_cfg(const struct bb_config *cfg, const char *hdr, const char *row,
+                               const char *needle1, const char *needle2)
+{
+    struct request req;
+    char msg[512];
+    if (validate_cfg(cfg, hdr, row, &req, msg, sizeof msg) != -1)
+        fail_msg("row '%s' was accepted", row);
+    if (needle1 && !strstr(msg, needle1))
+        fail_msg("message '%s' does not mention '%s'", msg, needle1);
+    if (needle2 && !strstr(msg, needle2))
+        fail_msg("message '%s' does not mention '%s'", msg, needle2);
+}
+
+static void test_dc_colmap_follows_config(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    dc_config(&cfg);
+    struct colmap m;
+    char err[256];
+    /* no workspace column needed on Data Center */
+    assert_int_equal(header(&m, "repo,project,group,privilege", &cfg, err, sizeof err), 0);
+    assert_int_equal(m.api, API_DATACENTER);
+    assert_int_equal(m.col[COL_WORKSPACE], -1);
+    colmap_positional(&m, 4, &cfg);
+    assert_int_equal(m.api, API_DATACENTER);
+    colmap_reset(&m, NULL);
+    assert_int_equal(m.api, API_CLOUD);
+    assert_null(m.default_ws);
+    assert_int_equal(m.col[COL_REPO], -1);
+    assert_string_equal(m.label[COL_REPO], "repo");
+}
+
+static void test_dc_repo_row(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    dc_config(&cfg);
+    struct request req;
+    char msg[512];
+    /* the workspace cell is ignored, whatever it holds */
+    assert_int_equal(validate_cfg(&cfg, FULL_HEADER, "acme,api,PRJ,dev-team,,REPO_WRITE,", &req,
+                                  msg, sizeof msg), 0);
+    assert_int_equal(req.target, TARGET_REPO);
+    assert_int_equal(req.subject, SUBJECT_GROUP);
+    assert_int_equal(req.priv, PRIV_WRITE);
+    assert_int_equal(req.workspace_len, 0);
+    assert_view(req.project, req.project_len, "PRJ");
+    assert_view(req.target_name, req.target_len, "api");
+    assert_view(req.subject_name, req.subject_len, "dev-team");
+    assert_int_equal(req.subject_is_email, 0);
+    assert_int_equal(validate_cfg(&cfg, FULL_HEADER, ",api,PRJ,dev-team,,read,", &req, msg,
+                                  sizeof msg), 0);
+    assert_int_equal(req.workspace_len, 0);
+    assert_int_equal(validate_cfg(&cfg, FULL_HEADER, "..,api,PRJ,dev-team,,read,", &req, msg,
+                                  sizeof msg), 0);
+    /* no workspace column at all */
+    assert_int_equal(validate_cfg(&cfg, "repo,project,user,privilege", "api,PRJ,jdoe,repo_admin",
+                                  &req, msg, sizeof msg), 0);
+    assert_int_equal(req.subject, SUBJECT_USER);
+    assert_int_equal(req.priv, PRIV_ADMIN);
+    assert_view(req.subject_name, req.subject_len, "jdoe");
+}
+
+static void test_dc_repo_row_needs_project(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    dc_config(&cfg);
+    assert_invalid_cfg(&cfg, FULL_HEADER, ",api,,dev-team,,REPO_READ,", "project", "Data Center");
+    assert_invalid_cfg(&cfg, "repo,group,privilege", "api,dev-team,read", "project", NULL);
+    /* --map project=Key: the message names the column of the file */
+    struct bb_config mc;
+    dc_config(&mc);
+    mc.nmap = 1;
+    mc.map_name[0] = "project";
+    mc.map_column[0] = "Key";
+    assert_invalid_cfg(&mc, "repo,Key,group,privilege", "api,,dev-team,read", "Key: empty", NULL);
+}
+
+static void test_dc_project_row(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    dc_config(&cfg);
+    struct request req;
+    char msg[512];
+    assert_int_equal(validate_cfg(&cfg, FULL_HEADER, ",,PRJ,dev-team,,PROJECT_ADMIN,", &req, msg,
+                                  sizeof msg), 0);
+    assert_int_equal(req.target, TARGET_PROJECT);
+    assert_int_equal(req.priv, PRIV_ADMIN);
+    assert_view(req.target_name, req.target_len, "PRJ");
+    assert_int_equal(validate_cfg(&cfg, FULL_HEADER, ",,PRJ,dev-team,,repo_create,", &req, msg,
+                                  sizeof msg), 0);
+    assert_int_equal(req.priv, PRIV_CREATE_REPO);
+    assert_int_equal(validate_cfg(&cfg, FULL_HEADER, ",,PRJ,,jdoe, Project_Write ,", &req, msg,
+                                  sizeof msg), 0);
+    assert_int_equal(req.priv, PRIV_WRITE);
+    assert_int_equal(validate_cfg(&cfg, FULL_HEADER, ",,PRJ,,jdoe,none,", &req, msg, sizeof msg), 0);
+    assert_int_equal(req.priv, PRIV_NONE);
+    assert_int_equal(validate_cfg(&cfg, FULL_HEADER, ",,PRJ,,jdoe,create-repo,", &req, msg,
+                                  sizeof msg), 0);
+    assert_int_equal(req.priv, PRIV_CREATE_REPO);
+}
+
+static void test_dc_names_any_case(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    dc_config(&cfg);
+    static const struct {
+        const char *cell;
+        enum privilege p;
+    } repo[] = {
+        {"REPO_READ", PRIV_READ}, {"repo_read", PRIV_READ}, {"Repo_Write", PRIV_WRITE},
+        {"rEPO_aDMIN", PRIV_ADMIN}, {"read", PRIV_READ}, {"WRITE", PRIV_WRITE},
+        {"Admin", PRIV_ADMIN}, {"revoke", PRIV_NONE},
+    };
+    for (size_t i = 0; i < sizeof repo / sizeof *repo; i++) {
+        char row[128];
+        snprintf(row, sizeof row, ",api,PRJ,dev-team,,%s,", repo[i].cell);
+        struct request req;
+        char msg[512];
+        if (validate_cfg(&cfg, FULL_HEADER, row, &req, msg, sizeof msg) != 0)
+            fail_msg("'%s' refused on a repository row: %s", repo[i].cell, msg);
+        assert_int_equal(req.priv, repo[i].p);
+    }
+}
+
+static void test_dc_level_mismatch(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    dc_config(&cfg);
+    assert_invalid_cfg(&cfg, FULL_HEADER, ",,PRJ,dev-team,,REPO_WRITE,", "'REPO_WRITE'",
+                       "repository rows only");
+    assert_invalid_cfg(&cfg, FULL_HEADER, ",,PRJ,dev-team,,repo_read,", "privilege", "project row");
+    assert_invalid_cfg(&cfg, FULL_HEADER, ",api,PRJ,dev-team,,PROJECT_READ,", "'PROJECT_READ'",
+                       "project rows only");
+    assert_invalid_cfg(&cfg, FULL_HEADER, ",api,PRJ,dev-team,,project_admin,", "privilege",
+                       "repository row");
+    assert_invalid_cfg(&cfg, FULL_HEADER, ",api,PRJ,dev-team,,create-repo,", "'create-repo'",
+                       "project rows only");
+    assert_invalid_cfg(&cfg, FULL_HEADER, ",api,PRJ,dev-team,,repo_create,", "'repo_create'",
+                       "project rows only");
+    assert_invalid_cfg(&cfg, FULL_HEADER, ",api,PRJ,dev-team,,SYS_ADMIN,", "'SYS_ADMIN'",
+                       "REPO_WRITE");
+}
+
+static void test_dc_subjects(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    dc_config(&cfg);
+    struct request req;
+    char msg[512];
+    /* a Data Center user is a username, '@' or not: never resolved */
+    assert_int_equal(validate_cfg(&cfg, FULL_HEADER, ",api,PRJ,,j.doe@x.com,read,", &req, msg,
+                                  sizeof msg), 0);
+    assert_int_equal(req.subject, SUBJECT_USER);
+    assert_int_equal(req.subject_is_email, 0);
+    assert_view(req.subject_name, req.subject_len, "j.doe@x.com");
+    assert_int_equal(validate_cfg(&cfg, FULL_HEADER, ",api,PRJ,Dev Team,,read,", &req, msg,
+                                  sizeof msg), 0);
+    assert_view(req.subject_name, req.subject_len, "Dev Team");
+    assert_invalid_cfg(&cfg, FULL_HEADER, ",api,PRJ,dev-team,jdoe,read,", "group", "user");
+    assert_invalid_cfg(&cfg, FULL_HEADER, ",api,PRJ,,,read,", "group", "user");
+    assert_invalid_cfg(&cfg, FULL_HEADER, ",api,PRJ,..,,read,", "group", "'..'");
+    assert_invalid_cfg(&cfg, FULL_HEADER, ",api,P\x01J,dev-team,,read,", "project", "control");
+}
+
+static void test_cloud_workspace_default(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.workspace = "acme";
+    struct request req;
+    char msg[512];
+    /* an empty cell takes --workspace */
+    assert_int_equal(validate_cfg(&cfg, FULL_HEADER, " ,web,,devs,,read,", &req, msg, sizeof msg), 0);
+    assert_view(req.workspace, req.workspace_len, "acme");
+    /* a filled cell wins */
+    assert_int_equal(validate_cfg(&cfg, FULL_HEADER, "other,web,,devs,,read,", &req, msg, sizeof msg), 0);
+    assert_view(req.workspace, req.workspace_len, "other");
+    /* a header without a workspace column is fine with --workspace */
+    assert_int_equal(validate_cfg(&cfg, "repo,group,privilege", "web,devs,write", &req, msg,
+                                  sizeof msg), 0);
+    assert_view(req.workspace, req.workspace_len, "acme");
+    assert_view(req.target_name, req.target_len, "web");
+    /* and refused without it, naming the way out */
+    assert_header_error("repo,group,privilege", NULL, "--workspace");
+    /* positional columns follow the same rule */
+    struct colmap m;
+    colmap_positional(&m, 4, &cfg);
+    assert_string_equal(m.default_ws, "acme");
+    split(&row_cells, ",web,devs,write");
+    assert_int_equal(row_validate(&m, row_cells.cells, row_cells.lens, row_cells.n, &req, msg,
+                                  sizeof msg), 0);
+    assert_view(req.workspace, req.workspace_len, "acme");
+    colmap_positional(&m, 4, NULL);
+    assert_int_equal(row_validate(&m, row_cells.cells, row_cells.lens, row_cells.n, &req, msg,
+                                  sizeof msg), -1);
+    assert_non_null(strstr(msg, "workspace: empty"));
+}
+
+static void test_cloud_email_detection(void **state)
+{
+    (void)state;
+    struct request req;
+    char msg[256];
+    assert_int_equal(validate("acme,web,,,alex@example.com,write,", &req, msg, sizeof msg), 0);
+    assert_int_equal(req.subject, SUBJECT_USER);
+    assert_int_equal(req.subject_is_email, 1);
+    assert_view(req.subject_name, req.subject_len, "alex@example.com");
+    assert_int_equal(validate("acme,web,,,557058:abc,write,", &req, msg, sizeof msg), 0);
+    assert_int_equal(req.subject_is_email, 0);
+    assert_int_equal(validate("acme,web,,,{abc-def},write,", &req, msg, sizeof msg), 0);
+    assert_int_equal(req.subject_is_email, 0);
+    /* only user cells: a group with '@' is a group */
+    assert_int_equal(validate("acme,web,,team@ops,,write,", &req, msg, sizeof msg), 0);
+    assert_int_equal(req.subject, SUBJECT_GROUP);
+    assert_int_equal(req.subject_is_email, 0);
+}
+
+static void test_patterns(void **state)
+{
+    (void)state;
+    struct request req;
+    char msg[256];
+    const char *pats[] = {"web-*", "we?", "[ab]pi", "*", "api-[0-9]*"};
+    for (size_t i = 0; i < sizeof pats / sizeof *pats; i++) {
+        char row[128];
+        snprintf(row, sizeof row, "acme,%s,,devs,,read,", pats[i]);
+        assert_int_equal(validate(row, &req, msg, sizeof msg), 0);
+        if (!req.target_is_pattern)
+            fail_msg("'%s' is not taken as a pattern", pats[i]);
+        assert_int_equal(req.target, TARGET_REPO);
+    }
+    assert_int_equal(validate("acme,web-app,,devs,,read,", &req, msg, sizeof msg), 0);
+    assert_int_equal(req.target_is_pattern, 0);
+    /* a project cell is never a pattern */
+    assert_int_equal(validate("acme,,PR*,devs,,read,", &req, msg, sizeof msg), 0);
+    assert_int_equal(req.target, TARGET_PROJECT);
+    assert_int_equal(req.target_is_pattern, 0);
+    /* a pattern repository row with its project */
+    assert_int_equal(validate("acme,api-*,PROJ,devs,,read,", &req, msg, sizeof msg), 0);
+    assert_int_equal(req.target_is_pattern, 1);
+    assert_view(req.project, req.project_len, "PROJ");
+
+    assert_int_equal(repo_is_pattern("a*", 2), 1);
+    assert_int_equal(repo_is_pattern("a?", 2), 1);
+    assert_int_equal(repo_is_pattern("[a", 2), 1);
+    assert_int_equal(repo_is_pattern("a]b", 3), 0);
+    assert_int_equal(repo_is_pattern("a-b_c.d", 7), 0);
+    assert_int_equal(repo_is_pattern("ab*", 2), 0);     /* the length bounds it */
+    assert_int_equal(repo_is_pattern("", 0), 0);
+}
+
+static void test_map_user_email_empty_cell(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.nmap = 1;
+    cfg.map_name[0] = "user";
+    cfg.map_column[0] = "email";
+    const char *hdr = "workspace,repo,group,email,privilege";
+    struct request req;
+    char msg[512];
+    assert_int_equal(validate_cfg(&cfg, hdr, "acme,web,,a@x.com,read", &req, msg, sizeof msg), 0);
+    assert_int_equal(req.subject, SUBJECT_USER);
+    assert_int_equal(req.subject_is_email, 1);
+    assert_view(req.subject_name, req.subject_len, "a@x.com");
+    assert_int_equal(validate_cfg(&cfg, hdr, "acme,web,devs,,read", &req, msg, sizeof msg), 0);
+    assert_int_equal(req.subject, SUBJECT_GROUP);
+    /* both empty: the message names the email column, not 'user' */
+    assert_invalid_cfg(&cfg, hdr, "acme,web,,,read", "email: empty", "group");
+    /* both set: named by their columns too */
+    assert_invalid_cfg(&cfg, hdr, "acme,web,devs,a@x.com,read", "group and email", NULL);
+    /* without a group column */
+    assert_invalid_cfg(&cfg, "workspace,repo,email,privilege", "acme,web,,read", "email: empty", NULL);
+}
+
+static void test_map_labels_in_messages(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    map_config(&cfg);     /* repo=Repository Name, group=Team */
+    assert_invalid_cfg(&cfg, "workspace,Repository Name,Team,privilege", "acme,..,devs,read",
+                       "Repository Name", "'..'");
+    assert_invalid_cfg(&cfg, "workspace,Repository Name,Team,privilege", "acme,web,,read",
+                       "Team: empty", NULL);
 }
 
 /* ---- privilege_parse / privilege_name ----------------------------------- */
@@ -589,6 +935,42 @@ static void test_privilege_parse_rejects(void **state)
     enum privilege p;
     assert_int_equal(privilege_parse("readx", 4, &p), 0);
     assert_int_equal(p, PRIV_READ);
+}
+
+static void test_privilege_parse_level(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        enum privilege p;
+        int level;
+    } cases[] = {
+        {"read", PRIV_READ, -1}, {"WRITE", PRIV_WRITE, -1}, {"admin", PRIV_ADMIN, -1},
+        {"none", PRIV_NONE, -1}, {"revoke", PRIV_NONE, -1},
+        {"create-repo", PRIV_CREATE_REPO, TARGET_PROJECT},
+        {"REPO_READ", PRIV_READ, TARGET_REPO}, {"repo_write", PRIV_WRITE, TARGET_REPO},
+        {" Repo_Admin ", PRIV_ADMIN, TARGET_REPO}, {"PROJECT_READ", PRIV_READ, TARGET_PROJECT},
+        {"project_write", PRIV_WRITE, TARGET_PROJECT},
+        {"PROJECT_ADMIN", PRIV_ADMIN, TARGET_PROJECT},
+        {"REPO_CREATE", PRIV_CREATE_REPO, TARGET_PROJECT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        enum privilege p = (enum privilege)-1;
+        int level = 99;
+        if (privilege_parse_level(cases[i].s, strlen(cases[i].s), &p, &level) != 0)
+            fail_msg("privilege_parse_level('%s') refused it", cases[i].s);
+        assert_int_equal(p, cases[i].p);
+        if (level != cases[i].level)
+            fail_msg("'%s': level %d, want %d", cases[i].s, level, cases[i].level);
+    }
+    const char *bad[] = {"REPO", "REPO_", "repo-write", "PROJECT_CREATE", "SYS_ADMIN",
+                         "LICENSED_USER", "REPO_WRITE!"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        enum privilege p;
+        int level;
+        if (privilege_parse_level(bad[i], strlen(bad[i]), &p, &level) != -1)
+            fail_msg("privilege_parse_level('%s') accepted it", bad[i]);
+    }
 }
 
 static void test_privilege_names(void **state)
@@ -736,8 +1118,21 @@ int main(void)
         cmocka_unit_test(test_row_nul_byte_in_any_cell),
         cmocka_unit_test(test_row_fewer_cells_than_header),
         cmocka_unit_test(test_row_positional_mapping),
+        cmocka_unit_test(test_dc_colmap_follows_config),
+        cmocka_unit_test(test_dc_repo_row),
+        cmocka_unit_test(test_dc_repo_row_needs_project),
+        cmocka_unit_test(test_dc_project_row),
+        cmocka_unit_test(test_dc_names_any_case),
+        cmocka_unit_test(test_dc_level_mismatch),
+        cmocka_unit_test(test_dc_subjects),
+        cmocka_unit_test(test_cloud_workspace_default),
+        cmocka_unit_test(test_cloud_email_detection),
+        cmocka_unit_test(test_patterns),
+        cmocka_unit_test(test_map_user_email_empty_cell),
+        cmocka_unit_test(test_map_labels_in_messages),
         cmocka_unit_test(test_privilege_parse_accepts),
         cmocka_unit_test(test_privilege_parse_rejects),
+        cmocka_unit_test(test_privilege_parse_level),
         cmocka_unit_test(test_privilege_names),
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_utf8_overlong),

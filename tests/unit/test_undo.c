@@ -1,0 +1,395 @@
+/* Unit tests for undo.c: the undo rows, and the undo file written ahead. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "row.h"
+#include "undo.h"
+#include "util.h"
+
+static struct request mkreq(enum target_kind t, enum subject_kind s, enum privilege p,
+                            const char *ws, const char *project, const char *target,
+                            const char *subject)
+{
+    struct request r;
+    memset(&r, 0, sizeof r);
+    r.target = t;
+    r.subject = s;
+    r.priv = p;
+    r.workspace = ws;
+    r.workspace_len = strlen(ws);
+    r.project = project;
+    r.project_len = strlen(project);
+    r.target_name = target;
+    r.target_len = strlen(target);
+    r.subject_name = subject;
+    r.subject_len = strlen(subject);
+    return r;
+}
+
+static void assert_format(const struct request *r, const char *subject, enum privilege before,
+                          const char *want)
+{
+    struct buf b = {0};
+    buf_adds(&b, "");
+    undo_format(&b, r, subject, strlen(subject), before);
+    assert_int_equal(b.len, strlen(want));
+    assert_string_equal(b.data, want);
+    buf_free(&b);
+}
+
+/* ---- undo_format -------------------------------------------------------- */
+
+static void test_format_cloud(void **state)
+{
+    (void)state;
+    struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_ADMIN, "acme", "", "web", "devs");
+    assert_format(&r, "devs", PRIV_WRITE, "acme,web,,devs,,write\n");
+    /* a repository row that names its project keeps it */
+    r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_ADMIN, "acme", "PROJ", "web", "devs");
+    assert_format(&r, "devs", PRIV_READ, "acme,web,PROJ,devs,,read\n");
+    r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_NONE, "acme", "", "web",
+              "{11111111-2222-3333-4444-555555555555}");
+    assert_format(&r, "{11111111-2222-3333-4444-555555555555}", PRIV_ADMIN,
+                  "acme,web,,,{11111111-2222-3333-4444-555555555555},admin\n");
+    r = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_ADMIN, "acme", "PROJ", "PROJ", "devs");
+    assert_format(&r, "devs", PRIV_CREATE_REPO, "acme,,PROJ,devs,,create-repo\n");
+    r = mkreq(TARGET_PROJECT, SUBJECT_USER, PRIV_WRITE, "acme", "PROJ", "PROJ", "557058:abc");
+    /* a grant is undone by a revoke */
+    assert_format(&r, "557058:abc", PRIV_NONE, "acme,,PROJ,,557058:abc,none\n");
+}
+
+static void test_format_uses_the_subject_given(void **state)
+{
+    (void)state;
+    /* an email row: the undo names the account the write went to */
+    struct request r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_WRITE, "acme", "", "web", "a@x.com");
+    r.subject_is_email = 1;
+    assert_format(&r, "557058:resolved", PRIV_NONE, "acme,web,,,557058:resolved,none\n");
+}
+
+static void test_format_datacenter(void **state)
+{
+    (void)state;
+    /* no workspace on Data Center: the cell stays empty */
+    struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "", "PRJ", "api", "dev-team");
+    assert_format(&r, "dev-team", PRIV_READ, ",api,PRJ,dev-team,,read\n");
+    r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_NONE, "", "PRJ", "api", "jdoe");
+    assert_format(&r, "jdoe", PRIV_ADMIN, ",api,PRJ,,jdoe,admin\n");
+    r = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_ADMIN, "", "PRJ", "PRJ", "dev-team");
+    assert_format(&r, "dev-team", PRIV_CREATE_REPO, ",,PRJ,dev-team,,create-repo\n");
+    r = mkreq(TARGET_PROJECT, SUBJECT_USER, PRIV_READ, "", "PRJ", "PRJ", "jdoe");
+    assert_format(&r, "jdoe", PRIV_NONE, ",,PRJ,,jdoe,none\n");
+}
+
+static void test_format_quotes_values(void **state)
+{
+    (void)state;
+    struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "web", "x");
+    assert_format(&r, "a,b", PRIV_READ, "acme,web,,\"a,b\",,read\n");
+    assert_format(&r, "say \"hi\"", PRIV_READ, "acme,web,,\"say \"\"hi\"\"\",,read\n");
+    assert_format(&r, "two words", PRIV_READ, "acme,web,,two words,,read\n");
+    r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_WRITE, "my,ws", "P,Q", "r\"s", "u");
+    assert_format(&r, "u", PRIV_NONE, "\"my,ws\",\"r\"\"s\",\"P,Q\",,u,none\n");
+    r = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_WRITE, "", "K,1", "K,1", "caf\xc3\xa9");
+    assert_format(&r, "caf\xc3\xa9", PRIV_ADMIN, ",,\"K,1\",caf\xc3\xa9,,admin\n");
+}
+
+static void test_format_uses_lengths_not_nul(void **state)
+{
+    (void)state;
+    const char *cells = "acmeXwebYdevsZ";
+    struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "", "", "", "");
+    r.workspace = cells;
+    r.workspace_len = 4;
+    r.target_name = cells + 5;
+    r.target_len = 3;
+    struct buf b = {0};
+    undo_format(&b, &r, cells + 9, 4, PRIV_READ);
+    assert_string_equal(b.data, "acme,web,,devs,,read\n");
+    buf_free(&b);
+}
+
+static void test_format_appends(void **state)
+{
+    (void)state;
+    struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "web", "devs");
+    struct buf b = {0};
+    buf_adds(&b, "head\n");
+    undo_format(&b, &r, "devs", 4, PRIV_READ);
+    undo_format(&b, &r, "ops", 3, PRIV_NONE);
+    assert_string_equal(b.data, "head\nacme,web,,devs,,read\nacme,web,,ops,,none\n");
+    buf_free(&b);
+}
+
+/* ---- the undo file ------------------------------------------------------ */
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char text[8192];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+static void temp_path(char *path, size_t sz)
+{
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, sz, "%s/bbperm-undo-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+}
+
+static void test_file_header_only(void **state)
+{
+    (void)state;
+    char path[256];
+    temp_path(path, sizeof path);
+    /* an existing file is truncated */
+    FILE *f = fopen(path, "w");
+    fputs("old content that must go\nmore\n", f);
+    fclose(f);
+    struct undo *u = undo_open(path, stderr);
+    assert_non_null(u);
+    assert_int_equal(undo_close(u), 0);
+    assert_string_equal(slurp(path), "workspace,repo,project,group,user,privilege\n");
+    assert_string_equal(UNDO_HEADER, "workspace,repo,project,group,user,privilege");
+    unlink(path);
+}
+
+static void test_file_first_value_wins(void **state)
+{
+    (void)state;
+    char path[256];
+    temp_path(path, sizeof path);
+    struct undo *u = undo_open(path, stderr);
+    assert_non_null(u);
+
+    struct request devs = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_ADMIN, "acme", "", "web", "devs");
+    struct request ops = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_NONE, "acme", "", "web", "ops");
+    struct request udevs = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "acme", "", "web", "devs");
+    struct request pdevs = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_ADMIN, "acme", "web", "web", "devs");
+    struct request other = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme2", "", "web", "devs");
+
+    assert_int_equal(undo_record(u, &devs, "devs", 4, PRIV_READ), 0);
+    /* the same permission again, as a later row changes it once more: the
+     * undo must bring back the value before the run, so it is not recorded */
+    assert_int_equal(undo_record(u, &devs, "devs", 4, PRIV_ADMIN), 0);
+    /* names compare case-insensitively, as Bitbucket does */
+    struct request devs_uc = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "ACME", "", "WEB", "DEVS");
+    assert_int_equal(undo_record(u, &devs_uc, "DEVS", 4, PRIV_WRITE), 0);
+    /* different permissions each get their row */
+    assert_int_equal(undo_record(u, &ops, "ops", 3, PRIV_WRITE), 0);
+    assert_int_equal(undo_record(u, &udevs, "devs", 4, PRIV_NONE), 0);
+    assert_int_equal(undo_record(u, &pdevs, "devs", 4, PRIV_CREATE_REPO), 0);
+    assert_int_equal(undo_record(u, &other, "devs", 4, PRIV_NONE), 0);
+    assert_int_equal(undo_record(u, &ops, "ops", 3, PRIV_NONE), 0);
+    assert_int_equal(undo_close(u), 0);
+
+    assert_string_equal(slurp(path),
+                        "workspace,repo,project,group,user,privilege\n"
+                        "acme,web,,devs,,read\n"
+                        "acme,web,,ops,,write\n"
+                        "acme,web,,,devs,none\n"
+                        "acme,,web,devs,,create-repo\n"
+                        "acme2,web,,devs,,none\n");
+    unlink(path);
+}
+
+static void test_file_datacenter_projects_apart(void **state)
+{
+    (void)state;
+    char path[256];
+    temp_path(path, sizeof path);
+    struct undo *u = undo_open(path, stderr);
+    assert_non_null(u);
+    /* the same slug in two projects: two repositories, two rows */
+    struct request a = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "", "PRJ", "api", "dev-team");
+    struct request b = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "", "OTHER", "api", "dev-team");
+    assert_int_equal(undo_record(u, &a, "dev-team", 8, PRIV_READ), 0);
+    assert_int_equal(undo_record(u, &b, "dev-team", 8, PRIV_NONE), 0);
+    assert_int_equal(undo_record(u, &a, "dev-team", 8, PRIV_WRITE), 0);
+    assert_int_equal(undo_close(u), 0);
+    assert_string_equal(slurp(path),
+                        "workspace,repo,project,group,user,privilege\n"
+                        ",api,PRJ,dev-team,,read\n"
+                        ",api,OTHER,dev-team,,none\n");
+    unlink(path);
+}
+
+static void test_file_many_permissions(void **state)
+{
+    (void)state;
+    /* past the first table size: every permission recorded once */
+    char path[256];
+    temp_path(path, sizeof path);
+    struct undo *u = undo_open(path, stderr);
+    assert_non_null(u);
+    enum { N = 3000 };
+    char names[N][16];
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < N; i++) {
+            snprintf(names[i], sizeof names[i], "g%d", i);
+            struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "web",
+                                     names[i]);
+            assert_int_equal(undo_record(u, &r, names[i], strlen(names[i]),
+                                         round ? PRIV_ADMIN : PRIV_READ), 0);
+        }
+    }
+    assert_int_equal(undo_close(u), 0);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[128];
+    int lines = 0, admin = 0;
+    while (fgets(line, sizeof line, f)) {
+        lines++;
+        if (strstr(line, ",admin"))
+            admin++;
+    }
+    fclose(f);
+    assert_int_equal(lines, N + 1);
+    assert_int_equal(admin, 0);
+    unlink(path);
+}
+
+static void test_open_fails_cleanly(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *err = open_memstream(&buf, &len);
+    assert_non_null(err);
+    struct undo *u = undo_open("/nonexistent-dir-bbperm/undo.csv", err);
+    fclose(err);
+    assert_null(u);
+    assert_non_null(strstr(buf, "/nonexistent-dir-bbperm/undo.csv"));
+    assert_non_null(strstr(buf, "--undo-file"));
+    free(buf);
+    assert_int_equal(undo_close(NULL), 0);
+}
+
+static void test_open_header_failure(void **state)
+{
+    (void)state;
+    /* /dev/full takes the open and refuses every write: no undo file */
+    if (access("/dev/full", W_OK) != 0)
+        skip();
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *err = open_memstream(&buf, &len);
+    assert_non_null(err);
+    struct undo *u = undo_open("/dev/full", err);
+    fclose(err);
+    assert_null(u);
+    assert_non_null(strstr(buf, "/dev/full"));
+    free(buf);
+}
+
+static void test_record_reports_write_failure(void **state)
+{
+    (void)state;
+    /* a file size limit right at the end of the header: the header goes
+     * in, the first row cannot (EFBIG, with SIGXFSZ ignored) */
+    char path[256];
+    temp_path(path, sizeof path);
+    struct undo *u = undo_open(path, stderr);
+    assert_non_null(u);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    void (*oldsig)(int) = signal(SIGXFSZ, SIG_IGN);
+    lim = old;
+    lim.rlim_cur = sizeof UNDO_HEADER;      /* the header and its line feed */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+
+    struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "web", "devs");
+    errno = 0;
+    int rc1 = undo_record(u, &r, "devs", 4, PRIV_READ);
+    int e1 = errno;
+    /* not recorded: the same permission is tried again */
+    int rc2 = undo_record(u, &r, "devs", 4, PRIV_READ);
+
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, oldsig);
+    assert_int_equal(rc1, -1);
+    assert_int_not_equal(e1, 0);
+    assert_int_equal(rc2, -1);
+    /* a later permission that can be written is; the close reports the
+     * file incomplete */
+    struct request o = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "web", "ops");
+    assert_int_equal(undo_record(u, &o, "ops", 3, PRIV_NONE), 0);
+    assert_int_equal(undo_record(u, &r, "devs", 4, PRIV_READ), 0);
+    assert_int_equal(undo_close(u), -1);
+    assert_string_equal(slurp(path),
+                        "workspace,repo,project,group,user,privilege\n"
+                        "acme,web,,ops,,none\n"
+                        "acme,web,,devs,,read\n");
+    unlink(path);
+}
+
+static void test_partial_line_does_not_spoil_later_rows(void **state)
+{
+    (void)state;
+    /* a disk that fills up in the middle of a line: write(2) takes part of
+     * it. The record fails; the rows recorded after it must still be rows
+     * of their own, not glued to the broken piece (an undo file is read
+     * back as input: a glued line is a wrong or invalid row) */
+    char path[256];
+    temp_path(path, sizeof path);
+    struct undo *u = undo_open(path, stderr);
+    assert_non_null(u);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    void (*oldsig)(int) = signal(SIGXFSZ, SIG_IGN);
+    lim = old;
+    lim.rlim_cur = sizeof UNDO_HEADER + 10; /* 10 bytes of the next line fit */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "web", "devs");
+    int rc = undo_record(u, &r, "devs", 4, PRIV_READ);
+    setrlimit(RLIMIT_FSIZE, &old);
+    signal(SIGXFSZ, oldsig);
+    assert_int_equal(rc, -1);
+
+    struct request o = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "web", "ops");
+    assert_int_equal(undo_record(u, &o, "ops", 3, PRIV_NONE), 0);
+    assert_int_equal(undo_close(u), -1);
+    const char *text = slurp(path);
+    if (!strstr(text, "\nacme,web,,ops,,none\n"))
+        fail_msg("the row after a partial write is not a line of its own:\n%s", text);
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_format_cloud),
+        cmocka_unit_test(test_format_uses_the_subject_given),
+        cmocka_unit_test(test_format_datacenter),
+        cmocka_unit_test(test_format_quotes_values),
+        cmocka_unit_test(test_format_uses_lengths_not_nul),
+        cmocka_unit_test(test_format_appends),
+        cmocka_unit_test(test_file_header_only),
+        cmocka_unit_test(test_file_first_value_wins),
+        cmocka_unit_test(test_file_datacenter_projects_apart),
+        cmocka_unit_test(test_file_many_permissions),
+        cmocka_unit_test(test_open_fails_cleanly),
+        cmocka_unit_test(test_open_header_failure),
+        cmocka_unit_test(test_record_reports_write_failure),
+        cmocka_unit_test(test_partial_line_does_not_spoil_later_rows),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
