@@ -100,6 +100,10 @@ void api_members_by_email(struct buf *url, const char *workspace, const char *co
                           unsigned n);
 int api_member_item(const cJSON *item, struct api_member *out);
 
+/* A repository (slug, project.key) or project (key) of a listing; the same
+ * fields in both flavours. */
+int api_target_item(const cJSON *item, enum target_kind kind, struct api_target_item *out);
+
 /* The string at a dotted path ("user.account_id") of a JSON object, or NULL. */
 const char *api_json_string(const cJSON *o, const char *path);
 

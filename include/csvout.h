@@ -2,6 +2,7 @@
 #define BBPERM_CSVOUT_H
 
 #include <stddef.h>
+#include "row.h"
 #include "util.h"
 
 /* Result CSV encoding: quoting of one cell and the rules for the message
@@ -17,6 +18,12 @@ void csvout_cell(struct buf *out, const char *s, size_t len, char delim);
  * would start with =, +, - or @ (so it is never run as a formula).
  * out must hold at least CSVOUT_MSG_MAX + 1 bytes. */
 #define CSVOUT_MSG_MAX 500
+
+/* The cells workspace,repo,project,group,user,privilege of one permission,
+ * comma-separated, no line end: the input columns of undo files and
+ * exports. A repository's project cell is its project, if known. */
+void csvout_permission(struct buf *out, const struct request *target, enum subject_kind kind,
+                       const char *subject, size_t len, enum privilege p);
 void csvout_sanitize(const char *in, char *out);
 
 #endif

@@ -57,6 +57,8 @@ enum exec_outcome exec_request(struct exec_worker *w, const char *method, const 
 /* A pager_fetch_fn over exec_request (ctx: the exec_worker). */
 int exec_fetch(void *ctx, const char *url, const char **body, size_t *len,
                struct pager_error *err);
+/* The worker's fetch for pager_walk: exec_fetch on this worker. */
+const struct pager_fetch *exec_pager(struct exec_worker *w);
 
 /* What to do after one answer (pure, unit-tested). */
 enum verdict { V_OK, V_RATE_LIMITED, V_RETRY, V_FAIL, V_ABORTED };

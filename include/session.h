@@ -23,7 +23,6 @@ struct session {
     struct http_share *share;
     struct exec_shared ex;
     struct exec_worker *main_worker;    /* NULL until the main thread sends */
-    struct pager_fetch main_fetch;
     struct pool *pool;                  /* NULL until started (and in a dry run) */
     int cancel_level;                   /* signals acted on */
     int auth_stopped;                   /* the first answers were all 401 */

@@ -37,6 +37,10 @@ void buf_free(struct buf *b);
 /* ASCII case-insensitive compare of a trimmed string against a word. */
 int ascii_ieq(const char *a, size_t alen, const char *word);
 
+/* FNV-1a hashes of n bytes. */
+uint32_t hash32(const void *p, size_t n);
+uint64_t hash64(const void *p, size_t n);
+
 /* xorshift64* step: small, fast, good enough for jitter. */
 uint64_t rng_next(uint64_t *state);
 /* Uniform double in [0, 1). */

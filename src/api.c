@@ -221,3 +221,10 @@ int api_member_item(const cJSON *item, struct api_member *out)
         out->account_id = api_json_string(item, "user.uuid");
     return out->email && out->account_id ? 0 : -1;
 }
+
+int api_target_item(const cJSON *item, enum target_kind kind, struct api_target_item *out)
+{
+    out->slug = api_json_string(item, kind == TARGET_REPO ? "slug" : "key");
+    out->project = kind == TARGET_REPO ? api_json_string(item, "project.key") : NULL;
+    return out->slug && out->slug[0] ? 0 : -1;
+}

@@ -95,13 +95,6 @@ static void cloud_repo_list(struct buf *url, const char *workspace, const char *
     }
 }
 
-static int cloud_target_item(const cJSON *item, enum target_kind kind, struct api_target_item *out)
-{
-    out->slug = api_json_string(item, kind == TARGET_REPO ? "slug" : "key");
-    out->project = kind == TARGET_REPO ? api_json_string(item, "project.key") : NULL;
-    return out->slug && out->slug[0] ? 0 : -1;
-}
-
 /* The length of "scheme://host[:port]" at the start of a URL, or 0. */
 static size_t origin_len(const char *u)
 {
@@ -154,7 +147,7 @@ const struct api_ops api_cloud = {
     .perm_item = cloud_perm_item,
     .project_list = cloud_project_list,
     .repo_list = cloud_repo_list,
-    .target_item = cloud_target_item,
+    .target_item = api_target_item,
     .next_page = cloud_next_page,
     .whoami_path = "/user",
 };

@@ -81,13 +81,6 @@ static void dc_repo_list(struct buf *url, const char *workspace, const char *pro
     buf_adds(url, "/repos?limit=1000");
 }
 
-static int dc_target_item(const cJSON *item, enum target_kind kind, struct api_target_item *out)
-{
-    out->slug = api_json_string(item, kind == TARGET_REPO ? "slug" : "key");
-    out->project = kind == TARGET_REPO ? api_json_string(item, "project.key") : NULL;
-    return out->slug && out->slug[0] ? 0 : -1;
-}
-
 static int dc_next_page(const cJSON *page, const char *first, const char *url, struct buf *next)
 {
     if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(page, "values")))
@@ -126,7 +119,7 @@ const struct api_ops api_datacenter = {
     .perm_item = dc_perm_item,
     .project_list = dc_project_list,
     .repo_list = dc_repo_list,
-    .target_item = dc_target_item,
+    .target_item = api_target_item,
     .next_page = dc_next_page,
     .whoami_path = "/projects?limit=1",
 };

@@ -8,7 +8,6 @@
 struct apply_worker {
     struct apply_shared *sh;
     struct exec_worker *ex;
-    struct pager_fetch fetch;
 };
 
 void *apply_worker_init(void *shared, int index)
@@ -20,8 +19,6 @@ void *apply_worker_init(void *shared, int index)
     struct apply_worker *w = xcalloc(1, sizeof *w);
     w->sh = sh;
     w->ex = ex;
-    w->fetch.fn = exec_fetch;
-    w->fetch.ctx = ex;
     return w;
 }
 
@@ -90,7 +87,7 @@ void apply_run(void *wctx, struct job *j)
 
     if (req->subject_is_email) {
         int rc = people_resolve(sh->people, req->workspace, req->workspace_len, subject, sublen,
-                                &w->fetch, account, sizeof account, &err);
+                                exec_pager(w->ex), account, sizeof account, &err);
         if (rc < 0) {
             snprintf(what, sizeof what, "cannot look up %.*s in workspace %.*s", (int)sublen,
                      subject, (int)req->workspace_len, req->workspace);
@@ -110,7 +107,7 @@ void apply_run(void *wctx, struct job *j)
 
     if (sh->live) {
         enum privilege now;
-        if (live_get(sh->live, req, subject, sublen, &w->fetch, &now, &err) != 0) {
+        if (live_get(sh->live, req, subject, sublen, exec_pager(w->ex), &now, &err) != 0) {
             target_name(req, where, sizeof where);
             snprintf(what, sizeof what, "cannot read the permissions of %s", where);
             lookup_failed(j, &err, what);

@@ -58,3 +58,26 @@ void csvout_sanitize(const char *in, char *out)
     }
     out[n] = '\0';
 }
+
+void csvout_permission(struct buf *out, const struct request *target, enum subject_kind kind,
+                       const char *subject, size_t len, enum privilege p)
+{
+    int repo = target->target == TARGET_REPO;
+    csvout_cell(out, target->workspace, target->workspace_len, ',');
+    buf_addc(out, ',');
+    if (repo)
+        csvout_cell(out, target->target_name, target->target_len, ',');
+    buf_addc(out, ',');
+    if (repo)
+        csvout_cell(out, target->project, target->project_len, ',');
+    else
+        csvout_cell(out, target->target_name, target->target_len, ',');
+    buf_addc(out, ',');
+    if (kind == SUBJECT_GROUP)
+        csvout_cell(out, subject, len, ',');
+    buf_addc(out, ',');
+    if (kind == SUBJECT_USER)
+        csvout_cell(out, subject, len, ',');
+    buf_addc(out, ',');
+    buf_adds(out, privilege_name(p));
+}

@@ -12,6 +12,7 @@ struct exec_worker {
     struct exec_shared *sh;
     struct http_client http;
     uint64_t rng;
+    struct pager_fetch fetch;   /* exec_fetch on this worker */
 };
 
 void exec_shared_init(struct exec_shared *s, const struct bb_config *cfg,
@@ -33,6 +34,8 @@ struct exec_worker *exec_worker_new(struct exec_shared *sh, int index)
 {
     struct exec_worker *w = xcalloc(1, sizeof *w);
     w->sh = sh;
+    w->fetch.fn = exec_fetch;
+    w->fetch.ctx = w;
     w->rng = (uint64_t)time(NULL) * 2654435761u + (uint64_t)(index + 1) * 0x9e3779b97f4a7c15ULL + 1;
     if (http_client_init(&w->http, sh->cfg, sh->share, &sh->abort) != 0) {
         http_client_cleanup(&w->http);
@@ -218,4 +221,9 @@ int exec_fetch(void *ctx, const char *url, const char **body, size_t *len,
     err->cancelled = o == EXEC_CANCELLED || o == EXEC_ABORTED;
     snprintf(err->msg, sizeof err->msg, "%.399s", res.msg);
     return -1;
+}
+
+const struct pager_fetch *exec_pager(struct exec_worker *w)
+{
+    return &w->fetch;
 }

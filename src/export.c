@@ -15,6 +15,7 @@
  */
 #include "export.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,24 +97,7 @@ static int cmp_row(const void *a, const void *b)
 static void format_row(struct buf *out, const struct api_ops *api, const struct request *t,
                        const struct row *r)
 {
-    int repo = t->target == TARGET_REPO;
-    csvout_cell(out, t->workspace, t->workspace_len, ',');
-    buf_addc(out, ',');
-    if (repo)
-        csvout_cell(out, t->target_name, t->target_len, ',');
-    buf_addc(out, ',');
-    if (repo)
-        csvout_cell(out, t->project, t->project_len, ',');
-    else
-        csvout_cell(out, t->target_name, t->target_len, ',');
-    buf_addc(out, ',');
-    if (r->kind == SUBJECT_GROUP)
-        csvout_cell(out, r->id, strlen(r->id), ',');
-    buf_addc(out, ',');
-    if (r->kind == SUBJECT_USER)
-        csvout_cell(out, r->id, strlen(r->id), ',');
-    buf_addc(out, ',');
-    buf_adds(out, privilege_name(r->priv));
+    csvout_permission(out, t, r->kind, r->id, strlen(r->id), r->priv);
     buf_addc(out, ',');
     csvout_cell(out, r->display, strlen(r->display), ',');
     if (!api->has_workspaces) {
@@ -124,9 +108,8 @@ static void format_row(struct buf *out, const struct api_ops *api, const struct 
 }
 
 struct export_worker {
-    struct session *ses;
+    const struct session *ses;  /* frozen while the pool runs */
     struct exec_worker *ex;
-    struct pager_fetch fetch;
 };
 
 static void *export_worker_init(void *arg, int index)
@@ -138,8 +121,6 @@ static void *export_worker_init(void *arg, int index)
     struct export_worker *w = xcalloc(1, sizeof *w);
     w->ses = ses;
     w->ex = ex;
-    w->fetch.fn = exec_fetch;
-    w->fetch.ctx = ex;
     return w;
 }
 
@@ -170,7 +151,7 @@ static void export_target(void *wctx, struct job *j)
         api->perm_list(&url, &j->req, c.kind);
         struct pager_error err;
         unsigned pages = 0;
-        int rc = pager_walk(api, url.data, &w->fetch, on_perm, &c, &pages, &err);
+        int rc = pager_walk(api, url.data, exec_pager(w->ex), on_perm, &c, &pages, &err);
         j->attempts += pages;
         if (rc < 0) {
             j->status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
@@ -307,12 +288,14 @@ static void add_target(struct export *e, enum target_kind kind, const char *ws,
     ring_submit(&e->ring, j);
 }
 
-static uint64_t hash64(const char *s)
+/* A slug's hash, case-insensitive. */
+static uint64_t slug_hash(const char *s)
 {
-    uint64_t h = 14695981039346656037ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)(*s | 0x20)) * 1099511628211ULL;
-    return h;
+    char low[1024];
+    size_t n = 0;
+    for (; *s && n < sizeof low; s++)
+        low[n++] = (char)tolower((unsigned char)*s);
+    return hash64(low, n);
 }
 
 /* 1 when h was in the set (linear: only to name collisions, and sets are
@@ -366,8 +349,8 @@ static int on_target(void *ctx, const cJSON *item)
         }
     } else {
         const char *project = t.project ? t.project : l->project;
-        if (!e->ses.api->has_workspaces && set_add(&e->slugs, &e->nslugs, &e->slugcap, hash64(t.slug)) &&
-            !set_add(&e->told, &e->ntold, &e->toldcap, hash64(t.slug))) {
+        if (!e->ses.api->has_workspaces && set_add(&e->slugs, &e->nslugs, &e->slugcap, slug_hash(t.slug)) &&
+            !set_add(&e->told, &e->ntold, &e->toldcap, slug_hash(t.slug))) {
             clear_line(e);
             fprintf(stderr, "bbperm: export: the slug '%s' exists in more than one project "
                             "(again in %s): it would collide in one Cloud workspace\n", t.slug,

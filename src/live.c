@@ -70,14 +70,6 @@ struct live {
     struct live_stats stats;
 };
 
-static uint32_t hash_key(const char *k, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)k[i]) * 16777619u;
-    return h;
-}
-
 struct live *live_new(const struct api_ops *api, const char *base, unsigned max_targets)
 {
     struct live *l = xcalloc(1, sizeof *l);
@@ -182,7 +174,7 @@ static void evict(struct live *l)
 /* mu held. Find or add the entry of a key, mark it used and newest. */
 static struct entry *acquire(struct live *l, const struct buf *key)
 {
-    uint32_t h = hash_key(key->data, key->len);
+    uint32_t h = hash32(key->data, key->len);
     struct entry **s = slot_of(l, key->data, key->len, h);
     struct entry *e = *s;
     if (e) {
@@ -330,7 +322,7 @@ void live_set(struct live *l, const struct request *req, const char *subject, si
     struct buf key = {0};
     api_target_key(&key, req);
     pthread_mutex_lock(&l->mu);
-    struct entry *e = *slot_of(l, key.data, key.len, hash_key(key.data, key.len));
+    struct entry *e = *slot_of(l, key.data, key.len, hash32(key.data, key.len));
     struct list *ls = e ? &e->lists[req->subject] : NULL;
     if (ls && ls->state == LIST_LOADED) {
         struct item *it = find_item(ls, subject, len);

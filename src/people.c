@@ -60,14 +60,6 @@ struct people {
     unsigned long lookups, addresses;
 };
 
-static uint32_t hash_key(const char *k, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)k[i]) * 16777619u;
-    return h;
-}
-
 struct people *people_new(const struct api_ops *api, const char *base)
 {
     struct people *p = xcalloc(1, sizeof *p);
@@ -142,7 +134,7 @@ static void grow(struct people *p)
 /* mu held. Find the address, or add it PENDING. */
 static struct addr *find_or_add(struct people *p, const struct buf *k, size_t wslen)
 {
-    uint32_t h = hash_key(k->data, k->len);
+    uint32_t h = hash32(k->data, k->len);
     struct addr **s = slot_of(p, k, h);
     struct addr *a = *s;
     if (a)

@@ -49,10 +49,7 @@ void ring_free(struct ring *r)
 
 uint32_t ring_key_hash(const struct buf *key)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < key->len; i++)
-        h = (h ^ (unsigned char)key->data[i]) * 16777619u;
-    return h;
+    return hash32(key->data, key->len);
 }
 
 static void idle(struct ring *r)

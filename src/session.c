@@ -130,10 +130,8 @@ const struct pager_fetch *session_fetch(struct session *s)
             fprintf(stderr, "bbperm: cannot set up libcurl\n");
             exit(2);
         }
-        s->main_fetch.fn = exec_fetch;
-        s->main_fetch.ctx = s->main_worker;
     }
-    return &s->main_fetch;
+    return exec_pager(s->main_worker);
 }
 
 void session_cancel(struct session *s, int abort_in_flight)

@@ -120,35 +120,10 @@ static void set_remove(struct undo *u, uint64_t h)
     }
 }
 
-static uint64_t hash64(const char *s, size_t n)
-{
-    uint64_t h = 14695981039346656037ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h ? h : 1;
-}
-
 void undo_format(struct buf *out, const struct request *req, const char *subject, size_t len,
                  enum privilege before)
 {
-    int repo = req->target == TARGET_REPO;
-    csvout_cell(out, req->workspace, req->workspace_len, ',');
-    buf_addc(out, ',');
-    if (repo)
-        csvout_cell(out, req->target_name, req->target_len, ',');
-    buf_addc(out, ',');
-    if (repo)
-        csvout_cell(out, req->project, req->project_len, ',');
-    else
-        csvout_cell(out, req->target_name, req->target_len, ',');
-    buf_addc(out, ',');
-    if (req->subject == SUBJECT_GROUP)
-        csvout_cell(out, subject, len, ',');
-    buf_addc(out, ',');
-    if (req->subject == SUBJECT_USER)
-        csvout_cell(out, subject, len, ',');
-    buf_addc(out, ',');
-    buf_adds(out, privilege_name(before));
+    csvout_permission(out, req, req->subject, subject, len, before);
     buf_addc(out, '\n');
 }
 
@@ -158,6 +133,7 @@ int undo_record(struct undo *u, const struct request *req, const char *subject, 
     struct buf key = {0}, line = {0};
     api_key_subject(&key, req, subject, len);
     uint64_t h = hash64(key.data, key.len);
+    h = h ? h : 1;              /* 0 marks an empty slot */
     buf_free(&key);
     pthread_mutex_lock(&u->mu);
     int first = set_add(u, h);
