@@ -12,7 +12,7 @@ struct tally {
     unsigned long unchanged;                /* ok rows that needed no write */
     unsigned long grant, change, revoke;    /* planned rows by what they change */
     unsigned long by_status[600];   /* failed rows by HTTP status */
-    unsigned long no_answer;        /* failed rows without an HTTP answer */
+    unsigned long no_answer;        /* failed rows without an HTTP status (no answer, no member) */
 };
 
 void tally_add(struct tally *t, const struct job *j);

@@ -13,7 +13,8 @@
 
 struct undo;
 
-/* Create (truncate) path and write the header. NULL after one line on err. */
+/* Create path (it must not exist, or be empty) and write the header. NULL
+ * after one line on err. */
 struct undo *undo_open(const char *path, FILE *err);
 /* Close; returns -1 when the file could not be written completely. */
 int undo_close(struct undo *u);

@@ -65,7 +65,7 @@ void tally_failures(const struct tally *t, char *out, size_t outsz)
             n += (size_t)snprintf(out + n, outsz - n, "%s%d x%lu", n ? ", " : "", s, t->by_status[s]);
     }
     if (t->no_answer && n < outsz)
-        snprintf(out + n, outsz - n, "%sno answer x%lu", n ? ", " : "", t->no_answer);
+        snprintf(out + n, outsz - n, "%sno HTTP status x%lu", n ? ", " : "", t->no_answer);
 }
 
 static void print_figures(FILE *err, const struct tally *t, const struct run_figures *f)

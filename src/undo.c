@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "csvout.h"
@@ -40,7 +41,17 @@ struct undo {
 
 struct undo *undo_open(const char *path, FILE *err)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    /* An undo file is the only way back from its run: never overwrite one
+     * (an empty file, made by mktemp say, is fine). */
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+    struct stat st;
+    if (fd < 0 && errno == EEXIST && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+        fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0 && errno == EEXIST) {
+        fprintf(err, "bbperm: --undo-file '%s' exists: it may be the way back from an earlier run; "
+                     "give a new name\n", path);
+        return NULL;
+    }
     if (fd < 0) {
         fprintf(err, "bbperm: cannot write --undo-file '%s': %s\n", path, strerror(errno));
         return NULL;

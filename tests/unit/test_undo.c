@@ -160,15 +160,17 @@ static void test_file_header_only(void **state)
     (void)state;
     char path[256];
     temp_path(path, sizeof path);
-    /* an existing file is truncated */
-    FILE *f = fopen(path, "w");
-    fputs("old content that must go\nmore\n", f);
-    fclose(f);
+    /* an empty existing file (mktemp's) is taken */
     struct undo *u = undo_open(path, stderr);
     assert_non_null(u);
     assert_int_equal(undo_close(u), 0);
     assert_string_equal(slurp(path), "workspace,repo,project,group,user,privilege\n");
     assert_string_equal(UNDO_HEADER, "workspace,repo,project,group,user,privilege");
+    /* one with content is the way back from an earlier run: never overwritten */
+    FILE *devnull = fopen("/dev/null", "w");
+    assert_null(undo_open(path, devnull));
+    fclose(devnull);
+    assert_string_equal(slurp(path), "workspace,repo,project,group,user,privilege\n");
     unlink(path);
 }
 
