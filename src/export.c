@@ -34,7 +34,7 @@ struct export {
     struct ring ring;
     struct result res;                  /* the output file (no colmap) */
     unsigned long targets, listed_pages, rows, unreadable;
-    int listing_failed;
+    int listing_done;
     int fatal;
     double started, last_draw;
     int tty, show, drawn;
@@ -200,9 +200,10 @@ static void draw(struct export *e, int force)
     double paused;
     session_figures(&e->ses, &req, &reads, &n429, &paused);
     unsigned long done = e->ring.next_out;
-    fprintf(stderr, "%sbbperm: export: %lu of %lu%s targets, %lu rows, %lu requests, %lu x 429%s",
-            e->tty ? "\r\033[K" : "", done, e->targets, e->listing_failed ? "" : "+", e->rows, req,
-            n429, e->tty ? "" : "\n");
+    fprintf(stderr, "%sbbperm: export: %lu of %lu%s targets, %lu rows, %lu pages, %lu x 429, "
+                    "%.0f s paused%s",
+            e->tty ? "\r\033[K" : "", done, e->targets, e->listing_done ? "" : "+", e->rows, reads,
+            n429, paused, e->tty ? "" : "\n");
     e->drawn = e->tty;
 }
 
@@ -455,7 +456,7 @@ int export_main(const struct bb_config *cfg)
         export_scope(e, NULL);
     for (int i = 0; i < cfg->nscopes && !e->fatal && e->ses.cancel_level == 0; i++)
         export_scope(e, cfg->scopes[i]);
-    e->listing_failed = 1;      /* the count is final now */
+    e->listing_done = 1;        /* the count is final now */
     if (!e->fatal)
         ring_drain(&e->ring, e->ring.next_seq);
     if (result_flush(&e->res) != 0)
