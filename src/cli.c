@@ -280,11 +280,12 @@ static const struct {
 int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
 {
     memset(cfg, 0, sizeof *cfg);
-    int api_given = 0;
+    int api_given = 0, command_given = 0;
     /* the command word comes first; getopt then sees it as the program name */
     for (size_t i = 0; argc > 1 && i < sizeof commands / sizeof commands[0]; i++) {
         if (!strcmp(argv[1], commands[i].word)) {
             cfg->command = commands[i].cmd;
+            command_given = 1;
             argc--;
             argv++;
             break;
@@ -407,6 +408,16 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
             else
                 fprintf(err, "bbperm: unknown option '%s' (see --help)\n", argv[optind - 1]);
             return 2;
+        }
+    }
+    /* the command word may also come after options (bbperm --base-url U plan) */
+    if (!command_given && optind < argc) {
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+            if (!strcmp(argv[optind], commands[i].word)) {
+                cfg->command = commands[i].cmd;
+                optind++;
+                break;
+            }
         }
     }
     if (cfg->command == CMD_EXPORT) {
