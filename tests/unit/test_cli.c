@@ -388,11 +388,28 @@ static void test_command_apply_word_optional(void **state)
     assert_int_equal(cfg.command, CMD_APPLY);
     assert_string_equal(cfg.input, "-");
     cli_free(&cfg);
-    /* the word counts only first: later it is an input named 'plan' */
-    char *a4[] = {"bbperm", "-q", "plan", NULL};
+    /* the word may follow options: the first argument that is not one */
+    char *a4[] = {"bbperm", "-q", "--base-url", "https://h/2.0", "plan", NULL};
     assert_int_equal(PARSE(a4, &cfg), 0);
+    assert_int_equal(cfg.command, CMD_PLAN);
+    assert_string_equal(cfg.input, "-");
+    cli_free(&cfg);
+    char *a5[] = {"bbperm", "-q", "export", "acme", "-o", "x.csv", NULL};
+    assert_int_equal(PARSE(a5, &cfg), 0);
+    assert_int_equal(cfg.command, CMD_EXPORT);
+    assert_int_equal(cfg.nscopes, 1);
+    assert_string_equal(cfg.scopes[0], "acme");
+    cli_free(&cfg);
+    /* after a command word, a second one is an input of that name */
+    char *a6[] = {"bbperm", "apply", "-q", "plan", NULL};
+    assert_int_equal(PARSE(a6, &cfg), 0);
     assert_int_equal(cfg.command, CMD_APPLY);
     assert_string_equal(cfg.input, "plan");
+    cli_free(&cfg);
+    char *a7[] = {"bbperm", "./plan", NULL};
+    assert_int_equal(PARSE(a7, &cfg), 0);
+    assert_int_equal(cfg.command, CMD_APPLY);
+    assert_string_equal(cfg.input, "./plan");
     cli_free(&cfg);
 }
 
