@@ -59,6 +59,7 @@ static int dc_perm_item(const cJSON *item, enum subject_kind kind, struct api_pe
         return -1;
     if (kind == SUBJECT_GROUP) {
         out->id = api_json_string(item, "group.name");
+        out->display = out->id;     /* a Data Center group is its name */
     } else {
         out->id = api_json_string(item, "user.name");
         out->display = api_json_string(item, "user.displayName");
