@@ -162,7 +162,8 @@ static void export_target(void *wctx, struct job *j)
     }
     buf_free(&url);
     if (j->status == ROW_OK) {
-        qsort(c.rows, c.n, sizeof *c.rows, cmp_row);
+        if (c.n > 1)
+            qsort(c.rows, c.n, sizeof *c.rows, cmp_row);
         for (size_t i = 0; i < c.n; i++)
             format_row(&j->out, api, &j->req, &c.rows[i]);
         j->n = (unsigned)c.n;

@@ -1,0 +1,99 @@
+# Data Center: a mixed CSV against the fake's /rest/api/latest. Repository
+# and project rows, groups and users, portable names (read, write, admin,
+# create-repo, none, revoke) and Data Center names in odd case (REPO_WRITE,
+# project_admin, Repo_Create), invalid rows (a repository row without its
+# project, a name of the wrong level, both group and user), rows the server
+# refuses (unknown repository, project, group and user: 404; a not_admin
+# repository: 401; a DELETE that would lower the caller's own access: 409 with
+# the server's message), names that only survive correct query encoding
+# (a&b=c, qa+ops, 'ops team'), a username with '@', rows for one permission
+# in different case (applied in file order), a pattern over a project's
+# repositories, and workspace cells that must be ignored whatever they hold
+# ('..', '{x}/y', 'a,b'). The result CSV and the server's final state are
+# compared exactly; then the same run through --api datacenter and
+# /rest/api/1.0 gives the same result.
+. "$(dirname "$0")/lib.sh"
+D=$ROOT/tests/e2e/data
+cat > fx.json <<'JSON'
+{
+  "credentials": [{"username": "admin", "password": "dc-pass"}],
+  "bearer_tokens": ["dc-token-123"],
+  "workspaces": {},
+  "datacenter": {
+    "projects": [
+      {"key": "PRJ", "name": "Project", "repos": ["api", "web", "secret"]},
+      {"key": "OPS", "name": "Operations", "repos": ["tools"]}
+    ],
+    "groups": ["dev-team", "qa+ops", "a&b=c", "ops team", "admins"],
+    "users": [
+      {"name": "jdoe", "displayName": "John Doe", "emailAddress": "john@example.com"},
+      {"name": "nomail", "displayName": "No Mail"},
+      {"name": "jane@corp", "displayName": "Jane Corp", "emailAddress": "jane@example.com"},
+      {"name": "admin", "displayName": "Administrator", "emailAddress": "admin@example.com"}
+    ],
+    "permissions": [
+      {"project": "PRJ", "repo": "api", "group": "admins", "permission": "REPO_ADMIN"},
+      {"project": "PRJ", "repo": "api", "user": "admin", "permission": "REPO_ADMIN"}
+    ],
+    "not_admin": ["PRJ/secret"],
+    "delete_conflict": [{"project": "PRJ", "repo": "api", "user": "admin"}]
+  }
+}
+JSON
+FAKEBB_FIXTURE=$PWD/fx.json
+fakebb_start --log req.log
+unset BITBUCKET_EMAIL BITBUCKET_API_TOKEN
+export BITBUCKET_TOKEN=dc-token-123
+
+RC=0
+"$BBPERM" -v -j 8 --base-url "$FAKEBB_URL/rest/api/latest" "$D/dc-mixed.csv" >out.csv 2>err.txt || RC=$?
+expect_eq "$RC" 1 "exit code with failed and invalid rows"
+expect_file out.csv "$D/dc-mixed.expected.csv" "result CSV"
+state > state.txt
+expect_file state.txt "$D/dc-mixed.expected-state" "server state"
+expect_match "$(tail -1 err.txt)" "27 rows: 15 ok, 7 failed \(401 x2, 404 x4, 409 x1\), 5 invalid" "summary"
+
+# the requests: names as query values, percent-encoded; no body; 1 page of
+# PRJ's repositories for the pattern, no permission list in a blind apply
+grep -q '^bbperm: > PUT [^ ]*/rest/api/latest/projects/PRJ/repos/api/permissions/groups?permission=REPO_WRITE&name=qa%2Bops$' err.txt ||
+  fail "qa+ops is not sent as name=qa%2Bops: $(grep -m1 'qa' err.txt)"
+grep -q '^bbperm: > PUT [^ ]*/projects/PRJ/repos/web/permissions/groups?permission=REPO_READ&name=a%26b%3Dc$' err.txt ||
+  fail "a&b=c is not sent as one encoded name: $(grep -m1 'web/permissions/groups' err.txt)"
+grep -q '^bbperm: > PUT [^ ]*/projects/PRJ/permissions/groups?permission=PROJECT_ADMIN&name=ops%20team$' err.txt ||
+  fail "'ops team' is not sent as name=ops%20team"
+grep -q '^bbperm: > DELETE [^ ]*/projects/PRJ/repos/api/permissions/users?name=admin$' err.txt ||
+  fail "the revoke of admin is not DELETE ...?name=admin"
+grep -q '^bbperm: > PUT [^ ]*/projects/OPS/permissions/groups?permission=REPO_CREATE&name=dev-team$' err.txt ||
+  fail "Repo_Create is not sent as REPO_CREATE"
+grep -q '^bbperm: > PUT [^ ]*/projects/OPS/permissions/groups?permission=PROJECT_WRITE&name=qa%2Bops$' err.txt ||
+  fail "' write ' on a project is not sent as PROJECT_WRITE"
+# what the server received (its log: the permission as sent, the key decoded)
+expect_eq "$(awk -F'\t' '$3=="PUT"' req.log | grep -c '')" "$(grep -c '^bbperm: > PUT ' err.txt)" \
+  "PUTs in the server's log against PUTs sent"
+grep -qP '\tPUT\trepository\|dc\|prj/web\|user\|jane@corp\t204\tREPO_ADMIN$' req.log ||
+  fail "the username 'jane@corp' did not arrive as a username"
+attempts=$(csv_col out.csv attempts | paste -sd+ | bc)
+expect_eq "$attempts" "$(stat_of writes)" "attempts against server writes"
+expect_eq "$(stat_of repo_lists)" 1 "repository pages for the pattern"
+expect_eq "$(stat_of lists)" 0 "permission lists in a blind apply"
+expect_eq "$(stat_of requests)" $((attempts + 1)) "requests: writes + one repository page"
+expect_eq "$(stat_of overlaps)" 0 "requests for one permission in flight together"
+
+# The same CSV with --api datacenter and the /rest/api/1.0 root, one job:
+# the same result and the same state.
+curl -sf -X POST "$FAKEBB_URL/_reset" > /dev/null
+RC=0
+"$BBPERM" --api datacenter -j 1 --base-url "$FAKEBB_URL/rest/api/1.0" -o out2.csv "$D/dc-mixed.csv" 2>err2.txt || RC=$?
+expect_eq "$RC" 1 "exit code through /rest/api/1.0"
+expect_file out2.csv "$D/dc-mixed.expected.csv" "result CSV through --api datacenter and /rest/api/1.0"
+state > state2.txt
+expect_file state2.txt "$D/dc-mixed.expected-state" "server state through /rest/api/1.0"
+
+# A username and password pair (Basic) works as well as a Bearer token
+curl -sf -X POST "$FAKEBB_URL/_reset" > /dev/null
+printf '%s\n' 'project,repo,group,privilege' 'PRJ,web,dev-team,admin' > basic.csv
+RC=0
+env -u BITBUCKET_TOKEN BITBUCKET_USERNAME=admin BITBUCKET_APP_PASSWORD=dc-pass \
+  "$BBPERM" -q --base-url "$FAKEBB_URL/rest/api/latest" basic.csv >out3.csv 2>err3.txt || RC=$?
+expect_eq "$RC" 0 "exit code with Basic credentials ($(cat err3.txt))"
+expect_match "$(state)" "repository	dc	prj/web	group	dev-team	admin" "grant with Basic credentials"
