@@ -221,7 +221,7 @@ static void on_write(void *ctx, struct job *j)
 {
     struct export *e = ctx;
     if (j->status == ROW_OK) {
-        if (!e->res.failed && fwrite(j->out.data, 1, j->out.len, e->res.out) != j->out.len)
+        if (!e->res.failed && j->out.len && fwrite(j->out.data, 1, j->out.len, e->res.out) != j->out.len)
             result_flush(&e->res);
         e->rows += j->n;
     } else if (j->status != ROW_CANCELLED) {

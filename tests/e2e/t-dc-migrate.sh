@@ -61,6 +61,7 @@ fakebb_start
 state | awk -F'\t' '$2=="acme"' > cloud0.txt
 dc() { env -u BITBUCKET_EMAIL -u BITBUCKET_API_TOKEN BITBUCKET_TOKEN=dc-token-123 "$BBPERM" "$@"; }
 cloud() { "$BBPERM" "$@"; }                        # lib.sh's Cloud credentials
+# shellcheck disable=SC2054  # the comma is part of the --map value
 MAP=(--workspace acme --map user=email,group=cloud_group)
 
 # 1. export Data Center

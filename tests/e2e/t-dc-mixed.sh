@@ -11,7 +11,8 @@
 # repositories, and workspace cells that must be ignored whatever they hold
 # ('..', '{x}/y', 'a,b'). The result CSV and the server's final state are
 # compared exactly; then the same run through --api datacenter and
-# /rest/api/1.0 gives the same result.
+# /rest/api/1.0 gives the same result. Also: Basic credentials; a run whose
+# first 5 answers are 401 stops; pattern rows need their project.
 . "$(dirname "$0")/lib.sh"
 D=$ROOT/tests/e2e/data
 cat > fx.json <<'JSON'
@@ -97,3 +98,32 @@ env -u BITBUCKET_TOKEN BITBUCKET_USERNAME=admin BITBUCKET_APP_PASSWORD=dc-pass \
   "$BBPERM" -q --base-url "$FAKEBB_URL/rest/api/latest" basic.csv >out3.csv 2>err3.txt || RC=$?
 expect_eq "$RC" 0 "exit code with Basic credentials ($(cat err3.txt))"
 expect_match "$(state)" "repository	dc	prj/web	group	dev-team	admin" "grant with Basic credentials"
+
+# Data Center's 401 is also "not an administrator here": a failed row, but a
+# run whose first 5 answers are all 401 still stops (exit 2), sending nothing
+# more
+curl -sf -X POST "$FAKEBB_URL/_reset" > /dev/null
+printf '%s\n' 'project,repo,group,privilege' PRJ,secret,dev-team,read PRJ,secret,qa+ops,read \
+  PRJ,secret,admins,read 'PRJ,secret,a&b=c,read' 'PRJ,secret,ops team,read' \
+  PRJ,api,dev-team,read PRJ,web,dev-team,read > only401.csv
+RC=0
+"$BBPERM" -j 1 --base-url "$FAKEBB_URL/rest/api/latest" -o out4.csv only401.csv 2>err4.txt || RC=$?
+expect_eq "$RC" 2 "exit code when the first 5 answers are 401"
+expect_eq "$(csv_col out4.csv status | uniq -c | tr -s ' ')" " 5 failed
+ 2 cancelled" "statuses when the first 5 answers are 401"
+expect_eq "$(csv_col out4.csv http_status | sort | uniq -c | tr -s ' ')" " 2 
+ 5 401" "status codes when the first 5 answers are 401"
+expect_eq "$(stat_of writes)" 5 "writes when the first 5 answers are 401"
+
+# patterns: over the row's project only; a pattern row without a project is
+# invalid; no match and an unknown project fail
+printf '%s\n' 'project,repo,group,privilege' ',w*,dev-team,read' 'PRJ,zz*,dev-team,read' \
+  'NOPE,*,dev-team,read' 'OPS,t*,dev-team,write' > pat.csv
+RC=0
+"$BBPERM" --base-url "$FAKEBB_URL/rest/api/latest" -o out5.csv pat.csv 2>err5.txt || RC=$?
+expect_eq "$RC" 1 "exit code of the pattern rows"
+expect_eq "$(cut -d, -f1-4,5-9 out5.csv)" "project,repo,group,privilege,status,http_status,attempts,message,previous
+,w*,dev-team,read,invalid,,0,line 2: project: empty; a Data Center repository row needs its project key,
+PRJ,zz*,dev-team,read,failed,,0,no repository matches 'zz*' in project PRJ,
+NOPE,*,dev-team,read,failed,404,0,cannot list the repositories of NOPE: Project NOPE does not exist.,
+OPS,tools,dev-team,write,ok,204,1,," "pattern rows"
