@@ -360,7 +360,7 @@ static int on_target(void *ctx, const cJSON *item)
         }
         add_target(e, TARGET_REPO, l->ws, project, t.slug);
     }
-    e->ring.ops.poll(e);
+    on_poll(e);
     return e->fatal || e->ses.cancel_level > 0;
 }
 
