@@ -7,8 +7,8 @@
 
 /* The repositories of a workspace (or of one project), for repo cells that
  * are patterns. Each listing is fetched once per run and held, sorted by
- * slug, while the run goes on: about 40 bytes per repository plus the slug
- * (under 1 MiB per 10,000 repositories). Main thread only. */
+ * slug, while the run goes on: a pointer and the slug per repository (0.6
+ * MiB per 10,000 repositories, measured). Main thread only. */
 
 struct catalog;
 
