@@ -17,6 +17,9 @@ struct live;
 
 /* base: the API root without a trailing '/'; copied. */
 struct live *live_new(const struct api_ops *api, const char *base, unsigned max_targets);
+/* A plan: live_set records changes that were never written, and they stay
+ * known after their target is dropped from the cache. */
+void live_simulate(struct live *l);
 void live_free(struct live *l);
 
 /* The explicit permission the row's subject holds on the row's target now

@@ -17,6 +17,13 @@
  * A list that failed is kept as failed, so the other rows of that target
  * fail with its status without spending requests on it again.
  *
+ * A plan writes nothing, so a dropped target listed again would show the
+ * state before the plan's own rows. In a plan (live_simulate), each target
+ * keeps a note of the changes its planned rows made; when it is dropped,
+ * the notes move to an overlay (16 bytes per planned change of a dropped
+ * target: it grows only when an ungrouped plan spans more targets than
+ * the cache), which answers before a fresh list does.
+ *
  * Locking: one mutex guards the table, the recency list and every entry.
  * It is never held while a list is fetched: the fetching thread marks the
  * list LOADING and lets go of the lock; a thread that needs a list that is
@@ -48,6 +55,12 @@ struct list {
     char *fail_msg;             /* owned, when FAILED */
 };
 
+/* A planned change: the permission's key hash and the value it leaves. */
+struct note {
+    uint64_t key;               /* hash64 of api_key_subject; 0 = empty slot */
+    enum privilege priv;
+};
+
 struct entry {
     char *key;                  /* api_target_key (owned) */
     size_t keylen;
@@ -56,6 +69,8 @@ struct entry {
     struct entry *newer, *older;/* recency list */
     unsigned users;             /* threads using it: never dropped meanwhile */
     struct list lists[2];       /* by enum subject_kind */
+    struct note *notes;         /* planned changes, in order (owned) */
+    unsigned nnotes, capnotes;
 };
 
 struct live {
@@ -68,6 +83,9 @@ struct live {
     unsigned count, max;
     struct entry *newest, *oldest;
     struct live_stats stats;
+    int simulate;               /* a plan: remember planned changes */
+    struct note *overlay;       /* planned changes of dropped targets (owned) */
+    size_t ocap, on;
 };
 
 struct live *live_new(const struct api_ops *api, const char *base, unsigned max_targets)
@@ -99,6 +117,7 @@ static void list_clear(struct list *ls)
 
 static void entry_free(struct entry *e)
 {
+    free(e->notes);
     list_clear(&e->lists[0]);
     list_clear(&e->lists[1]);
     free(e->key);
@@ -115,9 +134,60 @@ void live_free(struct live *l)
     }
     pthread_mutex_destroy(&l->mu);
     pthread_cond_destroy(&l->cv);
+    free(l->overlay);
     free(l->table);
     free(l->base);
     free(l);
+}
+
+void live_simulate(struct live *l)
+{
+    l->simulate = 1;
+}
+
+/* mu held. The overlay slot of a key: its entry, or the empty one. */
+static struct note *overlay_slot(struct note *o, size_t cap, uint64_t key)
+{
+    size_t k = key & (cap - 1);
+    while (o[k].key && o[k].key != key)
+        k = (k + 1) & (cap - 1);
+    return &o[k];
+}
+
+static void overlay_put(struct live *l, uint64_t key, enum privilege p)
+{
+    if ((l->on + 1) * 2 > l->ocap) {
+        size_t cap = l->ocap ? l->ocap * 2 : 1024;
+        struct note *o = xcalloc(cap, sizeof *o);
+        for (size_t i = 0; i < l->ocap; i++)
+            if (l->overlay[i].key)
+                *overlay_slot(o, cap, l->overlay[i].key) = l->overlay[i];
+        free(l->overlay);
+        l->overlay = o;
+        l->ocap = cap;
+    }
+    struct note *n = overlay_slot(l->overlay, l->ocap, key);
+    if (!n->key)
+        l->on++;
+    n->key = key;
+    n->priv = p;
+}
+
+static struct note *overlay_get(struct live *l, uint64_t key)
+{
+    if (!l->on)
+        return NULL;
+    struct note *n = overlay_slot(l->overlay, l->ocap, key);
+    return n->key ? n : NULL;
+}
+
+static uint64_t perm_hash(const struct request *req, const char *subject, size_t len)
+{
+    struct buf k = {0};
+    api_key_subject(&k, req, subject, len);
+    uint64_t h = hash64(k.data, k.len);
+    buf_free(&k);
+    return h ? h : 1;
 }
 
 /* mu held. */
@@ -160,6 +230,8 @@ static void evict(struct live *l)
     while (l->count > l->max && e) {
         struct entry *newer = e->newer;
         if (!e->users) {
+            for (unsigned i = 0; i < e->nnotes; i++)
+                overlay_put(l, e->notes[i].key, e->notes[i].priv);
             struct entry **s = slot_of(l, e->key, e->keylen, e->hash);
             *s = e->hnext;
             unlink_recency(l, e);
@@ -309,6 +381,9 @@ int live_get(struct live *l, const struct request *req, const char *subject, siz
     } else if (ls->state == LIST_LOADED) {
         struct item *it = find_item(ls, subject, len);
         *now = it ? it->priv : PRIV_NONE;
+        struct note *n = l->simulate ? overlay_get(l, perm_hash(req, subject, len)) : NULL;
+        if (n)
+            *now = n->priv;     /* planned before the target was dropped */
     }
     release(l, e);
     pthread_mutex_unlock(&l->mu);
@@ -324,6 +399,21 @@ void live_set(struct live *l, const struct request *req, const char *subject, si
     pthread_mutex_lock(&l->mu);
     struct entry *e = *slot_of(l, key.data, key.len, hash32(key.data, key.len));
     struct list *ls = e ? &e->lists[req->subject] : NULL;
+    if (l->simulate) {
+        uint64_t h = perm_hash(req, subject, len);
+        if (e) {
+            if (e->nnotes == e->capnotes) {
+                e->capnotes = e->capnotes ? e->capnotes * 2 : 4;
+                e->notes = xrealloc(e->notes, e->capnotes * sizeof *e->notes);
+            }
+            e->notes[e->nnotes].key = h;
+            e->notes[e->nnotes++].priv = p;
+        }
+        /* the overlay keeps the latest value of what it holds; a target no
+         * longer cached leaves its change there */
+        if (!e || overlay_get(l, h))
+            overlay_put(l, h, p);
+    }
     if (ls && ls->state == LIST_LOADED) {
         struct item *it = find_item(ls, subject, len);
         if (it && p == PRIV_NONE) {

@@ -368,6 +368,8 @@ static int start_workers(struct run *r)
     a->plan = cfg->command == CMD_PLAN;
     if (cfg->diff)
         a->live = live_new(a->api, a->base, LIVE_TARGETS);
+    if (a->live && a->plan)
+        live_simulate(a->live);
     if (a->api->resolves_emails)
         a->people = people_new(a->api, a->base);
     if (cfg->undo_file && !(a->undo = undo_open(cfg->undo_file, stderr)))

@@ -448,6 +448,50 @@ static void test_eviction_lists_dropped_target_again(void **state)
     live_free(l);
 }
 
+static void test_plan_keeps_planned_changes_of_dropped_targets(void **state)
+{
+    (void)state;
+    /* a plan writes nothing: a dropped target listed again must still show
+     * what the plan's earlier rows left, not the server's state */
+    static const char empty[] = "{\"values\":[]}";
+    static const char one[] = "{\"values\":[{\"permission\":\"read\",\"group\":{\"slug\":\"devs\"}}]}";
+    const char *ua = CLOUD "/repositories/acme/a/permissions-config/groups?pagelen=100";
+    const char *ub = CLOUD "/repositories/acme/b/permissions-config/groups?pagelen=100";
+    const char *uc = CLOUD "/repositories/acme/c/permissions-config/groups?pagelen=100";
+    fake_add(&srv, ua, 200, one);
+    fake_add(&srv, ub, 200, empty);
+    fake_add(&srv, uc, 200, empty);
+    struct pager_fetch f = fake_fetcher(&srv);
+    struct live *l = live_new(&api_cloud, CLOUD, 1);
+    live_simulate(l);
+    struct request a = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "a", "devs");
+    struct request b = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "b", "devs");
+    struct request c = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "c", "devs");
+
+    assert_int_equal(get_ok(l, &a, &f), PRIV_READ);
+    live_set(l, &a, "devs", 4, PRIV_WRITE);          /* planned: read -> write */
+    assert_int_equal(get_ok(l, &b, &f), PRIV_NONE);  /* drops a */
+    live_set(l, &b, "DEVS", 4, PRIV_ADMIN);          /* planned on b */
+    assert_int_equal(get_ok(l, &a, &f), PRIV_WRITE); /* listed again, the plan's value wins */
+    assert_int_equal(fake_calls(&srv, ua), 2);
+    live_set(l, &a, "devs", 4, PRIV_NONE);           /* planned again: a revoke */
+    assert_int_equal(get_ok(l, &c, &f), PRIV_NONE);  /* drops a */
+    assert_int_equal(get_ok(l, &a, &f), PRIV_NONE);  /* the latest planned value */
+    assert_int_equal(get_ok(l, &b, &f), PRIV_ADMIN);
+    /* another subject of a dropped target is the server's */
+    struct request a2 = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "a", "ops");
+    assert_int_equal(get_ok(l, &a2, &f), PRIV_NONE);
+    live_free(l);
+
+    /* without live_simulate (--diff writes for real), a list is the truth */
+    l = live_new(&api_cloud, CLOUD, 1);
+    assert_int_equal(get_ok(l, &a, &f), PRIV_READ);
+    live_set(l, &a, "devs", 4, PRIV_WRITE);
+    assert_int_equal(get_ok(l, &b, &f), PRIV_NONE);
+    assert_int_equal(get_ok(l, &a, &f), PRIV_READ);
+    live_free(l);
+}
+
 static void test_cloud_multi_page_follows_next_verbatim(void **state)
 {
     (void)state;
@@ -712,6 +756,7 @@ int main(void)
         cmocka_unit_test_setup(test_failed_list_reported_to_later_rows, setup_srv),
         cmocka_unit_test_setup(test_cancelled_list_is_not_kept, setup_srv),
         cmocka_unit_test_setup(test_eviction_lists_dropped_target_again, setup_srv),
+        cmocka_unit_test_setup(test_plan_keeps_planned_changes_of_dropped_targets, setup_srv),
         cmocka_unit_test_setup(test_cloud_multi_page_follows_next_verbatim, setup_srv),
         cmocka_unit_test_setup(test_datacenter_pages_with_clamped_limit, setup_srv),
         cmocka_unit_test_setup(test_datacenter_same_slug_in_two_projects, setup_srv),
