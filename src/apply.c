@@ -96,7 +96,7 @@ void apply_run(void *wctx, struct job *j)
         }
         if (rc > 0) {
             j->status = ROW_FAILED;
-            snprintf(j->msg, sizeof j->msg, "no member of workspace %.*s has the email %.*s",
+            snprintf(j->msg, sizeof j->msg, "no member of the workspace %.*s has the email %.*s",
                      (int)req->workspace_len, req->workspace, (int)sublen, subject);
             return;
         }

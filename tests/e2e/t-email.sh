@@ -57,7 +57,7 @@ for i, o, a in zip(inp, out, acc):
         assert got == want, f"{got} != {want}"
     else:
         assert (o["status"], o["http_status"], o["attempts"]) == ("failed", "", "0"), o
-        assert i["user"] in o["message"] and "no member of workspace acme has" in o["message"], o["message"]
+        assert i["user"] in o["message"] and "no member of the workspace acme has" in o["message"], o["message"]
 print("every row as expected")
 PY
 # one user, three spellings: applied in file order, never together
@@ -105,7 +105,7 @@ acme,web,,,user001@example.com,admin,unchanged on web,ok,,0,unchanged; user001@e
 acme,web,,,user004@example.com,read,grant,planned,,0,grant read; user004@example.com is account 557058:e004,none
 acme,web,,,User004@Example.com,write,change after the grant,planned,,0,change read to write; User004@Example.com is account 557058:e004,read
 acme,,PROJ,,dev+ops@example.com,create-repo,grant on a project,planned,,0,grant create-repo; dev+ops@example.com is account 557058:devops,none
-acme,web,,,ghost@example.com,read,unknown,failed,,0,no member of workspace acme has the email ghost@example.com,
+acme,web,,,ghost@example.com,read,unknown,failed,,0,no member of the workspace acme has the email ghost@example.com,
 CSV
 expect_file plan.csv want-plan.csv "plan of email rows"
 expect_match "$(cat err.txt)" "plan: 2 to grant, 2 to change, 1 to revoke, 2 unchanged, 1 failed" "plan summary"
