@@ -46,6 +46,9 @@ uint64_t rng_next(uint64_t *state);
 /* Uniform double in [0, 1). */
 double rng_unit(uint64_t *state);
 
+/* 1 when a host name is loopback: localhost, ::1 ([::1]), 127.0.0.0/8. */
+int host_is_loopback(const char *host);
+
 /* Overwrite memory that held a secret, in a way the compiler keeps. */
 void wipe(void *p, size_t n);
 

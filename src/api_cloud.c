@@ -3,6 +3,7 @@
 #include "api.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -95,24 +96,50 @@ static void cloud_repo_list(struct buf *url, const char *workspace, const char *
     }
 }
 
-/* The length of "scheme://host[:port]" at the start of a URL, or 0. */
-static size_t origin_len(const char *u)
+/* The scheme, host and port of a URL (the port from the scheme when none
+ * is given). Returns 0, or -1 when it is not scheme://host... */
+struct origin {
+    char scheme[8];
+    char host[256];
+    unsigned port;
+};
+
+static int origin_of(const char *u, struct origin *o)
 {
-    const char *p = strstr(u, "://");
-    if (!p)
-        return 0;
-    p += 3;
-    while (*p && *p != '/' && *p != '?' && *p != '#')
-        p++;
-    return (size_t)(p - u);
+    const char *sep = strstr(u, "://");
+    if (!sep || sep == u || (size_t)(sep - u) >= sizeof o->scheme)
+        return -1;
+    snprintf(o->scheme, sizeof o->scheme, "%.*s", (int)(sep - u), u);
+    const char *h = sep + 3, *end = h + strcspn(h, "/?#");
+    const char *colon = NULL;
+    if (*h == '[') {                    /* [v6]:port */
+        const char *close = memchr(h, ']', (size_t)(end - h));
+        if (!close)
+            return -1;
+        colon = close + 1 < end && close[1] == ':' ? close + 1 : NULL;
+    } else {
+        colon = memchr(h, ':', (size_t)(end - h));
+    }
+    const char *hend = colon ? colon : end;
+    if (hend == h || (size_t)(hend - h) >= sizeof o->host)
+        return -1;
+    snprintf(o->host, sizeof o->host, "%.*s", (int)(hend - h), h);
+    o->port = colon ? (unsigned)strtoul(colon + 1, NULL, 10)
+            : !strcasecmp(o->scheme, "https") ? 443u : 80u;
+    return 0;
 }
 
-/* `next` is followed exactly as given, but only to where the list came from:
- * the credentials go with it. */
+/* `next` is followed exactly as given, but only to where the list came from
+ * (the credentials go with it): the same scheme, port and host, where
+ * localhost and 127.0.0.1 count as one host. */
 static int same_origin(const char *url, const char *next)
 {
-    size_t a = origin_len(url), b = origin_len(next);
-    return a && a == b && !strncasecmp(url, next, a);
+    struct origin a, b;
+    if (origin_of(url, &a) != 0 || origin_of(next, &b) != 0)
+        return 0;
+    if (strcasecmp(a.scheme, b.scheme) != 0 || a.port != b.port)
+        return 0;
+    return !strcasecmp(a.host, b.host) || (host_is_loopback(a.host) && host_is_loopback(b.host));
 }
 
 static int cloud_next_page(const cJSON *page, const char *first, const char *url, struct buf *next)

@@ -161,18 +161,6 @@ int cli_parse_rate(const char *s, double *per_second)
     return 0;
 }
 
-static int host_is_loopback(const char *host)
-{
-    if (!strcasecmp(host, "localhost") || !strcmp(host, "::1") || !strcmp(host, "[::1]"))
-        return 1;
-    /* 127.0.0.0/8 as a dotted quad */
-    unsigned a, b, c, d;
-    char tail;
-    if (sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4)
-        return a == 127 && b < 256 && c < 256 && d < 256;
-    return 0;
-}
-
 int cli_base_url_ok(const char *base, const char **why)
 {
     CURLU *u = curl_url();

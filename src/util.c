@@ -152,3 +152,15 @@ uint64_t hash64(const void *p, size_t n)
         h = (h ^ s[i]) * 1099511628211ULL;
     return h;
 }
+
+int host_is_loopback(const char *host)
+{
+    if (!strcasecmp(host, "localhost") || !strcmp(host, "::1") || !strcmp(host, "[::1]"))
+        return 1;
+    /* 127.0.0.0/8 as a dotted quad */
+    unsigned a, b, c, d;
+    char tail;
+    if (sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4)
+        return a == 127 && b < 256 && c < 256 && d < 256;
+    return 0;
+}

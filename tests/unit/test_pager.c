@@ -235,6 +235,32 @@ static void test_cloud_next_to_other_origin_refused(void **state)
     }
 }
 
+static void test_cloud_next_loopback_alias(void **state)
+{
+    (void)state;
+    /* a server on loopback may name itself localhost where the client said
+     * 127.0.0.1: the same port on loopback is the same place */
+    const char *first = "http://127.0.0.1:8080/2.0/repositories/acme?pagelen=100";
+    const char *p2 = "http://localhost:8080/2.0/repositories/acme?page=tok";
+    static char b1[256];
+    snprintf(b1, sizeof b1, "{\"values\":[{\"id\":\"1\"}],\"next\":\"%s\"}", p2);
+    fake_add(&srv, first, 200, b1);
+    fake_add(&srv, p2, 200, "{\"values\":[{\"id\":\"2\"}]}");
+    struct collect c = {0};
+    struct pager_error err;
+    assert_int_equal(walk(&api_cloud, first, &c, NULL, &err), 0);
+    assert_int_equal(c.n, 2);
+    /* but not another port, nor a host that is not loopback */
+    const char *others[] = {"http://localhost:8081/2.0/repositories/acme?page=tok",
+                            "http://example.com:8080/2.0/repositories/acme?page=tok"};
+    for (unsigned i = 0; i < 2; i++) {
+        snprintf(b1, sizeof b1, "{\"values\":[{\"id\":\"1\"}],\"next\":\"%s\"}", others[i]);
+        fake_reset(&srv);
+        fake_add(&srv, first, 200, b1);
+        assert_int_equal(walk(&api_cloud, first, &c, NULL, &err), -1);
+    }
+}
+
 static void test_fetch_failure_keeps_status(void **state)
 {
     (void)state;
@@ -434,6 +460,7 @@ int main(void)
         cmocka_unit_test_setup(test_cloud_https_to_http_refused, setup_srv),
         cmocka_unit_test_setup(test_cloud_http_loopback_pages, setup_srv),
         cmocka_unit_test_setup(test_cloud_next_to_other_origin_refused, setup_srv),
+        cmocka_unit_test_setup(test_cloud_next_loopback_alias, setup_srv),
         cmocka_unit_test_setup(test_fetch_failure_keeps_status, setup_srv),
         cmocka_unit_test_setup(test_fetch_cancelled_is_reported, setup_srv),
         cmocka_unit_test_setup(test_item_callback_stops_walk, setup_srv),
