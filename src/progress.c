@@ -162,9 +162,12 @@ void progress_tick(struct progress *p, FILE *err, const struct tally *t,
     } else {
         snprintf(done, sizeof done, "%lu", t->rows);
     }
-    fprintf(err, "%sbbperm: %s rows, %lu ok, %lu failed, %lu invalid, %.0f req/s, %lu x 429, %.0f s paused, ETA %s%s",
-            p->tty ? "\r" : "", done, t->ok, t->failed, t->invalid, p->rate, f->n429, f->paused, eta,
-            p->tty ? "\033[K" : "\n");
+    char planned[40] = "";
+    if (t->planned)
+        snprintf(planned, sizeof planned, ", %lu planned", t->planned);
+    fprintf(err, "%sbbperm: %s rows, %lu ok%s, %lu failed, %lu invalid, %.0f req/s, %lu x 429, %.0f s paused, ETA %s%s",
+            p->tty ? "\r" : "", done, t->ok, planned, t->failed, t->invalid, p->rate, f->n429,
+            f->paused, eta, p->tty ? "\033[K" : "\n");
     fflush(err);
     p->drawn = p->tty;
 }
