@@ -18,3 +18,9 @@ grep -oE '(Fl |, )-[a-z][a-z0-9-]+' "$ROOT/bbperm.1" | sed -E 's/^(Fl |, )-/--/'
 extra=$(comm -13 help-opts.txt man-opts.txt)
 expect_eq "$extra" "" "options in bbperm.1 that --help does not list"
 "$BBPERM" --version | grep -q '^bbperm [0-9]' || fail "--version"
+# the commands --help lists are in the README and the man page
+for cmd in apply plan export; do
+  grep -qE "^(\"  *)?$cmd " help.txt || grep -q "bbperm $cmd" help.txt || grep -q "^$cmd " help.txt || fail "--help does not show '$cmd'"
+  grep -q "bbperm $cmd\|bbperm \[$cmd\]" "$ROOT/README.md" || fail "'$cmd' is missing from README.md"
+  grep -q "^\.Cm $cmd\|^\.Op Cm $cmd" "$ROOT/bbperm.1" || fail "'$cmd' is missing from bbperm.1"
+done
