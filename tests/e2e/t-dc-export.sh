@@ -11,12 +11,9 @@
 # and every other row is written. Scopes: PRJ alone; OPS then PRJ. A plan of
 # the export against the same server changes nothing.
 . "$(dirname "$0")/lib.sh"
-cat > fx.json <<'JSON'
+. "$ROOT/tests/e2e/dclib.sh"
+dc_fixture <<'JSON'
 {
-  "credentials": [{"username": "admin", "password": "dc-pass"}],
-  "bearer_tokens": ["dc-token-123"],
-  "workspaces": {},
-  "datacenter": {
     "projects": [
       {"key": "PRJ", "name": "Project", "repos": ["web", "api", "secret", "tools", "zeta"]},
       {"key": "OPS", "name": "Operations", "repos": ["tools", "deploy"]},
@@ -54,7 +51,6 @@ cat > fx.json <<'JSON'
       {"project": "LOCK", "group": "admins", "permission": "PROJECT_ADMIN"}
     ],
     "not_admin": ["PRJ/secret", "LOCK"]
-  }
 }
 JSON
 cat > want-ops.csv <<'CSV'
@@ -85,13 +81,9 @@ header=workspace,repo,project,group,user,privilege,name,email
 { echo "$header"; cat want-prj.csv; } > want-PRJ.csv
 cp want-all.csv want-OPS-PRJ.csv
 
-FAKEBB_FIXTURE=$PWD/fx.json
-fakebb_start
-curl -sf -X POST -d '{"dc_max_limit": 2}' "$FAKEBB_URL/_config" > /dev/null
+dc_start
+dc_page_limit 2
 state > state0.txt
-unset BITBUCKET_EMAIL BITBUCKET_API_TOKEN
-export BITBUCKET_TOKEN=dc-token-123
-API=$FAKEBB_URL/rest/api/latest
 # run_export [args...]: bbperm export against the Data Center root; sets RC
 run_export() { RC=0; "$BBPERM" export --base-url "$API" "$@" 2>err.txt || RC=$?; }
 

@@ -14,13 +14,10 @@
 # /rest/api/1.0 gives the same result. Also: Basic credentials; a run whose
 # first 5 answers are 401 stops; pattern rows need their project.
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/e2e/dclib.sh"
 D=$ROOT/tests/e2e/data
-cat > fx.json <<'JSON'
+dc_fixture <<'JSON'
 {
-  "credentials": [{"username": "admin", "password": "dc-pass"}],
-  "bearer_tokens": ["dc-token-123"],
-  "workspaces": {},
-  "datacenter": {
     "projects": [
       {"key": "PRJ", "name": "Project", "repos": ["api", "web", "secret"]},
       {"key": "OPS", "name": "Operations", "repos": ["tools"]}
@@ -38,16 +35,12 @@ cat > fx.json <<'JSON'
     ],
     "not_admin": ["PRJ/secret"],
     "delete_conflict": [{"project": "PRJ", "repo": "api", "user": "admin"}]
-  }
 }
 JSON
-FAKEBB_FIXTURE=$PWD/fx.json
-fakebb_start --log req.log
-unset BITBUCKET_EMAIL BITBUCKET_API_TOKEN
-export BITBUCKET_TOKEN=dc-token-123
+dc_start --log req.log
 
 RC=0
-"$BBPERM" -v -j 8 --base-url "$FAKEBB_URL/rest/api/latest" "$D/dc-mixed.csv" >out.csv 2>err.txt || RC=$?
+"$BBPERM" -v -j 8 --base-url "$API" "$D/dc-mixed.csv" >out.csv 2>err.txt || RC=$?
 expect_eq "$RC" 1 "exit code with failed and invalid rows"
 expect_file out.csv "$D/dc-mixed.expected.csv" "result CSV"
 state > state.txt
@@ -56,18 +49,20 @@ expect_match "$(tail -1 err.txt)" "27 rows: 15 ok, 7 failed \(401 x2, 404 x4, 40
 
 # the requests: names as query values, percent-encoded; no body; 1 page of
 # PRJ's repositories for the pattern, no permission list in a blind apply
-grep -q '^bbperm: > PUT [^ ]*/rest/api/latest/projects/PRJ/repos/api/permissions/groups?permission=REPO_WRITE&name=qa%2Bops$' err.txt ||
-  fail "qa+ops is not sent as name=qa%2Bops: $(grep -m1 'qa' err.txt)"
-grep -q '^bbperm: > PUT [^ ]*/projects/PRJ/repos/web/permissions/groups?permission=REPO_READ&name=a%26b%3Dc$' err.txt ||
-  fail "a&b=c is not sent as one encoded name: $(grep -m1 'web/permissions/groups' err.txt)"
-grep -q '^bbperm: > PUT [^ ]*/projects/PRJ/permissions/groups?permission=PROJECT_ADMIN&name=ops%20team$' err.txt ||
-  fail "'ops team' is not sent as name=ops%20team"
-grep -q '^bbperm: > DELETE [^ ]*/projects/PRJ/repos/api/permissions/users?name=admin$' err.txt ||
-  fail "the revoke of admin is not DELETE ...?name=admin"
-grep -q '^bbperm: > PUT [^ ]*/projects/OPS/permissions/groups?permission=REPO_CREATE&name=dev-team$' err.txt ||
-  fail "Repo_Create is not sent as REPO_CREATE"
-grep -q '^bbperm: > PUT [^ ]*/projects/OPS/permissions/groups?permission=PROJECT_WRITE&name=qa%2Bops$' err.txt ||
-  fail "' write ' on a project is not sent as PROJECT_WRITE"
+# sent REQUEST WHAT: err.txt logs the request line "bbperm: > REQUEST" (a regex)
+sent() { grep -q "^bbperm: > $1\$" err.txt || fail "$2"; }
+sent 'PUT [^ ]*/rest/api/latest/projects/PRJ/repos/api/permissions/groups?permission=REPO_WRITE&name=qa%2Bops' \
+  "qa+ops is not sent as name=qa%2Bops: $(grep -m1 'qa' err.txt)"
+sent 'PUT [^ ]*/projects/PRJ/repos/web/permissions/groups?permission=REPO_READ&name=a%26b%3Dc' \
+  "a&b=c is not sent as one encoded name: $(grep -m1 'web/permissions/groups' err.txt)"
+sent 'PUT [^ ]*/projects/PRJ/permissions/groups?permission=PROJECT_ADMIN&name=ops%20team' \
+  "'ops team' is not sent as name=ops%20team"
+sent 'DELETE [^ ]*/projects/PRJ/repos/api/permissions/users?name=admin' \
+  "the revoke of admin is not DELETE ...?name=admin"
+sent 'PUT [^ ]*/projects/OPS/permissions/groups?permission=REPO_CREATE&name=dev-team' \
+  "Repo_Create is not sent as REPO_CREATE"
+sent 'PUT [^ ]*/projects/OPS/permissions/groups?permission=PROJECT_WRITE&name=qa%2Bops' \
+  "' write ' on a project is not sent as PROJECT_WRITE"
 # what the server received (its log: the permission as sent, the key decoded)
 expect_eq "$(awk -F'\t' '$3=="PUT"' req.log | grep -c '')" "$(grep -c '^bbperm: > PUT ' err.txt)" \
   "PUTs in the server's log against PUTs sent"
@@ -95,7 +90,7 @@ curl -sf -X POST "$FAKEBB_URL/_reset" > /dev/null
 printf '%s\n' 'project,repo,group,privilege' 'PRJ,web,dev-team,admin' > basic.csv
 RC=0
 env -u BITBUCKET_TOKEN BITBUCKET_USERNAME=admin BITBUCKET_APP_PASSWORD=dc-pass \
-  "$BBPERM" -q --base-url "$FAKEBB_URL/rest/api/latest" basic.csv >out3.csv 2>err3.txt || RC=$?
+  "$BBPERM" -q --base-url "$API" basic.csv >out3.csv 2>err3.txt || RC=$?
 expect_eq "$RC" 0 "exit code with Basic credentials ($(cat err3.txt))"
 expect_match "$(state)" "repository	dc	prj/web	group	dev-team	admin" "grant with Basic credentials"
 
@@ -107,7 +102,7 @@ printf '%s\n' 'project,repo,group,privilege' PRJ,secret,dev-team,read PRJ,secret
   PRJ,secret,admins,read 'PRJ,secret,a&b=c,read' 'PRJ,secret,ops team,read' \
   PRJ,api,dev-team,read PRJ,web,dev-team,read > only401.csv
 RC=0
-"$BBPERM" -j 1 --base-url "$FAKEBB_URL/rest/api/latest" -o out4.csv only401.csv 2>err4.txt || RC=$?
+"$BBPERM" -j 1 --base-url "$API" -o out4.csv only401.csv 2>err4.txt || RC=$?
 expect_eq "$RC" 2 "exit code when the first 5 answers are 401"
 expect_eq "$(csv_col out4.csv status | uniq -c | tr -s ' ')" " 5 failed
  2 cancelled" "statuses when the first 5 answers are 401"
@@ -120,7 +115,7 @@ expect_eq "$(stat_of writes)" 5 "writes when the first 5 answers are 401"
 printf '%s\n' 'project,repo,group,privilege' ',w*,dev-team,read' 'PRJ,zz*,dev-team,read' \
   'NOPE,*,dev-team,read' 'OPS,t*,dev-team,write' > pat.csv
 RC=0
-"$BBPERM" --base-url "$FAKEBB_URL/rest/api/latest" -o out5.csv pat.csv 2>err5.txt || RC=$?
+"$BBPERM" --base-url "$API" -o out5.csv pat.csv 2>err5.txt || RC=$?
 expect_eq "$RC" 1 "exit code of the pattern rows"
 expect_eq "$(cut -d, -f1-4,5-9 out5.csv)" "project,repo,group,privilege,status,http_status,attempts,message,previous
 ,w*,dev-team,read,invalid,,0,line 2: project: empty; a Data Center repository row needs its project key,

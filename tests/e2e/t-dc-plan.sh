@@ -12,12 +12,9 @@
 # gives the same state; an undo file written by --undo-file puts the initial
 # state back.
 . "$(dirname "$0")/lib.sh"
-cat > fx.json <<'JSON'
+. "$ROOT/tests/e2e/dclib.sh"
+dc_fixture <<'JSON'
 {
-  "credentials": [{"username": "admin", "password": "dc-pass"}],
-  "bearer_tokens": ["dc-token-123"],
-  "workspaces": {},
-  "datacenter": {
     "projects": [{"key": "PRJ", "repos": ["api", "web"]}, {"key": "OPS", "repos": ["tools"]}],
     "groups": ["g1", "g2", "g3", "g4", "g5", "g6", "g7", "qa+ops", "a&b=c"],
     "users": ["u1", "u2", "u3", "u4", "u5", {"name": "jdoe", "emailAddress": "john@example.com"}],
@@ -45,7 +42,6 @@ cat > fx.json <<'JSON'
       {"project": "PRJ", "user": "u4", "permission": "PROJECT_ADMIN"},
       {"project": "OPS", "repo": "tools", "group": "g1", "permission": "REPO_WRITE"}
     ]
-  }
 }
 JSON
 cat > in.csv <<'CSV'
@@ -148,13 +144,9 @@ repository dc prj/api user u2 admin
 repository dc prj/api user u4 write
 TXT
 tr ' ' '\t' < want-state.txt > want-state.tsv
-FAKEBB_FIXTURE=$PWD/fx.json
-fakebb_start
-curl -sf -X POST -d '{"dc_max_limit": 3}' "$FAKEBB_URL/_config" > /dev/null
+dc_start
+dc_page_limit 3
 state > state0.txt
-unset BITBUCKET_EMAIL BITBUCKET_API_TOKEN
-export BITBUCKET_TOKEN=dc-token-123
-API=$FAKEBB_URL/rest/api/latest
 # run_dc COMMAND-AND-ARGS...: bbperm against the Data Center root; sets RC
 run_dc() { RC=0; "$BBPERM" "$@" --base-url "$API" 2>err.txt || RC=$?; }
 

@@ -7,6 +7,7 @@
 # --diff and of export are limited the same way: every row is still
 # 'unchanged', and the export under the limit equals the one without it.
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/e2e/dclib.sh"
 python3 - <<'PY'
 import json
 repos = ["r%02d" % i for i in range(40)]
@@ -30,11 +31,7 @@ with open("in.csv", "w") as f, open("want-state.txt", "w") as s:
     st += ["project\tdc\tprj\tgroup\tqa+ops\tcreate-repo", "project\tdc\tops\tuser\tjdoe\twrite"]
     s.write("".join(x + "\n" for x in sorted(st)))
 PY
-FAKEBB_FIXTURE=$PWD/fx.json
-fakebb_start --rate-limit 15/1000 --retry-after 1
-unset BITBUCKET_EMAIL BITBUCKET_API_TOKEN
-export BITBUCKET_TOKEN=dc-token-123
-API=$FAKEBB_URL/rest/api/latest
+dc_start --rate-limit 15/1000 --retry-after 1
 
 # pauses_ok FILE WHAT: at least one pause, and every pause the server's 1 s
 pauses_ok() {

@@ -11,22 +11,13 @@
 #include "api.h"
 #include "row.h"
 #include "util.h"
+#include "helpers.h"
 
-static struct request mkreq(enum target_kind t, enum subject_kind s, enum privilege p,
-                            const char *ws, const char *target, const char *subject)
+/* A Cloud request: no project cell. */
+static struct request creq(enum target_kind t, enum subject_kind s, enum privilege p,
+                           const char *ws, const char *target, const char *subject)
 {
-    struct request r;
-    memset(&r, 0, sizeof r);
-    r.target = t;
-    r.subject = s;
-    r.priv = p;
-    r.workspace = ws;
-    r.workspace_len = strlen(ws);
-    r.target_name = target;
-    r.target_len = strlen(target);
-    r.subject_name = subject;
-    r.subject_len = strlen(subject);
-    return r;
+    return mkreq(t, s, p, ws, NULL, target, subject);
 }
 
 static void assert_path(const struct request *r, const char *want)
@@ -58,37 +49,37 @@ static void assert_enc(const char *in, size_t len, const char *want)
 static void test_path_repo_group(void **state)
 {
     (void)state;
-    struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "ws", "repo", "g");
+    struct request r = creq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "ws", "repo", "g");
     assert_path(&r, "/repositories/ws/repo/permissions-config/groups/g");
 }
 
 static void test_path_repo_user(void **state)
 {
     (void)state;
-    struct request r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "ws", "repo", "u");
+    struct request r = creq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "ws", "repo", "u");
     assert_path(&r, "/repositories/ws/repo/permissions-config/users/u");
 }
 
 static void test_path_project_group(void **state)
 {
     (void)state;
-    struct request r = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_ADMIN, "ws", "P", "g");
+    struct request r = creq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_ADMIN, "ws", "P", "g");
     assert_path(&r, "/workspaces/ws/projects/P/permissions-config/groups/g");
 }
 
 static void test_path_project_user(void **state)
 {
     (void)state;
-    struct request r = mkreq(TARGET_PROJECT, SUBJECT_USER, PRIV_NONE, "ws", "P", "u");
+    struct request r = creq(TARGET_PROJECT, SUBJECT_USER, PRIV_NONE, "ws", "P", "u");
     assert_path(&r, "/workspaces/ws/projects/P/permissions-config/users/u");
 }
 
 static void test_path_encodes_every_segment(void **state)
 {
     (void)state;
-    struct request r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "w s", "a/b", "{uuid}");
+    struct request r = creq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "w s", "a/b", "{uuid}");
     assert_path(&r, "/repositories/w%20s/a%2Fb/permissions-config/users/%7Buuid%7D");
-    r = mkreq(TARGET_PROJECT, SUBJECT_USER, PRIV_READ, "ws", "P?x", "557058:abc");
+    r = creq(TARGET_PROJECT, SUBJECT_USER, PRIV_READ, "ws", "P?x", "557058:abc");
     assert_path(&r, "/workspaces/ws/projects/P%3Fx/permissions-config/users/557058%3Aabc");
 }
 
@@ -97,7 +88,7 @@ static void test_path_uses_lengths_not_nul(void **state)
     (void)state;
     /* views into a cell buffer are not NUL-terminated */
     const char *cells = "acmeXwebYdevsZ";
-    struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "", "", "");
+    struct request r = creq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "", "", "");
     r.workspace = cells;
     r.workspace_len = 4;
     r.target_name = cells + 5;
@@ -112,7 +103,7 @@ static void test_path_appends_to_buffer(void **state)
     (void)state;
     struct buf b = {0};
     buf_adds(&b, "https://api.bitbucket.org/2.0");
-    struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "ws", "repo", "g");
+    struct request r = creq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "ws", "repo", "g");
     const char *body = NULL;
     assert_string_equal(api_cloud.write(&b, &r, r.subject_name, r.subject_len, &body), "PUT");
     assert_string_equal(b.data,
@@ -194,7 +185,7 @@ static const char *api_body(const struct request *r)
 static void test_method_and_body(void **state)
 {
     (void)state;
-    struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "ws", "repo", "g");
+    struct request r = creq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "ws", "repo", "g");
     assert_string_equal(api_method(&r), "PUT");
     assert_string_equal(api_body(&r), "{\"permission\":\"write\"}");
     r.priv = PRIV_READ;
@@ -211,7 +202,7 @@ static void test_method_and_body(void **state)
 static void test_method_delete_has_no_body(void **state)
 {
     (void)state;
-    struct request r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_NONE, "ws", "repo", "u");
+    struct request r = creq(TARGET_REPO, SUBJECT_USER, PRIV_NONE, "ws", "repo", "u");
     assert_string_equal(api_method(&r), "DELETE");
     assert_null(api_body(&r));
 }
@@ -220,21 +211,14 @@ static void test_method_delete_has_no_body(void **state)
 
 static int same_key(const struct request *a, const struct request *b)
 {
-    struct buf ka = {0}, kb = {0};
-    api_key(&ka, a);
-    api_key(&kb, b);
-    assert_true(ka.len > 0);
-    int same = ka.len == kb.len && memcmp(ka.data, kb.data, ka.len) == 0;
-    buf_free(&ka);
-    buf_free(&kb);
-    return same;
+    return same_key_by(api_key, a, b);
 }
 
 static void test_key_case_insensitive(void **state)
 {
     (void)state;
-    struct request a = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "Acme", "Web-App", "Devs");
-    struct request b = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "acme", "web-app", "DEVS");
+    struct request a = creq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "Acme", "Web-App", "Devs");
+    struct request b = creq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "acme", "web-app", "DEVS");
     assert_true(same_key(&a, &b));
     /* the privilege is what changes, not what is changed */
     b.priv = PRIV_NONE;
@@ -244,46 +228,46 @@ static void test_key_case_insensitive(void **state)
 static void test_key_differs_by_each_part(void **state)
 {
     (void)state;
-    struct request a = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "web", "devs");
-    struct request b = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme2", "web", "devs");
+    struct request a = creq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "web", "devs");
+    struct request b = creq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme2", "web", "devs");
     assert_false(same_key(&a, &b));
-    b = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "web2", "devs");
+    b = creq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "web2", "devs");
     assert_false(same_key(&a, &b));
-    b = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "web", "ops");
+    b = creq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "web", "ops");
     assert_false(same_key(&a, &b));
 }
 
 static void test_key_repo_vs_project_same_name(void **state)
 {
     (void)state;
-    struct request a = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "core", "devs");
-    struct request b = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_WRITE, "acme", "core", "devs");
+    struct request a = creq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "core", "devs");
+    struct request b = creq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_WRITE, "acme", "core", "devs");
     assert_false(same_key(&a, &b));
 }
 
 static void test_key_group_vs_user_same_name(void **state)
 {
     (void)state;
-    struct request a = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "web", "alex");
-    struct request b = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_WRITE, "acme", "web", "alex");
+    struct request a = creq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "web", "alex");
+    struct request b = creq(TARGET_REPO, SUBJECT_USER, PRIV_WRITE, "acme", "web", "alex");
     assert_false(same_key(&a, &b));
 }
 
 static void test_key_separator_keeps_parts_apart(void **state)
 {
     (void)state;
-    struct request a = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "a", "bc", "g");
-    struct request b = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "ab", "c", "g");
+    struct request a = creq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "a", "bc", "g");
+    struct request b = creq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "ab", "c", "g");
     assert_false(same_key(&a, &b));
-    a = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "ws", "r", "gx");
-    b = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "ws", "rg", "x");
+    a = creq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "ws", "r", "gx");
+    b = creq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "ws", "rg", "x");
     assert_false(same_key(&a, &b));
 }
 
 static void test_key_appends(void **state)
 {
     (void)state;
-    struct request a = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "ws", "r", "g");
+    struct request a = creq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "ws", "r", "g");
     struct buf k1 = {0}, k2 = {0};
     api_key(&k1, &a);
     buf_adds(&k2, "prefix");
@@ -310,7 +294,7 @@ static void test_cloud_ops_table(void **state)
 static void test_cloud_write_project_create_repo(void **state)
 {
     (void)state;
-    struct request r = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_CREATE_REPO, "acme", "PROJ", "devs");
+    struct request r = creq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_CREATE_REPO, "acme", "PROJ", "devs");
     struct buf b = {0};
     buf_adds(&b, "https://api.bitbucket.org/2.0");
     const char *body = NULL;
@@ -325,7 +309,7 @@ static void test_cloud_write_uses_subject_given(void **state)
 {
     (void)state;
     /* an email row is written to the account it resolved to */
-    struct request r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_WRITE, "acme", "web", "a@x.com");
+    struct request r = creq(TARGET_REPO, SUBJECT_USER, PRIV_WRITE, "acme", "web", "a@x.com");
     struct buf b = {0};
     const char *body = NULL;
     assert_string_equal(api_cloud.write(&b, &r, "557058:abcXX", 10, &body), "PUT");
@@ -337,25 +321,14 @@ static void test_cloud_write_uses_subject_given(void **state)
 static void test_cloud_perm_list_urls(void **state)
 {
     (void)state;
-    struct buf b = {0};
-    struct request r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "acme", "web", "u");
-    api_cloud.perm_list(&b, &r, SUBJECT_GROUP);
-    assert_string_equal(b.data, "/repositories/acme/web/permissions-config/groups?pagelen=100");
-    b.len = 0;
-    api_cloud.perm_list(&b, &r, SUBJECT_USER);
-    assert_string_equal(b.data, "/repositories/acme/web/permissions-config/users?pagelen=100");
-    b.len = 0;
-    r = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_READ, "acme", "PROJ", "g");
-    api_cloud.perm_list(&b, &r, SUBJECT_GROUP);
-    assert_string_equal(b.data, "/workspaces/acme/projects/PROJ/permissions-config/groups?pagelen=100");
-    b.len = 0;
-    api_cloud.perm_list(&b, &r, SUBJECT_USER);
-    assert_string_equal(b.data, "/workspaces/acme/projects/PROJ/permissions-config/users?pagelen=100");
-    b.len = 0;
-    r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "my ws", "a/b", "g");
-    api_cloud.perm_list(&b, &r, SUBJECT_GROUP);
-    assert_string_equal(b.data, "/repositories/my%20ws/a%2Fb/permissions-config/groups?pagelen=100");
-    buf_free(&b);
+    struct request r = creq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "acme", "web", "u");
+    assert_perm_list(&api_cloud, &r, SUBJECT_GROUP, "/repositories/acme/web/permissions-config/groups?pagelen=100");
+    assert_perm_list(&api_cloud, &r, SUBJECT_USER, "/repositories/acme/web/permissions-config/users?pagelen=100");
+    r = creq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_READ, "acme", "PROJ", "g");
+    assert_perm_list(&api_cloud, &r, SUBJECT_GROUP, "/workspaces/acme/projects/PROJ/permissions-config/groups?pagelen=100");
+    assert_perm_list(&api_cloud, &r, SUBJECT_USER, "/workspaces/acme/projects/PROJ/permissions-config/users?pagelen=100");
+    r = creq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "my ws", "a/b", "g");
+    assert_perm_list(&api_cloud, &r, SUBJECT_GROUP, "/repositories/my%20ws/a%2Fb/permissions-config/groups?pagelen=100");
 }
 
 static void test_cloud_project_and_repo_list_urls(void **state)
@@ -471,54 +444,38 @@ static void test_member_item(void **state)
 static void test_cloud_perm_item_group(void **state)
 {
     (void)state;
-    cJSON *j = cJSON_Parse(
+    assert_perm_item(&api_cloud,
         "{\"type\":\"repository_group_permission\",\"permission\":\"write\","
         "\"group\":{\"type\":\"group\",\"slug\":\"devs\",\"name\":\"Developers\"},"
-        "\"repository\":{\"type\":\"repository\",\"full_name\":\"acme/web\"}}");
-    assert_non_null(j);
-    struct api_perm p;
-    assert_int_equal(api_cloud.perm_item(j, SUBJECT_GROUP, &p), 0);
-    assert_int_equal(p.subject, SUBJECT_GROUP);
-    assert_string_equal(p.id, "devs");
-    assert_string_equal(p.display, "Developers");
-    assert_null(p.alt_id);
-    assert_null(p.email);
-    assert_int_equal(p.priv, PRIV_WRITE);
-    cJSON_Delete(j);
+        "\"repository\":{\"type\":\"repository\",\"full_name\":\"acme/web\"}}",
+        SUBJECT_GROUP, (struct perm_want){SUBJECT_GROUP, "devs", NULL, "Developers", NULL, PRIV_WRITE});
 }
 
 static void test_cloud_perm_item_user(void **state)
 {
     (void)state;
-    cJSON *j = cJSON_Parse(
+    assert_perm_item(&api_cloud,
         "{\"type\":\"repository_user_permission\",\"permission\":\"admin\","
         "\"user\":{\"type\":\"user\",\"uuid\":\"{11111111-2222-3333-4444-555555555555}\","
-        "\"account_id\":\"557058:0f1e\",\"display_name\":\"Alex\"}}");
-    struct api_perm p;
-    assert_int_equal(api_cloud.perm_item(j, SUBJECT_USER, &p), 0);
-    assert_string_equal(p.id, "557058:0f1e");
-    assert_string_equal(p.alt_id, "{11111111-2222-3333-4444-555555555555}");
-    assert_string_equal(p.display, "Alex");
-    assert_int_equal(p.priv, PRIV_ADMIN);
-    cJSON_Delete(j);
+        "\"account_id\":\"557058:0f1e\",\"display_name\":\"Alex\"}}",
+        SUBJECT_USER, (struct perm_want){SUBJECT_USER, "557058:0f1e",
+                                         "{11111111-2222-3333-4444-555555555555}", "Alex", NULL,
+                                         PRIV_ADMIN});
     /* no account id: the uuid is the id */
-    j = cJSON_Parse("{\"permission\":\"read\",\"user\":{\"uuid\":\"{u}\"}}");
-    assert_int_equal(api_cloud.perm_item(j, SUBJECT_USER, &p), 0);
-    assert_string_equal(p.id, "{u}");
-    assert_null(p.alt_id);
-    cJSON_Delete(j);
+    assert_perm_item(&api_cloud, "{\"permission\":\"read\",\"user\":{\"uuid\":\"{u}\"}}",
+                     SUBJECT_USER, (struct perm_want){SUBJECT_USER, "{u}", NULL, NULL, NULL, PRIV_READ});
     /* a project's create-repo */
-    j = cJSON_Parse("{\"type\":\"project_group_permission\",\"permission\":\"create-repo\","
-                    "\"group\":{\"slug\":\"devs\"},\"project\":{\"key\":\"PROJ\"}}");
-    assert_int_equal(api_cloud.perm_item(j, SUBJECT_GROUP, &p), 0);
-    assert_int_equal(p.priv, PRIV_CREATE_REPO);
-    cJSON_Delete(j);
+    assert_perm_item(&api_cloud,
+                     "{\"type\":\"project_group_permission\",\"permission\":\"create-repo\","
+                     "\"group\":{\"slug\":\"devs\"},\"project\":{\"key\":\"PROJ\"}}",
+                     SUBJECT_GROUP,
+                     (struct perm_want){SUBJECT_GROUP, "devs", NULL, NULL, NULL, PRIV_CREATE_REPO});
 }
 
 static void test_cloud_perm_item_unreadable(void **state)
 {
     (void)state;
-    const char *bad[] = {
+    static const char *const bad[] = {
         "{\"permission\":\"owner\",\"group\":{\"slug\":\"g\"}}",
         "{\"group\":{\"slug\":\"g\"}}",
         "{\"permission\":\"read\",\"group\":{\"name\":\"no slug\"}}",
@@ -526,37 +483,21 @@ static void test_cloud_perm_item_unreadable(void **state)
         "{\"permission\":\"read\",\"user\":{\"uuid\":\"{u}\"}}",     /* asked as a group */
         "{\"permission\":7,\"group\":{\"slug\":\"g\"}}",
     };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        cJSON *j = cJSON_Parse(bad[i]);
-        assert_non_null(j);
-        struct api_perm p;
-        if (api_cloud.perm_item(j, SUBJECT_GROUP, &p) != -1)
-            fail_msg("item %s was read", bad[i]);
-        cJSON_Delete(j);
-    }
-    cJSON *j = cJSON_Parse("{\"permission\":\"read\",\"user\":{\"display_name\":\"x\"}}");
-    struct api_perm p;
-    assert_int_equal(api_cloud.perm_item(j, SUBJECT_USER, &p), -1);
-    cJSON_Delete(j);
+    assert_perm_items_unreadable(&api_cloud, SUBJECT_GROUP, bad, sizeof bad / sizeof *bad);
+    static const char *const bad_user[] = {
+        "{\"permission\":\"read\",\"user\":{\"display_name\":\"x\"}}",
+    };
+    assert_perm_items_unreadable(&api_cloud, SUBJECT_USER, bad_user, 1);
 }
 
 static void test_cloud_target_items(void **state)
 {
     (void)state;
-    cJSON *j = cJSON_Parse("{\"slug\":\"web\",\"project\":{\"key\":\"PROJ\"}}");
-    struct api_target_item t;
-    assert_int_equal(api_cloud.target_item(j, TARGET_REPO, &t), 0);
-    assert_string_equal(t.slug, "web");
-    assert_string_equal(t.project, "PROJ");
-    cJSON_Delete(j);
-    j = cJSON_Parse("{\"key\":\"PROJ\",\"name\":\"Project\"}");
-    assert_int_equal(api_cloud.target_item(j, TARGET_PROJECT, &t), 0);
-    assert_string_equal(t.slug, "PROJ");
-    assert_null(t.project);
-    cJSON_Delete(j);
-    j = cJSON_Parse("{\"slug\":\"\"}");
-    assert_int_equal(api_cloud.target_item(j, TARGET_REPO, &t), -1);
-    cJSON_Delete(j);
+    assert_target_item(&api_cloud, "{\"slug\":\"web\",\"project\":{\"key\":\"PROJ\"}}", TARGET_REPO,
+                       "web", "PROJ");
+    assert_target_item(&api_cloud, "{\"key\":\"PROJ\",\"name\":\"Project\"}", TARGET_PROJECT, "PROJ",
+                       NULL);
+    assert_target_item(&api_cloud, "{\"slug\":\"\"}", TARGET_REPO, NULL, NULL);
 }
 
 static void test_json_string_paths(void **state)
@@ -575,32 +516,22 @@ static void test_json_string_paths(void **state)
 static void test_cloud_target_key(void **state)
 {
     (void)state;
-    struct request a = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "acme", "web", "g");
-    struct request b = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_NONE, "ACME", "Web", "u");
-    struct buf ka = {0}, kb = {0};
-    api_target_key(&ka, &a);
-    api_target_key(&kb, &b);
-    assert_int_equal(ka.len, kb.len);
-    assert_memory_equal(ka.data, kb.data, ka.len);
+    struct request a = creq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "acme", "web", "g");
+    struct request b = creq(TARGET_REPO, SUBJECT_USER, PRIV_NONE, "ACME", "Web", "u");
+    assert_true(same_key_by(api_target_key, &a, &b));
     /* on Cloud the workspace and slug name a repository: the project cell
      * of a repository row does not change it */
     b.project = "PROJ";
     b.project_len = 4;
-    kb.len = 0;
-    api_target_key(&kb, &b);
-    assert_int_equal(ka.len, kb.len);
-    assert_memory_equal(ka.data, kb.data, ka.len);
+    assert_true(same_key_by(api_target_key, &a, &b));
     /* another workspace, or a project of that name, is another target */
-    b = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "acme2", "web", "g");
-    kb.len = 0;
-    api_target_key(&kb, &b);
-    assert_false(ka.len == kb.len && !memcmp(ka.data, kb.data, ka.len));
-    b = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_READ, "acme", "web", "g");
-    kb.len = 0;
-    api_target_key(&kb, &b);
-    assert_false(ka.len == kb.len && !memcmp(ka.data, kb.data, ka.len));
+    b = creq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "acme2", "web", "g");
+    assert_false(same_key_by(api_target_key, &a, &b));
+    b = creq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_READ, "acme", "web", "g");
+    assert_false(same_key_by(api_target_key, &a, &b));
     /* the permission key starts with the target key */
-    kb.len = 0;
+    struct buf ka = {0}, kb = {0};
+    api_target_key(&ka, &a);
     api_key(&kb, &a);
     assert_true(kb.len > ka.len);
     assert_memory_equal(kb.data, ka.data, ka.len);
@@ -611,8 +542,8 @@ static void test_cloud_target_key(void **state)
 static void test_key_subject_overrides_cell(void **state)
 {
     (void)state;
-    struct request a = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "acme", "web", "a@x.com");
-    struct request b = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "acme", "web", "557058:abc");
+    struct request a = creq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "acme", "web", "a@x.com");
+    struct request b = creq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "acme", "web", "557058:abc");
     struct buf ka = {0}, kb = {0};
     api_key_subject(&ka, &a, "557058:ABC", 10);
     api_key(&kb, &b);

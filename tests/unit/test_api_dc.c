@@ -12,25 +12,15 @@
 #include "api.h"
 #include "row.h"
 #include "util.h"
+#include "helpers.h"
 
 #define BASE "https://bb.example.com/rest/api/latest"
 
-static struct request mkreq(enum target_kind t, enum subject_kind s, enum privilege p,
-                            const char *project, const char *target, const char *subject)
+/* A Data Center request: no workspace. */
+static struct request dreq(enum target_kind t, enum subject_kind s, enum privilege p,
+                           const char *project, const char *target, const char *subject)
 {
-    struct request r;
-    memset(&r, 0, sizeof r);
-    r.target = t;
-    r.subject = s;
-    r.priv = p;
-    r.workspace = "";
-    r.project = project;
-    r.project_len = strlen(project);
-    r.target_name = target;
-    r.target_len = strlen(target);
-    r.subject_name = subject;
-    r.subject_len = strlen(subject);
-    return r;
+    return mkreq(t, s, p, "", project, target, subject);
 }
 
 /* The write of a request: its method, and URL after BASE. */
@@ -67,7 +57,7 @@ static void test_ops_table(void **state)
 static void test_write_repo_group(void **state)
 {
     (void)state;
-    struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "PRJ", "api", "dev-team");
+    struct request r = dreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "PRJ", "api", "dev-team");
     assert_write(&r, "PUT", "/projects/PRJ/repos/api/permissions/groups?permission=REPO_WRITE&name=dev-team");
     r.priv = PRIV_READ;
     assert_write(&r, "PUT", "/projects/PRJ/repos/api/permissions/groups?permission=REPO_READ&name=dev-team");
@@ -80,7 +70,7 @@ static void test_write_repo_group(void **state)
 static void test_write_repo_user(void **state)
 {
     (void)state;
-    struct request r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "PRJ", "api", "jdoe");
+    struct request r = dreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "PRJ", "api", "jdoe");
     assert_write(&r, "PUT", "/projects/PRJ/repos/api/permissions/users?permission=REPO_READ&name=jdoe");
     r.priv = PRIV_NONE;
     assert_write(&r, "DELETE", "/projects/PRJ/repos/api/permissions/users?name=jdoe");
@@ -89,7 +79,7 @@ static void test_write_repo_user(void **state)
 static void test_write_project(void **state)
 {
     (void)state;
-    struct request r = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_ADMIN, "PRJ", "PRJ", "dev-team");
+    struct request r = dreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_ADMIN, "PRJ", "PRJ", "dev-team");
     assert_write(&r, "PUT", "/projects/PRJ/permissions/groups?permission=PROJECT_ADMIN&name=dev-team");
     r.priv = PRIV_READ;
     assert_write(&r, "PUT", "/projects/PRJ/permissions/groups?permission=PROJECT_READ&name=dev-team");
@@ -99,7 +89,7 @@ static void test_write_project(void **state)
     assert_write(&r, "PUT", "/projects/PRJ/permissions/groups?permission=REPO_CREATE&name=dev-team");
     r.priv = PRIV_NONE;
     assert_write(&r, "DELETE", "/projects/PRJ/permissions/groups?name=dev-team");
-    r = mkreq(TARGET_PROJECT, SUBJECT_USER, PRIV_WRITE, "PRJ", "PRJ", "jdoe");
+    r = dreq(TARGET_PROJECT, SUBJECT_USER, PRIV_WRITE, "PRJ", "PRJ", "jdoe");
     assert_write(&r, "PUT", "/projects/PRJ/permissions/users?permission=PROJECT_WRITE&name=jdoe");
     r.priv = PRIV_NONE;
     assert_write(&r, "DELETE", "/projects/PRJ/permissions/users?name=jdoe");
@@ -108,27 +98,27 @@ static void test_write_project(void **state)
 static void test_write_encodes_names(void **state)
 {
     (void)state;
-    struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "PRJ", "api", "a&b=c");
+    struct request r = dreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "PRJ", "api", "a&b=c");
     assert_write(&r, "PUT", "/projects/PRJ/repos/api/permissions/groups?permission=REPO_WRITE&name=a%26b%3Dc");
-    r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_NONE, "PRJ", "api", "qa+ops");
+    r = dreq(TARGET_REPO, SUBJECT_GROUP, PRIV_NONE, "PRJ", "api", "qa+ops");
     assert_write(&r, "DELETE", "/projects/PRJ/repos/api/permissions/groups?name=qa%2Bops");
-    r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "PRJ", "api", "dev team");
+    r = dreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "PRJ", "api", "dev team");
     assert_write(&r, "PUT", "/projects/PRJ/repos/api/permissions/groups?permission=REPO_READ&name=dev%20team");
-    r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "PRJ", "api", "j\xc3\xbcrgen");
+    r = dreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "PRJ", "api", "j\xc3\xbcrgen");
     assert_write(&r, "PUT", "/projects/PRJ/repos/api/permissions/users?permission=REPO_READ&name=j%C3%BCrgen");
-    r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "PRJ", "api", "j.doe@x.com");
+    r = dreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "PRJ", "api", "j.doe@x.com");
     assert_write(&r, "PUT", "/projects/PRJ/repos/api/permissions/users?permission=REPO_READ&name=j.doe%40x.com");
-    r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "PRJ", "api", "x#y?z/w%");
+    r = dreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "PRJ", "api", "x#y?z/w%");
     assert_write(&r, "PUT", "/projects/PRJ/repos/api/permissions/groups?permission=REPO_READ&name=x%23y%3Fz%2Fw%25");
     /* path segments too */
-    r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "P/Q", "a b", "g");
+    r = dreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "P/Q", "a b", "g");
     assert_write(&r, "PUT", "/projects/P%2FQ/repos/a%20b/permissions/groups?permission=REPO_READ&name=g");
 }
 
 static void test_write_uses_subject_given(void **state)
 {
     (void)state;
-    struct request r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "PRJ", "api", "cell");
+    struct request r = dreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "PRJ", "api", "cell");
     struct buf b = {0};
     const char *body;
     assert_string_equal(api_datacenter.write(&b, &r, "other-user,ignored", 10, &body), "PUT");
@@ -141,21 +131,12 @@ static void test_write_uses_subject_given(void **state)
 static void test_perm_list_urls(void **state)
 {
     (void)state;
-    struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "PRJ", "api", "g");
-    struct buf b = {0};
-    api_datacenter.perm_list(&b, &r, SUBJECT_GROUP);
-    assert_string_equal(b.data, "/projects/PRJ/repos/api/permissions/groups?limit=1000");
-    b.len = 0;
-    api_datacenter.perm_list(&b, &r, SUBJECT_USER);
-    assert_string_equal(b.data, "/projects/PRJ/repos/api/permissions/users?limit=1000");
-    b.len = 0;
-    r = mkreq(TARGET_PROJECT, SUBJECT_USER, PRIV_READ, "PRJ", "PRJ", "u");
-    api_datacenter.perm_list(&b, &r, SUBJECT_GROUP);
-    assert_string_equal(b.data, "/projects/PRJ/permissions/groups?limit=1000");
-    b.len = 0;
-    api_datacenter.perm_list(&b, &r, SUBJECT_USER);
-    assert_string_equal(b.data, "/projects/PRJ/permissions/users?limit=1000");
-    buf_free(&b);
+    struct request r = dreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "PRJ", "api", "g");
+    assert_perm_list(&api_datacenter, &r, SUBJECT_GROUP, "/projects/PRJ/repos/api/permissions/groups?limit=1000");
+    assert_perm_list(&api_datacenter, &r, SUBJECT_USER, "/projects/PRJ/repos/api/permissions/users?limit=1000");
+    r = dreq(TARGET_PROJECT, SUBJECT_USER, PRIV_READ, "PRJ", "PRJ", "u");
+    assert_perm_list(&api_datacenter, &r, SUBJECT_GROUP, "/projects/PRJ/permissions/groups?limit=1000");
+    assert_perm_list(&api_datacenter, &r, SUBJECT_USER, "/projects/PRJ/permissions/users?limit=1000");
 }
 
 static void test_project_and_repo_list_urls(void **state)
@@ -178,34 +159,20 @@ static void test_project_and_repo_list_urls(void **state)
 static void test_perm_item_group(void **state)
 {
     (void)state;
-    cJSON *j = cJSON_Parse("{\"group\":{\"name\":\"dev-team\"},\"permission\":\"REPO_WRITE\"}");
-    assert_non_null(j);
-    struct api_perm p;
-    assert_int_equal(api_datacenter.perm_item(j, SUBJECT_GROUP, &p), 0);
-    assert_int_equal(p.subject, SUBJECT_GROUP);
-    assert_string_equal(p.id, "dev-team");
-    assert_null(p.alt_id);
-    assert_null(p.email);
-    assert_int_equal(p.priv, PRIV_WRITE);
-    cJSON_Delete(j);
+    assert_perm_item(&api_datacenter, "{\"group\":{\"name\":\"dev-team\"},\"permission\":\"REPO_WRITE\"}",
+                     SUBJECT_GROUP,
+                     (struct perm_want){SUBJECT_GROUP, "dev-team", NULL, "dev-team", NULL, PRIV_WRITE});
 }
 
 static void test_perm_item_user(void **state)
 {
     (void)state;
-    cJSON *j = cJSON_Parse("{\"user\":{\"name\":\"jdoe\",\"emailAddress\":\"j.doe@x.com\","
-                           "\"displayName\":\"Jane Doe\",\"id\":101,\"slug\":\"jdoe\"},"
-                           "\"permission\":\"PROJECT_ADMIN\"}");
-    assert_non_null(j);
-    struct api_perm p;
-    assert_int_equal(api_datacenter.perm_item(j, SUBJECT_USER, &p), 0);
-    assert_int_equal(p.subject, SUBJECT_USER);
-    assert_string_equal(p.id, "jdoe");
-    assert_null(p.alt_id);
-    assert_string_equal(p.display, "Jane Doe");
-    assert_string_equal(p.email, "j.doe@x.com");
-    assert_int_equal(p.priv, PRIV_ADMIN);
-    cJSON_Delete(j);
+    assert_perm_item(&api_datacenter,
+                     "{\"user\":{\"name\":\"jdoe\",\"emailAddress\":\"j.doe@x.com\","
+                     "\"displayName\":\"Jane Doe\",\"id\":101,\"slug\":\"jdoe\"},"
+                     "\"permission\":\"PROJECT_ADMIN\"}",
+                     SUBJECT_USER,
+                     (struct perm_want){SUBJECT_USER, "jdoe", NULL, "Jane Doe", "j.doe@x.com", PRIV_ADMIN});
 }
 
 static void test_perm_item_privileges(void **state)
@@ -234,7 +201,7 @@ static void test_perm_item_privileges(void **state)
 static void test_perm_item_unreadable(void **state)
 {
     (void)state;
-    const char *bad[] = {
+    static const char *const bad[] = {
         "{\"group\":{\"name\":\"g\"},\"permission\":\"SYS_ADMIN\"}",
         "{\"group\":{\"name\":\"g\"}}",
         "{\"group\":{},\"permission\":\"REPO_READ\"}",
@@ -242,33 +209,18 @@ static void test_perm_item_unreadable(void **state)
         "{\"user\":{\"name\":\"jdoe\"},\"permission\":\"REPO_READ\"}",   /* asked as a group */
         "{\"group\":{\"name\":7},\"permission\":\"REPO_READ\"}",
     };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        cJSON *j = cJSON_Parse(bad[i]);
-        assert_non_null(j);
-        struct api_perm p;
-        if (api_datacenter.perm_item(j, SUBJECT_GROUP, &p) != -1)
-            fail_msg("item %s was read", bad[i]);
-        cJSON_Delete(j);
-    }
+    assert_perm_items_unreadable(&api_datacenter, SUBJECT_GROUP, bad, sizeof bad / sizeof *bad);
 }
 
 static void test_target_items(void **state)
 {
     (void)state;
-    cJSON *j = cJSON_Parse("{\"slug\":\"api\",\"name\":\"API\",\"project\":{\"key\":\"PRJ\",\"id\":1}}");
-    struct api_target_item t;
-    assert_int_equal(api_datacenter.target_item(j, TARGET_REPO, &t), 0);
-    assert_string_equal(t.slug, "api");
-    assert_string_equal(t.project, "PRJ");
-    cJSON_Delete(j);
-    j = cJSON_Parse("{\"key\":\"PRJ\",\"name\":\"Project\"}");
-    assert_int_equal(api_datacenter.target_item(j, TARGET_PROJECT, &t), 0);
-    assert_string_equal(t.slug, "PRJ");
-    assert_null(t.project);
-    cJSON_Delete(j);
-    j = cJSON_Parse("{\"name\":\"no slug\"}");
-    assert_int_equal(api_datacenter.target_item(j, TARGET_REPO, &t), -1);
-    cJSON_Delete(j);
+    assert_target_item(&api_datacenter,
+                       "{\"slug\":\"api\",\"name\":\"API\",\"project\":{\"key\":\"PRJ\",\"id\":1}}",
+                       TARGET_REPO, "api", "PRJ");
+    assert_target_item(&api_datacenter, "{\"key\":\"PRJ\",\"name\":\"Project\"}", TARGET_PROJECT,
+                       "PRJ", NULL);
+    assert_target_item(&api_datacenter, "{\"name\":\"no slug\"}", TARGET_REPO, NULL, NULL);
 }
 
 /* ---- errors ------------------------------------------------------------- */
@@ -296,37 +248,24 @@ static void test_error_message_datacenter(void **state)
 
 /* ---- keys --------------------------------------------------------------- */
 
-static void key_of(const struct request *r, struct buf *k)
-{
-    k->len = 0;
-    api_target_key(k, r);
-    assert_true(k->len > 0);
-}
-
 static int same_target(const struct request *a, const struct request *b)
 {
-    struct buf ka = {0}, kb = {0};
-    key_of(a, &ka);
-    key_of(b, &kb);
-    int same = ka.len == kb.len && !memcmp(ka.data, kb.data, ka.len);
-    buf_free(&ka);
-    buf_free(&kb);
-    return same;
+    return same_key_by(api_target_key, a, b);
 }
 
 static void test_target_key_repo_is_project_and_slug(void **state)
 {
     (void)state;
-    struct request a = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "PRJ", "api", "g");
-    struct request b = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_NONE, "prj", "API", "u");
+    struct request a = dreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "PRJ", "api", "g");
+    struct request b = dreq(TARGET_REPO, SUBJECT_USER, PRIV_NONE, "prj", "API", "u");
     assert_true(same_target(&a, &b));           /* subject and case do not matter */
-    b = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "OTHER", "api", "g");
+    b = dreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "OTHER", "api", "g");
     assert_false(same_target(&a, &b));          /* same slug, another project */
-    b = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_READ, "api", "api", "g");
+    b = dreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_READ, "api", "api", "g");
     assert_false(same_target(&a, &b));
     /* a project row and a repository row of that project are apart */
-    a = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_READ, "PRJ", "PRJ", "g");
-    b = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "PRJ", "PRJ", "g");
+    a = dreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_READ, "PRJ", "PRJ", "g");
+    b = dreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "PRJ", "PRJ", "g");
     assert_false(same_target(&a, &b));
 }
 
@@ -336,8 +275,8 @@ static void test_target_key_parts_never_run_together(void **state)
     /* project "A/B" with repo "C" and project "A" with repo "B/C" are two
      * repositories (their URLs differ: /projects/A%2FB/repos/C and
      * /projects/A/repos/B%2FC), so their keys must differ */
-    struct request a = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "A/B", "C", "g");
-    struct request b = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "A", "B/C", "g");
+    struct request a = dreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "A/B", "C", "g");
+    struct request b = dreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "A", "B/C", "g");
     struct buf ua = {0}, ub = {0};
     const char *body;
     api_datacenter.write(&ua, &a, "g", 1, &body);
@@ -351,19 +290,11 @@ static void test_target_key_parts_never_run_together(void **state)
 static void test_permission_key_datacenter(void **state)
 {
     (void)state;
-    struct request a = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "PRJ", "api", "dev-team");
-    struct request b = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_ADMIN, "PRJ", "api", "DEV-TEAM");
-    struct buf ka = {0}, kb = {0};
-    api_key(&ka, &a);
-    api_key(&kb, &b);
-    assert_int_equal(ka.len, kb.len);
-    assert_memory_equal(ka.data, kb.data, ka.len);
-    kb.len = 0;
-    b = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "OTHER", "api", "dev-team");
-    api_key(&kb, &b);
-    assert_false(ka.len == kb.len && !memcmp(ka.data, kb.data, ka.len));
-    buf_free(&ka);
-    buf_free(&kb);
+    struct request a = dreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "PRJ", "api", "dev-team");
+    struct request b = dreq(TARGET_REPO, SUBJECT_GROUP, PRIV_ADMIN, "PRJ", "api", "DEV-TEAM");
+    assert_true(same_key_by(api_key, &a, &b));
+    b = dreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "OTHER", "api", "dev-team");
+    assert_false(same_key_by(api_key, &a, &b));
 }
 
 int main(void)

@@ -17,30 +17,11 @@
 #include "live.h"
 #include "row.h"
 #include "util.h"
+#include "helpers.h"
 #include "fake_fetch.h"
 
 #define CLOUD "https://api.bitbucket.org/2.0"
 #define DC "https://bb.example.com/rest/api/latest"
-
-static struct request mkreq(enum target_kind t, enum subject_kind s, enum privilege p,
-                            const char *ws, const char *project, const char *target,
-                            const char *subject)
-{
-    struct request r;
-    memset(&r, 0, sizeof r);
-    r.target = t;
-    r.subject = s;
-    r.priv = p;
-    r.workspace = ws;
-    r.workspace_len = strlen(ws);
-    r.project = project;
-    r.project_len = strlen(project);
-    r.target_name = target;
-    r.target_len = strlen(target);
-    r.subject_name = subject;
-    r.subject_len = strlen(subject);
-    return r;
-}
 
 /* ---- live_change -------------------------------------------------------- */
 
@@ -211,6 +192,26 @@ static enum privilege get_ok(struct live *l, const struct request *r, const stru
     return now;
 }
 
+/* live_get that must fail; returns its error. */
+static struct pager_error get_err(struct live *l, const struct request *r, const char *subject,
+                                  const struct pager_fetch *f)
+{
+    enum privilege now = PRIV_READ;
+    struct pager_error err;
+    memset(&err, 0, sizeof err);
+    assert_int_equal(live_get(l, r, subject, strlen(subject), f, &now, &err), -1);
+    return err;
+}
+
+/* get_ok of r asked for another subject. */
+static enum privilege get_subject(struct live *l, struct request r, const char *subject,
+                                  const struct pager_fetch *f)
+{
+    r.subject_name = subject;
+    r.subject_len = strlen(subject);
+    return get_ok(l, &r, f);
+}
+
 static void test_get_lists_once_per_target_and_kind(void **state)
 {
     (void)state;
@@ -351,10 +352,7 @@ static void test_failed_list_reported_to_later_rows(void **state)
     const char *names[] = {"devs", "ops", "qa", "devs"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "acme", "", "gone", names[i]);
-        enum privilege now = PRIV_READ;
-        struct pager_error err;
-        memset(&err, 0, sizeof err);
-        assert_int_equal(live_get(l, &r, r.subject_name, r.subject_len, &f, &now, &err), -1);
+        struct pager_error err = get_err(l, &r, names[i], &f);
         assert_int_equal(err.status, 404);
         assert_int_equal(err.cancelled, 0);
         assert_non_null(strstr(err.msg, "not found"));
@@ -363,10 +361,7 @@ static void test_failed_list_reported_to_later_rows(void **state)
 
     for (int i = 0; i < 2; i++) {
         struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "acme", "", "locked", "devs");
-        enum privilege now;
-        struct pager_error err;
-        memset(&err, 0, sizeof err);
-        assert_int_equal(live_get(l, &r, "devs", 4, &f, &now, &err), -1);
+        struct pager_error err = get_err(l, &r, "devs", &f);
         assert_int_equal(err.status, 403);
         assert_non_null(strstr(err.msg, "not an admin"));
     }
@@ -378,10 +373,7 @@ static void test_failed_list_reported_to_later_rows(void **state)
     /* and a set on a failed list changes nothing */
     struct request g = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "acme", "", "gone", "devs");
     live_set(l, &g, "devs", 4, PRIV_WRITE);
-    enum privilege now;
-    struct pager_error err;
-    assert_int_equal(live_get(l, &g, "devs", 4, &f, &now, &err), -1);
-    assert_int_equal(err.status, 404);
+    assert_int_equal(get_err(l, &g, "devs", &f).status, 404);
     assert_int_equal(srv.calls, 3);
     live_free(l);
 }
@@ -393,10 +385,8 @@ static void test_cancelled_list_is_not_kept(void **state)
     struct pager_fetch f = fake_fetcher(&srv);
     struct live *l = live_new(&api_cloud, CLOUD, 16);
     struct request devs = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "acme", "", "web", "devs");
-    enum privilege now;
-    struct pager_error err;
     srv.cancel = 1;
-    assert_int_equal(live_get(l, &devs, "devs", 4, &f, &now, &err), -1);
+    struct pager_error err = get_err(l, &devs, "devs", &f);
     assert_int_equal(err.cancelled, 1);
     assert_int_equal(err.status, 0);
     /* an interrupted list is not a failed one: the next row lists again */
@@ -407,22 +397,33 @@ static void test_cancelled_list_is_not_kept(void **state)
     live_free(l);
 }
 
+/* Three repositories: devs has read on a; b and c have no permission. */
+#define ABC_URL(t) CLOUD "/repositories/acme/" t "/permissions-config/groups?pagelen=100"
+static const char *const abc_url[3] = {ABC_URL("a"), ABC_URL("b"), ABC_URL("c")};
+
+static void serve_abc(void)
+{
+    static const char empty[] = "{\"values\":[]}";
+    static const char one[] = "{\"values\":[{\"permission\":\"read\",\"group\":{\"slug\":\"devs\"}}]}";
+    fake_add(&srv, abc_url[0], 200, one);
+    fake_add(&srv, abc_url[1], 200, empty);
+    fake_add(&srv, abc_url[2], 200, empty);
+}
+
+/* The row giving devs write on one of them. */
+static struct request abc_req(const char *target)
+{
+    return mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", target, "devs");
+}
+
 static void test_eviction_lists_dropped_target_again(void **state)
 {
     (void)state;
-    static const char empty[] = "{\"values\":[]}";
-    static const char one[] = "{\"values\":[{\"permission\":\"read\",\"group\":{\"slug\":\"devs\"}}]}";
-    const char *ua = CLOUD "/repositories/acme/a/permissions-config/groups?pagelen=100";
-    const char *ub = CLOUD "/repositories/acme/b/permissions-config/groups?pagelen=100";
-    const char *uc = CLOUD "/repositories/acme/c/permissions-config/groups?pagelen=100";
-    fake_add(&srv, ua, 200, one);
-    fake_add(&srv, ub, 200, empty);
-    fake_add(&srv, uc, 200, empty);
+    const char *ua = abc_url[0], *ub = abc_url[1], *uc = abc_url[2];
+    serve_abc();
     struct pager_fetch f = fake_fetcher(&srv);
     struct live *l = live_new(&api_cloud, CLOUD, 2);
-    struct request a = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "a", "devs");
-    struct request b = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "b", "devs");
-    struct request c = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "c", "devs");
+    struct request a = abc_req("a"), b = abc_req("b"), c = abc_req("c");
 
     assert_int_equal(get_ok(l, &a, &f), PRIV_READ);
     live_set(l, &a, "devs", 4, PRIV_WRITE);         /* a's state, lost when it is dropped */
@@ -453,20 +454,12 @@ static void test_plan_keeps_planned_changes_of_dropped_targets(void **state)
     (void)state;
     /* a plan writes nothing: a dropped target listed again must still show
      * what the plan's earlier rows left, not the server's state */
-    static const char empty[] = "{\"values\":[]}";
-    static const char one[] = "{\"values\":[{\"permission\":\"read\",\"group\":{\"slug\":\"devs\"}}]}";
-    const char *ua = CLOUD "/repositories/acme/a/permissions-config/groups?pagelen=100";
-    const char *ub = CLOUD "/repositories/acme/b/permissions-config/groups?pagelen=100";
-    const char *uc = CLOUD "/repositories/acme/c/permissions-config/groups?pagelen=100";
-    fake_add(&srv, ua, 200, one);
-    fake_add(&srv, ub, 200, empty);
-    fake_add(&srv, uc, 200, empty);
+    const char *ua = abc_url[0];
+    serve_abc();
     struct pager_fetch f = fake_fetcher(&srv);
     struct live *l = live_new(&api_cloud, CLOUD, 1);
     live_simulate(l);
-    struct request a = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "a", "devs");
-    struct request b = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "b", "devs");
-    struct request c = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "c", "devs");
+    struct request a = abc_req("a"), b = abc_req("b"), c = abc_req("c");
 
     assert_int_equal(get_ok(l, &a, &f), PRIV_READ);
     live_set(l, &a, "devs", 4, PRIV_WRITE);          /* planned: read -> write */
@@ -515,12 +508,9 @@ static void test_cloud_multi_page_follows_next_verbatim(void **state)
 
     struct request r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "acme", "", "web", "{three}");
     assert_int_equal(get_ok(l, &r, &f), PRIV_ADMIN);   /* found on the last page */
-    r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "acme", "", "web", "557058:two");
-    assert_int_equal(get_ok(l, &r, &f), PRIV_WRITE);
-    r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "acme", "", "web", "{ONE}");
-    assert_int_equal(get_ok(l, &r, &f), PRIV_READ);
-    r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "acme", "", "web", "{four}");
-    assert_int_equal(get_ok(l, &r, &f), PRIV_NONE);
+    assert_int_equal(get_subject(l, r, "557058:two", &f), PRIV_WRITE);
+    assert_int_equal(get_subject(l, r, "{ONE}", &f), PRIV_READ);
+    assert_int_equal(get_subject(l, r, "{four}", &f), PRIV_NONE);
 
     assert_int_equal(srv.calls, 3);
     assert_int_equal(srv.unknown, 0);
@@ -555,12 +545,11 @@ static void test_datacenter_pages_with_clamped_limit(void **state)
 
     struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "", "PRJ", "api", "admins");
     assert_int_equal(get_ok(l, &r, &f), PRIV_ADMIN);
-    r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "", "PRJ", "api", "DEV-TEAM");
-    assert_int_equal(get_ok(l, &r, &f), PRIV_WRITE);
+    assert_int_equal(get_subject(l, r, "DEV-TEAM", &f), PRIV_WRITE);
+    /* the project and slug in another case */
     r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "", "prj", "API", "g4");
     assert_int_equal(get_ok(l, &r, &f), PRIV_READ);
-    r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "", "PRJ", "api", "nobody");
-    assert_int_equal(get_ok(l, &r, &f), PRIV_NONE);
+    assert_int_equal(get_subject(l, r, "nobody", &f), PRIV_NONE);
     assert_int_equal(srv.calls, 3);
     assert_int_equal(srv.unknown, 0);
     live_free(l);
@@ -607,10 +596,8 @@ static void test_unreadable_items_are_skipped(void **state)
     struct live *l = live_new(&api_cloud, CLOUD, 16);
     struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "acme", "", "web", "devs");
     assert_int_equal(get_ok(l, &r, &f), PRIV_READ);
-    r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "acme", "", "web", "weird");
-    assert_int_equal(get_ok(l, &r, &f), PRIV_NONE);
-    r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "acme", "", "web", "gone");
-    assert_int_equal(get_ok(l, &r, &f), PRIV_NONE);
+    assert_int_equal(get_subject(l, r, "weird", &f), PRIV_NONE);
+    assert_int_equal(get_subject(l, r, "gone", &f), PRIV_NONE);
     assert_int_equal(srv.calls, 1);
     live_free(l);
 }
@@ -622,12 +609,10 @@ static void test_bad_page_fails_the_list(void **state)
     struct pager_fetch f = fake_fetcher(&srv);
     struct live *l = live_new(&api_cloud, CLOUD, 16);
     struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "acme", "", "web", "devs");
-    enum privilege now;
-    struct pager_error err;
-    assert_int_equal(live_get(l, &r, "devs", 4, &f, &now, &err), -1);
+    struct pager_error err = get_err(l, &r, "devs", &f);
     assert_int_equal(err.cancelled, 0);
     assert_true(err.msg[0] != '\0');
-    assert_int_equal(live_get(l, &r, "ops", 3, &f, &now, &err), -1);
+    get_err(l, &r, "ops", &f);
     assert_int_equal(srv.calls, 1);
     live_free(l);
 }
@@ -682,53 +667,47 @@ static void *worker(void *p)
     return NULL;
 }
 
-static void test_threads_share_one_list_walk(void **state)
+/* n workers at once over a cache of room targets, worker i on target
+ * t<i % ntargets>: each must find devs with write. Returns the cache, for
+ * its stats (to live_free). */
+static struct live *run_workers(struct slow_server *s, unsigned room, int n, int ntargets)
 {
-    (void)state;
-    struct slow_server s = {.calls = 0};
-    pthread_mutex_init(&s.mu, NULL);
-    struct pager_fetch f = {.fn = slow_fetch, .ctx = &s};
-    struct live *l = live_new(&api_cloud, CLOUD, 16);
-    enum { N = 8 };
-    pthread_t th[N];
-    struct worker_arg args[N];
-    for (int i = 0; i < N; i++) {
+    pthread_mutex_init(&s->mu, NULL);
+    struct pager_fetch f = {.fn = slow_fetch, .ctx = s};
+    struct live *l = live_new(&api_cloud, CLOUD, room);
+    pthread_t th[16];
+    struct worker_arg args[16];
+    assert_true(n <= 16);
+    for (int i = 0; i < n; i++) {
         args[i] = (struct worker_arg){.l = l, .f = &f, .rc = -2, .now = PRIV_NONE};
-        snprintf(args[i].target, sizeof args[i].target, "t0");
+        snprintf(args[i].target, sizeof args[i].target, "t%d", i % ntargets);
         assert_int_equal(pthread_create(&th[i], NULL, worker, &args[i]), 0);
     }
-    for (int i = 0; i < N; i++) {
+    for (int i = 0; i < n; i++) {
         pthread_join(th[i], NULL);
         assert_int_equal(args[i].rc, 0);
         assert_int_equal(args[i].now, PRIV_WRITE);
     }
+    pthread_mutex_destroy(&s->mu);
+    return l;
+}
+
+static void test_threads_share_one_list_walk(void **state)
+{
+    (void)state;
+    struct slow_server s = {.calls = 0};
+    struct live *l = run_workers(&s, 16, 8, 1);
     /* the threads that came while it was LOADING waited for it */
     assert_int_equal(s.calls, 1);
     live_free(l);
-    pthread_mutex_destroy(&s.mu);
 }
 
 static void test_threads_with_eviction(void **state)
 {
     (void)state;
     struct slow_server s = {.calls = 0};
-    pthread_mutex_init(&s.mu, NULL);
-    struct pager_fetch f = {.fn = slow_fetch, .ctx = &s};
     /* room for one target, four wanted at once: entries in use are kept */
-    struct live *l = live_new(&api_cloud, CLOUD, 1);
-    enum { N = 12 };
-    pthread_t th[N];
-    struct worker_arg args[N];
-    for (int i = 0; i < N; i++) {
-        args[i] = (struct worker_arg){.l = l, .f = &f, .rc = -2, .now = PRIV_NONE};
-        snprintf(args[i].target, sizeof args[i].target, "t%d", i % 4);
-        assert_int_equal(pthread_create(&th[i], NULL, worker, &args[i]), 0);
-    }
-    for (int i = 0; i < N; i++) {
-        pthread_join(th[i], NULL);
-        assert_int_equal(args[i].rc, 0);
-        assert_int_equal(args[i].now, PRIV_WRITE);
-    }
+    struct live *l = run_workers(&s, 1, 12, 4);
     for (int k = 0; k < 4; k++)
         assert_true(s.per_target[k] >= 1);
     struct live_stats st;
@@ -736,7 +715,6 @@ static void test_threads_with_eviction(void **state)
     assert_int_equal(st.lists, s.calls);
     assert_true(st.evictions >= 3);
     live_free(l);
-    pthread_mutex_destroy(&s.mu);
 }
 
 int main(void)

@@ -24,42 +24,46 @@ struct fixture {
     size_t len;
 };
 
-/* Split a comma-separated list (no quoting) into cells. */
-static unsigned split(const char *s, char store[MAXC][64], const char *cells[MAXC], size_t lens[MAXC])
+/* A comma-separated list (no quoting) split into cells. */
+struct cells {
+    char store[MAXC][64];
+    const char *cell[MAXC];
+    size_t len[MAXC];
+    unsigned n;
+};
+
+static void split(struct cells *c, const char *s)
 {
-    unsigned n = 0;
+    c->n = 0;
     for (;;) {
-        const char *c = strchr(s, ',');
-        size_t l = c ? (size_t)(c - s) : strlen(s);
-        assert_true(n < MAXC && l < 64);
-        memcpy(store[n], s, l);
-        store[n][l] = '\0';
-        cells[n] = store[n];
-        lens[n] = l;
-        n++;
-        if (!c)
+        const char *comma = strchr(s, ',');
+        size_t l = comma ? (size_t)(comma - s) : strlen(s);
+        assert_true(c->n < MAXC && l < 64);
+        memcpy(c->store[c->n], s, l);
+        c->store[c->n][l] = '\0';
+        c->cell[c->n] = c->store[c->n];
+        c->len[c->n] = l;
+        c->n++;
+        if (!comma)
             break;
-        s = c + 1;
+        s = comma + 1;
     }
-    return n;
 }
 
 static void open_fixture(struct fixture *fx, const char *hdr)
 {
     memset(fx, 0, sizeof *fx);
-    char store[MAXC][64];
-    const char *cells[MAXC];
-    size_t lens[MAXC];
-    unsigned n = split(hdr, store, cells, lens);
+    struct cells h;
+    split(&h, hdr);
     char err[256];
-    assert_int_equal(colmap_build(&fx->map, cells, lens, n, NULL, err, sizeof err), 0);
+    assert_int_equal(colmap_build(&fx->map, h.cell, h.len, h.n, NULL, err, sizeof err), 0);
     fx->w.out = open_memstream(&fx->text, &fx->len);
     assert_non_null(fx->w.out);
     fx->w.name = "memory";
     fx->w.map = &fx->map;
     fx->w.delim = ',';
     fx->w.eol = "\n";
-    result_header(&fx->w, cells, lens, n);
+    result_header(&fx->w, h.cell, h.len, h.n);
 }
 
 static const char *close_fixture(struct fixture *fx)
@@ -74,20 +78,32 @@ static const char *close_fixture(struct fixture *fx)
 static void make_job(struct job *j, const char *row)
 {
     memset(j, 0, sizeof *j);
-    char store[MAXC][64];
-    const char *cells[MAXC];
-    size_t lens[MAXC];
-    unsigned n = split(row, store, cells, lens);
-    j->off = calloc(n, sizeof *j->off);
-    j->lens = calloc(n, sizeof *j->lens);
-    for (unsigned i = 0; i < n; i++) {
+    struct cells c;
+    split(&c, row);
+    j->off = calloc(c.n, sizeof *j->off);
+    j->lens = calloc(c.n, sizeof *j->lens);
+    for (unsigned i = 0; i < c.n; i++) {
         j->off[i] = j->data.len;
-        j->lens[i] = lens[i];
-        buf_add(&j->data, cells[i], lens[i]);
+        j->lens[i] = c.len[i];
+        buf_add(&j->data, c.cell[i], c.len[i]);
         buf_addc(&j->data, '\0');
     }
-    j->n = j->cap = n;
+    j->n = j->cap = c.n;
     j->prev = -1;
+}
+
+/* Writes the job's row with an outcome: status, HTTP status, attempts, the
+ * permission before it (-1: not read) and its message (NULL: left as it is). */
+static void write_row(struct fixture *fx, struct job *j, enum row_status status, long http,
+                      unsigned attempts, int prev, const char *msg)
+{
+    j->status = status;
+    j->http_status = http;
+    j->attempts = attempts;
+    j->prev = prev;
+    if (msg)
+        snprintf(j->msg, sizeof j->msg, "%s", msg);
+    result_row(&fx->w, j);
 }
 
 static void free_job(struct job *j)
@@ -104,23 +120,10 @@ static void test_result_columns_appended(void **state)
     open_fixture(&fx, "workspace,repo,group,privilege,ticket");
     struct job j;
     make_job(&j, "acme,web,devs,write,OPS-1");
-    j.status = ROW_OK;
-    j.http_status = 200;
-    j.attempts = 1;
-    j.prev = PRIV_READ;
-    result_row(&fx.w, &j);
-    j.status = ROW_PLANNED;
-    j.http_status = 0;
-    j.attempts = 0;
-    j.prev = PRIV_NONE;
-    snprintf(j.msg, sizeof j.msg, "grant write");
-    result_row(&fx.w, &j);
-    j.status = ROW_FAILED;
-    j.http_status = 404;
-    j.attempts = 2;
-    j.prev = -1;                /* the live state was not read */
-    snprintf(j.msg, sizeof j.msg, "=Not found,\nreally");
-    result_row(&fx.w, &j);
+    write_row(&fx, &j, ROW_OK, 200, 1, PRIV_READ, NULL);
+    write_row(&fx, &j, ROW_PLANNED, 0, 0, PRIV_NONE, "grant write");
+    /* -1: the live state was not read */
+    write_row(&fx, &j, ROW_FAILED, 404, 2, -1, "=Not found,\nreally");
     free_job(&j);
     assert_string_equal(close_fixture(&fx),
                         "workspace,repo,group,privilege,ticket,status,http_status,attempts,message,previous\n"
@@ -138,11 +141,7 @@ static void test_result_columns_in_place(void **state)
     open_fixture(&fx, "previous,workspace,repo,group,privilege,status,http_status,attempts,message");
     struct job j;
     make_job(&j, "admin,acme,web,devs,write,failed,500,6,gave up");
-    j.status = ROW_OK;
-    j.http_status = 204;
-    j.attempts = 1;
-    j.prev = PRIV_CREATE_REPO;
-    result_row(&fx.w, &j);
+    write_row(&fx, &j, ROW_OK, 204, 1, PRIV_CREATE_REPO, NULL);
     /* a kept row (--resume) is copied as it was */
     j.status = ROW_KEPT;
     result_row(&fx.w, &j);
@@ -157,13 +156,15 @@ static void test_result_columns_in_place(void **state)
 static void test_status_names(void **state)
 {
     (void)state;
-    assert_string_equal(result_status_name(ROW_OK), "ok");
-    assert_string_equal(result_status_name(ROW_KEPT), "ok");
-    assert_string_equal(result_status_name(ROW_DONE_BEFORE), "ok");
-    assert_string_equal(result_status_name(ROW_FAILED), "failed");
-    assert_string_equal(result_status_name(ROW_INVALID), "invalid");
-    assert_string_equal(result_status_name(ROW_PLANNED), "planned");
-    assert_string_equal(result_status_name(ROW_CANCELLED), "cancelled");
+    static const struct {
+        enum row_status status;
+        const char *name;
+    } cases[] = {
+        {ROW_OK, "ok"}, {ROW_KEPT, "ok"}, {ROW_DONE_BEFORE, "ok"}, {ROW_FAILED, "failed"},
+        {ROW_INVALID, "invalid"}, {ROW_PLANNED, "planned"}, {ROW_CANCELLED, "cancelled"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        assert_string_equal(result_status_name(cases[i].status), cases[i].name);
 }
 
 int main(void)

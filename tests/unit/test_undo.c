@@ -17,26 +17,7 @@
 #include "row.h"
 #include "undo.h"
 #include "util.h"
-
-static struct request mkreq(enum target_kind t, enum subject_kind s, enum privilege p,
-                            const char *ws, const char *project, const char *target,
-                            const char *subject)
-{
-    struct request r;
-    memset(&r, 0, sizeof r);
-    r.target = t;
-    r.subject = s;
-    r.priv = p;
-    r.workspace = ws;
-    r.workspace_len = strlen(ws);
-    r.project = project;
-    r.project_len = strlen(project);
-    r.target_name = target;
-    r.target_len = strlen(target);
-    r.subject_name = subject;
-    r.subject_len = strlen(subject);
-    return r;
-}
+#include "helpers.h"
 
 static void assert_format(const struct request *r, const char *subject, enum privilege before,
                           const char *want)
@@ -51,23 +32,46 @@ static void assert_format(const struct request *r, const char *subject, enum pri
 
 /* ---- undo_format -------------------------------------------------------- */
 
+/* A request, the subject its write went to, the privilege before it, and
+ * the undo row that brings that privilege back. */
+struct format_case {
+    enum target_kind target;
+    enum subject_kind subject;
+    enum privilege priv;
+    const char *ws, *project, *target_name, *cell;
+    const char *given;
+    enum privilege before;
+    const char *want;
+};
+
+static void check_formats(const struct format_case *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct request r = mkreq(c[i].target, c[i].subject, c[i].priv, c[i].ws, c[i].project,
+                                 c[i].target_name, c[i].cell);
+        assert_format(&r, c[i].given, c[i].before, c[i].want);
+    }
+}
+
 static void test_format_cloud(void **state)
 {
     (void)state;
-    struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_ADMIN, "acme", "", "web", "devs");
-    assert_format(&r, "devs", PRIV_WRITE, "acme,web,,devs,,write\n");
-    /* a repository row that names its project keeps it */
-    r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_ADMIN, "acme", "PROJ", "web", "devs");
-    assert_format(&r, "devs", PRIV_READ, "acme,web,PROJ,devs,,read\n");
-    r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_NONE, "acme", "", "web",
-              "{11111111-2222-3333-4444-555555555555}");
-    assert_format(&r, "{11111111-2222-3333-4444-555555555555}", PRIV_ADMIN,
-                  "acme,web,,,{11111111-2222-3333-4444-555555555555},admin\n");
-    r = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_ADMIN, "acme", "PROJ", "PROJ", "devs");
-    assert_format(&r, "devs", PRIV_CREATE_REPO, "acme,,PROJ,devs,,create-repo\n");
-    r = mkreq(TARGET_PROJECT, SUBJECT_USER, PRIV_WRITE, "acme", "PROJ", "PROJ", "557058:abc");
-    /* a grant is undone by a revoke */
-    assert_format(&r, "557058:abc", PRIV_NONE, "acme,,PROJ,,557058:abc,none\n");
+    static const struct format_case cases[] = {
+        {TARGET_REPO, SUBJECT_GROUP, PRIV_ADMIN, "acme", "", "web", "devs", "devs", PRIV_WRITE,
+         "acme,web,,devs,,write\n"},
+        /* a repository row that names its project keeps it */
+        {TARGET_REPO, SUBJECT_GROUP, PRIV_ADMIN, "acme", "PROJ", "web", "devs", "devs", PRIV_READ,
+         "acme,web,PROJ,devs,,read\n"},
+        {TARGET_REPO, SUBJECT_USER, PRIV_NONE, "acme", "", "web",
+         "{11111111-2222-3333-4444-555555555555}", "{11111111-2222-3333-4444-555555555555}",
+         PRIV_ADMIN, "acme,web,,,{11111111-2222-3333-4444-555555555555},admin\n"},
+        {TARGET_PROJECT, SUBJECT_GROUP, PRIV_ADMIN, "acme", "PROJ", "PROJ", "devs", "devs",
+         PRIV_CREATE_REPO, "acme,,PROJ,devs,,create-repo\n"},
+        /* a grant is undone by a revoke */
+        {TARGET_PROJECT, SUBJECT_USER, PRIV_WRITE, "acme", "PROJ", "PROJ", "557058:abc",
+         "557058:abc", PRIV_NONE, "acme,,PROJ,,557058:abc,none\n"},
+    };
+    check_formats(cases, sizeof cases / sizeof *cases);
 }
 
 static void test_format_uses_the_subject_given(void **state)
@@ -83,27 +87,35 @@ static void test_format_datacenter(void **state)
 {
     (void)state;
     /* no workspace on Data Center: the cell stays empty */
-    struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "", "PRJ", "api", "dev-team");
-    assert_format(&r, "dev-team", PRIV_READ, ",api,PRJ,dev-team,,read\n");
-    r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_NONE, "", "PRJ", "api", "jdoe");
-    assert_format(&r, "jdoe", PRIV_ADMIN, ",api,PRJ,,jdoe,admin\n");
-    r = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_ADMIN, "", "PRJ", "PRJ", "dev-team");
-    assert_format(&r, "dev-team", PRIV_CREATE_REPO, ",,PRJ,dev-team,,create-repo\n");
-    r = mkreq(TARGET_PROJECT, SUBJECT_USER, PRIV_READ, "", "PRJ", "PRJ", "jdoe");
-    assert_format(&r, "jdoe", PRIV_NONE, ",,PRJ,,jdoe,none\n");
+    static const struct format_case cases[] = {
+        {TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "", "PRJ", "api", "dev-team", "dev-team",
+         PRIV_READ, ",api,PRJ,dev-team,,read\n"},
+        {TARGET_REPO, SUBJECT_USER, PRIV_NONE, "", "PRJ", "api", "jdoe", "jdoe", PRIV_ADMIN,
+         ",api,PRJ,,jdoe,admin\n"},
+        {TARGET_PROJECT, SUBJECT_GROUP, PRIV_ADMIN, "", "PRJ", "PRJ", "dev-team", "dev-team",
+         PRIV_CREATE_REPO, ",,PRJ,dev-team,,create-repo\n"},
+        {TARGET_PROJECT, SUBJECT_USER, PRIV_READ, "", "PRJ", "PRJ", "jdoe", "jdoe", PRIV_NONE,
+         ",,PRJ,,jdoe,none\n"},
+    };
+    check_formats(cases, sizeof cases / sizeof *cases);
 }
 
 static void test_format_quotes_values(void **state)
 {
     (void)state;
-    struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "web", "x");
-    assert_format(&r, "a,b", PRIV_READ, "acme,web,,\"a,b\",,read\n");
-    assert_format(&r, "say \"hi\"", PRIV_READ, "acme,web,,\"say \"\"hi\"\"\",,read\n");
-    assert_format(&r, "two words", PRIV_READ, "acme,web,,two words,,read\n");
-    r = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_WRITE, "my,ws", "P,Q", "r\"s", "u");
-    assert_format(&r, "u", PRIV_NONE, "\"my,ws\",\"r\"\"s\",\"P,Q\",,u,none\n");
-    r = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_WRITE, "", "K,1", "K,1", "caf\xc3\xa9");
-    assert_format(&r, "caf\xc3\xa9", PRIV_ADMIN, ",,\"K,1\",caf\xc3\xa9,,admin\n");
+    static const struct format_case cases[] = {
+        {TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "web", "x", "a,b", PRIV_READ,
+         "acme,web,,\"a,b\",,read\n"},
+        {TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "web", "x", "say \"hi\"", PRIV_READ,
+         "acme,web,,\"say \"\"hi\"\"\",,read\n"},
+        {TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "web", "x", "two words", PRIV_READ,
+         "acme,web,,two words,,read\n"},
+        {TARGET_REPO, SUBJECT_USER, PRIV_WRITE, "my,ws", "P,Q", "r\"s", "u", "u", PRIV_NONE,
+         "\"my,ws\",\"r\"\"s\",\"P,Q\",,u,none\n"},
+        {TARGET_PROJECT, SUBJECT_GROUP, PRIV_WRITE, "", "K,1", "K,1", "caf\xc3\xa9", "caf\xc3\xa9",
+         PRIV_ADMIN, ",,\"K,1\",caf\xc3\xa9,,admin\n"},
+    };
+    check_formats(cases, sizeof cases / sizeof *cases);
 }
 
 static void test_format_uses_lengths_not_nul(void **state)
@@ -155,14 +167,55 @@ static void temp_path(char *path, size_t sz)
     close(fd);
 }
 
+/* A new undo file at a fresh temporary path (path holds 256 bytes). */
+static struct undo *open_temp(char *path)
+{
+    temp_path(path, 256);
+    struct undo *u = undo_open(path, stderr);
+    assert_non_null(u);
+    return u;
+}
+
+/* undo_open of path with its messages captured in *msgs (to free). */
+static struct undo *open_capturing(const char *path, char **msgs)
+{
+    size_t len = 0;
+    *msgs = NULL;
+    FILE *err = open_memstream(msgs, &len);
+    assert_non_null(err);
+    struct undo *u = undo_open(path, err);
+    fclose(err);
+    return u;
+}
+
+/* A file size limit of cur bytes, with SIGXFSZ ignored (writes past it fail
+ * with EFBIG), until fsize_restore. */
+struct fsize_limit {
+    struct rlimit old;
+    void (*oldsig)(int);
+};
+
+static void fsize_limit(struct fsize_limit *fl, rlim_t cur)
+{
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &fl->old), 0);
+    fl->oldsig = signal(SIGXFSZ, SIG_IGN);
+    struct rlimit lim = fl->old;
+    lim.rlim_cur = cur;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+}
+
+static void fsize_restore(const struct fsize_limit *fl)
+{
+    setrlimit(RLIMIT_FSIZE, &fl->old);
+    signal(SIGXFSZ, fl->oldsig);
+}
+
 static void test_file_header_only(void **state)
 {
     (void)state;
     char path[256];
-    temp_path(path, sizeof path);
     /* an empty existing file (mktemp's) is taken */
-    struct undo *u = undo_open(path, stderr);
-    assert_non_null(u);
+    struct undo *u = open_temp(path);
     assert_int_equal(undo_close(u), 0);
     assert_string_equal(slurp(path), "workspace,repo,project,group,user,privilege\n");
     assert_string_equal(UNDO_HEADER, "workspace,repo,project,group,user,privilege");
@@ -178,9 +231,7 @@ static void test_file_first_value_wins(void **state)
 {
     (void)state;
     char path[256];
-    temp_path(path, sizeof path);
-    struct undo *u = undo_open(path, stderr);
-    assert_non_null(u);
+    struct undo *u = open_temp(path);
 
     struct request devs = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_ADMIN, "acme", "", "web", "devs");
     struct request ops = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_NONE, "acme", "", "web", "ops");
@@ -217,9 +268,7 @@ static void test_file_datacenter_projects_apart(void **state)
 {
     (void)state;
     char path[256];
-    temp_path(path, sizeof path);
-    struct undo *u = undo_open(path, stderr);
-    assert_non_null(u);
+    struct undo *u = open_temp(path);
     /* the same slug in two projects: two repositories, two rows */
     struct request a = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "", "PRJ", "api", "dev-team");
     struct request b = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "", "OTHER", "api", "dev-team");
@@ -239,9 +288,7 @@ static void test_file_many_permissions(void **state)
     (void)state;
     /* past the first table size: every permission recorded once */
     char path[256];
-    temp_path(path, sizeof path);
-    struct undo *u = undo_open(path, stderr);
-    assert_non_null(u);
+    struct undo *u = open_temp(path);
     enum { N = 3000 };
     char names[N][16];
     for (int round = 0; round < 2; round++) {
@@ -272,12 +319,8 @@ static void test_file_many_permissions(void **state)
 static void test_open_fails_cleanly(void **state)
 {
     (void)state;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *err = open_memstream(&buf, &len);
-    assert_non_null(err);
-    struct undo *u = undo_open("/nonexistent-dir-bbperm/undo.csv", err);
-    fclose(err);
+    char *buf;
+    struct undo *u = open_capturing("/nonexistent-dir-bbperm/undo.csv", &buf);
     assert_null(u);
     assert_non_null(strstr(buf, "/nonexistent-dir-bbperm/undo.csv"));
     assert_non_null(strstr(buf, "--undo-file"));
@@ -291,12 +334,8 @@ static void test_open_header_failure(void **state)
     /* /dev/full takes the open and refuses every write: no undo file */
     if (access("/dev/full", W_OK) != 0)
         skip();
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *err = open_memstream(&buf, &len);
-    assert_non_null(err);
-    struct undo *u = undo_open("/dev/full", err);
-    fclose(err);
+    char *buf;
+    struct undo *u = open_capturing("/dev/full", &buf);
     assert_null(u);
     assert_non_null(strstr(buf, "/dev/full"));
     free(buf);
@@ -308,15 +347,9 @@ static void test_record_reports_write_failure(void **state)
     /* a file size limit right at the end of the header: the header goes
      * in, the first row cannot (EFBIG, with SIGXFSZ ignored) */
     char path[256];
-    temp_path(path, sizeof path);
-    struct undo *u = undo_open(path, stderr);
-    assert_non_null(u);
-    struct rlimit old, lim;
-    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-    void (*oldsig)(int) = signal(SIGXFSZ, SIG_IGN);
-    lim = old;
-    lim.rlim_cur = sizeof UNDO_HEADER;      /* the header and its line feed */
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    struct undo *u = open_temp(path);
+    struct fsize_limit fl;
+    fsize_limit(&fl, sizeof UNDO_HEADER);   /* the header and its line feed */
 
     struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "web", "devs");
     errno = 0;
@@ -325,8 +358,7 @@ static void test_record_reports_write_failure(void **state)
     /* not recorded: the same permission is tried again */
     int rc2 = undo_record(u, &r, "devs", 4, PRIV_READ);
 
-    setrlimit(RLIMIT_FSIZE, &old);
-    signal(SIGXFSZ, oldsig);
+    fsize_restore(&fl);
     assert_int_equal(rc1, -1);
     assert_int_not_equal(e1, 0);
     assert_int_equal(rc2, -1);
@@ -351,19 +383,12 @@ static void test_partial_line_does_not_spoil_later_rows(void **state)
      * of their own, not glued to the broken piece (an undo file is read
      * back as input: a glued line is a wrong or invalid row) */
     char path[256];
-    temp_path(path, sizeof path);
-    struct undo *u = undo_open(path, stderr);
-    assert_non_null(u);
-    struct rlimit old, lim;
-    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-    void (*oldsig)(int) = signal(SIGXFSZ, SIG_IGN);
-    lim = old;
-    lim.rlim_cur = sizeof UNDO_HEADER + 10; /* 10 bytes of the next line fit */
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    struct undo *u = open_temp(path);
+    struct fsize_limit fl;
+    fsize_limit(&fl, sizeof UNDO_HEADER + 10); /* 10 bytes of the next line fit */
     struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "web", "devs");
     int rc = undo_record(u, &r, "devs", 4, PRIV_READ);
-    setrlimit(RLIMIT_FSIZE, &old);
-    signal(SIGXFSZ, oldsig);
+    fsize_restore(&fl);
     assert_int_equal(rc, -1);
 
     struct request o = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "web", "ops");
