@@ -6,9 +6,9 @@
 #include "row.h"
 #include "util.h"
 
-/* One input row on its way to the result CSV. The main thread owns a ring
- * of these (run.c) and reuses them, buffers included, so a steady run
- * allocates nothing per row. */
+/* One input row (or, in an export, one target) on its way to the output.
+ * The main thread owns a ring of these (ring.c) and reuses them, buffers
+ * included, so a steady run allocates nothing per row. */
 
 enum row_status {
     ROW_PENDING = 0,
