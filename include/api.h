@@ -57,7 +57,6 @@ struct api_ops {
      * project is not NULL (Cloud: workspace-wide listing with a BBQL filter;
      * Data Center: the project's repos). */
     void (*repo_list)(struct buf *url, const char *workspace, const char *project);
-    int (*target_item)(const cJSON *item, enum target_kind kind, struct api_target_item *out);
     /* The URL of the page after `page` (fetched from `url`, which followed
      * `first`), or 0 when it is the last; -1 when the page cannot be read. */
     int (*next_page)(const cJSON *page, const char *first, const char *url, struct buf *next);
@@ -88,6 +87,12 @@ void api_key_subject(struct buf *out, const struct request *req, const char *sub
 /* The key of a request's target alone (repository or project). */
 void api_target_key(struct buf *out, const struct request *req);
 
+/* A target as people name it in messages: acme/api, acme/OPS (Cloud),
+ * PRJ/api, PRJ (Data Center). */
+void api_target_label(const struct request *req, char *out, size_t outsz);
+/* A nonzero 64-bit hash of api_key_subject: one permission, compact. */
+uint64_t api_key_hash(const struct request *req, const char *subject, size_t len);
+
 /* The message of an error answer: Cloud's error.message (plus detail),
  * Data Center's errors[].message, else the first non-empty line or an HTML
  * title. Writes a NUL-terminated string. */
@@ -103,6 +108,9 @@ int api_member_item(const cJSON *item, struct api_member *out);
 /* A repository (slug, project.key) or project (key) of a listing; the same
  * fields in both flavours. */
 int api_target_item(const cJSON *item, enum target_kind kind, struct api_target_item *out);
+
+/* Append s as a BBQL string literal: in double quotes, " and \ escaped. */
+void api_bbql_string(struct buf *q, const char *s);
 
 /* The string at a dotted path ("user.account_id") of a JSON object, or NULL. */
 const char *api_json_string(const cJSON *o, const char *path);

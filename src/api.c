@@ -96,6 +96,27 @@ void api_key_subject(struct buf *out, const struct request *req, const char *sub
     add_lower(out, subject, len);
 }
 
+uint64_t api_key_hash(const struct request *req, const char *subject, size_t len)
+{
+    struct buf k = {0};
+    api_key_subject(&k, req, subject, len);
+    uint64_t h = hash64(k.data, k.len);
+    buf_free(&k);
+    return h ? h : 1;
+}
+
+void api_target_label(const struct request *req, char *out, size_t outsz)
+{
+    if (req->workspace_len)
+        snprintf(out, outsz, "%.*s/%.*s", (int)req->workspace_len, req->workspace,
+                 (int)req->target_len, req->target_name);
+    else if (req->target == TARGET_REPO)
+        snprintf(out, outsz, "%.*s/%.*s", (int)req->project_len, req->project,
+                 (int)req->target_len, req->target_name);
+    else
+        snprintf(out, outsz, "%.*s", (int)req->target_len, req->target_name);
+}
+
 void api_key(struct buf *out, const struct request *req)
 {
     api_key_subject(out, req, req->subject_name, req->subject_len);
@@ -185,6 +206,17 @@ const char *api_json_string(const cJSON *o, const char *path)
     return o && cJSON_IsString(o) && o->valuestring ? o->valuestring : NULL;
 }
 
+void api_bbql_string(struct buf *q, const char *s)
+{
+    buf_addc(q, '"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            buf_addc(q, '\\');
+        buf_addc(q, *s);
+    }
+    buf_addc(q, '"');
+}
+
 void api_members_by_email(struct buf *url, const char *workspace, const char *const *emails,
                           unsigned n)
 {
@@ -193,13 +225,7 @@ void api_members_by_email(struct buf *url, const char *workspace, const char *co
     for (unsigned i = 0; i < n; i++) {
         if (i)
             buf_addc(&q, ',');
-        buf_addc(&q, '"');
-        for (const char *c = emails[i]; *c; c++) {
-            if (*c == '"' || *c == '\\')
-                buf_addc(&q, '\\');
-            buf_addc(&q, *c);
-        }
-        buf_addc(&q, '"');
+        api_bbql_string(&q, emails[i]);
     }
     buf_addc(&q, ')');
     buf_adds(url, "/workspaces/");

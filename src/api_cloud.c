@@ -81,15 +81,9 @@ static void cloud_repo_list(struct buf *url, const char *workspace, const char *
     buf_adds(url, "?pagelen=100&sort=slug&fields=");
     api_encode_segment(url, fields, sizeof fields - 1);
     if (project) {
-        /* BBQL: project.key="KEY", with " and \ escaped inside the string */
         struct buf q = {0};
-        buf_adds(&q, "project.key=\"");
-        for (const char *c = project; *c; c++) {
-            if (*c == '"' || *c == '\\')
-                buf_addc(&q, '\\');
-            buf_addc(&q, *c);
-        }
-        buf_addc(&q, '"');
+        buf_adds(&q, "project.key=");
+        api_bbql_string(&q, project);
         buf_adds(url, "&q=");
         api_encode_segment(url, q.data, q.len);
         buf_free(&q);
@@ -152,8 +146,6 @@ static int cloud_next_page(const cJSON *page, const char *first, const char *url
         return 0;
     if (!cJSON_IsString(n) || !n->valuestring[0])
         return -1;
-    /* followed exactly as given, but never to another scheme: credentials
-     * go with it */
     const char *v = n->valuestring;
     if (!same_origin(url, v))
         return -1;
@@ -174,7 +166,6 @@ const struct api_ops api_cloud = {
     .perm_item = cloud_perm_item,
     .project_list = cloud_project_list,
     .repo_list = cloud_repo_list,
-    .target_item = api_target_item,
     .next_page = cloud_next_page,
     .whoami_path = "/user",
 };

@@ -98,8 +98,7 @@ static int dc_next_page(const cJSON *page, const char *first, const char *url, s
         at = start->valuedouble;
     else if (q)
         at = strtod(q + 7, NULL);
-    if (!cJSON_IsNumber(ns) || ns->valuedouble < 0 || ns->valuedouble <= at ||
-        (!cJSON_IsNumber(start) && !q && ns->valuedouble <= 0))
+    if (!cJSON_IsNumber(ns) || ns->valuedouble <= at)
         return -1;              /* a next page that does not move on would never end */
     char num[32];
     snprintf(num, sizeof num, "%.0f", ns->valuedouble);
@@ -120,7 +119,6 @@ const struct api_ops api_datacenter = {
     .perm_item = dc_perm_item,
     .project_list = dc_project_list,
     .repo_list = dc_repo_list,
-    .target_item = api_target_item,
     .next_page = dc_next_page,
     .whoami_path = "/projects?limit=1",
 };

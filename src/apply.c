@@ -57,18 +57,6 @@ static void lookup_failed(struct job *j, const struct pager_error *err, const ch
     snprintf(j->msg, sizeof j->msg, "%.200s: %.390s", what, err->msg);
 }
 
-static void target_name(const struct request *req, char *out, size_t outsz)
-{
-    if (req->workspace_len)
-        snprintf(out, outsz, "%.*s/%.*s", (int)req->workspace_len, req->workspace,
-                 (int)req->target_len, req->target_name);
-    else if (req->target == TARGET_REPO)
-        snprintf(out, outsz, "%.*s/%.*s", (int)req->project_len, req->project,
-                 (int)req->target_len, req->target_name);
-    else
-        snprintf(out, outsz, "%.*s", (int)req->target_len, req->target_name);
-}
-
 void apply_run(void *wctx, struct job *j)
 {
     struct apply_worker *w = wctx;
@@ -108,7 +96,7 @@ void apply_run(void *wctx, struct job *j)
     if (sh->live) {
         enum privilege now;
         if (live_get(sh->live, req, subject, sublen, exec_pager(w->ex), &now, &err) != 0) {
-            target_name(req, where, sizeof where);
+            api_target_label(req, where, sizeof where);
             snprintf(what, sizeof what, "cannot read the permissions of %s", where);
             lookup_failed(j, &err, what);
             return;

@@ -6,7 +6,6 @@
 #include <string.h>
 
 struct listing {
-    const struct api_ops *api;  /* the flavour that lists */
     char *key;                  /* lowercase "ws\x1fproject" (owned) */
     char **slugs;               /* sorted (owned) */
     size_t n, cap;
@@ -55,7 +54,7 @@ static int on_repo(void *ctx, const cJSON *item)
 {
     struct listing *l = ctx;
     struct api_target_item t;
-    if (l->api->target_item(item, TARGET_REPO, &t) != 0)
+    if (api_target_item(item, TARGET_REPO, &t) != 0)
         return 0;
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 64;
@@ -85,7 +84,6 @@ int catalog_repos(struct catalog *c, const char *ws, const char *project,
         l = l->next;
     if (!l) {
         l = xcalloc(1, sizeof *l);
-        l->api = c->api;
         struct buf url = {0};
         buf_adds(&url, c->base);
         c->api->repo_list(&url, ws, project);

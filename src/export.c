@@ -178,17 +178,6 @@ static void export_target(void *wctx, struct job *j)
 
 /* ---- the main thread: listings and output ------------------------------ */
 
-static void target_label(const struct job *j, char *out, size_t outsz)
-{
-    const struct request *t = &j->req;
-    if (t->workspace_len)
-        snprintf(out, outsz, "%s/%s", t->workspace, t->target_name);
-    else if (t->target == TARGET_REPO)
-        snprintf(out, outsz, "%s/%s", t->project, t->target_name);
-    else
-        snprintf(out, outsz, "%s", t->target_name);
-}
-
 static void draw(struct export *e, int force)
 {
     if (!e->show)
@@ -226,7 +215,7 @@ static void on_write(void *ctx, struct job *j)
         e->rows += j->n;
     } else if (j->status != ROW_CANCELLED) {
         char label[600];
-        target_label(j, label, sizeof label);
+        api_target_label(&j->req, label, sizeof label);
         clear_line(e);
         if (j->http_status)
             fprintf(stderr, "bbperm: export: cannot read %s: %ld %s\n", label, j->http_status, j->msg);
@@ -340,7 +329,7 @@ static int on_target(void *ctx, const cJSON *item)
     struct lister *l = ctx;
     struct export *e = l->e;
     struct api_target_item t;
-    if (e->ses.api->target_item(item, l->kind, &t) != 0)
+    if (api_target_item(item, l->kind, &t) != 0)
         return 0;
     if (l->kind == TARGET_PROJECT) {
         add_target(e, TARGET_PROJECT, l->ws, NULL, t.slug);

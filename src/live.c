@@ -57,7 +57,7 @@ struct list {
 
 /* A planned change: the permission's key hash and the value it leaves. */
 struct note {
-    uint64_t key;               /* hash64 of api_key_subject; 0 = empty slot */
+    uint64_t key;               /* api_key_hash; 0 = empty slot */
     enum privilege priv;
 };
 
@@ -179,15 +179,6 @@ static struct note *overlay_get(struct live *l, uint64_t key)
         return NULL;
     struct note *n = overlay_slot(l->overlay, l->ocap, key);
     return n->key ? n : NULL;
-}
-
-static uint64_t perm_hash(const struct request *req, const char *subject, size_t len)
-{
-    struct buf k = {0};
-    api_key_subject(&k, req, subject, len);
-    uint64_t h = hash64(k.data, k.len);
-    buf_free(&k);
-    return h ? h : 1;
 }
 
 /* mu held. */
@@ -381,7 +372,7 @@ int live_get(struct live *l, const struct request *req, const char *subject, siz
     } else if (ls->state == LIST_LOADED) {
         struct item *it = find_item(ls, subject, len);
         *now = it ? it->priv : PRIV_NONE;
-        struct note *n = l->simulate ? overlay_get(l, perm_hash(req, subject, len)) : NULL;
+        struct note *n = l->simulate ? overlay_get(l, api_key_hash(req, subject, len)) : NULL;
         if (n)
             *now = n->priv;     /* planned before the target was dropped */
     }
@@ -400,7 +391,7 @@ void live_set(struct live *l, const struct request *req, const char *subject, si
     struct entry *e = *slot_of(l, key.data, key.len, hash32(key.data, key.len));
     struct list *ls = e ? &e->lists[req->subject] : NULL;
     if (l->simulate) {
-        uint64_t h = perm_hash(req, subject, len);
+        uint64_t h = api_key_hash(req, subject, len);
         if (e) {
             if (e->nnotes == e->capnotes) {
                 e->capnotes = e->capnotes ? e->capnotes * 2 : 4;

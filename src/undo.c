@@ -141,11 +141,8 @@ void undo_format(struct buf *out, const struct request *req, const char *subject
 int undo_record(struct undo *u, const struct request *req, const char *subject, size_t len,
                 enum privilege before)
 {
-    struct buf key = {0}, line = {0};
-    api_key_subject(&key, req, subject, len);
-    uint64_t h = hash64(key.data, key.len);
-    h = h ? h : 1;              /* 0 marks an empty slot */
-    buf_free(&key);
+    struct buf line = {0};
+    uint64_t h = api_key_hash(req, subject, len);  /* never 0: 0 marks an empty slot */
     pthread_mutex_lock(&u->mu);
     int first = set_add(u, h);
     pthread_mutex_unlock(&u->mu);

@@ -81,17 +81,16 @@ static inline void assert_perm_items_unreadable(const struct api_ops *ops, enum 
 }
 
 /* Reads one target item: want_slug NULL means it must not be read. */
-static inline void assert_target_item(const struct api_ops *ops, const char *json,
-                                      enum target_kind kind, const char *want_slug,
+static inline void assert_target_item(const char *json, enum target_kind kind, const char *want_slug,
                                       const char *want_project)
 {
     cJSON *j = cJSON_Parse(json);
     assert_non_null(j);
     struct api_target_item t;
     if (!want_slug) {
-        assert_int_equal(ops->target_item(j, kind, &t), -1);
+        assert_int_equal(api_target_item(j, kind, &t), -1);
     } else {
-        assert_int_equal(ops->target_item(j, kind, &t), 0);
+        assert_int_equal(api_target_item(j, kind, &t), 0);
         assert_string_equal(t.slug, want_slug);
         assert_str_or_null(t.project, want_project);
     }

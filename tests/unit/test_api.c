@@ -493,11 +493,11 @@ static void test_cloud_perm_item_unreadable(void **state)
 static void test_cloud_target_items(void **state)
 {
     (void)state;
-    assert_target_item(&api_cloud, "{\"slug\":\"web\",\"project\":{\"key\":\"PROJ\"}}", TARGET_REPO,
+    assert_target_item("{\"slug\":\"web\",\"project\":{\"key\":\"PROJ\"}}", TARGET_REPO,
                        "web", "PROJ");
-    assert_target_item(&api_cloud, "{\"key\":\"PROJ\",\"name\":\"Project\"}", TARGET_PROJECT, "PROJ",
+    assert_target_item("{\"key\":\"PROJ\",\"name\":\"Project\"}", TARGET_PROJECT, "PROJ",
                        NULL);
-    assert_target_item(&api_cloud, "{\"slug\":\"\"}", TARGET_REPO, NULL, NULL);
+    assert_target_item("{\"slug\":\"\"}", TARGET_REPO, NULL, NULL);
 }
 
 static void test_json_string_paths(void **state)

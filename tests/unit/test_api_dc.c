@@ -215,12 +215,11 @@ static void test_perm_item_unreadable(void **state)
 static void test_target_items(void **state)
 {
     (void)state;
-    assert_target_item(&api_datacenter,
-                       "{\"slug\":\"api\",\"name\":\"API\",\"project\":{\"key\":\"PRJ\",\"id\":1}}",
+    assert_target_item("{\"slug\":\"api\",\"name\":\"API\",\"project\":{\"key\":\"PRJ\",\"id\":1}}",
                        TARGET_REPO, "api", "PRJ");
-    assert_target_item(&api_datacenter, "{\"key\":\"PRJ\",\"name\":\"Project\"}", TARGET_PROJECT,
+    assert_target_item("{\"key\":\"PRJ\",\"name\":\"Project\"}", TARGET_PROJECT,
                        "PRJ", NULL);
-    assert_target_item(&api_datacenter, "{\"name\":\"no slug\"}", TARGET_REPO, NULL, NULL);
+    assert_target_item("{\"name\":\"no slug\"}", TARGET_REPO, NULL, NULL);
 }
 
 /* ---- errors ------------------------------------------------------------- */
