@@ -58,7 +58,7 @@ struct run {
 
     struct apply_shared apply;          /* what the workers share */
     struct catalog *catalog;            /* NULL until a pattern row comes */
-    struct buf cells;                   /* scratch: a record with one cell replaced */
+    int reader_waiting;                 /* as last told to people (no lock per row) */
 
     struct tally tally;                 /* rows written and flushed */
     struct tally unflushed;             /* rows written since the last flush */
@@ -68,6 +68,15 @@ struct run {
 };
 
 /* ---- output (the ring's callbacks) ------------------------------------ */
+
+/* Tell the email batcher whether the reader waits, when that changes. */
+static void reader_waiting(struct run *r, int waiting)
+{
+    if (r->apply.people && r->reader_waiting != waiting) {
+        r->reader_waiting = waiting;
+        people_reader_waiting(r->apply.people, waiting);
+    }
+}
 
 static void figures(struct run *r, struct run_figures *f)
 {
@@ -98,8 +107,7 @@ static void on_write(void *ctx, struct job *j)
 static void on_idle(void *ctx)
 {
     struct run *r = ctx;
-    if (r->apply.people)
-        people_reader_waiting(r->apply.people, 1);
+    reader_waiting(r, 1);
     flush_out(r);
     struct run_figures f;
     figures(r, &f);
@@ -302,8 +310,7 @@ static int on_record(void *ctx, const struct csvin_record *rec)
 {
     struct run *r = ctx;
     session_poll(&r->ses, clear_progress, r);
-    if (r->apply.people)
-        people_reader_waiting(r->apply.people, 0);
+    reader_waiting(r, 0);
     if (!r->have_header) {
         if (start_header(r, rec))
             return 1;
@@ -401,7 +408,6 @@ static void free_run(struct run *r)
     catalog_free(r->catalog);
     ring_free(&r->ring);
     free(r->cellv);
-    buf_free(&r->cells);
     resume_free(&r->resume);
     csvin_close(r->csv);
     if (r->in_fd > 0)
@@ -510,8 +516,7 @@ static int run_rows(const struct bb_config *cfg)
     }
     if (r->fatal)
         session_cancel(&r->ses, 1);     /* output or input failed: stop at once */
-    if (r->apply.people)
-        people_reader_waiting(r->apply.people, 1);
+    reader_waiting(r, 1);
     if (!r->fatal || read_rc < 0)
         ring_drain(&r->ring, r->ring.next_seq);
     flush_out(r);
