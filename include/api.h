@@ -34,6 +34,7 @@ struct api_target_item {
 struct api_member {
     const char *email;
     const char *account_id;     /* account id, or the {uuid} when there is none */
+    const char *uuid;           /* the {uuid}, or NULL */
 };
 
 struct api_ops {
@@ -62,6 +63,9 @@ struct api_ops {
     int (*next_page)(const cJSON *page, const char *first, const char *url, struct buf *next);
     /* A cheap authenticated request for --check-auth. */
     const char *whoami_path;
+    /* Cloud: one user by {uuid} or account id (GET /users/{id}), which
+     * answers both spellings; NULL where a user has one name only. */
+    void (*user_path)(struct buf *url, const char *id, size_t len);
 };
 
 extern const struct api_ops api_cloud;
@@ -83,6 +87,12 @@ void api_encode_segment(struct buf *out, const char *s, size_t len);
  * same key change the same permission. Names are compared as Bitbucket
  * does, case-insensitively. subject overrides the row's subject cell. */
 void api_key(struct buf *out, const struct request *req);
+/* The key that orders rows: rows with equal keys run one at a time, in file
+ * order. A Cloud user can be written as {uuid}, account id or email, and
+ * which spellings are one person is known only once the server answers, so
+ * every user row of one target shares one key there; elsewhere it is
+ * api_key. */
+void api_order_key(struct buf *out, const struct api_ops *api, const struct request *req);
 void api_key_subject(struct buf *out, const struct request *req, const char *subject, size_t len);
 /* The key of a request's target alone (repository or project). */
 void api_target_key(struct buf *out, const struct request *req);
@@ -111,6 +121,11 @@ int api_target_item(const cJSON *item, enum target_kind kind, struct api_target_
 
 /* Append s as a BBQL string literal: in double quotes, " and \ escaped. */
 void api_bbql_string(struct buf *q, const char *s);
+
+/* The two names of a Cloud user object (account_id and uuid, either may be
+ * NULL) at a dotted path ("user", or "" for the object itself). */
+void api_user_names(const cJSON *o, const char *path, const char **account_id,
+                    const char **uuid);
 
 /* The string at a dotted path ("user.account_id") of a JSON object, or NULL. */
 const char *api_json_string(const cJSON *o, const char *path);

@@ -35,6 +35,16 @@ int live_get(struct live *l, const struct request *req, const char *subject, siz
 void live_set(struct live *l, const struct request *req, const char *subject, size_t len,
               enum privilege p);
 
+/* A Cloud user is one permission under two names ({uuid} and account id),
+ * and a row may add one under either. live_half_known: 1 when the target's
+ * cached user list holds a user that rows added under one name only (a
+ * row naming a user not found there may then still be that user).
+ * live_pair: the account id and the {uuid} are one user: the cached item
+ * under either name answers to both from now on (NULLs do nothing). */
+int live_half_known(struct live *l, const struct request *req);
+void live_pair(struct live *l, const struct request *req, const char *account_id,
+               const char *uuid);
+
 /* Figures for the summary and the tests. */
 struct live_stats {
     unsigned long lists;        /* list walks started */

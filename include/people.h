@@ -24,11 +24,12 @@ void people_note(struct people *p, const char *ws, size_t wslen, const char *ema
 void people_reader_waiting(struct people *p, int waiting);
 
 /* Worker: the account id of an address in a workspace. Returns 0 with the
- * id in out, 1 when no member has the address, -1 with err when the lookup
- * failed or was cancelled. */
+ * id in out (and, when uuid is not NULL, the account's {uuid} there, or ""),
+ * 1 when no member has the address, -1 with err when the lookup failed or
+ * was cancelled, or an answer does not fit. */
 int people_resolve(struct people *p, const char *ws, size_t wslen, const char *email,
                    size_t len, const struct pager_fetch *f, char *out, size_t outsz,
-                   struct pager_error *err);
+                   char *uuid, size_t uuidsz, struct pager_error *err);
 
 /* Requests and addresses so far, for the summary and the tests. */
 void people_stats(struct people *p, unsigned long *lookups, unsigned long *addresses);

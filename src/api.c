@@ -122,6 +122,16 @@ void api_key(struct buf *out, const struct request *req)
     api_key_subject(out, req, req->subject_name, req->subject_len);
 }
 
+void api_order_key(struct buf *out, const struct api_ops *api, const struct request *req)
+{
+    if (api->user_path && req->subject == SUBJECT_USER) {
+        api_target_key(out, req);
+        buf_adds(out, "\x1fu\x1f*");
+        return;
+    }
+    api_key(out, req);
+}
+
 static void copy_text(char *out, size_t outsz, const char *s, size_t len)
 {
     if (!outsz)
@@ -190,6 +200,20 @@ void api_error_message(const char *body, size_t len, char *out, size_t outsz)
     }
 }
 
+void api_user_names(const cJSON *o, const char *path, const char **account_id,
+                    const char **uuid)
+{
+    char p[64];
+    int n = snprintf(p, sizeof p, "%s%saccount_id", path, path[0] ? "." : "");
+    *account_id = n > 0 && (size_t)n < sizeof p ? api_json_string(o, p) : NULL;
+    n = snprintf(p, sizeof p, "%s%suuid", path, path[0] ? "." : "");
+    *uuid = n > 0 && (size_t)n < sizeof p ? api_json_string(o, p) : NULL;
+    if (*account_id && !(*account_id)[0])
+        *account_id = NULL;
+    if (*uuid && !(*uuid)[0])
+        *uuid = NULL;
+}
+
 const char *api_json_string(const cJSON *o, const char *path)
 {
     char part[64];
@@ -243,8 +267,9 @@ int api_member_item(const cJSON *item, struct api_member *out)
 {
     out->email = api_json_string(item, "user.email");
     out->account_id = api_json_string(item, "user.account_id");
+    out->uuid = api_json_string(item, "user.uuid");
     if (!out->account_id || !out->account_id[0])
-        out->account_id = api_json_string(item, "user.uuid");
+        out->account_id = out->uuid;
     return out->email && out->account_id ? 0 : -1;
 }
 

@@ -66,6 +66,12 @@ static int cloud_perm_item(const cJSON *item, enum subject_kind kind, struct api
     return out->id && out->id[0] ? 0 : -1;
 }
 
+static void cloud_user_path(struct buf *url, const char *id, size_t len)
+{
+    buf_adds(url, "/users/");
+    api_encode_segment(url, id, len);
+}
+
 static void cloud_project_list(struct buf *url, const char *workspace)
 {
     buf_adds(url, "/workspaces/");
@@ -168,4 +174,5 @@ const struct api_ops api_cloud = {
     .repo_list = cloud_repo_list,
     .next_page = cloud_next_page,
     .whoami_path = "/user",
+    .user_path = cloud_user_path,
 };

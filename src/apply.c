@@ -57,6 +57,49 @@ static void lookup_failed(struct job *j, const struct pager_error *err, const ch
     snprintf(j->msg, sizeof j->msg, "%.200s: %.390s", what, err->msg);
 }
 
+/* A Cloud user row, after its target's user list was read. The user may be
+ * one that rows before it added under its other name ({uuid} or account
+ * id): learn both names (from the email lookup, else GET /users/{id}) and
+ * tell the live state they are one. Returns 1 when it learnt something. */
+static int learn_other_name(struct apply_worker *w, const struct request *req,
+                            const char *subject, const char *uuid_known)
+{
+    struct apply_shared *sh = w->sh;
+    if (!sh->api->user_path || req->subject != SUBJECT_USER || !live_half_known(sh->live, req))
+        return 0;
+    if (uuid_known && uuid_known[0]) {
+        live_pair(sh->live, req, subject, uuid_known);
+        return 1;
+    }
+    struct buf url = {0};
+    buf_adds(&url, sh->base);
+    sh->api->user_path(&url, subject, strlen(subject));
+    struct exec_result res = {.attempts = 0};
+    enum exec_outcome o = exec_request(w->ex, "GET", url.data, NULL, &res);
+    buf_free(&url);
+    if (o != EXEC_OK)
+        return 0;       /* the row goes on with what the list says */
+    cJSON *root = cJSON_ParseWithLength(res.body, res.body_len);
+    const char *account, *uuid;
+    api_user_names(root, "", &account, &uuid);
+    live_pair(sh->live, req, account, uuid);
+    cJSON_Delete(root);
+    return account && uuid;
+}
+
+/* After a Cloud user PUT: its answer names the user under both names. */
+static void learn_from_answer(struct apply_shared *sh, const struct request *req,
+                              const char *body, size_t len)
+{
+    if (!sh->api->user_path || req->subject != SUBJECT_USER || !body || !len)
+        return;
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    const char *account, *uuid;
+    api_user_names(root, "user", &account, &uuid);
+    live_pair(sh->live, req, account, uuid);
+    cJSON_Delete(root);
+}
+
 void apply_run(void *wctx, struct job *j)
 {
     struct apply_worker *w = wctx;
@@ -64,7 +107,7 @@ void apply_run(void *wctx, struct job *j)
     const struct request *req = &j->req;
     const char *subject = req->subject_name;
     size_t sublen = req->subject_len;
-    char account[256], note[400] = "", what[300], where[200];
+    char account[256], uuid[128] = "", note[400] = "", what[300], where[200];
     struct pager_error err;
 
     j->attempts = 0;
@@ -75,7 +118,7 @@ void apply_run(void *wctx, struct job *j)
 
     if (req->subject_is_email) {
         int rc = people_resolve(sh->people, req->workspace, req->workspace_len, subject, sublen,
-                                exec_pager(w->ex), account, sizeof account, &err);
+                                exec_pager(w->ex), account, sizeof account, uuid, sizeof uuid, &err);
         if (rc < 0) {
             snprintf(what, sizeof what, "cannot look up %.*s in workspace %.*s", (int)sublen,
                      subject, (int)req->workspace_len, req->workspace);
@@ -101,6 +144,13 @@ void apply_run(void *wctx, struct job *j)
             lookup_failed(j, &err, what);
             return;
         }
+        if (now == PRIV_NONE && learn_other_name(w, req, subject, uuid) &&
+            live_get(sh->live, req, subject, sublen, exec_pager(w->ex), &now, &err) != 0) {
+            api_target_label(req, where, sizeof where);
+            snprintf(what, sizeof what, "cannot read the permissions of %s", where);
+            lookup_failed(j, &err, what);
+            return;
+        }
         j->prev = (int)now;
         j->change = live_change(now, req->priv);
         if (j->change == CH_UNCHANGED) {
@@ -115,6 +165,8 @@ void apply_run(void *wctx, struct job *j)
             add_note(j, note);
             /* the rows after it compare with what it would leave */
             live_set(sh->live, req, subject, sublen, req->priv);
+            if (uuid[0])
+                live_pair(sh->live, req, subject, uuid);
             return;
         }
         if (sh->undo && undo_record(sh->undo, req, subject, sublen, now) != 0) {
@@ -135,8 +187,13 @@ void apply_run(void *wctx, struct job *j)
     switch (o) {
     case EXEC_OK:
         j->status = ROW_OK;
-        if (sh->live)
+        if (sh->live) {
             live_set(sh->live, req, subject, sublen, req->priv);
+            if (uuid[0])
+                live_pair(sh->live, req, subject, uuid);
+            else
+                learn_from_answer(sh, req, res.body, res.body_len);
+        }
         add_note(j, note);
         return;
     case EXEC_FAILED:

@@ -45,6 +45,8 @@ struct item {
     char *id;                   /* slug, account id or username (owned) */
     char *alt;                  /* a Cloud user's {uuid}, or NULL (owned) */
     enum privilege priv;
+    int half;                   /* a Cloud user a row added under one of
+                                 * its names: the other is not known yet */
 };
 
 struct list {
@@ -290,6 +292,7 @@ static void add_item(struct list *ls, const char *id, size_t idlen, const char *
     it->id[idlen] = '\0';
     it->alt = alt ? xstrdup(alt) : NULL;
     it->priv = p;
+    it->half = 0;
 }
 
 struct walk {
@@ -415,10 +418,64 @@ void live_set(struct live *l, const struct request *req, const char *subject, si
             it->priv = p;
         } else if (p != PRIV_NONE) {
             add_item(ls, subject, len, NULL, p);
+            ls->items[ls->n - 1].half = l->api->user_path && req->subject == SUBJECT_USER;
         }
     }
     pthread_mutex_unlock(&l->mu);
     buf_free(&key);
+}
+
+/* mu held. The cached, loaded list of the row's target and subject kind. */
+static struct list *loaded_list(struct live *l, const struct request *req)
+{
+    struct buf key = {0};
+    api_target_key(&key, req);
+    struct entry *e = *slot_of(l, key.data, key.len, hash32(key.data, key.len));
+    buf_free(&key);
+    struct list *ls = e ? &e->lists[req->subject] : NULL;
+    return ls && ls->state == LIST_LOADED ? ls : NULL;
+}
+
+int live_half_known(struct live *l, const struct request *req)
+{
+    int half = 0;
+    pthread_mutex_lock(&l->mu);
+    struct list *ls = loaded_list(l, req);
+    for (unsigned i = 0; ls && i < ls->n && !half; i++)
+        half = ls->items[i].half;
+    pthread_mutex_unlock(&l->mu);
+    return half;
+}
+
+void live_pair(struct live *l, const struct request *req, const char *account_id,
+               const char *uuid)
+{
+    if (!account_id || !uuid || !strcasecmp(account_id, uuid))
+        return;
+    pthread_mutex_lock(&l->mu);
+    struct list *ls = loaded_list(l, req);
+    struct item *a = ls ? find_item(ls, account_id, strlen(account_id)) : NULL;
+    struct item *u = ls ? find_item(ls, uuid, strlen(uuid)) : NULL;
+    if (a && u && a != u) {
+        /* rows added the one user under both names before they were known
+         * as one: the item added last holds the later value */
+        struct item *keep = a > u ? a : u, *drop = keep == a ? u : a;
+        free(drop->id);
+        free(drop->alt);
+        size_t k = (size_t)(keep - ls->items);
+        *drop = ls->items[--ls->n];
+        a = k == ls->n ? drop : &ls->items[k];
+    } else if (!a) {
+        a = u;
+    }
+    if (a) {
+        free(a->id);
+        free(a->alt);
+        a->id = xstrdup(account_id);
+        a->alt = xstrdup(uuid);
+        a->half = 0;
+    }
+    pthread_mutex_unlock(&l->mu);
 }
 
 void live_stats(struct live *l, struct live_stats *out)

@@ -39,6 +39,7 @@ struct addr {
     uint32_t hash;
     enum addr_state state;
     char *account;              /* A_FOUND (owned) */
+    char *uuid;                 /* A_FOUND: the account's {uuid}, or NULL (owned) */
     long status;                /* A_FAILED */
     char *msg;                  /* A_FAILED (owned) */
     struct addr *hnext;
@@ -76,6 +77,7 @@ static void addr_free(struct addr *a)
 {
     free(a->key);
     free(a->account);
+    free(a->uuid);
     free(a->msg);
     free(a);
 }
@@ -272,8 +274,10 @@ static int on_member(void *ctx, const cJSON *item)
     for (unsigned i = 0; i < q->n; i++) {
         struct addr *a = q->batch[i];
         const char *email = a->key + a->wslen + 1;
-        if (a->state == A_INFLIGHT && !a->account && !strcasecmp(email, m.email))
+        if (a->state == A_INFLIGHT && !a->account && !strcasecmp(email, m.email)) {
             a->account = xstrdup(m.account_id);
+            a->uuid = m.uuid && strcmp(m.uuid, m.account_id) ? xstrdup(m.uuid) : NULL;
+        }
     }
     return 0;
 }
@@ -305,7 +309,9 @@ static int query_batch(struct people *p, struct addr **batch, unsigned n,
         struct addr *a = batch[i];
         if (rc < 0 && err.cancelled) {
             free(a->account);
+            free(a->uuid);
             a->account = NULL;
+            a->uuid = NULL;
             a->state = A_PENDING;       /* not answered: may be asked again */
             a->next_pending = p->pending;
             p->pending = a;
@@ -326,9 +332,19 @@ static int query_batch(struct people *p, struct addr **batch, unsigned n,
     return rc < 0 && err.cancelled ? -1 : 0;
 }
 
+/* Copy s into out when it fits. */
+static int fits(char *out, size_t outsz, const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= outsz)
+        return 0;
+    memcpy(out, s, n + 1);
+    return 1;
+}
+
 int people_resolve(struct people *p, const char *ws, size_t wslen, const char *email,
                    size_t len, const struct pager_fetch *f, char *out, size_t outsz,
-                   struct pager_error *err)
+                   char *uuid, size_t uuidsz, struct pager_error *err)
 {
     struct buf k = {0};
     make_key(&k, ws, wslen, email, len);
@@ -339,8 +355,12 @@ int people_resolve(struct people *p, const char *ws, size_t wslen, const char *e
     for (;;) {
         struct addr *a = find_or_add(p, &k, wslen);
         if (a->state == A_FOUND) {
-            snprintf(out, outsz, "%s", a->account);
             rc = 0;
+            if (!fits(out, outsz, a->account) || (uuid && !fits(uuid, uuidsz, a->uuid ? a->uuid : "")))
+                rc = -1;
+            if (rc < 0)
+                snprintf(err->msg, sizeof err->msg, "the account id of %.*s is too long",
+                         (int)len, email);
             break;
         }
         if (a->state == A_ABSENT) {

@@ -194,7 +194,7 @@ static void settle_or_submit(struct run *r, struct job *j)
             people_note(r->apply.people, req->workspace, req->workspace_len, req->subject_name,
                         req->subject_len);
         j->key.len = 0;
-        api_key(&j->key, req);
+        api_order_key(&j->key, r->ses.api, req);
         ring_submit(&r->ring, j);
         return;
     }

@@ -31,6 +31,17 @@ void cloud_route(struct req *r)
 	}
 	if (p)                          /* more than 8 segments */
 		return;
+	if (segs[0][0] == 'u') {
+		/* users/{uuid or account id}: one user, found in any workspace */
+		if (n != 2 || segs[1][0] == '\0' || pct_decode(segs[1]) != 0) {
+			r->ep = EP_NONE;
+			return;
+		}
+		r->ep = EP_USER;
+		r->seg[0] = segs[1];
+		r->lower[0] = lower_dup(segs[1]);
+		return;
+	}
 	if (segs[0][0] == 'r') {
 		/* repositories/{ws}[/{repo}/permissions-config/{groups|users}[/{id}]] */
 		r->kind = K_REPO;
@@ -646,6 +657,32 @@ static void perm_one(struct MHD_Connection *c, const struct req *r, struct reply
 	free(href.p);
 }
 
+/* GET /users/{id}: the user by {uuid} or account id, in any workspace. */
+static void user_one(const struct req *r, struct reply *rep)
+{
+	size_t b;
+	const struct ent *e = NULL;
+	if (strcmp(r->method, "GET") != 0) {
+		reply_error(rep, 405, "Method %s is not allowed here", r->method);
+		reply_allow(rep, "GET");
+		return;
+	}
+	for (b = 0; b < g_fx.workspaces.nb && !e; b++) {
+		const struct hent *h;
+		for (h = g_fx.workspaces.b[b]; h && !e; h = h->next) {
+			const struct space *s = h->aux;
+			if (space_has(s, NT_USER, r->lower[0], &e) && e && !e->uuid)
+				e = NULL;
+		}
+	}
+	if (!e) {
+		reply_error(rep, 404, "No user with id '%s'", r->seg[0]);
+		return;
+	}
+	reply_json_start(rep, 200);
+	user_json(&rep->body, e, e->id, 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* Dispatch                                                            */
 
@@ -658,6 +695,10 @@ void cloud_handle(struct MHD_Connection *c, struct req *r, struct reply *rep)
 
 	if (r->ep == EP_NONE) {
 		reply_error(rep, 404, "Resource not found");
+		return;
+	}
+	if (r->ep == EP_USER) {
+		user_one(r, rep);
 		return;
 	}
 	if (!(ws = find_ws(r->lower[0]))) {

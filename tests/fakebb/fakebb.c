@@ -209,7 +209,8 @@ static void route(struct req *r, const char *url, struct MHD_Connection *c)
 	r->rel = r->url + skip;
 	if (strcmp(r->rel, "/user") == 0) {
 		r->type = RT_USER;
-	} else if (has_prefix(r->rel, "/repositories") || has_prefix(r->rel, "/workspaces")) {
+	} else if (has_prefix(r->rel, "/repositories") || has_prefix(r->rel, "/workspaces") ||
+		   has_prefix(r->rel, "/users")) {
 		r->type = RT_API;
 		r->api = API_CLOUD;
 		query_parse(c, r);

@@ -206,7 +206,7 @@ void permrows_free(struct permrow *rows, size_t n);
 enum { RT_OTHER, RT_API, RT_USER, RT_STATE, RT_STATS, RT_RESET, RT_CONFIG, RT_CONTROL_OTHER };
 enum { API_CLOUD, API_DC };
 /* What an API path names. */
-enum { EP_NONE, EP_PERM, EP_PERM_LIST, EP_REPO_LIST, EP_PROJECT_LIST, EP_MEMBER_LIST };
+enum { EP_NONE, EP_PERM, EP_PERM_LIST, EP_REPO_LIST, EP_PROJECT_LIST, EP_MEMBER_LIST, EP_USER };
 
 struct qparam {
 	char *key, *val;                /* decoded */

@@ -40,7 +40,7 @@ static const char *members_url(const char *ws, const char *const *emails, unsign
 static int resolve(struct people *p, const char *ws, const char *email, const struct pager_fetch *f,
                    char *out, size_t outsz, struct pager_error *err)
 {
-    return people_resolve(p, ws, strlen(ws), email, strlen(email), f, out, outsz, err);
+    return people_resolve(p, ws, strlen(ws), email, strlen(email), f, out, outsz, NULL, 0, err);
 }
 
 static void test_batch_of_noted_addresses(void **state)
