@@ -51,6 +51,8 @@ struct bb_config {
     int no_header;
     int check_auth;
     int fail_after_401;         /* stop after this many consecutive 401s; 0 = never */
+    int fail_after_errors;      /* stop after this many rows in a row failed with no
+                                 * answer from the server; 0 = never */
     enum progress_mode progress;
 
     /* --map NAME=COLUMN pairs; pointers into a malloced copy owned by the config */

@@ -24,6 +24,8 @@ struct exec_shared {
     atomic_uint leading_401;        /* 401s among the first answers, while all are 401 */
     atomic_ulong requests;          /* requests sent */
     atomic_ulong reads;             /* of which GETs (lists, lookups) */
+    atomic_uint silent_rows;        /* rows in a row that failed with no answer */
+    atomic_int errors_stop;         /* silent_rows reached --fail-after-errors */
 };
 
 void exec_shared_init(struct exec_shared *s, const struct bb_config *cfg,
@@ -33,6 +35,13 @@ struct exec_worker;
 /* NULL when libcurl cannot set up a handle. */
 struct exec_worker *exec_worker_new(struct exec_shared *sh, int index);
 void exec_worker_free(struct exec_worker *w);
+/* Retries for 5xx and network faults on this worker (default --retries). */
+void exec_worker_retries(struct exec_worker *w, int retries);
+
+/* A row ended: failed with no answer from the server (no_answer = 1), or
+ * anything else that is not a cancel. --fail-after-errors such rows in a
+ * row stop the run as --fail-after-401 does (errors_stop, gate cancelled). */
+void exec_row_done(struct exec_shared *sh, int no_answer);
 
 enum exec_outcome {
     EXEC_OK,            /* 2xx */

@@ -43,6 +43,7 @@ struct job {
      * thread only after it saw done set under the pool lock. */
     enum row_status status;
     long http_status;           /* 0: none */
+    int no_answer;              /* failed with no answer from the server */
     unsigned attempts;          /* requests sent */
     char msg[600];              /* raw; sanitised when written */
     int prev;                   /* permission found before the row: an enum

@@ -26,13 +26,12 @@ struct session {
     struct pool *pool;                  /* NULL until started (and in a dry run) */
     int cancel_level;                   /* signals acted on */
     int auth_stopped;                   /* the first answers were all 401 */
+    int errors_stopped;                 /* --fail-after-errors rows had no answer */
 };
 
-/* Catch SIGINT/SIGTERM (they only set a counter), ignore SIGPIPE. */
-void session_signals(void);
-
-/* Base URL and flavour; with online, libcurl, the gate and --check-auth.
- * Returns 0, or -1 after one line on stderr. */
+/* Base URL and flavour; with online, libcurl, the gate and the check
+ * before the first row (--check-auth). Returns 0, or -1 after one line on
+ * stderr (cancel_level is 1 when a signal stopped the check). */
 int session_init(struct session *s, const struct bb_config *cfg, int online);
 /* Start the worker pool with these callbacks. Returns 0 or -1 (message printed). */
 int session_start_pool(struct session *s, const struct pool_ops *ops);
@@ -49,6 +48,12 @@ const struct pager_fetch *session_fetch(struct session *s);
 int session_poll(struct session *s, void (*before_message)(void *), void *ctx);
 /* Cancel as the first signal would (output or input failed). */
 void session_cancel(struct session *s, int abort_in_flight);
+
+/* The exit code of a command, the same rule for all: 2 when the run failed
+ * as a whole (fatal: output, input or set-up; or stopped by 401s or rows
+ * without answers), 130 when a signal stopped it, 1 when a row failed
+ * (failed), else 0. */
+int session_exit_code(struct session *s, int fatal, int failed);
 
 /* Requests, 429s and pause for the summary. */
 void session_figures(struct session *s, unsigned long *requests, unsigned long *reads,

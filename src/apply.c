@@ -54,6 +54,7 @@ static void lookup_failed(struct job *j, const struct pager_error *err, const ch
     }
     j->status = ROW_FAILED;
     j->http_status = err->status > 0 ? err->status : 0;
+    j->no_answer = err->status <= 0;
     snprintf(j->msg, sizeof j->msg, "%.200s: %.390s", what, err->msg);
 }
 
@@ -100,9 +101,20 @@ static void learn_from_answer(struct apply_shared *sh, const struct request *req
     cJSON_Delete(root);
 }
 
+static void run_row(struct apply_worker *w, struct job *j);
+
 void apply_run(void *wctx, struct job *j)
 {
     struct apply_worker *w = wctx;
+    run_row(w, j);
+    /* rows that end without any answer from the server, in a row, stop the run */
+    if (j->status == ROW_FAILED || j->status == ROW_OK || j->status == ROW_PLANNED)
+        exec_row_done(w->sh->ex, j->status == ROW_FAILED && j->no_answer);
+}
+
+/* The work of one row; fills its result. */
+static void run_row(struct apply_worker *w, struct job *j)
+{
     struct apply_shared *sh = w->sh;
     const struct request *req = &j->req;
     const char *subject = req->subject_name;
@@ -115,6 +127,7 @@ void apply_run(void *wctx, struct job *j)
     j->msg[0] = '\0';
     j->prev = -1;
     j->change = CH_NONE;
+    j->no_answer = 0;
 
     if (req->subject_is_email) {
         int rc = people_resolve(sh->people, req->workspace, req->workspace_len, subject, sublen,
@@ -198,6 +211,7 @@ void apply_run(void *wctx, struct job *j)
         return;
     case EXEC_FAILED:
         j->status = ROW_FAILED;
+        j->no_answer = res.http_status == 0;
         break;
     case EXEC_CANCELLED:
     case EXEC_ABORTED:

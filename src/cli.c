@@ -13,7 +13,7 @@ enum {
     OPT_BASE_URL = 256, OPT_CACERT, OPT_TIMEOUT, OPT_NETRC, OPT_NETRC_FILE,
     OPT_RETRIES, OPT_MAX_BACKOFF, OPT_BACKOFF_BASE, OPT_RATE, OPT_RESUME,
     OPT_DELIMITER, OPT_NO_HEADER, OPT_MAP, OPT_PROGRESS, OPT_NO_PROGRESS,
-    OPT_CHECK_AUTH, OPT_FAIL_AFTER_401, OPT_RESUME_FROM, OPT_DIFF, OPT_UNDO_FILE,
+    OPT_CHECK_AUTH, OPT_NO_CHECK_AUTH, OPT_FAIL_AFTER_401, OPT_FAIL_AFTER_ERRORS, OPT_RESUME_FROM, OPT_DIFF, OPT_UNDO_FILE,
     OPT_WORKSPACE, OPT_API
 };
 
@@ -42,7 +42,9 @@ static const struct option long_opts[] = {
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"check-auth", no_argument, NULL, OPT_CHECK_AUTH},
+    {"no-check-auth", no_argument, NULL, OPT_NO_CHECK_AUTH},
     {"fail-after-401", required_argument, NULL, OPT_FAIL_AFTER_401},
+    {"fail-after-errors", required_argument, NULL, OPT_FAIL_AFTER_ERRORS},
     {"diff", no_argument, NULL, OPT_DIFF},
     {"undo-file", required_argument, NULL, OPT_UNDO_FILE},
     {"workspace", required_argument, NULL, OPT_WORKSPACE},
@@ -95,8 +97,10 @@ void cli_usage(FILE *out)
 "      --map NAME=COLUMN[,NAME=COLUMN...]  take NAME from a differently\n"
 "                          named column (NAME: workspace, repo, project,\n"
 "                          group, user, privilege)\n"
-"      --check-auth        one authenticated request before the run\n"
+"      --check-auth        one authenticated request before the run (the default)\n"
+"      --no-check-auth     skip it\n"
 "      --fail-after-401 N  stop when the first N responses are all 401\n"
+"      --fail-after-errors N  stop when N rows in a row fail without an answer (default 10)\n"
 "                          (default 5; 0 never stops)\n"
 "      --progress          always draw the progress line on stderr\n"
 "      --no-progress       never draw it\n"
@@ -286,6 +290,8 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
     cfg->max_backoff = 300;
     cfg->backoff_base = 1;
     cfg->fail_after_401 = 5;
+    cfg->fail_after_errors = 10;
+    cfg->check_auth = 1;
     cfg->input = "-";
     cfg->output = "-";
 
@@ -360,6 +366,7 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
         case OPT_PROGRESS: cfg->progress = PROGRESS_ON; break;
         case OPT_NO_PROGRESS: cfg->progress = PROGRESS_OFF; break;
         case OPT_CHECK_AUTH: cfg->check_auth = 1; break;
+        case OPT_NO_CHECK_AUTH: cfg->check_auth = 0; break;
         case OPT_DIFF: cfg->diff = 1; break;
         case OPT_UNDO_FILE: cfg->undo_file = optarg; break;
         case OPT_WORKSPACE:
@@ -386,6 +393,13 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
                 return 2;
             }
             cfg->fail_after_401 = (int)v;
+            break;
+        case OPT_FAIL_AFTER_ERRORS:
+            if (parse_long(optarg, 0, 1000000, &v)) {
+                fprintf(err, "bbperm: --fail-after-errors must be a whole number, not '%s'\n", optarg);
+                return 2;
+            }
+            cfg->fail_after_errors = (int)v;
             break;
         case ':':
             fprintf(err, "bbperm: option '%s' needs a value (see --help)\n", argv[optind - 1]);

@@ -12,6 +12,7 @@ struct exec_worker {
     struct exec_shared *sh;
     struct http_client http;
     uint64_t rng;
+    int retries;                /* for 5xx and network faults: cfg->retries */
     struct pager_fetch fetch;   /* exec_fetch on this worker */
 };
 
@@ -28,6 +29,27 @@ void exec_shared_init(struct exec_shared *s, const struct bb_config *cfg,
     atomic_init(&s->leading_401, 0);
     atomic_init(&s->requests, 0);
     atomic_init(&s->reads, 0);
+    atomic_init(&s->silent_rows, 0);
+    atomic_init(&s->errors_stop, 0);
+}
+
+void exec_row_done(struct exec_shared *sh, int no_answer)
+{
+    int limit = sh->cfg->fail_after_errors;
+    if (!no_answer) {
+        atomic_store(&sh->silent_rows, 0);
+        return;
+    }
+    if (limit > 0 && atomic_fetch_add(&sh->silent_rows, 1) + 1 == (unsigned)limit) {
+        /* stop every worker now; the main thread writes the message */
+        atomic_store(&sh->errors_stop, 1);
+        gate_cancel(sh->gate);
+    }
+}
+
+void exec_worker_retries(struct exec_worker *w, int retries)
+{
+    w->retries = retries;
 }
 
 struct exec_worker *exec_worker_new(struct exec_shared *sh, int index)
@@ -36,6 +58,7 @@ struct exec_worker *exec_worker_new(struct exec_shared *sh, int index)
     w->sh = sh;
     w->fetch.fn = exec_fetch;
     w->fetch.ctx = w;
+    w->retries = sh->cfg->retries;
     w->rng = (uint64_t)time(NULL) * 2654435761u + (uint64_t)(index + 1) * 0x9e3779b97f4a7c15ULL + 1;
     if (http_client_init(&w->http, sh->cfg, sh->share, &sh->abort) != 0) {
         http_client_cleanup(&w->http);
@@ -57,8 +80,24 @@ enum verdict exec_classify(CURLcode code, long status)
 {
     if (code == CURLE_ABORTED_BY_CALLBACK)
         return V_ABORTED;
-    if (code != CURLE_OK)
+    switch (code) {
+    case CURLE_OK:
+        break;
+    /* no retry makes a certificate or a CA file good, or a URL readable */
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_CIPHER:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        return V_FAIL;
+    default:
         return V_RETRY;             /* refused, reset, no answer, timeout */
+    }
     if (status >= 200 && status < 300)
         return V_OK;
     if (status == 429)
@@ -176,7 +215,7 @@ enum exec_outcome exec_request(struct exec_worker *w, const char *method, const 
             return EXEC_ABORTED;
         case V_RETRY:
             answer_message(res, &r);
-            if (retries < (unsigned)cfg->retries) {
+            if (retries < (unsigned)w->retries) {
                 retries++;
                 /* a 503 from a proxy may say how long to wait: honour it */
                 double wait = r.retry_after >= 0 ? r.retry_after
@@ -186,7 +225,7 @@ enum exec_outcome exec_request(struct exec_worker *w, const char *method, const 
                     wait = cfg->max_backoff;
                 if (cfg->verbose)
                     fprintf(stderr, "bbperm: retry %u of %d for %s in %.2f s (%s%s)\n", retries,
-                            cfg->retries, url, wait,
+                            w->retries, url, wait,
                             r.code == CURLE_OK ? "server error" : "network error",
                             r.retry_after >= 0 ? ", Retry-After" : "");
                 if (gate_sleep(sh->gate, wait) != 0)

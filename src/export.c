@@ -230,8 +230,10 @@ static void on_write(void *ctx, struct job *j)
 static void on_idle(void *ctx)
 {
     struct export *e = ctx;
-    if (result_flush(&e->res) != 0)
+    if (result_flush(&e->res) != 0 && !e->fatal) {
         e->fatal = 1;
+        session_cancel(&e->ses, 0);     /* no new request: nothing could record it */
+    }
     draw(e, 0);
 }
 
@@ -434,7 +436,7 @@ int export_main(const struct bb_config *cfg)
             result_close(&e->res);
         session_free(&e->ses);
         ring_free(&e->ring);
-        return 2;
+        return e->ses.cancel_level > 0 ? 130 : 2;
     }
     e->ring.pool = e->ses.pool;
     e->tty = isatty(STDERR_FILENO);
@@ -442,7 +444,10 @@ int export_main(const struct bb_config *cfg)
               (cfg->progress == PROGRESS_ON || e->tty) && !cfg->verbose;
 
     fprintf(e->res.out, "%s\n", e->ses.api->export_header);
-    if (cfg->nscopes == 0)
+    /* before the first listing: a dead output sends nothing */
+    if (result_flush(&e->res) != 0)
+        e->fatal = 1;
+    if (cfg->nscopes == 0 && !e->fatal)
         export_scope(e, NULL);
     for (int i = 0; i < cfg->nscopes && !e->fatal && e->ses.cancel_level == 0; i++)
         export_scope(e, cfg->scopes[i]);
@@ -462,8 +467,7 @@ int export_main(const struct bb_config *cfg)
                 e->targets, e->unreadable, e->rows, req, n429, paused, now_mono() - e->started);
     if (result_close(&e->res) != 0)
         e->fatal = 1;
-    int code = e->fatal || e->ses.auth_stopped ? 2 : e->ses.cancel_level > 0 ? 130
-             : e->unreadable ? 1 : 0;
+    int code = session_exit_code(&e->ses, e->fatal, e->unreadable != 0);
     session_free(&e->ses);
     ring_free(&e->ring);
     free(e->slugs);

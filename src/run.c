@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "cancel.h"
 #include "catalog.h"
 #include "cli.h"
 #include "creds.h"
@@ -86,10 +87,19 @@ static void figures(struct run *r, struct run_figures *f)
     f->elapsed = now_mono() - r->started;
 }
 
+/* The result cannot be written: no new request may start. The pool drops
+ * the queued rows; requests in flight end on their own. */
+static void output_failed(struct run *r)
+{
+    if (!r->fatal)
+        session_cancel(&r->ses, 0);
+    r->fatal = 1;
+}
+
 static void flush_out(struct run *r)
 {
     if (result_flush(&r->res) != 0)
-        r->fatal = 1;
+        output_failed(r);
     /* only rows that reached the file count as done */
     if (!r->fatal)
         tally_merge(&r->tally, &r->unflushed);
@@ -101,7 +111,7 @@ static void on_write(void *ctx, struct job *j)
     result_row(&r->res, j);
     tally_add(&r->unflushed, j);
     if (r->res.failed)
-        r->fatal = 1;
+        output_failed(r);
 }
 
 static void on_idle(void *ctx)
@@ -288,7 +298,8 @@ static int start_header(struct run *r, const struct csvin_record *rec)
         colmap_positional(&r->map, rec->n > 4 ? rec->n : 4, r->cfg);
         result_header(&r->res, NULL, NULL, 0);
         r->have_header = 1;
-        return 0;
+        flush_out(r);       /* before the first request: a dead output sends nothing */
+        return r->fatal;
     }
     if (colmap_build(&r->map, rec->cells, rec->lens, rec->n, r->cfg, err, sizeof err) != 0) {
         fprintf(stderr, "bbperm: %s\n", err);
@@ -303,7 +314,8 @@ static int start_header(struct run *r, const struct csvin_record *rec)
     }
     result_header(&r->res, rec->cells, rec->lens, rec->n);
     r->have_header = 1;
-    return 0;
+    flush_out(r);           /* before the first request: a dead output sends nothing */
+    return r->fatal;
 }
 
 static int on_record(void *ctx, const struct csvin_record *rec)
@@ -450,16 +462,6 @@ static int before_read(void *ctx)
     return r->fatal;
 }
 
-static int exit_code(struct run *r)
-{
-    if (r->fatal || r->ses.auth_stopped)
-        return 2;
-    if (r->ses.cancel_level > 0)
-        return 130;
-    if (r->tally.failed || r->tally.invalid)
-        return 1;
-    return 0;
-}
 
 static int run_rows(const struct bb_config *cfg)
 {
@@ -488,7 +490,7 @@ static int run_rows(const struct bb_config *cfg)
         if (r->res.out)
             result_close(&r->res);
         free_run(r);
-        return 2;
+        return r->ses.cancel_level > 0 ? 130 : 2;
     }
 
     int tty = isatty(STDERR_FILENO);
@@ -515,7 +517,7 @@ static int run_rows(const struct bb_config *cfg)
         r->fatal = 1;
     }
     if (r->fatal)
-        session_cancel(&r->ses, 1);     /* output or input failed: stop at once */
+        session_cancel(&r->ses, 0);     /* output or input failed: nothing new starts */
     reader_waiting(r, 1);
     if (!r->fatal || read_rc < 0)
         ring_drain(&r->ring, r->ring.next_seq);
@@ -524,6 +526,11 @@ static int run_rows(const struct bb_config *cfg)
     struct run_figures f;
     figures(r, &f);
     progress_clear(&r->progress, stderr);
+    if (r->res.failed && r->have_header)
+        fprintf(stderr, "bbperm: stopped: the result cannot be written; %llu of the %llu rows "
+                        "read are not in it (those not sent yet were dropped)\n",
+                (unsigned long long)(r->ring.next_seq - r->tally.rows),
+                (unsigned long long)r->ring.next_seq);
     if (!cfg->quiet && r->have_header) {
         if (cfg->command == CMD_PLAN)
             progress_plan_summary(stderr, &r->tally, &f);
@@ -532,8 +539,9 @@ static int run_rows(const struct bb_config *cfg)
     }
     if (result_close(&r->res) != 0)
         r->fatal = 1;
+    int code = session_exit_code(&r->ses, r->fatal, r->tally.failed || r->tally.invalid);
     free_run(r);
-    return exit_code(r);
+    return r->fatal ? 2 : code;
 }
 
 int bbperm_main(int argc, char **argv)
@@ -549,7 +557,11 @@ int bbperm_main(int argc, char **argv)
         cli_free(&cfg);
         return 2;
     }
-    session_signals();
+    if (cancel_init() != 0) {
+        creds_free(&cfg);
+        cli_free(&cfg);
+        return 2;
+    }
     int online = !cfg.dry_run;
     if (online && http_global_init() != 0) {
         fprintf(stderr, "bbperm: cannot initialise libcurl\n");

@@ -7,39 +7,36 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cancel.h"
 #include "http.h"
 #include "ring.h"
 
 #define RATE_MARGIN 0.98
 
-static volatile sig_atomic_t signals_seen;
-
-static void on_signal(int sig)
+/* What a right base URL looks like, for the message of a 404. */
+static const char *base_url_hint(const struct session *s)
 {
-    (void)sig;
-    if (signals_seen < 100)
-        signals_seen++;
+    return s->api->has_workspaces
+               ? "a Cloud base URL is https://api.bitbucket.org/2.0"
+               : "a Data Center base URL is https://HOST[:PORT][/CONTEXT]/rest/api/latest";
 }
 
-void session_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &sa, NULL);
-}
-
-static int check_auth(struct session *s)
+/* One cheap authenticated request before the first row (--check-auth, on
+ * unless --no-check-auth). What no retry can fix stops the run here: a
+ * refused credential, a base URL that is not the API's, a certificate or
+ * CA file that TLS refuses, a host that cannot be resolved or reached.
+ * Other answers (a 403 for a token without the scope of this request, a
+ * 5xx) are noted and the run goes on. Returns 0, -1 (message printed), or
+ * -2 when a signal interrupted it. */
+static int preflight(struct session *s)
 {
     struct exec_worker *w = exec_worker_new(&s->ex, -1);
     if (!w) {
-        fprintf(stderr, "bbperm: cannot set up libcurl\n");
+        fprintf(stderr, "bbperm: cannot set up libcurl (is --cacert readable?)\n");
         return -1;
     }
+    /* one more try for a network blip, not the whole retry budget */
+    exec_worker_retries(w, s->cfg->retries < 1 ? s->cfg->retries : 1);
     struct buf url = {0};
     buf_add(&url, s->base.data, s->base.len);
     buf_adds(&url, s->api->whoami_path);
@@ -49,15 +46,21 @@ static int check_auth(struct session *s)
     if (o == EXEC_OK) {
         if (s->cfg->verbose)
             fprintf(stderr, "bbperm: --check-auth: credentials from %s accepted\n", s->cfg->auth_source);
+    } else if (o == EXEC_CANCELLED || o == EXEC_ABORTED) {
+        rc = -2;
     } else if (res.http_status == 401) {
-        fprintf(stderr, "bbperm: --check-auth: the credentials from %s were refused (401 Unauthorized)\n",
-                s->cfg->auth_source);
+        fprintf(stderr, "bbperm: the credentials from %s were refused (401 Unauthorized) "
+                        "by GET %s\n", s->cfg->auth_source, url.data);
+        rc = -1;
+    } else if (res.http_status == 404) {
+        fprintf(stderr, "bbperm: GET %s answered 404: the base URL '%s' looks wrong (%s)\n",
+                url.data, s->base.data, base_url_hint(s));
         rc = -1;
     } else if (res.http_status) {
-        fprintf(stderr, "bbperm: --check-auth: GET %s answered %ld: %s\n", url.data, res.http_status, res.msg);
-        rc = -1;
+        fprintf(stderr, "bbperm: note: the check before the run, GET %s, answered %ld: %s; "
+                        "going on\n", url.data, res.http_status, res.msg);
     } else {
-        fprintf(stderr, "bbperm: --check-auth: GET %s: %s\n", url.data, res.msg);
+        fprintf(stderr, "bbperm: cannot reach %s: %s\n", url.data, res.msg);
         rc = -1;
     }
     /* the check is not part of the run's counts */
@@ -92,8 +95,14 @@ int session_init(struct session *s, const struct bb_config *cfg, int online)
               (uint64_t)time(NULL) ^ (uint64_t)getpid() << 20);
     exec_shared_init(&s->ex, cfg, &s->gate, s->share);
     s->online = 1;
-    if (cfg->check_auth && check_auth(s) != 0)
-        return -1;
+    cancel_bind(&s->gate, NULL, &s->ex.abort);
+    if (cfg->check_auth) {
+        int rc = preflight(s);
+        if (rc == -2)
+            s->cancel_level = 1;    /* a signal: exit 130, not 2 */
+        if (rc)
+            return -1;
+    }
     return 0;
 }
 
@@ -104,11 +113,13 @@ int session_start_pool(struct session *s, const struct pool_ops *ops)
         fprintf(stderr, "bbperm: cannot start %d worker threads\n", s->cfg->jobs);
         return -1;
     }
+    cancel_bind(NULL, s->pool, NULL);
     return 0;
 }
 
 void session_free(struct session *s)
 {
+    cancel_unbind();
     if (s->pool)
         pool_free(s->pool);
     s->pool = NULL;
@@ -151,7 +162,7 @@ void session_cancel(struct session *s, int abort_in_flight)
 
 int session_poll(struct session *s, void (*before_message)(void *), void *ctx)
 {
-    int seen = signals_seen, began = 0;
+    int seen = cancel_signals(), began = 0;
     if (s->online && !s->auth_stopped && atomic_load(&s->ex.auth_stop)) {
         s->auth_stopped = 1;
         if (before_message)
@@ -159,6 +170,16 @@ int session_poll(struct session *s, void (*before_message)(void *), void *ctx)
         fprintf(stderr, "bbperm: stopping: the first %d answers were all 401 Unauthorized; "
                         "check the credentials from %s\n",
                 s->cfg->fail_after_401, s->cfg->auth_source);
+        began = s->cancel_level < 1;
+        session_cancel(s, 0);
+    }
+    if (s->online && !s->errors_stopped && atomic_load(&s->ex.errors_stop)) {
+        s->errors_stopped = 1;
+        if (before_message)
+            before_message(ctx);
+        fprintf(stderr, "bbperm: stopping: %d rows in a row failed without an answer from "
+                        "the server; check --base-url and the network (--fail-after-errors)\n",
+                s->cfg->fail_after_errors);
         began = s->cancel_level < 1;
         session_cancel(s, 0);
     }
@@ -173,6 +194,16 @@ int session_poll(struct session *s, void (*before_message)(void *), void *ctx)
     if (seen >= 2 && s->cancel_level < 2)
         session_cancel(s, 1);
     return began;
+}
+
+int session_exit_code(struct session *s, int fatal, int failed)
+{
+    session_poll(s, NULL, NULL);
+    if (fatal || s->auth_stopped || s->errors_stopped)
+        return 2;
+    if (s->cancel_level > 0)
+        return 130;
+    return failed ? 1 : 0;
 }
 
 void session_figures(struct session *s, unsigned long *requests, unsigned long *reads,

@@ -101,13 +101,14 @@ expect_eq "$(grep -c 'more than one project' err1.txt)" 1 "lines about slugs in 
 grep -q "slug 'tools' exists in more than one project" err1.txt || fail "the slug 'tools' is not named: $(cat err1.txt)"
 # 12 targets: EMPTY, EMPTY/tools, LOCK, OPS, OPS/deploy, OPS/tools, PRJ and its 5 repositories
 expect_match "$(tail -1 err1.txt)" "export: 12 targets \(3 could not be read\), 19 rows;" "export summary"
-# paging: 4 projects by 2; repositories: EMPTY 1, OPS 1, PRJ 3 (LOCK's answers 401)
-expect_eq "$(stat_of project_lists)" 2 "project pages"
+# paging: 4 projects by 2, and the check before the first row (projects?limit=1);
+# repositories: EMPTY 1, OPS 1, PRJ 3 (LOCK's answers 401)
+expect_eq "$(stat_of project_lists)" 3 "project pages"
 expect_eq "$(stat_of repo_lists)" 5 "repository pages"
 # permission pages (groups + users, an empty list is a page): EMPTY 2, EMPTY/tools 2,
 # OPS 2, deploy 2, OPS/tools 2, PRJ 2+1, api 2+2, PRJ/tools 2, web 2, zeta 2
 expect_eq "$(stat_of lists)" 23 "permission list pages"
-expect_eq "$(stat_of requests)" 33 "requests: the pages and three 401s"
+expect_eq "$(stat_of requests)" 34 "requests: the pages, three 401s and the check before the first row"
 expect_eq "$(stat_of writes)" 0 "writes of an export"
 
 run_export -j 8 -o e2.csv

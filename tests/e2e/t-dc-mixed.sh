@@ -72,7 +72,7 @@ attempts=$(csv_col out.csv attempts | paste -sd+ | bc)
 expect_eq "$attempts" "$(stat_of writes)" "attempts against server writes"
 expect_eq "$(stat_of repo_lists)" 1 "repository pages for the pattern"
 expect_eq "$(stat_of lists)" 0 "permission lists in a blind apply"
-expect_eq "$(stat_of requests)" $((attempts + 1)) "requests: writes + one repository page"
+expect_eq "$(stat_of requests)" $((attempts + 2)) "requests: writes + one repository page + the check before the first row"
 expect_eq "$(stat_of overlaps)" 0 "requests for one permission in flight together"
 
 # The same CSV with --api datacenter and the /rest/api/1.0 root, one job:

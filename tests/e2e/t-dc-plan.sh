@@ -160,7 +160,7 @@ expect_eq "$RC" 1 "exit code of the plan (one failed, one invalid row)"
 expect_file plan.csv want-plan.csv "plan"
 expect_eq "$(stat_of writes)" 0 "writes of the plan"
 expect_eq "$(stat_of lists)" "$pages" "permission list pages of the plan"
-expect_eq "$(stat_of requests)" $((pages + 1)) "requests of the plan (the pages and the 404)"
+expect_eq "$(stat_of requests)" $((pages + 2)) "requests of the plan (the pages, the 404 and the check before the first row)"
 expect_match "$(tail -1 err.txt)" "plan: 5 to grant, 6 to change, 6 to revoke, 10 unchanged, 1 failed \(404 x1\), 1 invalid; 13 requests \(13 reads\)" "plan summary"
 grep -q '^bbperm: > GET [^ ]*/projects/PRJ/repos/api/permissions/groups?limit=1000&start=3$' err.txt ||
   fail "no second page asked with start=3: $(grep -m3 'permissions/groups' err.txt)"

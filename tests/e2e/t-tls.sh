@@ -7,9 +7,25 @@ make_certs certs
 fakebb_start --tls-cert certs/server.pem --tls-key certs/server.key
 URL="https://127.0.0.1:$FAKEBB_PORT"
 rows_csv 50 > in.csv
-RC=0; "$BBPERM" --base-url "$URL" --retries 0 in.csv > out.csv 2>err.txt || RC=$?
-expect_eq "$RC" 1 "exit code without the CA"
-expect_match "$(csv_col out.csv message | head -1)" "[Cc]ertificate" "certificate error"
+# the check before the first row stops at once (exit 2), whatever --retries says
+t0=$(date +%s.%N)
+RC=0; "$BBPERM" --base-url "$URL" in.csv > out.csv 2>err.txt || RC=$?
+secs=$(echo "$(date +%s.%N) - $t0" | bc)
+expect_eq "$RC" 2 "exit code without the CA"
+[ "$(echo "$secs < 5" | bc)" = 1 ] || fail "an untrusted certificate took $secs s"
+expect_match "$(cat err.txt)" "[Cc]ertificate" "certificate error"
+expect_eq "$(grep -c . out.csv)" 0 "no result rows without the CA"
+# an unreadable --cacert stops the same way
+RC=0; "$BBPERM" --base-url "$URL" --cacert no-such-ca.pem in.csv > out.csv 2>err.txt || RC=$?
+expect_eq "$RC" 2 "exit code with an unreadable --cacert"
+# without the check, rows fail once each: no retry fixes a certificate
+t0=$(date +%s.%N)
+RC=0; "$BBPERM" --base-url "$URL" --no-check-auth --retries 5 in.csv > out.csv 2>err.txt || RC=$?
+secs=$(echo "$(date +%s.%N) - $t0" | bc)
+expect_eq "$RC" 2 "exit code without the CA, no check: --fail-after-errors stops it"
+expect_match "$(csv_col out.csv message | head -1)" "[Cc]ertificate" "certificate error in the row"
+expect_eq "$(csv_col out.csv message | grep -c 'gave up after')" 0 "no retry for a certificate error"
+[ "$(echo "$secs < 5" | bc)" = 1 ] || fail "50 rows with an untrusted certificate took $secs s"
 expect_eq "$(curl -sf --cacert certs/ca.pem "$URL/_stats" | python3 -c "import json,sys; print(json.load(sys.stdin)['requests'])")" 0 "requests that got through"
 RC=0; "$BBPERM" --base-url "$URL" --cacert certs/ca.pem -j 4 in.csv > out.csv 2>err.txt || RC=$?
 expect_eq "$RC" 0 "exit code with --cacert"

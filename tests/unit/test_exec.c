@@ -52,10 +52,54 @@ static void test_classify_network_errors_retry(void **state)
     assert_int_equal(exec_classify(CURLE_RECV_ERROR, 0), V_RETRY);
 }
 
+static void test_classify_tls_errors_fail(void **state)
+{
+    (void)state;
+    assert_int_equal(exec_classify(CURLE_PEER_FAILED_VERIFICATION, 0), V_FAIL);
+    assert_int_equal(exec_classify(CURLE_SSL_CACERT_BADFILE, 0), V_FAIL);
+    assert_int_equal(exec_classify(CURLE_SSL_CERTPROBLEM, 0), V_FAIL);
+    assert_int_equal(exec_classify(CURLE_UNSUPPORTED_PROTOCOL, 0), V_FAIL);
+}
+
 static void test_classify_aborted(void **state)
 {
     (void)state;
     assert_int_equal(exec_classify(CURLE_ABORTED_BY_CALLBACK, 0), V_ABORTED);
+}
+
+/* --fail-after-errors 3: only rows in a row with no answer count; the
+ * third stops the run through the gate. */
+static void test_rows_without_answer_stop_the_run(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.fail_after_errors = 3;
+    struct gate gate;
+    gate_init(&gate, 0.01, 1, 0, 0, 42);
+    struct exec_shared sh;
+    exec_shared_init(&sh, &cfg, &gate, NULL);
+    exec_row_done(&sh, 1);
+    exec_row_done(&sh, 1);
+    exec_row_done(&sh, 0);      /* an answer: the count starts again */
+    exec_row_done(&sh, 1);
+    exec_row_done(&sh, 1);
+    assert_int_equal(atomic_load(&sh.errors_stop), 0);
+    struct gate_ticket t;
+    assert_int_equal(gate_enter(&gate, &t), 0);
+    gate_report(&gate, &t, GATE_OK, -1);
+    exec_row_done(&sh, 1);
+    assert_int_equal(atomic_load(&sh.errors_stop), 1);
+    assert_int_not_equal(gate_enter(&gate, &t), 0);
+    gate_destroy(&gate);
+
+    cfg.fail_after_errors = 0;  /* never */
+    gate_init(&gate, 0.01, 1, 0, 0, 42);
+    exec_shared_init(&sh, &cfg, &gate, NULL);
+    for (int i = 0; i < 50; i++)
+        exec_row_done(&sh, 1);
+    assert_int_equal(atomic_load(&sh.errors_stop), 0);
+    gate_destroy(&gate);
 }
 
 static void test_cancelled_fills_result(void **state)
@@ -125,7 +169,9 @@ int main(void)
         cmocka_unit_test(test_classify_server_errors_retry),
         cmocka_unit_test(test_classify_client_errors_fail),
         cmocka_unit_test(test_classify_network_errors_retry),
+        cmocka_unit_test(test_classify_tls_errors_fail),
         cmocka_unit_test(test_classify_aborted),
+        cmocka_unit_test(test_rows_without_answer_stop_the_run),
         cmocka_unit_test(test_cancelled_fills_result),
         cmocka_unit_test(test_request_after_cancel_sends_nothing),
     };
