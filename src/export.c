@@ -213,6 +213,7 @@ static void on_write(void *ctx, struct job *j)
         if (!e->res.failed && j->out.len && fwrite(j->out.data, 1, j->out.len, e->res.out) != j->out.len)
             result_flush(&e->res);
         e->rows += j->n;
+        e->res.rows += j->n;
     } else if (j->status != ROW_CANCELLED) {
         char label[600];
         api_target_label(&j->req, label, sizeof label);
@@ -431,7 +432,7 @@ int export_main(const struct bb_config *cfg)
                  session_start_pool(&e->ses, &pops) != 0;
     if (failed) {
         if (e->res.out)
-            result_close(&e->res);
+            result_close(&e->res, 0);
         session_free(&e->ses);
         ring_free(&e->ring);
         return 2;
@@ -460,7 +461,8 @@ int export_main(const struct bb_config *cfg)
         fprintf(stderr, "bbperm: export: %lu targets (%lu could not be read), %lu rows; "
                         "%lu requests, %lu x 429, %.1f s paused; %.2f s\n",
                 e->targets, e->unreadable, e->rows, req, n429, paused, now_mono() - e->started);
-    if (result_close(&e->res) != 0)
+    /* a file named as asked holds every target that was listed */
+    if (result_close(&e->res, !e->fatal && e->ses.cancel_level == 0) != 0)
         e->fatal = 1;
     int code = e->fatal || e->ses.auth_stopped ? 2 : e->ses.cancel_level > 0 ? 130
              : e->unreadable ? 1 : 0;

@@ -364,6 +364,41 @@ static int open_input(struct run *r, const char *path)
     return 0;
 }
 
+/* The files a run names, before any is opened for writing: the undo file
+ * is none of the others, and a --resume input is a finished result. */
+static int check_files(const struct bb_config *cfg)
+{
+    if (cfg->resume && result_is_partial_name(cfg->input)) {
+        fprintf(stderr, "bbperm: --resume: '%s' is the result of a run that did not finish, "
+                        "so rows may be missing from it; finish the run with "
+                        "'bbperm --resume-from %s INPUT'\n", cfg->input, cfg->input);
+        return -1;
+    }
+    if (!cfg->undo_file)
+        return 0;
+    const char *what = NULL, *other = NULL;
+    char *partial = NULL;
+    if (strcmp(cfg->output, "-")) {
+        size_t n = strlen(cfg->output) + sizeof ".partial";
+        partial = xmalloc(n);
+        snprintf(partial, n, "%s.partial", cfg->output);
+    }
+    if (strcmp(cfg->output, "-") && (path_same_file(cfg->undo_file, cfg->output) ||
+                                     path_same_file(cfg->undo_file, partial)))
+        what = "the output", other = cfg->output;
+    else if (strcmp(cfg->input, "-") && path_same_file(cfg->undo_file, cfg->input))
+        what = "the input", other = cfg->input;
+    else if (cfg->resume_from && path_same_file(cfg->undo_file, cfg->resume_from))
+        what = "--resume-from", other = cfg->resume_from;
+    free(partial);
+    if (what) {
+        fprintf(stderr, "bbperm: --undo-file '%s' is %s ('%s'); give each its own file\n",
+                cfg->undo_file, what, other);
+        return -1;
+    }
+    return 0;
+}
+
 /* The workers' shared state and the pool. */
 static int start_workers(struct run *r)
 {
@@ -472,7 +507,8 @@ static int run_rows(const struct bb_config *cfg)
     struct ring_ops ops = {on_write, on_idle, on_poll, on_failed, r};
     ring_init(&r->ring, &ops);
 
-    int setup_failed = session_init(&r->ses, cfg, !cfg->dry_run) != 0 ||
+    int setup_failed = check_files(cfg) != 0 ||
+                       session_init(&r->ses, cfg, !cfg->dry_run) != 0 ||
                        open_input(r, cfg->input) ||
                        (cfg->resume_from && resume_load(&r->resume, cfg->resume_from, cfg) != 0) ||
                        result_open(&r->res, cfg->output, r->in_fd, cfg->resume_from) != 0 ||
@@ -486,7 +522,7 @@ static int run_rows(const struct bb_config *cfg)
     }
     if (setup_failed) {
         if (r->res.out)
-            result_close(&r->res);
+            result_close(&r->res, 0);
         free_run(r);
         return 2;
     }
@@ -530,7 +566,8 @@ static int run_rows(const struct bb_config *cfg)
         else
             progress_summary(stderr, &r->tally, &f);
     }
-    if (result_close(&r->res) != 0)
+    /* the result gets its name when it holds a line for every input row */
+    if (result_close(&r->res, !r->fatal) != 0)
         r->fatal = 1;
     free_run(r);
     return exit_code(r);
