@@ -177,7 +177,7 @@ static int kept_from_before(struct run *r, struct job *j)
 static void settle_or_submit(struct run *r, struct job *j)
 {
     const struct request *req = &j->req;
-    if (r->cfg->resume_from && resume_done(&r->resume, j->seq)) {
+    if (r->cfg->resume_from && resume_done(&r->resume, req)) {
         j->status = ROW_DONE_BEFORE;
         snprintf(j->msg, sizeof j->msg, "ok in the earlier run; not sent again");
     } else if (r->ses.cancel_level > 0) {
@@ -510,7 +510,9 @@ static int run_rows(const struct bb_config *cfg)
     int setup_failed = check_files(cfg) != 0 ||
                        session_init(&r->ses, cfg, !cfg->dry_run) != 0 ||
                        open_input(r, cfg->input) ||
-                       (cfg->resume_from && resume_load(&r->resume, cfg->resume_from, cfg) != 0) ||
+                       (cfg->resume_from && (resume_load(&r->resume, cfg->resume_from, cfg) != 0 ||
+                                             (r->in_regular &&
+                                              resume_check_input(&r->resume, cfg->input, cfg) != 0))) ||
                        result_open(&r->res, cfg->output, r->in_fd, cfg->resume_from) != 0 ||
                        (!cfg->dry_run && start_workers(r) != 0);
     if (!setup_failed) {
