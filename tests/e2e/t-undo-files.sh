@@ -29,3 +29,18 @@ expect_eq "$(($(wc -l < prev.csv) - 1))" 3 "--resume-from untouched"
 run_bb --undo-file u.csv -o u-result.csv in.csv
 expect_eq "$RC" 0 "exit code with distinct files ($(cat err.txt))"
 expect_eq "$(head -1 u.csv)" "workspace,repo,project,group,user,privilege" "the undo file's header"
+
+# a write the server refused (404: no such group) changed nothing: at the end
+# of the run the undo file has no row for it, only for the accepted write
+cat > grants.csv <<'CSV'
+workspace,repo,group,privilege
+acme,docs,contractors,admin
+acme,docs,nosuchgroup,write
+CSV
+run_bb --undo-file u2.csv -o r2.csv grants.csv
+expect_eq "$RC" 1 "exit code with a refused write"
+expect_eq "$(csv_col r2.csv http_status | paste -sd,)" "200,404" "answers"
+expect_eq "$(cat u2.csv)" "workspace,repo,project,group,user,privilege
+acme,docs,,contractors,,none" "the undo file keeps only the accepted write"
+run_bb -o undone.csv u2.csv
+expect_eq "$RC" 0 "exit code of the undo ($(cat err.txt))"
