@@ -19,6 +19,10 @@ struct result {
     const char *eol;            /* "\n" or "\r\n", as the input */
     struct buf line;            /* scratch for one row */
     int failed;                 /* a write failed: message printed */
+    int *from;                  /* NULL, or per output column the input
+                                 * column its cell is copied from (or -1) */
+    int ws_col[2];              /* output columns whose empty cells get ws */
+    const char *ws;             /* --workspace (Cloud), or NULL */
     char *partial;              /* NULL, or the file written until the run
                                  * ends: name + ".partial" (malloced) */
     unsigned long rows;         /* data rows written */
@@ -30,6 +34,12 @@ struct result {
  * only in result_close of a complete result: a result named path is always
  * a finished one. Returns 0, or -1 after one line on stderr. */
 int result_open(struct result *w, const char *path, int in_fd, const char *other);
+/* After result_header: write each row's cells as the run read them, so a
+ * result fed back with --resume needs no --map or --workspace. A column
+ * named as a role that --map took from another column gets that column's
+ * cell; an empty workspace cell gets --workspace. */
+void result_fill_roles(struct result *w, const char *const *cells, const size_t *lens, unsigned n,
+                       const struct bb_config *cfg);
 void result_header(struct result *w, const char *const *cells, const size_t *lens, unsigned n);
 void result_row(struct result *w, const struct job *j);
 /* Write out what is buffered. Returns -1 once a write failed. */

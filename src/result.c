@@ -56,6 +56,9 @@ static int refuse(const char *path, const char *name, int in_fd, const char *oth
 int result_open(struct result *w, const char *path, int in_fd, const char *other)
 {
     w->name = path;
+    w->from = NULL;
+    w->ws_col[0] = w->ws_col[1] = -1;
+    w->ws = NULL;
     w->partial = NULL;
     w->rows = 0;
     if (!strcmp(path, "-")) {
@@ -138,6 +141,8 @@ int result_close(struct result *w, int complete)
     }
     w->out = NULL;
     buf_free(&w->line);
+    free(w->from);
+    w->from = NULL;
     return rc;
 }
 
@@ -188,6 +193,50 @@ void result_header(struct result *w, const char *const *cells, const size_t *len
     w->rows++;
 }
 
+void result_fill_roles(struct result *w, const char *const *cells, const size_t *lens, unsigned n,
+                       const struct bb_config *cfg)
+{
+    const struct colmap *m = w->map;
+    struct colmap plain;
+    colmap_reset(&plain, cfg);
+    if (cfg->nmap && cells) {
+        /* the columns a run without --map would read */
+        struct bb_config bare = *cfg;
+        bare.nmap = 0;
+        char err[256];
+        if (colmap_build(&plain, cells, lens, n, &bare, err, sizeof err) != 0)
+            colmap_reset(&plain, cfg);
+        for (int role = COL_WORKSPACE; role <= COL_PRIVILEGE; role++) {
+            int to = plain.col[role], from = m->col[role];
+            if (to < 0 || from < 0 || to == from)
+                continue;
+            if (!w->from) {
+                w->from = xmalloc(m->nout * sizeof *w->from);
+                for (unsigned i = 0; i < m->nout; i++)
+                    w->from[i] = -1;
+            }
+            w->from[to] = from;
+        }
+    }
+    if (cfg->workspace && cfg->api == API_CLOUD) {
+        w->ws = cfg->workspace;
+        w->ws_col[0] = m->col[COL_WORKSPACE];
+        w->ws_col[1] = plain.col[COL_WORKSPACE];
+    }
+}
+
+/* The cell written in output column i of a row: as read, see
+ * result_fill_roles. */
+static void role_cell(struct result *w, const struct job *j, unsigned i)
+{
+    unsigned c = w->from && i < w->map->nout && w->from[i] >= 0 && (unsigned)w->from[i] < j->n
+               ? (unsigned)w->from[i] : i;
+    if (!j->lens[c] && w->ws && ((int)i == w->ws_col[0] || (int)i == w->ws_col[1]))
+        csvout_cell(&w->line, w->ws, strlen(w->ws), w->delim);
+    else
+        csvout_cell(&w->line, j->data.data + j->off[c], j->lens[c], w->delim);
+}
+
 void result_row(struct result *w, const struct job *j)
 {
     char num[32], msg[CSVOUT_MSG_MAX + 1];
@@ -198,7 +247,7 @@ void result_row(struct result *w, const struct job *j)
         int k = j->status != ROW_KEPT && i < w->map->nout ? result_col(w->map, i) : -1;
         if (k < 0) {
             if (i < j->n)
-                csvout_cell(&w->line, j->data.data + j->off[i], j->lens[i], w->delim);
+                role_cell(w, j, i);
             continue;
         }
         switch (k) {

@@ -287,6 +287,7 @@ static int start_header(struct run *r, const struct csvin_record *rec)
     if (r->cfg->no_header) {
         colmap_positional(&r->map, rec->n > 4 ? rec->n : 4, r->cfg);
         result_header(&r->res, NULL, NULL, 0);
+        result_fill_roles(&r->res, NULL, NULL, 0, r->cfg);
         r->have_header = 1;
         return 0;
     }
@@ -302,6 +303,7 @@ static int start_header(struct run *r, const struct csvin_record *rec)
         return 1;
     }
     result_header(&r->res, rec->cells, rec->lens, rec->n);
+    result_fill_roles(&r->res, rec->cells, rec->lens, rec->n, r->cfg);
     r->have_header = 1;
     return 0;
 }
