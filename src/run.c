@@ -380,15 +380,15 @@ static int check_files(const struct bb_config *cfg)
         return 0;
     const char *what = NULL, *other = NULL;
     char *partial = NULL;
-    if (strcmp(cfg->output, "-")) {
+    if (strcmp(cfg->output, "-") != 0) {
         size_t n = strlen(cfg->output) + sizeof ".partial";
         partial = xmalloc(n);
         snprintf(partial, n, "%s.partial", cfg->output);
     }
-    if (strcmp(cfg->output, "-") && (path_same_file(cfg->undo_file, cfg->output) ||
+    if (strcmp(cfg->output, "-") != 0 && (path_same_file(cfg->undo_file, cfg->output) ||
                                      path_same_file(cfg->undo_file, partial)))
         what = "the output", other = cfg->output;
-    else if (strcmp(cfg->input, "-") && path_same_file(cfg->undo_file, cfg->input))
+    else if (strcmp(cfg->input, "-") != 0 && path_same_file(cfg->undo_file, cfg->input))
         what = "the input", other = cfg->input;
     else if (cfg->resume_from && path_same_file(cfg->undo_file, cfg->resume_from))
         what = "--resume-from", other = cfg->resume_from;

@@ -173,22 +173,20 @@ static char *path_canonical(const char *path)
     const char *slash = strrchr(path, '/');
     const char *name = slash ? slash + 1 : path;
     size_t dirlen = slash ? (size_t)(slash - path) : 0;
-    char *dir = xmalloc(dirlen + 2);
+    struct buf dir = {0};
     if (!slash)
-        strcpy(dir, ".");
+        buf_adds(&dir, ".");
     else if (dirlen == 0)
-        strcpy(dir, "/");
-    else {
-        memcpy(dir, path, dirlen);
-        dir[dirlen] = '\0';
-    }
-    char *real = realpath(dir, NULL);
-    const char *d = real ? real : dir;
+        buf_adds(&dir, "/");
+    else
+        buf_add(&dir, path, dirlen);
+    char *real = realpath(dir.data, NULL);
+    const char *d = real ? real : dir.data;
     size_t n = strlen(d) + strlen(name) + 2;
     char *out = xmalloc(n);
     snprintf(out, n, "%s/%s", d, name);
     free(real);
-    free(dir);
+    buf_free(&dir);
     return out;
 }
 
