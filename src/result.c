@@ -85,7 +85,11 @@ int result_open(struct result *w, const char *path, int in_fd, const char *other
     }
     w->out = fopen(name, "w");
     if (!w->out) {
-        fprintf(stderr, "bbperm: cannot write '%s': %s\n", name, strerror(errno));
+        if (w->partial)
+            fprintf(stderr, "bbperm: cannot write '%s' (as '%s' until the run ends): %s\n", path,
+                    name, strerror(errno));
+        else
+            fprintf(stderr, "bbperm: cannot write '%s': %s\n", path, strerror(errno));
         free(w->partial);
         w->partial = NULL;
         return -1;
