@@ -12,10 +12,17 @@
  * or starts or ends with a space; quotes inside are doubled. */
 void csvout_cell(struct buf *out, const char *s, size_t len, char delim);
 
+/* 1 when a cell starting with c would be run as a formula by a spreadsheet
+ * (OWASP CSV injection): =, +, -, @, tab or CR. */
+int csvout_formula_start(unsigned char c);
+/* Append a cell that holds a name from the server: like csvout_cell, with a
+ * leading ' when it starts as a formula would. */
+void csvout_name_cell(struct buf *out, const char *s, size_t len, char delim);
+
 /* Make a message safe for one spreadsheet cell: line breaks and other
  * control characters become single spaces, the result is at most 500 bytes
  * (cut on a UTF-8 boundary, ending in "..."), and it starts with ' when it
- * would start with =, +, - or @ (so it is never run as a formula).
+ * would start as a formula (csvout_formula_start).
  * out must hold at least CSVOUT_MSG_MAX + 1 bytes. */
 #define CSVOUT_MSG_MAX 500
 

@@ -19,18 +19,38 @@ struct result {
     const char *eol;            /* "\n" or "\r\n", as the input */
     struct buf line;            /* scratch for one row */
     int failed;                 /* a write failed: message printed */
+    int *from;                  /* NULL, or per output column the input
+                                 * column its cell is copied from (or -1) */
+    int ws_col[2];              /* output columns whose empty cells get ws */
+    const char *ws;             /* --workspace (Cloud), or NULL */
+    char *partial;              /* NULL, or the file written until the run
+                                 * ends: name + ".partial" (malloced) */
+    unsigned long rows;         /* data rows written */
 };
 
-/* Open path ("-": standard output) for writing, refusing the files given in
- * `not` (input, --resume-from; NULL-terminated names and fds). Returns 0,
- * or -1 after one line on stderr. */
+/* Open path ("-": standard output) for writing, refusing the input (in_fd,
+ * or -1) and the file `other` (--resume-from, or NULL). A regular file (or
+ * one that does not exist yet) is written as path.partial and gets its name
+ * only in result_close of a complete result: a result named path is always
+ * a finished one. Returns 0, or -1 after one line on stderr. */
 int result_open(struct result *w, const char *path, int in_fd, const char *other);
+/* After result_header: write each row's cells as the run read them, so a
+ * result fed back with --resume needs no --map or --workspace. A column
+ * named as a role that --map took from another column gets that column's
+ * cell; an empty workspace cell gets --workspace. */
+void result_fill_roles(struct result *w, const char *const *cells, const size_t *lens, unsigned n,
+                       const struct bb_config *cfg);
 void result_header(struct result *w, const char *const *cells, const size_t *lens, unsigned n);
 void result_row(struct result *w, const struct job *j);
 /* Write out what is buffered. Returns -1 once a write failed. */
 int result_flush(struct result *w);
-/* Close (not standard output); returns -1 when the last writes failed. */
-int result_close(struct result *w);
+/* Close (not standard output). complete: the result holds a line for every
+ * input row, so path.partial is renamed to path; else it stays (or, holding
+ * no row, is removed). Returns -1 when the last writes failed. */
+int result_close(struct result *w, int complete);
+
+/* 1 when path is a result left by a run that did not finish (.partial). */
+int result_is_partial_name(const char *path);
 
 /* The word written for a status: ok, failed, invalid, planned, cancelled. */
 const char *result_status_name(enum row_status s);

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
+#include "row.h"
 
 /* --resume and --resume-from: which rows an earlier run already did. */
 
@@ -11,17 +12,29 @@
  * allowed). */
 int resume_status_is_ok(const char *s, size_t len);
 
-/* --resume-from PREV: the data rows PREV shows 'ok', as sorted ranges
- * [from, to); runs of ok rows keep this tiny. */
+/* --resume-from PREV: the rows of PREV, matched by what they ask for, not
+ * by their position. See the DESIGN comment in resume.c. */
+struct resume_entry {
+    uint64_t h;                 /* hash of a row key; 0: an empty slot */
+    uint32_t ok;                /* PREV rows with this key and status ok, not yet used */
+    uint32_t rows;              /* PREV rows with this key */
+};
+
 struct resume {
-    uint64_t (*done)[2];        /* owned */
-    size_t n, cap, at;
+    struct resume_entry *tab;   /* open addressing (owned) */
+    size_t cap, n;
+    unsigned long rows;         /* valid rows of PREV */
 };
 
 /* Read PREV. Returns 0, or -1 after one line on stderr. */
 int resume_load(struct resume *r, const char *path, const struct bb_config *cfg);
-/* 1 when data row seq was ok in PREV. Asked in increasing order. */
-int resume_done(struct resume *r, uint64_t seq);
+/* Refuse a PREV that matches none of the rows of the input at path (read
+ * once more, sending nothing), when PREV has rows: it is the result of
+ * another input. Returns 0, or -1 after one line on stderr. */
+int resume_check_input(const struct resume *r, const char *path, const struct bb_config *cfg);
+/* 1 when PREV has an 'ok' row asking for what req asks; that row is then
+ * used up, so each ok row of PREV stands for one row of the input. */
+int resume_done(struct resume *r, const struct request *req);
 void resume_free(struct resume *r);
 
 #endif

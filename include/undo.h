@@ -16,7 +16,8 @@ struct undo;
 /* Create path (it must not exist, or be empty) and write the header. NULL
  * after one line on err. */
 struct undo *undo_open(const char *path, FILE *err);
-/* Close; returns -1 when the file could not be written completely. */
+/* Close, dropping the rows of permissions whose writes were all refused
+ * (undo_outcome); returns -1 when the file could not be written completely. */
 int undo_close(struct undo *u);
 
 /* Record, before the write is sent, the value a permission has before the
@@ -26,6 +27,13 @@ int undo_close(struct undo *u);
  * be sent). */
 int undo_record(struct undo *u, const struct request *req, const char *subject, size_t len,
                 enum privilege before);
+
+/* After a write recorded by undo_record: accepted (2xx), or refused by an
+ * answer of the server (4xx: nothing changed, its row is dropped at close
+ * unless another write of the permission is accepted). Not called when the
+ * outcome is unknown (no answer, cancelled in flight): the row stays. */
+void undo_outcome(struct undo *u, const struct request *req, const char *subject, size_t len,
+                  int accepted);
 
 /* Pure: the undo row for a permission, with a line feed. */
 void undo_format(struct buf *out, const struct request *req, const char *subject, size_t len,

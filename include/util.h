@@ -49,6 +49,11 @@ double rng_unit(uint64_t *state);
 /* 1 when a host name is loopback: localhost, ::1 ([::1]), 127.0.0.0/8. */
 int host_is_loopback(const char *host);
 
+/* 1 when two paths name one file: the same device and inode when both
+ * exist, else the same real directory and name (so 'u.csv' and './u.csv'
+ * are one file before either exists). */
+int path_same_file(const char *a, const char *b);
+
 /* Overwrite memory that held a secret, in a way the compiler keeps. */
 void wipe(void *p, size_t n);
 

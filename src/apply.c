@@ -197,6 +197,10 @@ static void run_row(struct apply_worker *w, struct job *j)
     enum exec_outcome o = exec_request(w->ex, method, j->url.data, j->body, &res);
     j->attempts = res.attempts;
     j->http_status = res.http_status;
+    /* a 4xx answer changed nothing: its undo row is withdrawn */
+    if (sh->undo && (o == EXEC_OK || (o == EXEC_FAILED && res.http_status >= 400 &&
+                                      res.http_status < 500)))
+        undo_outcome(sh->undo, req, subject, sublen, o == EXEC_OK);
     switch (o) {
     case EXEC_OK:
         j->status = ROW_OK;

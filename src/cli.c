@@ -96,12 +96,13 @@ void cli_usage(FILE *out)
 "      --no-header         columns are workspace,repo,group,privilege\n"
 "      --map NAME=COLUMN[,NAME=COLUMN...]  take NAME from a differently\n"
 "                          named column (NAME: workspace, repo, project,\n"
-"                          group, user, privilege)\n"
+"                          group, user, privilege); may be repeated\n"
 "      --check-auth        one authenticated request before the run (the default)\n"
 "      --no-check-auth     skip it\n"
 "      --fail-after-401 N  stop when the first N responses are all 401\n"
-"      --fail-after-errors N  stop when N rows in a row fail without an answer (default 10)\n"
 "                          (default 5; 0 never stops)\n"
+"      --fail-after-errors N  stop when N rows in a row fail without an answer\n"
+"                          from the server (default 10; 0 never stops)\n"
 "      --progress          always draw the progress line on stderr\n"
 "      --no-progress       never draw it\n"
 "  -q, --quiet             no summary or progress on stderr\n"
@@ -199,12 +200,23 @@ static const char *const map_names[] = {
 static int parse_map(struct bb_config *cfg, const char *arg, FILE *err)
 {
     /* The storage holds every --map argument joined; pointers into it are
-     * kept in map_name/map_column, so it is allocated once large enough. */
+     * kept in map_name/map_column. A second --map joins the pairs read so
+     * far with its own, and all are read again. */
     if (cfg->map_storage) {
-        fprintf(err, "bbperm: --map may be given once (separate pairs with ',')\n");
-        return -1;
+        struct buf joined = {0};
+        for (int i = 0; i < cfg->nmap; i++) {
+            buf_adds(&joined, cfg->map_name[i]);
+            buf_addc(&joined, '=');
+            buf_adds(&joined, cfg->map_column[i]);
+            buf_addc(&joined, ',');
+        }
+        buf_adds(&joined, arg);
+        free(cfg->map_storage);
+        cfg->map_storage = joined.data;
+        cfg->nmap = 0;
+    } else {
+        cfg->map_storage = xstrdup(arg);
     }
-    cfg->map_storage = xstrdup(arg);
     char *save = NULL;
     for (char *pair = strtok_r(cfg->map_storage, ",", &save); pair;
          pair = strtok_r(NULL, ",", &save)) {

@@ -27,6 +27,24 @@ void csvout_cell(struct buf *out, const char *s, size_t len, char delim)
     out->data[out->len] = '\0';
 }
 
+int csvout_formula_start(unsigned char c)
+{
+    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+void csvout_name_cell(struct buf *out, const char *s, size_t len, char delim)
+{
+    if (!len || !csvout_formula_start((unsigned char)s[0])) {
+        csvout_cell(out, s, len, delim);
+        return;
+    }
+    struct buf t = {0};
+    buf_addc(&t, '\'');
+    buf_add(&t, s, len);
+    csvout_cell(out, t.data, t.len, delim);
+    buf_free(&t);
+}
+
 void csvout_sanitize(const char *in, char *out)
 {
     size_t n = 0;
@@ -37,7 +55,7 @@ void csvout_sanitize(const char *in, char *out)
             pending = n > 0;
             continue;
         }
-        if (n == 0 && (c == '=' || c == '+' || c == '-' || c == '@'))
+        if (n == 0 && csvout_formula_start(c))
             out[n++] = '\'';
         if (n + (size_t)pending >= CSVOUT_MSG_MAX) {
             truncated = 1;

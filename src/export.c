@@ -98,11 +98,13 @@ static void format_row(struct buf *out, const struct api_ops *api, const struct 
                        const struct row *r)
 {
     csvout_permission(out, t, r->kind, r->id, strlen(r->id), r->priv);
+    /* names from the server never reach a spreadsheet as a formula; plan
+     * and apply read neither column */
     buf_addc(out, ',');
-    csvout_cell(out, r->display, strlen(r->display), ',');
+    csvout_name_cell(out, r->display, strlen(r->display), ',');
     if (!api->has_workspaces) {
         buf_addc(out, ',');
-        csvout_cell(out, r->email, strlen(r->email), ',');
+        csvout_name_cell(out, r->email, strlen(r->email), ',');
     }
     buf_addc(out, '\n');
 }
@@ -213,14 +215,18 @@ static void on_write(void *ctx, struct job *j)
         if (!e->res.failed && j->out.len && fwrite(j->out.data, 1, j->out.len, e->res.out) != j->out.len)
             result_flush(&e->res);
         e->rows += j->n;
+        e->res.rows += j->n;
     } else if (j->status != ROW_CANCELLED) {
-        char label[600];
-        api_target_label(&j->req, label, sizeof label);
+        /* room for the whole label: names are not cut */
+        size_t n = j->req.workspace_len + j->req.project_len + j->req.target_len + 2;
+        char *label = xmalloc(n);
+        api_target_label(&j->req, label, n);
         clear_line(e);
         if (j->http_status)
             fprintf(stderr, "bbperm: export: cannot read %s: %ld %s\n", label, j->http_status, j->msg);
         else
             fprintf(stderr, "bbperm: export: cannot read %s: %s\n", label, j->msg);
+        free(label);
         e->unreadable++;
     }
     if (e->res.failed)
@@ -281,14 +287,16 @@ static void add_target(struct export *e, enum target_kind kind, const char *ws,
     ring_submit(&e->ring, j);
 }
 
-/* A slug's hash, case-insensitive. */
+/* A slug's hash, case-insensitive, over all of it. */
 static uint64_t slug_hash(const char *s)
 {
-    char low[1024];
+    char *low = xstrdup(s);
     size_t n = 0;
-    for (; *s && n < sizeof low; s++)
-        low[n++] = (char)tolower((unsigned char)*s);
-    return hash64(low, n);
+    for (; low[n]; n++)
+        low[n] = (char)tolower((unsigned char)low[n]);
+    uint64_t h = hash64(low, n);
+    free(low);
+    return h;
 }
 
 /* 1 when h was in the set (linear: only to name collisions, and sets are
@@ -335,11 +343,8 @@ static int on_target(void *ctx, const cJSON *item)
         return 0;
     if (l->kind == TARGET_PROJECT) {
         add_target(e, TARGET_PROJECT, l->ws, NULL, t.slug);
-        if (l->nested) {
-            char key[512];
-            snprintf(key, sizeof key, "%s", t.slug);
-            list_targets(e, TARGET_REPO, l->ws, key, 0);
-        }
+        if (l->nested)          /* t.slug lives as long as this item */
+            list_targets(e, TARGET_REPO, l->ws, t.slug, 0);
     } else {
         const char *project = t.project ? t.project : l->project;
         if (!e->ses.api->has_workspaces && set_add(&e->slugs, &e->nslugs, &e->slugcap, slug_hash(t.slug)) &&
@@ -372,17 +377,15 @@ static void list_targets(struct export *e, enum target_kind kind, const char *ws
     if (rc < 0 && !err.cancelled) {
         clear_line(e);
         const char *what = kind == TARGET_PROJECT ? "the projects" : "the repositories";
-        char where[600];
-        if (kind == TARGET_REPO && project && e->ses.api->has_workspaces)
-            snprintf(where, sizeof where, "%s/%s", ws, project);
-        else
-            snprintf(where, sizeof where, "%s", kind == TARGET_REPO && project ? project : ws);
+        int both = kind == TARGET_REPO && project && e->ses.api->has_workspaces;
+        const char *where = both ? ws : kind == TARGET_REPO && project ? project : ws;
+        if (!where[0])
+            where = "the server";
+        char status[32] = "";
         if (err.status)
-            fprintf(stderr, "bbperm: export: cannot list %s of %s: %ld %s\n", what,
-                    where[0] ? where : "the server", err.status, err.msg);
-        else
-            fprintf(stderr, "bbperm: export: cannot list %s of %s: %s\n", what,
-                    where[0] ? where : "the server", err.msg);
+            snprintf(status, sizeof status, "%ld ", err.status);
+        fprintf(stderr, "bbperm: export: cannot list %s of %s%s%s: %s%s\n", what, where,
+                both ? "/" : "", both ? project : "", status, err.msg);
         e->unreadable++;
     }
     buf_free(&url);
@@ -390,8 +393,7 @@ static void list_targets(struct export *e, enum target_kind kind, const char *ws
 
 static void export_scope(struct export *e, const char *scope)
 {
-    char buf[1100];
-    snprintf(buf, sizeof buf, "%s", scope ? scope : "");
+    char *buf = xstrdup(scope ? scope : "");
     if (!e->ses.api->has_workspaces) {
         if (!scope) {
             list_targets(e, TARGET_PROJECT, "", NULL, 1);
@@ -399,6 +401,7 @@ static void export_scope(struct export *e, const char *scope)
             add_target(e, TARGET_PROJECT, "", NULL, buf);
             list_targets(e, TARGET_REPO, "", buf, 0);
         }
+        free(buf);
         return;
     }
     char *slash = strchr(buf, '/');
@@ -410,6 +413,7 @@ static void export_scope(struct export *e, const char *scope)
         list_targets(e, TARGET_PROJECT, buf, NULL, 0);
         list_targets(e, TARGET_REPO, buf, NULL, 0);
     }
+    free(buf);
 }
 
 int export_main(const struct bb_config *cfg)
@@ -433,7 +437,7 @@ int export_main(const struct bb_config *cfg)
                  session_start_pool(&e->ses, &pops) != 0;
     if (failed) {
         if (e->res.out)
-            result_close(&e->res);
+            result_close(&e->res, 0);
         session_free(&e->ses);
         ring_free(&e->ring);
         return e->ses.cancel_level > 0 ? 130 : 2;
@@ -465,7 +469,8 @@ int export_main(const struct bb_config *cfg)
         fprintf(stderr, "bbperm: export: %lu targets (%lu could not be read), %lu rows; "
                         "%lu requests, %lu x 429, %.1f s paused; %.2f s\n",
                 e->targets, e->unreadable, e->rows, req, n429, paused, now_mono() - e->started);
-    if (result_close(&e->res) != 0)
+    /* a file named as asked holds every target that was listed */
+    if (result_close(&e->res, !e->fatal && e->ses.cancel_level == 0) != 0)
         e->fatal = 1;
     int code = session_exit_code(&e->ses, e->fatal, e->unreadable != 0);
     session_free(&e->ses);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "csvout.h"
 
@@ -25,26 +26,83 @@ static int same_file(const struct stat *st, const char *path)
     return stat(path, &other) == 0 && st->st_dev == other.st_dev && st->st_ino == other.st_ino;
 }
 
+#define PARTIAL_SUFFIX ".partial"
+
+int result_is_partial_name(const char *path)
+{
+    size_t n = strlen(path), k = sizeof PARTIAL_SUFFIX - 1;
+    return n > k && !strcmp(path + n - k, PARTIAL_SUFFIX);
+}
+
+/* Refuse to write name (the output, or the file it is written as) when it
+ * is the input or `other`. */
+static int refuse(const char *path, const char *name, int in_fd, const char *other)
+{
+    struct stat st;
+    const char *as = name == path ? "" : " (written as '";
+    if (in_fd >= 0 && fstat(in_fd, &st) == 0 && same_file(&st, name)) {
+        fprintf(stderr, "bbperm: the output '%s'%s%s%s is the input; write the result elsewhere\n",
+                path, as, *as ? name : "", *as ? "')" : "");
+        return -1;
+    }
+    if (other && path_same_file(other, name)) {
+        fprintf(stderr, "bbperm: the output '%s'%s%s%s is '%s'; write the result elsewhere\n",
+                path, as, *as ? name : "", *as ? "')" : "", other);
+        return -1;
+    }
+    return 0;
+}
+
 int result_open(struct result *w, const char *path, int in_fd, const char *other)
 {
     w->name = path;
+    w->from = NULL;
+    w->ws_col[0] = w->ws_col[1] = -1;
+    w->ws = NULL;
+    w->partial = NULL;
+    w->rows = 0;
     if (!strcmp(path, "-")) {
         w->out = stdout;
-    } else {
-        struct stat st;
-        if (in_fd >= 0 && fstat(in_fd, &st) == 0 && same_file(&st, path)) {
-            fprintf(stderr, "bbperm: the output '%s' is the input; write the result elsewhere\n", path);
+        setvbuf(w->out, NULL, _IOFBF, OUTBUF_SIZE);
+        return 0;
+    }
+    struct stat st;
+    /* a device or a pipe is written as it is: it cannot be renamed */
+    int direct = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+    if (refuse(path, path, in_fd, other) != 0)
+        return -1;
+    const char *name = path;
+    if (!direct) {
+        size_t n = strlen(path) + sizeof PARTIAL_SUFFIX;
+        w->partial = xmalloc(n);
+        snprintf(w->partial, n, "%s%s", path, PARTIAL_SUFFIX);
+        name = w->partial;
+        if (refuse(path, name, in_fd, other) != 0) {
+            free(w->partial);
+            w->partial = NULL;
             return -1;
         }
-        if (other && stat(other, &st) == 0 && same_file(&st, path)) {
-            fprintf(stderr, "bbperm: the output '%s' is '%s'; write the result elsewhere\n", path, other);
-            return -1;
-        }
-        w->out = fopen(path, "w");
-        if (!w->out) {
+    }
+    w->out = fopen(name, "w");
+    if (!w->out) {
+        if (w->partial)
+            fprintf(stderr, "bbperm: cannot write '%s' (as '%s' until the run ends): %s\n", path,
+                    name, strerror(errno));
+        else
             fprintf(stderr, "bbperm: cannot write '%s': %s\n", path, strerror(errno));
-            return -1;
-        }
+        free(w->partial);
+        w->partial = NULL;
+        return -1;
+    }
+    /* an older result of that name would pass for this run's until it ends */
+    if (w->partial && unlink(path) != 0 && errno != ENOENT) {
+        fprintf(stderr, "bbperm: cannot replace '%s': %s\n", path, strerror(errno));
+        fclose(w->out);
+        w->out = NULL;
+        unlink(w->partial);
+        free(w->partial);
+        w->partial = NULL;
+        return -1;
     }
     setvbuf(w->out, NULL, _IOFBF, OUTBUF_SIZE);
     return 0;
@@ -65,15 +123,30 @@ int result_flush(struct result *w)
     return w->failed ? -1 : 0;
 }
 
-int result_close(struct result *w)
+int result_close(struct result *w, int complete)
 {
     int rc = w->failed ? -1 : 0;
     if (w->out && w->out != stdout && fclose(w->out) != 0 && !w->failed) {
         out_error(w);
         rc = -1;
     }
+    if (w->partial) {
+        if (complete && rc == 0) {
+            if (rename(w->partial, w->name) != 0) {
+                fprintf(stderr, "bbperm: cannot rename '%s' to '%s': %s\n", w->partial, w->name,
+                        strerror(errno));
+                rc = -1;
+            }
+        } else if (w->rows == 0 && !complete) {
+            unlink(w->partial);         /* stopped before any row: nothing to keep */
+        }
+        free(w->partial);
+        w->partial = NULL;
+    }
     w->out = NULL;
     buf_free(&w->line);
+    free(w->from);
+    w->from = NULL;
     return rc;
 }
 
@@ -121,6 +194,51 @@ void result_header(struct result *w, const char *const *cells, const size_t *len
         }
     }
     out_line(w);
+    w->rows++;
+}
+
+void result_fill_roles(struct result *w, const char *const *cells, const size_t *lens, unsigned n,
+                       const struct bb_config *cfg)
+{
+    const struct colmap *m = w->map;
+    struct colmap plain;
+    colmap_reset(&plain, cfg);
+    if (cfg->nmap && cells) {
+        /* the columns a run without --map would read */
+        struct bb_config bare = *cfg;
+        bare.nmap = 0;
+        char err[256];
+        if (colmap_build(&plain, cells, lens, n, &bare, err, sizeof err) != 0)
+            colmap_reset(&plain, cfg);
+        for (int role = COL_WORKSPACE; role <= COL_PRIVILEGE; role++) {
+            int to = plain.col[role], from = m->col[role];
+            if (to < 0 || from < 0 || to == from)
+                continue;
+            if (!w->from) {
+                w->from = xmalloc(m->nout * sizeof *w->from);
+                for (unsigned i = 0; i < m->nout; i++)
+                    w->from[i] = -1;
+            }
+            w->from[to] = from;
+        }
+    }
+    if (cfg->workspace && cfg->api == API_CLOUD) {
+        w->ws = cfg->workspace;
+        w->ws_col[0] = m->col[COL_WORKSPACE];
+        w->ws_col[1] = plain.col[COL_WORKSPACE];
+    }
+}
+
+/* The cell written in output column i of a row: as read, see
+ * result_fill_roles. */
+static void role_cell(struct result *w, const struct job *j, unsigned i)
+{
+    unsigned c = w->from && i < w->map->nout && w->from[i] >= 0 && (unsigned)w->from[i] < j->n
+               ? (unsigned)w->from[i] : i;
+    if (!j->lens[c] && w->ws && ((int)i == w->ws_col[0] || (int)i == w->ws_col[1]))
+        csvout_cell(&w->line, w->ws, strlen(w->ws), w->delim);
+    else
+        csvout_cell(&w->line, j->data.data + j->off[c], j->lens[c], w->delim);
 }
 
 void result_row(struct result *w, const struct job *j)
@@ -133,7 +251,7 @@ void result_row(struct result *w, const struct job *j)
         int k = j->status != ROW_KEPT && i < w->map->nout ? result_col(w->map, i) : -1;
         if (k < 0) {
             if (i < j->n)
-                csvout_cell(&w->line, j->data.data + j->off[i], j->lens[i], w->delim);
+                role_cell(w, j, i);
             continue;
         }
         switch (k) {
@@ -161,4 +279,5 @@ void result_row(struct result *w, const struct job *j)
         }
     }
     out_line(w);
+    w->rows++;
 }

@@ -1,3 +1,21 @@
+/*
+ * DESIGN
+ *
+ * --resume-from PREV matches rows, not positions: the input may be another
+ * file, a reordered spreadsheet, or have pattern rows that match another
+ * set of repositories now. Each valid row of PREV is validated as the input
+ * rows are (same --map, --workspace and flavour), and its key is what it
+ * asks for: the permission (workspace, repository or project with its
+ * project where the flavour needs it, group or user; compared as the
+ * flavour compares names, see api_key) and the privilege. A table keeps, per
+ * key hash, how many PREV rows have it and how many of those were ok (16
+ * bytes per distinct row): an input row with an ok match is not sent again
+ * and uses that match up, so two identical input rows need two ok rows.
+ *
+ * A repository row of PREV also enters a key without its repository, for
+ * the check that PREV belongs to the input: an input pattern row can only
+ * be matched that far before its listing.
+ */
 #include "resume.h"
 
 #include <errno.h>
@@ -7,8 +25,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "csvin.h"
-#include "row.h"
 #include "util.h"
 
 int resume_status_is_ok(const char *s, size_t len)
@@ -22,85 +40,195 @@ int resume_status_is_ok(const char *s, size_t len)
     return len == 2 && s[0] == 'o' && s[1] == 'k';
 }
 
-struct prev {
-    struct resume *r;
+/* The key of what a row asks for; any_repo: the repository left out. */
+static uint64_t row_key(const struct request *req, int any_repo)
+{
+    struct request q = *req;
+    struct buf k = {0};
+    buf_addc(&k, any_repo ? '*' : '=');
+    if (any_repo)
+        q.target_len = 0;
+    api_key(&k, &q);
+    buf_addc(&k, '\x1f');
+    buf_adds(&k, privilege_name(q.priv));
+    uint64_t h = hash64(k.data, k.len);
+    buf_free(&k);
+    return h ? h : 1;
+}
+
+static struct resume_entry *find(const struct resume *r, uint64_t h)
+{
+    if (!r->cap)
+        return NULL;
+    size_t i = h & (r->cap - 1);
+    while (r->tab[i].h) {
+        if (r->tab[i].h == h)
+            return &r->tab[i];
+        i = (i + 1) & (r->cap - 1);
+    }
+    return NULL;
+}
+
+static struct resume_entry *add(struct resume *r, uint64_t h)
+{
+    struct resume_entry *e = find(r, h);
+    if (e)
+        return e;
+    if ((r->n + 1) * 2 > r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 1024;
+        struct resume_entry *tab = xcalloc(cap, sizeof *tab);
+        for (size_t i = 0; i < r->cap; i++) {
+            if (!r->tab[i].h)
+                continue;
+            size_t k = r->tab[i].h & (cap - 1);
+            while (tab[k].h)
+                k = (k + 1) & (cap - 1);
+            tab[k] = r->tab[i];
+        }
+        free(r->tab);
+        r->tab = tab;
+        r->cap = cap;
+    }
+    size_t i = h & (r->cap - 1);
+    while (r->tab[i].h)
+        i = (i + 1) & (r->cap - 1);
+    r->tab[i].h = h;
+    r->n++;
+    return &r->tab[i];
+}
+
+/* Reading a CSV: the header into a mapping, then each valid row. */
+struct reader {
     const struct bb_config *cfg;
+    const char *what;           /* "--resume-from 'PREV'" or the input, for messages */
     struct colmap map;
     int have_header;
+    int need_status;
     int bad;
-    uint64_t row;
+    int (*on_row)(struct reader *rd, const struct request *req, const struct csvin_record *rec);
+    struct resume *r;           /* loading */
+    const struct resume *want;  /* checking */
+    int found;
 };
 
-static int on_prev_record(void *ctx, const struct csvin_record *rec)
+static int on_record(void *ctx, const struct csvin_record *rec)
 {
-    struct prev *p = ctx;
-    struct resume *r = p->r;
-    if (!p->have_header) {
+    struct reader *rd = ctx;
+    if (!rd->have_header) {
         char err[256];
-        if (colmap_build(&p->map, rec->cells, rec->lens, rec->n, p->cfg, err, sizeof err) != 0 ||
-            p->map.col[COL_STATUS] < 0) {
-            fprintf(stderr, "bbperm: --resume-from '%s' is not a result CSV of bbperm (%s)\n",
-                    p->cfg->resume_from, p->map.col[COL_STATUS] < 0 ? "no 'status' column" : err);
-            p->bad = 1;
+        if (rd->cfg->no_header && !rd->need_status) {
+            colmap_positional(&rd->map, rec->n > 4 ? rec->n : 4, rd->cfg);
+        } else if (colmap_build(&rd->map, rec->cells, rec->lens, rec->n, rd->cfg, err, sizeof err) != 0 ||
+                   (rd->need_status && rd->map.col[COL_STATUS] < 0)) {
+            if (rd->need_status)
+                fprintf(stderr, "bbperm: %s is not a result CSV of bbperm (%s)\n", rd->what,
+                        rd->map.col[COL_STATUS] < 0 ? "no 'status' column" : err);
+            rd->bad = 1;
             return 1;
         }
-        p->have_header = 1;
-        return 0;
+        rd->have_header = 1;
+        if (!rd->cfg->no_header || rd->need_status)
+            return 0;
     }
-    if (!rec->problem && row_is_blank(rec->cells, rec->lens, rec->n))
+    if (rec->problem || row_is_blank(rec->cells, rec->lens, rec->n))
         return 0;
-    uint64_t i = p->row++;
-    unsigned c = (unsigned)p->map.col[COL_STATUS];
+    struct request req;
+    char why[540];
+    if (row_validate(&rd->map, rec->cells, rec->lens, rec->n, &req, why, sizeof why) != 0)
+        return 0;
+    return rd->on_row(rd, &req, rec);
+}
+
+static int read_csv(struct reader *rd, const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        fprintf(stderr, "bbperm: cannot open %s: %s\n", rd->what, strerror(errno));
+        return -1;
+    }
+    struct csvin *in = csvin_open(fd, rd->cfg->delimiter);
+    int rc = in ? csvin_run(in, on_record, rd, NULL) : -1;
+    if (rc < 0 && !rd->bad)
+        fprintf(stderr, "bbperm: cannot read %s: %s\n", rd->what, strerror(errno));
+    csvin_close(in);
+    close(fd);
+    return rc < 0 || rd->bad ? -1 : 0;
+}
+
+static int load_row(struct reader *rd, const struct request *req, const struct csvin_record *rec)
+{
+    struct resume *r = rd->r;
+    if (req->target_is_pattern)         /* a pattern PREV could not expand */
+        return 0;
+    unsigned c = (unsigned)rd->map.col[COL_STATUS];
     /* a line torn by a kill may end before its status: then it is not done */
-    if (rec->problem || rec->n <= c || !resume_status_is_ok(rec->cells[c], rec->lens[c]))
-        return 0;
-    if (r->n && r->done[r->n - 1][1] == i) {
-        r->done[r->n - 1][1] = i + 1;
-        return 0;
-    }
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 16;
-        r->done = xrealloc(r->done, r->cap * sizeof *r->done);
-    }
-    r->done[r->n][0] = i;
-    r->done[r->n][1] = i + 1;
-    r->n++;
+    int ok = rec->n > c && resume_status_is_ok(rec->cells[c], rec->lens[c]);
+    struct resume_entry *e = add(r, row_key(req, 0));
+    e->rows++;
+    e->ok += (uint32_t)ok;
+    if (req->target == TARGET_REPO)
+        add(r, row_key(req, 1))->rows++;
+    r->rows++;
     return 0;
 }
 
 int resume_load(struct resume *r, const char *path, const struct bb_config *cfg)
 {
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) {
-        fprintf(stderr, "bbperm: cannot open --resume-from '%s': %s\n", path, strerror(errno));
+    char what[64 + 4096];
+    if (snprintf(what, sizeof what, "--resume-from '%s'", path) >= (int)sizeof what) {
+        fprintf(stderr, "bbperm: the --resume-from path is too long\n");
         return -1;
     }
-    struct prev p;
-    memset(&p, 0, sizeof p);
-    p.r = r;
-    p.cfg = cfg;
-    struct csvin *in = csvin_open(fd, cfg->delimiter);
-    int rc = in ? csvin_run(in, on_prev_record, &p, NULL) : -1;
-    if (rc < 0 && !p.bad)
-        fprintf(stderr, "bbperm: cannot read --resume-from '%s': %s\n", path, strerror(errno));
-    if (rc == 0 && !p.have_header) {
-        fprintf(stderr, "bbperm: --resume-from '%s' is empty\n", path);
-        rc = -1;
+    struct reader rd = {.cfg = cfg, .what = what, .need_status = 1, .on_row = load_row, .r = r};
+    if (read_csv(&rd, path) != 0)
+        return -1;
+    if (!rd.have_header) {
+        fprintf(stderr, "bbperm: %s is empty\n", what);
+        return -1;
     }
-    csvin_close(in);
-    close(fd);
-    return rc == 0 && !p.bad ? 0 : -1;
+    return 0;
 }
 
-int resume_done(struct resume *r, uint64_t seq)
+static int check_row(struct reader *rd, const struct request *req, const struct csvin_record *rec)
 {
-    while (r->at < r->n && r->done[r->at][1] <= seq)
-        r->at++;
-    return r->at < r->n && r->done[r->at][0] <= seq;
+    (void)rec;
+    const struct resume_entry *e = req->target_is_pattern ? find(rd->want, row_key(req, 1))
+                                                          : find(rd->want, row_key(req, 0));
+    rd->found = e && e->rows;
+    return rd->found;           /* one match is enough */
+}
+
+int resume_check_input(const struct resume *r, const char *path, const struct bb_config *cfg)
+{
+    if (!r->rows || !strcmp(path, "-"))
+        return 0;
+    char what[64 + 4096];
+    if (snprintf(what, sizeof what, "input '%s'", path) >= (int)sizeof what) {
+        fprintf(stderr, "bbperm: the input path is too long\n");
+        return -1;
+    }
+    struct reader rd = {.cfg = cfg, .what = what, .on_row = check_row, .want = r};
+    if (read_csv(&rd, path) != 0 && !rd.bad)
+        return -1;
+    if (rd.found || !rd.have_header || rd.bad)
+        return 0;               /* a bad header is the run's to report */
+    fprintf(stderr, "bbperm: --resume-from '%s' matches none of the rows of '%s': it is the "
+                    "result of another input (or of other --map or --workspace options); nothing "
+                    "was sent\n", cfg->resume_from, path);
+    return -1;
+}
+
+int resume_done(struct resume *r, const struct request *req)
+{
+    struct resume_entry *e = find(r, row_key(req, 0));
+    if (!e || !e->ok)
+        return 0;
+    e->ok--;
+    return 1;
 }
 
 void resume_free(struct resume *r)
 {
-    free(r->done);
+    free(r->tab);
     memset(r, 0, sizeof *r);
 }

@@ -187,7 +187,7 @@ static int kept_from_before(struct run *r, struct job *j)
 static void settle_or_submit(struct run *r, struct job *j)
 {
     const struct request *req = &j->req;
-    if (r->cfg->resume_from && resume_done(&r->resume, j->seq)) {
+    if (r->cfg->resume_from && resume_done(&r->resume, req)) {
         j->status = ROW_DONE_BEFORE;
         snprintf(j->msg, sizeof j->msg, "ok in the earlier run; not sent again");
     } else if (r->ses.cancel_level > 0) {
@@ -297,6 +297,7 @@ static int start_header(struct run *r, const struct csvin_record *rec)
     if (r->cfg->no_header) {
         colmap_positional(&r->map, rec->n > 4 ? rec->n : 4, r->cfg);
         result_header(&r->res, NULL, NULL, 0);
+        result_fill_roles(&r->res, NULL, NULL, 0, r->cfg);
         r->have_header = 1;
         flush_out(r);       /* before the first request: a dead output sends nothing */
         return r->fatal;
@@ -313,6 +314,7 @@ static int start_header(struct run *r, const struct csvin_record *rec)
         return 1;
     }
     result_header(&r->res, rec->cells, rec->lens, rec->n);
+    result_fill_roles(&r->res, rec->cells, rec->lens, rec->n, r->cfg);
     r->have_header = 1;
     flush_out(r);           /* before the first request: a dead output sends nothing */
     return r->fatal;
@@ -372,6 +374,41 @@ static int open_input(struct run *r, const char *path)
             return -1;
         }
         r->in_regular = S_ISREG(st.st_mode);
+    }
+    return 0;
+}
+
+/* The files a run names, before any is opened for writing: the undo file
+ * is none of the others, and a --resume input is a finished result. */
+static int check_files(const struct bb_config *cfg)
+{
+    if (cfg->resume && result_is_partial_name(cfg->input)) {
+        fprintf(stderr, "bbperm: --resume: '%s' is the result of a run that did not finish, "
+                        "so rows may be missing from it; finish the run with "
+                        "'bbperm --resume-from %s INPUT'\n", cfg->input, cfg->input);
+        return -1;
+    }
+    if (!cfg->undo_file)
+        return 0;
+    const char *what = NULL, *other = NULL;
+    char *partial = NULL;
+    if (strcmp(cfg->output, "-") != 0) {
+        size_t n = strlen(cfg->output) + sizeof ".partial";
+        partial = xmalloc(n);
+        snprintf(partial, n, "%s.partial", cfg->output);
+    }
+    if (strcmp(cfg->output, "-") != 0 && (path_same_file(cfg->undo_file, cfg->output) ||
+                                     path_same_file(cfg->undo_file, partial)))
+        what = "the output", other = cfg->output;
+    else if (strcmp(cfg->input, "-") != 0 && path_same_file(cfg->undo_file, cfg->input))
+        what = "the input", other = cfg->input;
+    else if (cfg->resume_from && path_same_file(cfg->undo_file, cfg->resume_from))
+        what = "--resume-from", other = cfg->resume_from;
+    free(partial);
+    if (what) {
+        fprintf(stderr, "bbperm: --undo-file '%s' is %s ('%s'); give each its own file\n",
+                cfg->undo_file, what, other);
+        return -1;
     }
     return 0;
 }
@@ -474,9 +511,12 @@ static int run_rows(const struct bb_config *cfg)
     struct ring_ops ops = {on_write, on_idle, on_poll, on_failed, r};
     ring_init(&r->ring, &ops);
 
-    int setup_failed = session_init(&r->ses, cfg, !cfg->dry_run) != 0 ||
+    int setup_failed = check_files(cfg) != 0 ||
+                       session_init(&r->ses, cfg, !cfg->dry_run) != 0 ||
                        open_input(r, cfg->input) ||
-                       (cfg->resume_from && resume_load(&r->resume, cfg->resume_from, cfg) != 0) ||
+                       (cfg->resume_from && (resume_load(&r->resume, cfg->resume_from, cfg) != 0 ||
+                                             (r->in_regular &&
+                                              resume_check_input(&r->resume, cfg->input, cfg) != 0))) ||
                        result_open(&r->res, cfg->output, r->in_fd, cfg->resume_from) != 0 ||
                        (!cfg->dry_run && start_workers(r) != 0);
     if (!setup_failed) {
@@ -488,7 +528,7 @@ static int run_rows(const struct bb_config *cfg)
     }
     if (setup_failed) {
         if (r->res.out)
-            result_close(&r->res);
+            result_close(&r->res, 0);
         free_run(r);
         return r->ses.cancel_level > 0 ? 130 : 2;
     }
@@ -537,7 +577,8 @@ static int run_rows(const struct bb_config *cfg)
         else
             progress_summary(stderr, &r->tally, &f);
     }
-    if (result_close(&r->res) != 0)
+    /* the result gets its name when it holds a line for every input row */
+    if (result_close(&r->res, !r->fatal) != 0)
         r->fatal = 1;
     int code = session_exit_code(&r->ses, r->fatal, r->tally.failed || r->tally.invalid);
     free_run(r);

@@ -14,8 +14,17 @@
  *
  * A permission the run changes twice must come back to its value before the
  * first change, so only the first change of each permission is recorded: a
- * set of 64-bit hashes of the permission keys (8 bytes per permission
- * changed), guarded by a mutex held only to test and insert.
+ * set of 64-bit hashes of the permission keys, guarded by a mutex held only
+ * to test and insert.
+ *
+ * A write the server refused (a 4xx answer) changed nothing, so its row
+ * would only fail later: the worker reports each outcome (undo_outcome),
+ * and the set keeps, per permission, the hash of its row and whether any
+ * write of it was accepted (24 bytes per permission changed). undo_close
+ * drops the rows of permissions whose writes were all refused, rewriting
+ * the file through a new one renamed over it. A row whose outcome is not
+ * known (no answer, cancelled in flight) stays: restoring the value that is
+ * still there is harmless.
  */
 #include "undo.h"
 
@@ -29,11 +38,24 @@
 
 #include "csvout.h"
 
+/* What became of the writes of one recorded permission. */
+enum undo_state {
+    UNDO_PENDING,               /* written ahead; no answer yet, or none known */
+    UNDO_ACCEPTED,              /* a write of it succeeded: its row stays */
+    UNDO_REFUSED                /* its writes were all refused: nothing changed */
+};
+
+struct undo_entry {
+    uint64_t key;               /* api_key_hash; 0: an empty slot */
+    uint64_t line;              /* hash of the row written for it */
+    enum undo_state state;
+};
+
 struct undo {
     int fd;
     const char *path;
     pthread_mutex_t mu;
-    uint64_t *set;              /* open addressing; 0 = empty */
+    struct undo_entry *set;     /* open addressing */
     size_t cap, n;
     int failed;
     int torn;                   /* a write left part of a line: end it first */
@@ -71,30 +93,29 @@ struct undo *undo_open(const char *path, FILE *err)
     return u;
 }
 
-int undo_close(struct undo *u)
+/* mu held. The entry of key, or NULL. */
+static struct undo_entry *set_find(struct undo *u, uint64_t key)
 {
-    if (!u)
-        return 0;
-    int rc = u->failed ? -1 : 0;
-    if (close(u->fd) != 0)
-        rc = -1;
-    pthread_mutex_destroy(&u->mu);
-    free(u->set);
-    free(u);
-    return rc;
+    size_t k = key & (u->cap - 1);
+    while (u->set[k].key) {
+        if (u->set[k].key == key)
+            return &u->set[k];
+        k = (k + 1) & (u->cap - 1);
+    }
+    return NULL;
 }
 
-/* mu held. Returns 1 when h was added, 0 when it was there. */
-static int set_add(struct undo *u, uint64_t h)
+/* mu held. Adds e; returns 1, or 0 when its key was there. */
+static int set_add(struct undo *u, struct undo_entry e)
 {
     if ((u->n + 1) * 2 > u->cap) {
         size_t cap = u->cap * 2;
-        uint64_t *set = xcalloc(cap, sizeof *set);
+        struct undo_entry *set = xcalloc(cap, sizeof *set);
         for (size_t i = 0; i < u->cap; i++) {
-            if (!u->set[i])
+            if (!u->set[i].key)
                 continue;
-            size_t k = u->set[i] & (cap - 1);
-            while (set[k])
+            size_t k = u->set[i].key & (cap - 1);
+            while (set[k].key)
                 k = (k + 1) & (cap - 1);
             set[k] = u->set[i];
         }
@@ -102,33 +123,105 @@ static int set_add(struct undo *u, uint64_t h)
         u->set = set;
         u->cap = cap;
     }
-    size_t k = h & (u->cap - 1);
-    while (u->set[k]) {
-        if (u->set[k] == h)
+    size_t k = e.key & (u->cap - 1);
+    while (u->set[k].key) {
+        if (u->set[k].key == e.key)
             return 0;
         k = (k + 1) & (u->cap - 1);
     }
-    u->set[k] = h;
+    u->set[k] = e;
     u->n++;
     return 1;
 }
 
-static void set_remove(struct undo *u, uint64_t h)
+static void set_remove(struct undo *u, uint64_t key)
 {
-    size_t k = h & (u->cap - 1);
-    while (u->set[k] && u->set[k] != h)
-        k = (k + 1) & (u->cap - 1);
-    if (!u->set[k])
+    struct undo_entry *e = set_find(u, key);
+    if (!e)
         return;
+    size_t k = (size_t)(e - u->set);
     /* re-insert the rest of the cluster so lookups still find them */
-    u->set[k] = 0;
+    u->set[k].key = 0;
     u->n--;
-    for (size_t j = (k + 1) & (u->cap - 1); u->set[j]; j = (j + 1) & (u->cap - 1)) {
-        uint64_t v = u->set[j];
-        u->set[j] = 0;
+    for (size_t j = (k + 1) & (u->cap - 1); u->set[j].key; j = (j + 1) & (u->cap - 1)) {
+        struct undo_entry v = u->set[j];
+        u->set[j].key = 0;
         u->n--;
         set_add(u, v);
     }
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Rewrite the file without the rows of refused writes: through a new file
+ * renamed over it, so a kill meanwhile leaves the complete one. */
+static int drop_refused(struct undo *u)
+{
+    /* the hashes of the rows to drop, sorted for a binary search */
+    size_t refused = 0;
+    uint64_t *drop = NULL;
+    for (size_t i = 0; i < u->cap; i++)
+        refused += u->set[i].key && u->set[i].state == UNDO_REFUSED;
+    if (!refused)
+        return 0;
+    drop = xmalloc(refused * sizeof *drop);
+    refused = 0;
+    for (size_t i = 0; i < u->cap; i++)
+        if (u->set[i].key && u->set[i].state == UNDO_REFUSED)
+            drop[refused++] = u->set[i].line;
+    qsort(drop, refused, sizeof *drop, cmp_u64);
+    size_t n = strlen(u->path) + sizeof ".new";
+    char *tmp = xmalloc(n);
+    snprintf(tmp, n, "%s.new", u->path);
+    FILE *in = fopen(u->path, "r");
+    FILE *out = in ? fopen(tmp, "w") : NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int rc = out ? 0 : -1;
+    for (int first = 1; out && (len = getline(&line, &cap, in)) > 0; first = 0) {
+        size_t body = (size_t)len - (line[len - 1] == '\n');
+        uint64_t h = hash64(line, body);
+        if (!first && bsearch(&h, drop, refused, sizeof *drop, cmp_u64))
+            continue;
+        if (fwrite(line, 1, (size_t)len, out) != (size_t)len)
+            rc = -1;
+    }
+    if (in && ferror(in))
+        rc = -1;
+    if (out && (fflush(out) != 0 || fsync(fileno(out)) != 0))
+        rc = -1;
+    if (out && fclose(out) != 0)
+        rc = -1;
+    if (in)
+        fclose(in);
+    if (rc == 0 && rename(tmp, u->path) != 0)
+        rc = -1;
+    if (rc != 0)
+        unlink(tmp);
+    free(line);
+    free(tmp);
+    free(drop);
+    return rc;
+}
+
+int undo_close(struct undo *u)
+{
+    if (!u)
+        return 0;
+    int rc = u->failed ? -1 : 0;
+    if (close(u->fd) != 0)
+        rc = -1;
+    if (rc == 0 && drop_refused(u) != 0)
+        rc = -1;
+    pthread_mutex_destroy(&u->mu);
+    free(u->set);
+    free(u);
+    return rc;
 }
 
 void undo_format(struct buf *out, const struct request *req, const char *subject, size_t len,
@@ -143,27 +236,35 @@ int undo_record(struct undo *u, const struct request *req, const char *subject, 
 {
     struct buf line = {0};
     uint64_t h = api_key_hash(req, subject, len);  /* never 0: 0 marks an empty slot */
+    undo_format(&line, req, subject, len, before);
+    struct undo_entry e = {h, hash64(line.data, line.len - 1), UNDO_PENDING};
     pthread_mutex_lock(&u->mu);
-    int first = set_add(u, h);
-    pthread_mutex_unlock(&u->mu);
-    if (!first)
-        return 0;
-    pthread_mutex_lock(&u->mu);
+    int first = set_add(u, e);
+    struct undo_entry *had = first ? NULL : set_find(u, h);
+    if (had && had->state == UNDO_REFUSED)
+        had->state = UNDO_PENDING;      /* written ahead once more */
     int torn = u->torn;
     pthread_mutex_unlock(&u->mu);
-    if (torn)
-        buf_addc(&line, '\n');         /* the torn line stays one bad row, apart */
-    undo_format(&line, req, subject, len, before);
+    if (!first) {
+        buf_free(&line);
+        return 0;
+    }
+    if (torn) {                         /* the torn line stays one bad row, apart */
+        buf_reserve(&line, 1);
+        memmove(line.data + 1, line.data, line.len + 1);
+        line.data[0] = '\n';
+        line.len++;
+    }
     ssize_t w = write(u->fd, line.data, line.len);
     int rc = 0;
     if (w != (ssize_t)line.len) {
-        int e = w < 0 ? errno : ENOSPC;
+        int err = w < 0 ? errno : ENOSPC;
         pthread_mutex_lock(&u->mu);
         set_remove(u, h);
         u->failed = 1;
         u->torn = w > 0 || torn;
         pthread_mutex_unlock(&u->mu);
-        errno = e;
+        errno = err;
         rc = -1;
     } else if (torn) {
         pthread_mutex_lock(&u->mu);
@@ -172,4 +273,17 @@ int undo_record(struct undo *u, const struct request *req, const char *subject, 
     }
     buf_free(&line);
     return rc;
+}
+
+void undo_outcome(struct undo *u, const struct request *req, const char *subject, size_t len,
+                  int accepted)
+{
+    uint64_t h = api_key_hash(req, subject, len);
+    pthread_mutex_lock(&u->mu);
+    struct undo_entry *e = set_find(u, h);
+    if (e && accepted)
+        e->state = UNDO_ACCEPTED;
+    else if (e && e->state == UNDO_PENDING)
+        e->state = UNDO_REFUSED;
+    pthread_mutex_unlock(&u->mu);
 }

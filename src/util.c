@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include <math.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static void oom(void)
@@ -163,4 +164,43 @@ int host_is_loopback(const char *host)
     if (sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4)
         return a == 127 && b < 256 && c < 256 && d < 256;
     return 0;
+}
+
+/* The real directory of path, then '/' and its last component (malloced).
+ * A directory that cannot be resolved is kept as written. */
+static char *path_canonical(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    size_t dirlen = slash ? (size_t)(slash - path) : 0;
+    struct buf dir = {0};
+    if (!slash)
+        buf_adds(&dir, ".");
+    else if (dirlen == 0)
+        buf_adds(&dir, "/");
+    else
+        buf_add(&dir, path, dirlen);
+    char *real = realpath(dir.data, NULL);
+    const char *d = real ? real : dir.data;
+    size_t n = strlen(d) + strlen(name) + 2;
+    char *out = xmalloc(n);
+    snprintf(out, n, "%s/%s", d, name);
+    free(real);
+    buf_free(&dir);
+    return out;
+}
+
+int path_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+    if (ea && eb)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    if (ea != eb)
+        return 0;
+    char *ca = path_canonical(a), *cb = path_canonical(b);
+    int same = !strcmp(ca, cb);
+    free(ca);
+    free(cb);
+    return same;
 }

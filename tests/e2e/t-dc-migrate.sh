@@ -89,15 +89,26 @@ RC=0
 cloud plan --base-url "$FAKEBB_URL" "${MAP[@]}" -o plan.csv dc-cloud.csv 2>err.txt || RC=$?
 expect_eq "$RC" 1 "exit code of the plan (the user without an email)"
 expect_eq "$(stat_of writes)" 0 "writes of the plan"
-nomail=$(grep ',nomail,' plan.csv)
+nomail=$(grep ',No Mail,' plan.csv)
 expect_match "$nomail" ',invalid,,0,"?line [0-9]+: email: ' "the user without an email: invalid, naming the email column"
 expect_eq "$(csv_col plan.csv status | sort | uniq -c | tr -s ' ')" " 1 invalid
  1 ok
  10 planned" "plan statuses"
 expect_match "$(grep ',developers,,write,' plan.csv | grep ',,PRJ,')" ',planned,,0,change read to write,read$' "the project permission Cloud has already"
 expect_match "$(grep ',web,PRJ,admins,' plan.csv)" ',ok,,0,unchanged,admin$' "the permission both sides have"
-expect_match "$(grep ',api,PRJ,,ann,' plan.csv)" 'planned,,0,grant admin; Ann@Example.com is account 557058:ann,none$' "a Data Center email in another case"
+expect_match "$(grep ',api,PRJ,,Ann@Example.com,' plan.csv)" 'planned,,0,grant admin; Ann@Example.com is account 557058:ann,none$' "a Data Center email in another case"
 expect_match "$(tail -1 err.txt)" "plan: 9 to grant, 1 to change, 0 to revoke, 1 unchanged, 0 failed, 1 invalid" "plan summary"
+
+# the plan holds the cells as read: the user column the email, the group
+# column the Cloud group, the workspace filled in; no Data Center name is left
+# in a role column
+python3 - <<'PY' || fail "role cells of the plan"
+import csv
+for r in csv.DictReader(open("plan.csv", newline="")):
+    assert r["workspace"] == "acme", r
+    assert r["user"] == r["email"], r
+    assert r["group"] == r["cloud_group"], r
+PY
 
 # 5. apply the plan, with a way back
 RC=0

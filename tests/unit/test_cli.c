@@ -293,6 +293,23 @@ static void test_parse_map(void **state)
     assert_null(cfg.map_storage);
 }
 
+/* --map may be given more than once: the pairs add up */
+static void test_parse_map_repeated(void **state)
+{
+    (void)state;
+    char *argv[] = {"bbperm", "--map", "user=email", "--map", "group=cloud_group,repo=R", NULL};
+    struct bb_config cfg;
+    assert_int_equal(PARSE(argv, &cfg), 0);
+    assert_int_equal(cfg.nmap, 3);
+    assert_string_equal(cfg.map_name[0], "user");
+    assert_string_equal(cfg.map_column[0], "email");
+    assert_string_equal(cfg.map_name[1], "group");
+    assert_string_equal(cfg.map_column[1], "cloud_group");
+    assert_string_equal(cfg.map_name[2], "repo");
+    assert_string_equal(cfg.map_column[2], "R");
+    cli_free(&cfg);
+}
+
 static void test_parse_map_errors(void **state)
 {
     (void)state;
@@ -671,6 +688,7 @@ int main(void)
         cmocka_unit_test(test_parse_loopback_base_url),
         cmocka_unit_test(test_parse_rate_option),
         cmocka_unit_test(test_parse_map),
+        cmocka_unit_test(test_parse_map_repeated),
         cmocka_unit_test(test_parse_map_errors),
         cmocka_unit_test(test_parse_delimiter),
         cmocka_unit_test(test_parse_numeric_options),

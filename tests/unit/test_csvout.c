@@ -130,6 +130,24 @@ static void test_cell_appends(void **state)
 
 /* ---- csvout_sanitize ---------------------------------------------------- */
 
+/* Names from the server: a leading ' where a spreadsheet would see a formula. */
+static void test_name_cell_neutralised(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"Plain Name", "Plain Name"}, {"", ""}, {"=1+1", "'=1+1"}, {"+1", "'+1"},
+        {"-2", "'-2"}, {"@SUM(A1)", "'@SUM(A1)"}, {"\tTab", "'\tTab"},
+        {"\rCR", "\"'\rCR\""}, {"=a,b", "\"'=a,b\""}, {"a=b", "a=b"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct buf b = {0};
+        buf_adds(&b, "");
+        csvout_name_cell(&b, cases[i][0], strlen(cases[i][0]), ',');
+        assert_string_equal(b.data, cases[i][1]);
+        buf_free(&b);
+    }
+}
+
 static void test_sanitize_unchanged(void **state)
 {
     (void)state;
@@ -292,6 +310,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cell_plain_unquoted),
+        cmocka_unit_test(test_name_cell_neutralised),
         cmocka_unit_test(test_cell_empty),
         cmocka_unit_test(test_cell_comma_quoted),
         cmocka_unit_test(test_cell_quotes_doubled),

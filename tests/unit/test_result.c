@@ -113,6 +113,50 @@ static void free_job(struct job *j)
     free(j->lens);
 }
 
+/* A result holds the cells as the run read them: the column named as a role
+ * that --map took from elsewhere gets that cell, an empty workspace cell
+ * gets --workspace; so it is fed back without those options. */
+static void test_result_cells_as_read(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.api = API_CLOUD;
+    cfg.workspace = "acme";
+    cfg.nmap = 2;
+    cfg.map_name[0] = "user";
+    cfg.map_column[0] = "email";
+    cfg.map_name[1] = "group";
+    cfg.map_column[1] = "cloud_group";
+    struct fixture fx;
+    memset(&fx, 0, sizeof fx);
+    struct cells h;
+    split(&h, "workspace,repo,group,user,privilege,email,cloud_group");
+    char err[256];
+    assert_int_equal(colmap_build(&fx.map, h.cell, h.len, h.n, &cfg, err, sizeof err), 0);
+    fx.w.out = open_memstream(&fx.text, &fx.len);
+    fx.w.name = "memory";
+    fx.w.map = &fx.map;
+    fx.w.delim = ',';
+    fx.w.eol = "\n";
+    fx.w.ws_col[0] = fx.w.ws_col[1] = -1;
+    result_header(&fx.w, h.cell, h.len, h.n);
+    result_fill_roles(&fx.w, h.cell, h.len, h.n, &cfg);
+    struct job j;
+    make_job(&j, ",api,qa+ops,jdoe,write,j@x.com,qa-ops");
+    write_row(&fx, &j, ROW_PLANNED, 0, 0, PRIV_NONE, "grant write");
+    free_job(&j);
+    make_job(&j, "globex,web,devs,,read,,devs");
+    write_row(&fx, &j, ROW_OK, 200, 1, PRIV_NONE, NULL);
+    free_job(&j);
+    free(fx.w.from);
+    assert_string_equal(close_fixture(&fx),
+                        "workspace,repo,group,user,privilege,email,cloud_group,status,http_status,attempts,message,previous\n"
+                        "acme,api,qa-ops,j@x.com,write,j@x.com,qa-ops,planned,,0,grant write,none\n"
+                        "globex,web,devs,,read,,devs,ok,200,1,,none\n");
+    free(fx.text);
+}
+
 static void test_result_columns_appended(void **state)
 {
     (void)state;
@@ -171,6 +215,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_result_columns_appended),
+        cmocka_unit_test(test_result_cells_as_read),
         cmocka_unit_test(test_result_columns_in_place),
         cmocka_unit_test(test_status_names),
     };

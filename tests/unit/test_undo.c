@@ -264,6 +264,46 @@ static void test_file_first_value_wins(void **state)
     unlink(path);
 }
 
+/* Rows of writes the server refused are dropped at close; rows of accepted
+ * writes and of writes whose outcome is unknown stay. */
+static void test_file_refused_rows_dropped(void **state)
+{
+    (void)state;
+    char path[256];
+    struct undo *u = open_temp(path);
+    struct request ok = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_ADMIN, "acme", "", "web", "devs");
+    struct request gone = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "web", "nosuch");
+    struct request unknown = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "acme", "", "api", "qa");
+    struct request again = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_READ, "acme", "P", "P", "qa");
+    struct request later = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "acme", "", "docs", "qa");
+
+    assert_int_equal(undo_record(u, &ok, "devs", 4, PRIV_READ), 0);
+    undo_outcome(u, &ok, "devs", 4, 1);
+    assert_int_equal(undo_record(u, &gone, "nosuch", 6, PRIV_NONE), 0);
+    undo_outcome(u, &gone, "nosuch", 6, 0);
+    assert_int_equal(undo_record(u, &unknown, "qa", 2, PRIV_NONE), 0);
+    /* refused, then written again and accepted: it stays */
+    assert_int_equal(undo_record(u, &again, "qa", 2, PRIV_NONE), 0);
+    undo_outcome(u, &again, "qa", 2, 0);
+    assert_int_equal(undo_record(u, &again, "qa", 2, PRIV_NONE), 0);
+    undo_outcome(u, &again, "qa", 2, 1);
+    /* accepted, then a later write of it refused: it stays */
+    assert_int_equal(undo_record(u, &later, "qa", 2, PRIV_WRITE), 0);
+    undo_outcome(u, &later, "qa", 2, 1);
+    assert_int_equal(undo_record(u, &later, "qa", 2, PRIV_READ), 0);
+    undo_outcome(u, &later, "qa", 2, 0);
+    /* until close, every row is there (written ahead) */
+    assert_non_null(strstr(slurp(path), "acme,web,,nosuch,,none\n"));
+    assert_int_equal(undo_close(u), 0);
+    assert_string_equal(slurp(path),
+                        "workspace,repo,project,group,user,privilege\n"
+                        "acme,web,,devs,,read\n"
+                        "acme,api,,qa,,none\n"
+                        "acme,,P,qa,,none\n"
+                        "acme,docs,,qa,,write\n");
+    unlink(path);
+}
+
 static void test_file_datacenter_projects_apart(void **state)
 {
     (void)state;
@@ -411,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_format_appends),
         cmocka_unit_test(test_file_header_only),
         cmocka_unit_test(test_file_first_value_wins),
+        cmocka_unit_test(test_file_refused_rows_dropped),
         cmocka_unit_test(test_file_datacenter_projects_apart),
         cmocka_unit_test(test_file_many_permissions),
         cmocka_unit_test(test_open_fails_cleanly),
