@@ -9,8 +9,8 @@
  * delimiter is detected from the first line unless given, CRLF and LF both
  * end a record, cells are passed byte for byte (libcsv's trimming is off),
  * and empty lines are skipped. A record that cannot be read as it should
- * (a cell over CSVIN_CELL_MAX bytes, an unterminated quote at the end of
- * the input) is still handed over, with `problem` set. */
+ * (a cell over CSVIN_CELL_MAX bytes, a quote out of place, an unterminated
+ * quote at the end of the input) is still handed over, with `problem` set. */
 
 #define CSVIN_CELL_MAX 65536
 #define CSVIN_CELLS_MAX 4096

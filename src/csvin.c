@@ -2,6 +2,7 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,6 +10,9 @@
 #include "util.h"
 
 #define CHUNK 65536
+
+/* libcsv's field state, from its source: a field has begun (quoted or not). */
+#define LIBCSV_FIELD_BEGUN 2
 
 struct csvin {
     int fd;
@@ -25,6 +29,7 @@ struct csvin {
     unsigned long newlines;     /* line breaks inside the current record's cells */
     int rec_started;            /* rec_line is set for the current record */
     const char *problem;
+    char problem_buf[160];      /* a problem worded for this record */
     int overlong;               /* libcsv's current cell passed CSVIN_CELL_MAX */
     int stop;
     csvin_cb cb;
@@ -126,7 +131,7 @@ struct csvin *csvin_open(int fd, char delim)
     in->delim = delim;
     in->crlf = -1;
     in->line = 1;
-    if (csv_init(&in->p, CSV_REPALL_NL) != 0) {
+    if (csv_init(&in->p, CSV_STRICT | CSV_REPALL_NL) != 0) {
         free(in);
         return NULL;
     }
@@ -134,12 +139,40 @@ struct csvin *csvin_open(int fd, char delim)
     return in;
 }
 
-/* libcsv's field states, from its source: a quoted field still open. */
-#define LIBCSV_FIELD_BEGUN 2
 
 static void feed(struct csvin *in, const char *s, size_t len)
 {
-    csv_parse(&in->p, s, len, on_cell, on_record, in);
+    size_t done = 0;
+    for (;;) {
+        done += csv_parse(&in->p, s + done, len - done, on_cell, on_record, in);
+        if (done >= len || csv_error(&in->p) != CSV_EPARSE)
+            break;
+        /* A quote out of place: `ap"i` (a quote in an unquoted cell) or
+         * `"ap"i3"` (text after a closing quote). The record is reported
+         * malformed; the quote is kept as a character and the rest of the
+         * cell read as unquoted, so the cell ends at the next delimiter and
+         * no later record is swallowed into it. */
+        if (!in->rec_started) {
+            in->rec_line = in->line + in->newlines;
+            in->rec_started = 1;
+        }
+        if (!in->problem) {
+            snprintf(in->problem_buf, sizeof in->problem_buf,
+                     "column %u: a quote inside the cell; quote the whole cell and double "
+                     "each quote in it (\"a\"\"b\")", in->n + 1);
+            in->problem = in->problem_buf;
+        }
+        if (in->p.pstate == LIBCSV_FIELD_BEGUN) {
+            /* a quote in an unquoted cell: keep it, go on after it (a
+             * closing quote followed by text is in the cell already) */
+            if (in->p.entry_pos < in->p.entry_size)
+                in->p.entry_buf[in->p.entry_pos++] = '"';
+            done++;
+        }
+        in->p.pstate = LIBCSV_FIELD_BEGUN;
+        in->p.quoted = 0;
+        in->p.status = CSV_SUCCESS;
+    }
     /* A cell that keeps growing past the limit (often an unterminated
      * quote) is dropped as it comes, so memory stays bounded; the record
      * is reported with a problem when it ends. */
@@ -203,7 +236,7 @@ int csvin_run(struct csvin *in, csvin_cb cb, void *ctx, int (*before_read)(void 
             break;
     }
     if (rc == 0) {
-        if (in->p.pstate == LIBCSV_FIELD_BEGUN && in->p.quoted)
+        if (in->p.pstate == LIBCSV_FIELD_BEGUN && in->p.quoted && !in->problem)
             in->problem = "unterminated quote at the end of the input";
         csv_fini(&in->p, on_cell, on_record, in);
         if (in->stop)

@@ -126,14 +126,20 @@ void result_header(struct result *w, const char *const *cells, const size_t *len
 void result_row(struct result *w, const struct job *j)
 {
     char num[32], msg[CSVOUT_MSG_MAX + 1];
-    unsigned total = j->n > w->map->nout ? j->n : w->map->nout;
+    const struct colmap *m = w->map;
+    /* Output columns: the input's (result columns in place), the result
+     * columns added after them, then the cells of a row longer than the
+     * header, so none of its cells is dropped. */
+    unsigned extra = j->n > m->ninput ? j->n - m->ninput : 0;
+    unsigned total = m->nout + extra;
     for (unsigned i = 0; i < total; i++) {
         if (i)
             buf_addc(&w->line, w->delim);
-        int k = j->status != ROW_KEPT && i < w->map->nout ? result_col(w->map, i) : -1;
+        unsigned cell = i < m->ninput ? i : i >= m->nout ? m->ninput + (i - m->nout) : j->n;
+        int k = j->status != ROW_KEPT && i < m->nout ? result_col(m, i) : -1;
         if (k < 0) {
-            if (i < j->n)
-                csvout_cell(&w->line, j->data.data + j->off[i], j->lens[i], w->delim);
+            if (cell < j->n)
+                csvout_cell(&w->line, j->data.data + j->off[cell], j->lens[cell], w->delim);
             continue;
         }
         switch (k) {

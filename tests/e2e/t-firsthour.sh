@@ -1,0 +1,15 @@
+# What a first hour with bbperm runs into: malformed input is an invalid
+# row and never a guessed request, extra cells pass through, set-up
+# mistakes stop before any request with one line and exit 2.
+. "$(dirname "$0")/lib.sh"
+fakebb_start
+
+# A stray quote is an invalid row, not a repaired name that gets a PUT; a
+# row longer than the header keeps its extra cells after the result columns.
+printf 'workspace,repo,group,privilege\nacme,"ap"i3",developers,write\nacme,api,developers,read,extra1,extra2\n' > quote.csv
+run_bb quote.csv
+expect_eq "$RC" 1 "stray quote: exit code"
+expect_eq "$(stat_of writes)" 1 "stray quote: only the good row is sent"
+expect_eq "$(csv_col out.csv status | tr '\n' ' ')" "invalid ok " "stray quote: statuses"
+expect_match "$(csv_col out.csv message | head -1)" '^line 2: column 2: a quote inside the cell' "stray quote: message"
+expect_eq "$(sed -n 3p out.csv)" "acme,api,developers,read,ok,200,1,,,extra1,extra2" "extra cells kept"
