@@ -315,6 +315,53 @@ static int check_name(const char *col, const char *s, size_t len, char *msg, siz
     return 0;
 }
 
+static int is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* 1 when s is a UUID, 8-4-4-4-12 hex digits, without braces. */
+static int is_uuid(const char *s, size_t len)
+{
+    if (len != 36)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !is_hex(s[i]))
+            return 0;
+    }
+    return 1;
+}
+
+int row_cloud_user_ok(const char *s, size_t len)
+{
+    if (memchr(s, '@', len))
+        return 1;               /* an email, resolved to an account */
+    if (len == 38 && s[0] == '{' && s[37] == '}' && is_uuid(s + 1, 36))
+        return 1;
+    /* an Atlassian account id: 557058:0f1e... (a number, a colon, then
+     * letters, digits and dashes), or the older 24 hex digits */
+    size_t i = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++;
+    if (i > 0 && i + 1 < len && s[i] == ':') {
+        for (i++; i < len; i++) {
+            char c = s[i];
+            int word = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                       c == '-' || c == '_';
+            if (!word)
+                return 0;
+        }
+        return 1;
+    }
+    if (len == 24) {
+        for (i = 0; i < len && is_hex(s[i]); i++)
+            ;
+        return i == len;
+    }
+    return 0;
+}
+
 int row_validate(const struct colmap *m, const char *const *cells,
                  const size_t *lens, unsigned n, struct request *req,
                  char *msg, size_t msgsz)
@@ -381,6 +428,14 @@ int row_validate(const struct colmap *m, const char *const *cells,
         return -1;
 
     char v[80];
+    if (!dc && usrl && !row_cloud_user_ok(usr, usrl)) {
+        show(v, sizeof v, usr, usrl);
+        if (is_uuid(usr, usrl))
+            return snprintf(msg, msgsz, "%s: '%s' is a UUID without its braces: write {%s}",
+                            L[COL_USER], v, v), -1;
+        return snprintf(msg, msgsz, "%s: '%s' is not a user: write a {uuid} with its braces, an "
+                        "account id such as 557058:0f1e..., or an email", L[COL_USER], v), -1;
+    }
     int level;
     if (!privl)
         return snprintf(msg, msgsz, "%s: empty (use read, write, admin, create-repo or none)", L[COL_PRIVILEGE]), -1;

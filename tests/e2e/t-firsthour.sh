@@ -13,3 +13,16 @@ expect_eq "$(stat_of writes)" 1 "stray quote: only the good row is sent"
 expect_eq "$(csv_col out.csv status | tr '\n' ' ')" "invalid ok " "stray quote: statuses"
 expect_match "$(csv_col out.csv message | head -1)" '^line 2: column 2: a quote inside the cell' "stray quote: message"
 expect_eq "$(sed -n 3p out.csv)" "acme,api,developers,read,ok,200,1,,,extra1,extra2" "extra cells kept"
+
+# plan and apply: a Cloud user that is neither {uuid}, an account id nor an
+# email is invalid, with how to write it; nothing is read or sent for it
+printf 'workspace,repo,user,privilege\nacme,api,Ann Example,write\nacme,api,11111111-2222-3333-4444-555555555555,read\n' > users.csv
+before=$(stat_of requests)
+run_bb plan users.csv
+expect_eq "$RC" 1 "plan, malformed users: exit code"
+expect_eq "$(stat_of requests)" "$before" "plan, malformed users: no request"
+expect_eq "$(csv_col out.csv status | tr '\n' ' ')" "invalid invalid " "plan, malformed users: statuses"
+expect_match "$(csv_col out.csv message | sed -n 1p)" "user: 'Ann Example' is not a user: write a \{uuid\} with its braces, an account id such as 557058:.*, or an email" "plan: name with a space"
+expect_match "$(csv_col out.csv message | sed -n 2p)" "is a UUID without its braces: write \{11111111-2222-3333-4444-555555555555\}" "plan: bare UUID"
+run_bb users.csv
+expect_eq "$(stat_of requests)" "$before" "apply, malformed users: no request"

@@ -379,12 +379,12 @@ static void test_row_repo_user(void **state)
     (void)state;
     struct request req;
     char msg[256];
-    assert_int_equal(validate("acme,web-app,,,\t{b2f8-11}\t,read,", &req, msg, sizeof msg), 0);
+    assert_int_equal(validate("acme,web-app,,,\t{b2f8c011-1111-2222-3333-44445555abcd}\t,read,", &req, msg, sizeof msg), 0);
     assert_int_equal(req.target, TARGET_REPO);
     assert_int_equal(req.subject, SUBJECT_USER);
     assert_int_equal(req.priv, PRIV_READ);
     assert_view(req.target_name, req.target_len, "web-app");
-    assert_view(req.subject_name, req.subject_len, "{b2f8-11}");
+    assert_view(req.subject_name, req.subject_len, "{b2f8c011-1111-2222-3333-44445555abcd}");
 }
 
 static void test_row_project_group(void **state)
@@ -818,12 +818,36 @@ static void test_cloud_email_detection(void **state)
     assert_view(req.subject_name, req.subject_len, "alex@example.com");
     assert_int_equal(validate("acme,web,,,557058:abc,write,", &req, msg, sizeof msg), 0);
     assert_int_equal(req.subject_is_email, 0);
-    assert_int_equal(validate("acme,web,,,{abc-def},write,", &req, msg, sizeof msg), 0);
+    assert_int_equal(validate("acme,web,,,{ABCDEF00-1111-2222-3333-444455556666},write,", &req, msg, sizeof msg), 0);
     assert_int_equal(req.subject_is_email, 0);
     /* only user cells: a group with '@' is a group */
     assert_int_equal(validate("acme,web,,team@ops,,write,", &req, msg, sizeof msg), 0);
     assert_int_equal(req.subject, SUBJECT_GROUP);
     assert_int_equal(req.subject_is_email, 0);
+}
+
+static void test_cloud_user_forms(void **state)
+{
+    (void)state;
+    static const char *const good[] = {
+        "{11111111-2222-3333-4444-555555555555}", "557058:ann", "557058:0f1e2d3c-aaaa-bbbb",
+        "5b10ac8d82e05b22cc7d4ef5", "ann@example.com",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        if (!row_cloud_user_ok(good[i], strlen(good[i])))
+            fail_msg("'%s' refused", good[i]);
+    static const char *const bad[] = {
+        "Ann Example", "11111111-2222-3333-4444-555555555555", "{11111111-2222-3333-4444-55555555555}",
+        "{not-a-uuid}", "557058:", ":abc", "557058:a b", "5b10ac8d82e05b22cc7d4ef", "ann",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (row_cloud_user_ok(bad[i], strlen(bad[i])))
+            fail_msg("'%s' taken for a user", bad[i]);
+    /* the row is invalid, and the message says how to write the user */
+    assert_invalid("acme,web,,,Ann Example,write,", "user: 'Ann Example' is not a user",
+                   "{uuid} with its braces, an account id such as 557058:");
+    assert_invalid("acme,web,,,11111111-2222-3333-4444-555555555555,write,",
+                   "is a UUID without its braces", "write {11111111-2222-3333-4444-555555555555}");
 }
 
 static void test_patterns(void **state)
@@ -1127,6 +1151,7 @@ int main(void)
         cmocka_unit_test(test_dc_subjects),
         cmocka_unit_test(test_cloud_workspace_default),
         cmocka_unit_test(test_cloud_email_detection),
+        cmocka_unit_test(test_cloud_user_forms),
         cmocka_unit_test(test_patterns),
         cmocka_unit_test(test_map_user_email_empty_cell),
         cmocka_unit_test(test_map_labels_in_messages),
