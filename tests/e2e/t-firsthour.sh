@@ -26,3 +26,26 @@ expect_match "$(csv_col out.csv message | sed -n 1p)" "user: 'Ann Example' is no
 expect_match "$(csv_col out.csv message | sed -n 2p)" "is a UUID without its braces: write \{11111111-2222-3333-4444-555555555555\}" "plan: bare UUID"
 run_bb users.csv
 expect_eq "$(stat_of requests)" "$before" "apply, malformed users: no request"
+
+# --netrc without a netrc file, or without an entry for the host: exit 2
+# with one line before any request, not a run of anonymous 401s
+printf 'workspace,repo,group,privilege\nacme,api,developers,write\n' > one.csv
+check2() { # WHAT EXPECTED-STDERR-REGEX ARGS...
+  local what=$1 re=$2; shift 2
+  local before rc=0
+  before=$(stat_of requests)
+  "$BBPERM" --base-url "$FAKEBB_URL" "$@" > o.txt 2> e.txt < /dev/null || rc=$?
+  [ "$rc" = 2 ] || fail "$what: exit $rc, expected 2 (stderr: $(cat e.txt))"
+  [ "$(wc -l < e.txt)" = 1 ] || fail "$what: expected one line on stderr, got: $(cat e.txt)"
+  [[ "$(cat e.txt)" =~ $re ]] || fail "$what: stderr '$(cat e.txt)' does not match /$re/"
+  [ "$(stat_of requests)" = "$before" ] || fail "$what: a request was sent"
+}
+mkdir -p home
+(unset BITBUCKET_EMAIL BITBUCKET_API_TOKEN
+ HOME=$T/home check2 "--netrc, no ~/.netrc" "cannot read netrc file '.*/home/.netrc': No such file" --netrc one.csv
+ printf 'machine bitbucket.example.com login a password b\n' > home/.netrc
+ HOME=$T/home check2 "--netrc, no entry for the host" "has no entry for 127.0.0.1" --netrc one.csv
+ check2 "--netrc-file, no entry for the host" "'home/.netrc' has no entry for 127.0.0.1" --netrc-file home/.netrc one.csv
+ printf 'machine 127.0.0.1 login admin@example.com password s3cret-token\n' > home/.netrc
+ HOME=$T/home run_bb --netrc one.csv
+ expect_eq "$RC" 0 "--netrc with an entry for the host") || exit 1
