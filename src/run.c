@@ -540,6 +540,8 @@ int bbperm_main(int argc, char **argv)
 {
     struct bb_config cfg;
     int rc = cli_parse(argc, argv, &cfg, stderr);
+    if (rc == 0)
+        rc = cli_check_terminal(&cfg, isatty(STDIN_FILENO), stderr);
     if (rc) {
         cli_free(&cfg);
         return rc == 1 ? 0 : 2;

@@ -49,3 +49,18 @@ mkdir -p home
  printf 'machine 127.0.0.1 login admin@example.com password s3cret-token\n' > home/.netrc
  HOME=$T/home run_bb --netrc one.csv
  expect_eq "$RC" 0 "--netrc with an entry for the host") || exit 1
+
+# a mistyped command, a rate without its unit
+check2 "mistyped command" "^bbperm: unknown command 'exprot'" exprot acme
+check2 "mistyped command after options" "^bbperm: unknown command 'plna'" -j 2 plna
+check2 "rate without a unit" "rate must be a number and a unit: N/s, N/m or N/h .*not '1000'" --rate 1000 one.csv
+# bare bbperm with standard input on a terminal: the usage, exit 2
+python3 - "$BBPERM" <<'PY' > tty.txt || fail "bare bbperm on a terminal: $(cat tty.txt)"
+import os, subprocess, sys
+master, slave = os.openpty()
+p = subprocess.run([sys.argv[1]], stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=10)
+os.close(slave); os.close(master)
+sys.stdout.write(p.stderr.decode())
+sys.exit(0 if p.returncode == 2 else 1)
+PY
+expect_match "$(head -1 tty.txt)" "^Usage: bbperm" "bare bbperm on a terminal"
