@@ -91,7 +91,8 @@ void cli_usage(FILE *out)
 "      --resume-from PREV  INPUT is the original input and PREV the result\n"
 "                          of an earlier run of it, even one cut short: rows\n"
 "                          PREV shows 'ok' are not sent again\n"
-"      --delimiter C       field delimiter (default: detected among , ; TAB |)\n"
+"      --delimiter C       field delimiter (default: an Excel sep= line, else\n"
+"                          detected among , ; TAB |); export writes with it\n"
 "      --no-header         columns are workspace,repo,group,privilege\n"
 "      --map NAME=COLUMN[,NAME=COLUMN...]  take NAME from a differently\n"
 "                          named column (NAME: workspace, repo, project,\n"
@@ -478,9 +479,9 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
     }
     if (cfg->command == CMD_EXPORT) {
         if (cfg->dry_run || cfg->diff || cfg->resume || cfg->resume_from || cfg->undo_file || cfg->nmap ||
-            cfg->no_header || cfg->delimiter) {
+            cfg->no_header) {
             fprintf(err, "bbperm: export takes no input options (--dry-run, --diff, --undo-file, "
-                         "--resume, --resume-from, --map, --no-header, --delimiter)\n");
+                         "--resume, --resume-from, --map, --no-header)\n");
             return 2;
         }
     }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -30,6 +31,8 @@ struct csvin {
     int rec_started;            /* rec_line is set for the current record */
     const char *problem;
     char problem_buf[160];      /* a problem worded for this record */
+    int bom;                    /* the input began with a UTF-8 byte-order mark */
+    char sep;                   /* the delimiter of an Excel `sep=X` first line, or 0 */
     int overlong;               /* libcsv's current cell passed CSVIN_CELL_MAX */
     int stop;
     csvin_cb cb;
@@ -190,6 +193,29 @@ static void feed(struct csvin *in, const char *s, size_t len)
     }
 }
 
+/* Excel's `sep=;` first line names the delimiter and is no record: note
+ * it, let it set the delimiter unless one was given, and return its length
+ * with its line end (0 when the input has none). */
+static size_t sep_line(struct csvin *in, const char *s, size_t len)
+{
+    if (len < 5 || strncasecmp(s, "sep=", 4) != 0 || s[4] == '\r' || s[4] == '\n' || s[4] == '"')
+        return 0;
+    size_t n = 5;
+    if (n < len && s[n] == '\r')
+        n++;
+    if (n < len && s[n] == '\n')
+        n++;
+    if (n < len && n == 5)
+        return 0;               /* more on the line: a header that starts with sep= */
+    in->sep = s[4];
+    if (!in->delim)
+        in->delim = s[4];
+    in->line = 2;
+    if (in->crlf < 0 && n > 5)
+        in->crlf = s[5] == '\r';
+    return n;
+}
+
 int csvin_run(struct csvin *in, csvin_cb cb, void *ctx, int (*before_read)(void *ctx))
 {
     char *chunk = xmalloc(CHUNK);
@@ -217,8 +243,11 @@ int csvin_run(struct csvin *in, csvin_cb cb, void *ctx, int (*before_read)(void 
             if (r > 0 && have < CHUNK && !memchr(chunk, '\n', have))
                 continue;
             size_t skip = 0;
-            if (have >= 3 && !memcmp(chunk, "\xEF\xBB\xBF", 3))
+            if (have >= 3 && !memcmp(chunk, "\xEF\xBB\xBF", 3)) {
                 skip = 3;
+                in->bom = 1;
+            }
+            skip += sep_line(in, chunk + skip, have - skip);
             if (!in->delim)
                 in->delim = csvin_detect_delimiter(chunk + skip, have - skip);
             csv_set_delim(&in->p, (unsigned char)in->delim);
@@ -251,6 +280,16 @@ char csvin_delimiter(const struct csvin *in)
     if (in->delim)
         return in->delim;
     return ',';
+}
+
+int csvin_bom(const struct csvin *in)
+{
+    return in->bom;
+}
+
+char csvin_sep(const struct csvin *in)
+{
+    return in->sep;
 }
 
 int csvin_crlf(const struct csvin *in)

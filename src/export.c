@@ -95,16 +95,22 @@ static int cmp_row(const void *a, const void *b)
 }
 
 static void format_row(struct buf *out, const struct api_ops *api, const struct request *t,
-                       const struct row *r)
+                       const struct row *r, char delim)
 {
-    csvout_permission(out, t, r->kind, r->id, strlen(r->id), r->priv);
-    buf_addc(out, ',');
-    csvout_cell(out, r->display, strlen(r->display), ',');
+    csvout_permission(out, t, r->kind, r->id, strlen(r->id), r->priv, delim);
+    buf_addc(out, delim);
+    csvout_cell(out, r->display, strlen(r->display), delim);
     if (!api->has_workspaces) {
-        buf_addc(out, ',');
-        csvout_cell(out, r->email, strlen(r->email), ',');
+        buf_addc(out, delim);
+        csvout_cell(out, r->email, strlen(r->email), delim);
     }
     buf_addc(out, '\n');
+}
+
+/* --delimiter, else a comma. */
+static char export_delimiter(const struct bb_config *cfg)
+{
+    return cfg->delimiter ? cfg->delimiter : ',';
 }
 
 struct export_worker {
@@ -165,7 +171,7 @@ static void export_target(void *wctx, struct job *j)
         if (c.n > 1)
             qsort(c.rows, c.n, sizeof *c.rows, cmp_row);
         for (size_t i = 0; i < c.n; i++)
-            format_row(&j->out, api, &j->req, &c.rows[i]);
+            format_row(&j->out, api, &j->req, &c.rows[i], export_delimiter(w->ses->cfg));
         j->n = (unsigned)c.n;
     }
     for (size_t i = 0; i < c.n; i++) {
@@ -441,7 +447,9 @@ int export_main(const struct bb_config *cfg)
     e->show = !cfg->quiet && cfg->progress != PROGRESS_OFF &&
               (cfg->progress == PROGRESS_ON || e->tty) && !cfg->verbose;
 
-    fprintf(e->res.out, "%s\n", e->ses.api->export_header);
+    for (const char *h = e->ses.api->export_header; *h; h++)
+        fputc(*h == ',' ? export_delimiter(cfg) : *h, e->res.out);
+    fputc('\n', e->res.out);
     if (cfg->nscopes == 0)
         export_scope(e, NULL);
     for (int i = 0; i < cfg->nscopes && !e->fatal && e->ses.cancel_level == 0; i++)

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 void tally_add(struct tally *t, const struct job *j)
@@ -188,10 +189,24 @@ long progress_count_rows(const char *path, int has_header)
         return -1;
     static char chunk[1 << 16];
     long rows = 0;
-    int quoted = 0, content = 0;
+    int quoted = 0, content = 0, first = 1;
     ssize_t r;
     while ((r = read(fd, chunk, sizeof chunk)) > 0) {
-        for (ssize_t i = 0; i < r; i++) {
+        ssize_t i = 0;
+        if (first) {
+            /* a byte-order mark, then Excel's sep= line, are no rows */
+            if (r >= 3 && !memcmp(chunk, "\xEF\xBB\xBF", 3))
+                i = 3;
+            if (r - i >= 5 && !strncasecmp(chunk + i, "sep=", 4) && chunk[i + 4] != '"' &&
+                (r - i == 5 || chunk[i + 5] == '\r' || chunk[i + 5] == '\n'))
+                for (i += 5; i < r && (chunk[i] == '\r' || chunk[i] == '\n'); i++)
+                    if (chunk[i] == '\n') {
+                        i++;
+                        break;
+                    }
+            first = 0;
+        }
+        for (; i < r; i++) {
             char c = chunk[i];
             if (c == '"') {
                 quoted = !quoted;

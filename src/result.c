@@ -104,6 +104,13 @@ static int result_col(const struct colmap *m, unsigned i)
 void result_header(struct result *w, const char *const *cells, const size_t *lens, unsigned n)
 {
     static const char *const positional[] = {"workspace", "repo", "group", "privilege"};
+    if (w->bom)
+        buf_adds(&w->line, "\xEF\xBB\xBF");
+    if (w->sep) {
+        buf_adds(&w->line, "sep=");
+        buf_addc(&w->line, w->sep);
+        buf_adds(&w->line, w->eol);
+    }
     for (unsigned i = 0; i < w->map->nout; i++) {
         if (i)
             buf_addc(&w->line, w->delim);

@@ -280,9 +280,11 @@ static void expand_pattern(struct run *r, struct job *j, const struct csvin_reco
 
 static int start_header(struct run *r, const struct csvin_record *rec)
 {
-    char err[256];
+    char err[1024];
     r->res.delim = csvin_delimiter(r->csv);
     r->res.eol = csvin_crlf(r->csv) ? "\r\n" : "\n";
+    r->res.bom = csvin_bom(r->csv);
+    r->res.sep = csvin_sep(r->csv) ? r->res.delim : 0;
     r->res.map = &r->map;
     if (r->cfg->no_header) {
         colmap_positional(&r->map, rec->n > 4 ? rec->n : 4, r->cfg);

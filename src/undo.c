@@ -134,7 +134,7 @@ static void set_remove(struct undo *u, uint64_t h)
 void undo_format(struct buf *out, const struct request *req, const char *subject, size_t len,
                  enum privilege before)
 {
-    csvout_permission(out, req, req->subject, subject, len, before);
+    csvout_permission(out, req, req->subject, subject, len, before, ',');
     buf_addc(out, '\n');
 }
 

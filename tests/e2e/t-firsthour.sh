@@ -64,3 +64,28 @@ sys.stdout.write(p.stderr.decode())
 sys.exit(0 if p.returncode == 2 else 1)
 PY
 expect_match "$(head -1 tty.txt)" "^Usage: bbperm" "bare bbperm on a terminal"
+
+# a header error lists every missing column, the columns found, and --map
+printf 'Space,Repository Name,Team\nacme,api,developers\n' > badhead.csv
+check2 "header error" "missing columns 'workspace' .*; 'repo' .*; 'privilege' \(or 'permission'\)\. The header has 'Space', 'Repository Name', 'Team'\. Name a column with --map" badhead.csv
+# Excel's sep= line sets the delimiter, is no header, and is kept; so is a BOM
+printf '\xef\xbb\xbfsep=;\r\nworkspace;repo;group;privilege\r\nacme;api;developers;write\r\n' > sep.csv
+run_bb sep.csv
+expect_eq "$RC" 0 "sep= line: exit code"
+printf '\xef\xbb\xbfsep=;\r\nworkspace;repo;group;privilege;status;http_status;attempts;message;previous\r\nacme;api;developers;write;ok;200;1;;\r\n' > want.csv
+expect_file out.csv want.csv "sep= line and BOM kept"
+printf '\xef\xbb\xbfworkspace,repo,group,privilege\nacme,web,developers,read\n' > bom.csv
+run_bb bom.csv
+expect_eq "$(head -c 12 out.csv | od -An -c | tr -s ' ')" " 357 273 277 w o r k s p a c e" "BOM kept"
+# export takes --delimiter, and its output reads back
+run_bb export --delimiter ';' acme
+expect_eq "$RC" 0 "export --delimiter: exit code"
+expect_eq "$(head -1 out.csv)" "workspace;repo;project;group;user;privilege;name" "export --delimiter: header"
+[ "$(grep -c ';' out.csv)" = "$(wc -l < out.csv)" ] || fail "export --delimiter: a line without ';'"
+mv out.csv export.csv
+run_bb plan export.csv
+expect_eq "$RC" 0 "plan of the ';' export: exit code"
+statuses=$(python3 -c "
+import csv, sys
+print(' '.join(sorted({r['status'] for r in csv.DictReader(open(sys.argv[1], newline=''), delimiter=';')})))" out.csv)
+expect_eq "$statuses" "ok" "plan of the ';' export: every row unchanged"

@@ -568,7 +568,7 @@ static void test_export_scope_errors(void **state)
     }
     /* export reads no input */
     const char *opts[] = {"--dry-run", "--resume", "--no-header", "--undo-file=u.csv",
-                          "--delimiter=;", "--map=repo=R", "--resume-from=r.csv"};
+                          "--map=repo=R", "--resume-from=r.csv"};
     for (size_t i = 0; i < sizeof opts / sizeof *opts; i++) {
         char *b[] = {"bbperm", "export", (char *)opts[i], "acme", NULL};
         int rc = parse(b, ARGC(b), &cfg, err, sizeof err);
@@ -576,6 +576,11 @@ static void test_export_scope_errors(void **state)
             fail_msg("export %s gave %d, want 2", opts[i], rc);
         cli_free(&cfg);
     }
+    /* the output's delimiter is an option of export too */
+    char *d[] = {"bbperm", "export", "--delimiter=;", "acme", NULL};
+    assert_int_equal(PARSE(d, &cfg), 0);
+    assert_int_equal(cfg.delimiter, ';');
+    cli_free(&cfg);
 }
 
 static void test_export_with_diff_refused(void **state)

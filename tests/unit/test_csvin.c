@@ -78,6 +78,8 @@ struct got {
     int rc;
     char delim;
     int crlf;
+    int bom;
+    char sep;
 };
 
 /* What the current test read; global so that teardown frees it even when
@@ -140,6 +142,8 @@ static void run_fd(int fd, char delim, struct got *out)
     out->rc = csvin_run(in, collect, out, NULL);
     out->delim = csvin_delimiter(in);
     out->crlf = csvin_crlf(in);
+    out->bom = csvin_bom(in);
+    out->sep = csvin_sep(in);
     csvin_close(in);
 }
 
@@ -235,6 +239,35 @@ static void test_reader_bom_skipped(void **state)
     assert_rec(&g, 0, 1, 2, "workspace", "repo");
     assert_rec(&g, 1, 2, 2, "acme", "web");
     assert_int_equal(g.delim, ';');
+    assert_int_equal(g.bom, 1);
+    got_free(&g);
+}
+
+static void test_reader_excel_sep_line(void **state)
+{
+    (void)state;
+    /* Excel's sep= line names the delimiter and is no record; line numbers
+     * count it */
+    run_str("sep=;\r\nworkspace;repo,x\r\nacme;web\r\n", &g);
+    assert_int_equal(g.n, 2);
+    assert_rec(&g, 0, 2, 2, "workspace", "repo,x");
+    assert_rec(&g, 1, 3, 2, "acme", "web");
+    assert_int_equal(g.delim, ';');
+    assert_int_equal(g.sep, ';');
+    assert_int_equal(g.crlf, 1);
+    assert_int_equal(g.bom, 0);
+    got_free(&g);
+    run_str("\xEF\xBB\xBFsep=|\nworkspace|repo\n", &g);
+    assert_int_equal(g.n, 1);
+    assert_rec(&g, 0, 2, 2, "workspace", "repo");
+    assert_int_equal(g.sep, '|');
+    assert_int_equal(g.bom, 1);
+    got_free(&g);
+    /* a header that only starts with sep= is a header */
+    run_str("sep=x,repo\na,b\n", &g);
+    assert_int_equal(g.n, 2);
+    assert_rec(&g, 0, 1, 2, "sep=x", "repo");
+    assert_int_equal(g.sep, 0);
     got_free(&g);
 }
 
@@ -528,6 +561,7 @@ int main(void)
         cmocka_unit_test_teardown(test_reader_lf, teardown),
         cmocka_unit_test_teardown(test_reader_crlf, teardown),
         cmocka_unit_test_teardown(test_reader_bom_skipped, teardown),
+        cmocka_unit_test_teardown(test_reader_excel_sep_line, teardown),
         cmocka_unit_test_teardown(test_reader_last_line_without_newline, teardown),
         cmocka_unit_test_teardown(test_reader_quoted_crlf_and_doubled_quotes, teardown),
         cmocka_unit_test_teardown(test_reader_quoted_delimiter_and_empty, teardown),

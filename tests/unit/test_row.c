@@ -169,6 +169,27 @@ static void assert_header_error(const char *hdr, const struct bb_config *cfg, co
         fail_msg("error '%s' does not mention '%s'", err, needle);
 }
 
+static void test_header_every_missing_column_at_once(void **state)
+{
+    (void)state;
+    struct colmap m;
+    char err[1024];
+    assert_int_equal(header(&m, "Space, repo ,Team", NULL, err, sizeof err), -1);
+    assert_string_equal(err, "header: missing columns 'workspace' (or give --workspace); "
+                             "'group' (or 'group_slug') or 'user' (or 'user_id', 'account_id'); "
+                             "'privilege' (or 'permission'). The header has 'Space', "
+                             "'repo', 'Team'. Name a column with --map, e.g. "
+                             "--map workspace=COLUMN");
+    /* one missing: singular, and a short buffer is cut visibly */
+    assert_int_equal(header(&m, "workspace,repo,group", NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "missing column 'privilege'"));
+    assert_non_null(strstr(err, "--map privilege=COLUMN"));
+    char small[40];
+    assert_int_equal(header(&m, "workspace,repo,group", NULL, small, sizeof small), -1);
+    assert_int_equal(strlen(small), sizeof small - 1);
+    assert_string_equal(small + sizeof small - 4, "...");
+}
+
 static void test_header_missing_workspace(void **state)
 {
     (void)state;
@@ -1106,6 +1127,7 @@ int main(void)
         cmocka_unit_test(test_header_canonical_names),
         cmocka_unit_test(test_header_aliases_case_insensitive_trimmed),
         cmocka_unit_test(test_header_alias_repo_slug_user_id),
+        cmocka_unit_test(test_header_every_missing_column_at_once),
         cmocka_unit_test(test_header_alias_project_key_account_id),
         cmocka_unit_test(test_header_repo_and_project_columns_may_coexist),
         cmocka_unit_test(test_header_missing_workspace),
