@@ -24,6 +24,7 @@
 
 #include "csvout.h"
 #include "exec.h"
+#include "progress.h"
 #include "result.h"
 #include "ring.h"
 #include "session.h"
@@ -465,9 +466,11 @@ int export_main(const struct bb_config *cfg)
     double paused;
     session_figures(&e->ses, &req, &reads, &n429, &paused);
     if (!cfg->quiet)
-        fprintf(stderr, "bbperm: export: %lu targets (%lu could not be read), %lu rows; "
-                        "%lu requests, %lu x 429, %.1f s paused; %.2f s\n",
-                e->targets, e->unreadable, e->rows, req, n429, paused, now_mono() - e->started);
+        fprintf(stderr, "bbperm: export: %lu %s (%lu could not be read), %lu %s; "
+                        "%lu %s, %lu x 429, %.1f s paused; %.2f s\n",
+                e->targets, progress_plural(e->targets, "target", "targets"), e->unreadable,
+                e->rows, progress_plural(e->rows, "row", "rows"),
+                req, progress_plural(req, "request", "requests"), n429, paused, now_mono() - e->started);
     if (result_close(&e->res) != 0)
         e->fatal = 1;
     int code = e->fatal || e->ses.auth_stopped ? 2 : e->ses.cancel_level > 0 ? 130

@@ -98,6 +98,7 @@ static void flush_out(struct run *r)
 static void on_write(void *ctx, struct job *j)
 {
     struct run *r = ctx;
+    progress_before_output(&r->progress, stderr);
     result_row(&r->res, j);
     tally_add(&r->unflushed, j);
     if (r->res.failed)
@@ -504,6 +505,7 @@ static int run_rows(const struct bb_config *cfg)
         total = progress_count_rows(cfg->input, !cfg->no_header);
     /* -v writes lines of its own: a line redrawn in place would garble them */
     progress_init(&r->progress, show, tty && !cfg->verbose, total, r->started);
+    r->progress.shares_output = !strcmp(cfg->output, "-") && progress_same_terminal(STDOUT_FILENO, STDERR_FILENO);
 
     int read_rc = csvin_run(r->csv, on_record, r, before_read);
     int read_errno = errno;

@@ -89,3 +89,41 @@ statuses=$(python3 -c "
 import csv, sys
 print(' '.join(sorted({r['status'] for r in csv.DictReader(open(sys.argv[1], newline=''), delimiter=';')})))" out.csv)
 expect_eq "$statuses" "ok" "plan of the ';' export: every row unchanged"
+
+# summaries say "1 row", "1 request", and a slow --rate gives no "0 rows/s"
+run_bb --rate 60/m one.csv
+expect_match "$(tail -1 err.txt)" "^bbperm: 1 row: 1 ok, 0 failed, 0 invalid; 1 request, 0 x 429, .* s(, [0-9]+ rows/(s|min))?$" "summary of one row"
+printf 'workspace,repo,group,privilege\nacme,api,developers,write\nacme,web,developers,write\nacme,docs,developers,write\n' > three.csv
+run_bb --rate 60/m three.csv
+expect_match "$(tail -1 err.txt)" "; 3 requests, .*, [0-9]+ rows/min$" "slow rate in rows a minute"
+
+# result rows and the progress line on one terminal never share a line
+fakebb_stop
+fakebb_start --latency 20
+rows_csv 100 > in.csv
+command -v script >/dev/null || skip "script(1) not installed"
+script -qfec "$BBPERM --base-url $FAKEBB_URL -j 2 --progress in.csv" /dev/null > tty.txt < /dev/null
+python3 - tty.txt <<'PY' || fail "progress line mixed with result rows on one terminal"
+import sys
+# replay what a terminal shows: \r goes to column 0, ESC[K erases to the end
+lines, cur, col, data = [], [], 0, open(sys.argv[1], 'rb').read().decode()
+i = 0
+while i < len(data):
+    c = data[i]
+    if data.startswith('\x1b[K', i):
+        del cur[col:]; i += 3; continue
+    if c == '\r': col = 0
+    elif c == '\n': lines.append(''.join(cur)); cur, col = [], 0
+    else:
+        if col < len(cur): cur[col] = c
+        else: cur.append(c)
+        col += 1
+    i += 1
+lines.append(''.join(cur))
+rows = [l for l in lines if 'bulk-' in l]
+bad = [l for l in rows if 'bbperm' in l or not l.startswith('acme,bulk-')]
+if len(rows) != 100 or bad:
+    print(f"{len(rows)} rows shown; mixed: {bad[:3]}")
+    sys.exit(1)
+PY
+grep -q $'\r''bbperm: [0-9]*/100 rows' tty.txt || fail "no progress line drawn"
