@@ -212,6 +212,41 @@ void progress_tick(struct progress *p, FILE *err, const struct tally *t,
     p->drawn = p->tty;
 }
 
+void progress_echo_to(struct progress *p, const char *file)
+{
+    p->echo_file = file && strcmp(file, "-") ? file : NULL;
+    p->echoed = p->not_echoed = 0;
+}
+
+void progress_echo_row(struct progress *p, FILE *err, const struct job *j)
+{
+    if (!p->echo_file || (j->status != ROW_FAILED && j->status != ROW_INVALID))
+        return;
+    if (p->echoed == PROGRESS_ECHO_MAX) {
+        p->not_echoed++;
+        return;
+    }
+    p->echoed++;
+    char msg[240];
+    size_t n = 0;
+    for (const char *c = j->msg; *c && n + 1 < sizeof msg; c++)
+        msg[n++] = (unsigned char)*c < 0x20 ? ' ' : *c;
+    msg[n] = '\0';
+    progress_clear(p, err);
+    if (j->status == ROW_INVALID)
+        fprintf(err, "bbperm: invalid: %s\n", msg);    /* the message names the line */
+    else if (j->http_status > 0)
+        fprintf(err, "bbperm: failed: line %lu: %ld %s\n", j->line, j->http_status, msg);
+    else
+        fprintf(err, "bbperm: failed: line %lu: %s\n", j->line, msg);
+}
+
+void progress_echo_end(struct progress *p, FILE *err)
+{
+    if (p->echo_file && p->not_echoed)
+        fprintf(err, "bbperm: ... and %lu more in %s\n", p->not_echoed, p->echo_file);
+}
+
 int progress_same_terminal(int fd1, int fd2)
 {
     struct stat a, b;

@@ -99,6 +99,7 @@ static void on_write(void *ctx, struct job *j)
 {
     struct run *r = ctx;
     progress_before_output(&r->progress, stderr);
+    progress_echo_row(&r->progress, stderr, j);
     result_row(&r->res, j);
     tally_add(&r->unflushed, j);
     if (r->res.failed)
@@ -506,6 +507,7 @@ static int run_rows(const struct bb_config *cfg)
     /* -v writes lines of its own: a line redrawn in place would garble them */
     progress_init(&r->progress, show, tty && !cfg->verbose, total, r->started);
     r->progress.shares_output = !strcmp(cfg->output, "-") && progress_same_terminal(STDOUT_FILENO, STDERR_FILENO);
+    progress_echo_to(&r->progress, cfg->quiet ? NULL : cfg->output);
 
     int read_rc = csvin_run(r->csv, on_record, r, before_read);
     int read_errno = errno;
@@ -528,6 +530,7 @@ static int run_rows(const struct bb_config *cfg)
     struct run_figures f;
     figures(r, &f);
     progress_clear(&r->progress, stderr);
+    progress_echo_end(&r->progress, stderr);
     if (!cfg->quiet && r->have_header) {
         if (cfg->command == CMD_PLAN)
             progress_plan_summary(stderr, &r->tally, &f);

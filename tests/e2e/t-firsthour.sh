@@ -127,3 +127,21 @@ if len(rows) != 100 or bad:
     sys.exit(1)
 PY
 grep -q $'\r''bbperm: [0-9]*/100 rows' tty.txt || fail "no progress line drawn"
+
+# with -o FILE, the first 5 failed and invalid rows are named on stderr too
+fakebb_stop
+fakebb_start
+{ echo 'workspace,repo,group,privilege'
+  for i in 1 2 3 4; do echo "acme,no-such-repo-$i,developers,write"; echo "acme,api,developers,bogus$i"; done
+  echo 'acme,api,developers,read'; } > bad.csv
+"$BBPERM" --base-url "$FAKEBB_URL" -o res.csv bad.csv 2> err.txt && fail "bad.csv: exit 0"
+nbad=$(csv_col res.csv status | grep -cE '^(failed|invalid)$')
+expect_eq "$nbad" 8 "failed and invalid rows in bad.csv"
+expect_eq "$(grep -cE '^bbperm: (failed|invalid): line [0-9]+: ' err.txt)" 5 "rows named on stderr"
+expect_eq "$(grep -c '^bbperm: \.\.\. and ' err.txt)" 1 "the rest counted"
+expect_eq "$(sed -n 6p err.txt)" "bbperm: ... and $((nbad - 5)) more in res.csv" "the rest counted, with the file"
+expect_match "$(head -1 err.txt)" "^bbperm: (failed: line [0-9]+: [0-9]{3} |invalid: line [0-9]+: [a-z])" "first row named"
+expect_match "$(tail -1 err.txt)" "^bbperm: [0-9]+ rows: " "then the summary"
+# to standard output, or with -q, stderr keeps to the summary
+"$BBPERM" --base-url "$FAKEBB_URL" bad.csv > /dev/null 2> err.txt
+expect_eq "$(wc -l < err.txt)" 1 "no row named when the result is on standard output"

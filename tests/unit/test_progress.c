@@ -67,11 +67,53 @@ static void test_rate_never_zero(void **state)
     assert_string_equal(r, "");
 }
 
+static void test_echo_first_failures(void **state)
+{
+    (void)state;
+    struct progress p;
+    progress_init(&p, 0, 0, -1, 0);
+    progress_echo_to(&p, "res.csv");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    struct job j;
+    memset(&j, 0, sizeof j);
+    j.status = ROW_OK;
+    progress_echo_row(&p, out, &j);             /* ok rows are not named */
+    for (int i = 0; i < 7; i++) {
+        j.line = (unsigned long)i + 2;
+        j.status = i % 2 ? ROW_INVALID : ROW_FAILED;
+        j.http_status = i % 2 ? 0 : 404;
+        snprintf(j.msg, sizeof j.msg, i % 2 ? "line %d: privilege: empty" : "Not\nfound", i + 2);
+        progress_echo_row(&p, out, &j);
+    }
+    progress_echo_end(&p, out);
+    fclose(out);
+    assert_string_equal(text, "bbperm: failed: line 2: 404 Not found\n"
+                              "bbperm: invalid: line 3: privilege: empty\n"
+                              "bbperm: failed: line 4: 404 Not found\n"
+                              "bbperm: invalid: line 5: privilege: empty\n"
+                              "bbperm: failed: line 6: 404 Not found\n"
+                              "bbperm: ... and 2 more in res.csv\n");
+    free(text);
+    /* to standard output: nothing named */
+    progress_echo_to(&p, "-");
+    text = NULL;
+    out = open_memstream(&text, &len);
+    progress_echo_row(&p, out, &j);
+    progress_echo_end(&p, out);
+    fclose(out);
+    assert_string_equal(text, "");
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_summary_plurals),
         cmocka_unit_test(test_rate_never_zero),
+        cmocka_unit_test(test_echo_first_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
