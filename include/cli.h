@@ -9,9 +9,12 @@
 int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err);
 void cli_free(struct bb_config *cfg);
 void cli_usage(FILE *out);
+/* No INPUT and standard input a terminal (bare `bbperm`): print the usage
+ * to err and return 2; else 0. */
+int cli_check_terminal(const struct bb_config *cfg, int stdin_tty, FILE *err);
 
-/* Parse "N/s", "N/m", "N/h" (or a plain N per second) into requests per
- * second. Returns 0 on success. */
+/* Parse "N/s", "N/m", "N/h" (also /sec, /min, /hour) into requests per
+ * second; a bare number has no unit and is refused. Returns 0 on success. */
 int cli_parse_rate(const char *s, double *per_second);
 
 /* Returns 1 when base is an acceptable API root: https://, or http:// to a

@@ -33,6 +33,7 @@ struct bb_config {
     int nscopes;                /* export: WORKSPACE[/PROJECT] or PROJECT_KEY arguments */
     const char *scopes[SCOPES_MAX];  /* point into argv */
     const char *input;          /* path, or "-" for stdin; points into argv */
+    int input_given;            /* INPUT was on the command line ("-" too) */
     const char *output;         /* path, or "-" for stdout; points into argv */
     int jobs;                   /* 1..64 */
     int dry_run;

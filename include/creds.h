@@ -9,6 +9,10 @@
  * Returns 0, or 2 after printing one line to err when none is usable. */
 int creds_load(struct bb_config *cfg, FILE *err);
 
+/* 1 when the netrc text read from f has an entry for host (`machine HOST`,
+ * case-insensitive, or `default`). */
+int creds_netrc_has_host(FILE *f, const char *host);
+
 /* Wipe and free the copies of the secrets. */
 void creds_free(struct bb_config *cfg);
 

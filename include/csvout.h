@@ -27,10 +27,10 @@ void csvout_name_cell(struct buf *out, const char *s, size_t len, char delim);
 #define CSVOUT_MSG_MAX 500
 
 /* The cells workspace,repo,project,group,user,privilege of one permission,
- * comma-separated, no line end: the input columns of undo files and
+ * separated by delim, no line end: the input columns of undo files and
  * exports. A repository's project cell is its project, if known. */
 void csvout_permission(struct buf *out, const struct request *target, enum subject_kind kind,
-                       const char *subject, size_t len, enum privilege p);
+                       const char *subject, size_t len, enum privilege p, char delim);
 void csvout_sanitize(const char *in, char *out);
 
 #endif

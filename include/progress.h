@@ -44,12 +44,36 @@ struct progress {
     unsigned long last_rows;        /* for the current rate */
     double last_rate_at, rate;
     int drawn;                      /* a line is on the terminal */
+    int shares_output;              /* the result goes to the same terminal */
+    const char *echo_file;          /* -o FILE: failed and invalid rows are named
+                                     * on stderr too (the first few); else NULL */
+    unsigned long echoed, not_echoed;
 };
 
 void progress_init(struct progress *p, int enabled, int tty, long total, double now);
 /* Draw when it is time to (at most 4 times a second on a terminal). */
 void progress_tick(struct progress *p, FILE *err, const struct tally *t,
                    const struct run_figures *f, double now, int force);
+/* Before a result row is written: when the result goes to the terminal the
+ * line is drawn on (shares_output), erase the line so the two never mix. */
+void progress_before_output(struct progress *p, FILE *err);
+/* With -o FILE, the messages of the first PROGRESS_ECHO_MAX failed and
+ * invalid rows go to stderr too, one line each; progress_echo_end then says
+ * how many more the file holds. file NULL or "-" turns it off. */
+#define PROGRESS_ECHO_MAX 5
+void progress_echo_to(struct progress *p, const char *file);
+void progress_echo_row(struct progress *p, FILE *err, const struct job *j);
+void progress_echo_end(struct progress *p, FILE *err);
+/* 1 when both descriptors are the same terminal. */
+int progress_same_terminal(int fd1, int fd2);
+/* "12 rows/s", "40 rows/min", "3 rows/h", "1 row/h" for count over secs,
+ * in the largest unit that gives at least 10 (the hour aside); "" when
+ * there is no meaningful figure (nothing counted, or slower than one an
+ * hour). one and many are the thing's name ("row", "rows"). */
+void progress_fmt_rate(char *out, size_t n, double count, double secs, const char *one,
+                       const char *many);
+/* The word for n things: one when n is 1, else many ("row", "rows"). */
+const char *progress_plural(unsigned long n, const char *one, const char *many);
 /* Erase the line before the summary. */
 void progress_clear(struct progress *p, FILE *err);
 

@@ -17,6 +17,8 @@ struct result {
     const struct colmap *map;   /* the input's columns (the run's) */
     char delim;
     const char *eol;            /* "\n" or "\r\n", as the input */
+    int bom;                    /* start with a UTF-8 byte-order mark, as the input */
+    char sep;                   /* write Excel's `sep=X` line first, as the input; 0 none */
     struct buf line;            /* scratch for one row */
     int failed;                 /* a write failed: message printed */
     int *from;                  /* NULL, or per output column the input

@@ -67,6 +67,11 @@ int privilege_parse(const char *s, size_t len, enum privilege *out);
 /* The portable lowercase name: read, write, admin, create-repo, none. */
 const char *privilege_name(enum privilege p);
 
+/* 1 when a Cloud user cell (trimmed) names a user as Cloud takes one: a
+ * {uuid} with its braces, an account id (557058:0f1e..., or 24 hex digits),
+ * or an email. */
+int row_cloud_user_ok(const char *s, size_t len);
+
 /* 1 when a repo cell is a shell-style pattern (holds *, ? or [). */
 int repo_is_pattern(const char *s, size_t len);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -92,7 +93,8 @@ void cli_usage(FILE *out)
 "      --resume-from PREV  INPUT is the original input and PREV the result\n"
 "                          of an earlier run of it, even one cut short: rows\n"
 "                          PREV shows 'ok' are not sent again\n"
-"      --delimiter C       field delimiter (default: detected among , ; TAB |)\n"
+"      --delimiter C       field delimiter (default: an Excel sep= line, else\n"
+"                          detected among , ; TAB |); export writes with it\n"
 "      --no-header         columns are workspace,repo,group,privilege\n"
 "      --map NAME=COLUMN[,NAME=COLUMN...]  take NAME from a differently\n"
 "                          named column (NAME: workspace, repo, project,\n"
@@ -159,8 +161,8 @@ int cli_parse_rate(const char *s, double *per_second)
             unit = 3600.0;
         else
             return -1;
-    } else if (*end) {
-        return -1;
+    } else {
+        return -1;              /* a bare number: per second? per hour? say it */
     }
     *per_second = n / unit;
     return 0;
@@ -281,6 +283,24 @@ static const struct {
     enum command cmd;
 } commands[] = {{"apply", CMD_APPLY}, {"plan", CMD_PLAN}, {"export", CMD_EXPORT}};
 
+/* 1 when an INPUT in the command word's place is more likely a mistyped
+ * command than a file: no such file, and a bare word (no '.', no '/'). */
+static int unknown_command(const char *s)
+{
+    struct stat st;
+    if (!s[0] || strcmp(s, "-") == 0 || strpbrk(s, "./") || stat(s, &st) == 0)
+        return 0;
+    return errno == ENOENT;
+}
+
+int cli_check_terminal(const struct bb_config *cfg, int stdin_tty, FILE *err)
+{
+    if (cfg->command == CMD_EXPORT || cfg->input_given || !stdin_tty)
+        return 0;
+    cli_usage(err);
+    return 2;
+}
+
 int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -358,7 +378,8 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
             break;
         case OPT_RATE:
             if (cli_parse_rate(optarg, &cfg->rate)) {
-                fprintf(err, "bbperm: --rate must look like 1000/h, 20/m or 5/s, not '%s'\n", optarg);
+                fprintf(err, "bbperm: --rate must be a number and a unit: N/s, N/m or N/h "
+                             "(also /sec, /min, /hour), e.g. 1000/h, not '%s'\n", optarg);
                 return 2;
             }
             break;
@@ -443,12 +464,19 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
             cfg->scopes[cfg->nscopes++] = argv[i];
         }
     } else {
+        if (optind < argc && !command_given && unknown_command(argv[optind])) {
+            fprintf(err, "bbperm: unknown command '%s' (commands: apply, plan, export; "
+                         "a file of that name is given as ./%s)\n", argv[optind], argv[optind]);
+            return 2;
+        }
         if (argc - optind > 1) {
             fprintf(err, "bbperm: one INPUT at most, got '%s' and '%s'\n", argv[optind], argv[optind + 1]);
             return 2;
         }
-        if (optind < argc)
+        if (optind < argc) {
             cfg->input = argv[optind];
+            cfg->input_given = 1;
+        }
     }
     if (cfg->resume && cfg->resume_from) {
         fprintf(err, "bbperm: --resume and --resume-from do not go together\n");
@@ -477,9 +505,9 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
     }
     if (cfg->command == CMD_EXPORT) {
         if (cfg->dry_run || cfg->diff || cfg->resume || cfg->resume_from || cfg->undo_file || cfg->nmap ||
-            cfg->no_header || cfg->delimiter) {
+            cfg->no_header) {
             fprintf(err, "bbperm: export takes no input options (--dry-run, --diff, --undo-file, "
-                         "--resume, --resume-from, --map, --no-header, --delimiter)\n");
+                         "--resume, --resume-from, --map, --no-header)\n");
             return 2;
         }
     }

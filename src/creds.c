@@ -1,7 +1,10 @@
 #include "creds.h"
 
+#include <curl/curl.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -30,6 +33,72 @@ static int pair(struct bb_config *cfg, const char *uvar, const char *svar,
     return 1;
 }
 
+int creds_netrc_has_host(FILE *f, const char *host)
+{
+    /* netrc is a stream of whitespace-separated tokens: an entry starts at
+     * `machine NAME` or `default`; libcurl reads the login and password */
+    char tok[512];
+    int want_name = 0;
+    while (fscanf(f, "%511s", tok) == 1) {
+        if (want_name) {
+            if (!strcasecmp(tok, host))
+                return 1;
+            want_name = 0;
+        } else if (!strcmp(tok, "default")) {
+            return 1;
+        } else if (!strcmp(tok, "machine")) {
+            want_name = 1;
+        }
+    }
+    return 0;
+}
+
+/* --netrc / --netrc-file: the file must be readable and hold an entry for
+ * the base URL's host, else libcurl would send every request anonymously. */
+static int netrc_check(const struct bb_config *cfg, FILE *err)
+{
+    char path[4096];
+    const char *shown = cfg->netrc_file;
+    if (cfg->netrc_file) {
+        if (snprintf(path, sizeof path, "%s", cfg->netrc_file) >= (int)sizeof path) {
+            fprintf(err, "bbperm: --netrc-file: the path is too long\n");
+            return -1;
+        }
+    } else {
+        const char *home = env("HOME");
+        if (!home) {
+            fprintf(err, "bbperm: --netrc: HOME is not set, so there is no ~/.netrc; give --netrc-file PATH\n");
+            return -1;
+        }
+        if (snprintf(path, sizeof path, "%s/.netrc", home) >= (int)sizeof path) {
+            fprintf(err, "bbperm: --netrc: the path of ~/.netrc is too long\n");
+            return -1;
+        }
+        shown = path;
+    }
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(err, "bbperm: cannot read netrc file '%s': %s\n", shown, strerror(errno));
+        return -1;
+    }
+    CURLU *u = curl_url();
+    char *host = NULL;
+    if (!u || curl_url_set(u, CURLUPART_URL, cfg->base_url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        curl_url_cleanup(u);
+        fclose(f);
+        return 0;               /* cli_parse checked the URL already */
+    }
+    int found = creds_netrc_has_host(f, host);
+    fclose(f);
+    if (!found)
+        fprintf(err, "bbperm: netrc file '%s' has no entry for %s: add 'machine %s login USER "
+                     "password SECRET'\n", shown, host, host);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return found ? 0 : -1;
+}
+
 int creds_load(struct bb_config *cfg, FILE *err)
 {
     int r = pair(cfg, "BITBUCKET_EMAIL", "BITBUCKET_API_TOKEN",
@@ -49,10 +118,8 @@ int creds_load(struct bb_config *cfg, FILE *err)
             return 2;
     }
     if (r == 0 && (cfg->netrc || cfg->netrc_file)) {
-        if (cfg->netrc_file && access(cfg->netrc_file, R_OK) != 0) {
-            fprintf(err, "bbperm: cannot read netrc file '%s'\n", cfg->netrc_file);
+        if (netrc_check(cfg, err) != 0)
             return 2;
-        }
         cfg->auth = AUTH_NETRC;
         cfg->auth_source = cfg->netrc_file ? "the --netrc-file" : "~/.netrc";
         r = 1;

@@ -2,13 +2,18 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "util.h"
 
 #define CHUNK 65536
+
+/* libcsv's field state, from its source: a field has begun (quoted or not). */
+#define LIBCSV_FIELD_BEGUN 2
 
 struct csvin {
     int fd;
@@ -25,6 +30,9 @@ struct csvin {
     unsigned long newlines;     /* line breaks inside the current record's cells */
     int rec_started;            /* rec_line is set for the current record */
     const char *problem;
+    char problem_buf[160];      /* a problem worded for this record */
+    int bom;                    /* the input began with a UTF-8 byte-order mark */
+    char sep;                   /* the delimiter of an Excel `sep=X` first line, or 0 */
     int overlong;               /* libcsv's current cell passed CSVIN_CELL_MAX */
     int stop;
     csvin_cb cb;
@@ -126,7 +134,7 @@ struct csvin *csvin_open(int fd, char delim)
     in->delim = delim;
     in->crlf = -1;
     in->line = 1;
-    if (csv_init(&in->p, CSV_REPALL_NL) != 0) {
+    if (csv_init(&in->p, CSV_STRICT | CSV_REPALL_NL) != 0) {
         free(in);
         return NULL;
     }
@@ -134,12 +142,40 @@ struct csvin *csvin_open(int fd, char delim)
     return in;
 }
 
-/* libcsv's field states, from its source: a quoted field still open. */
-#define LIBCSV_FIELD_BEGUN 2
 
 static void feed(struct csvin *in, const char *s, size_t len)
 {
-    csv_parse(&in->p, s, len, on_cell, on_record, in);
+    size_t done = 0;
+    for (;;) {
+        done += csv_parse(&in->p, s + done, len - done, on_cell, on_record, in);
+        if (done >= len || csv_error(&in->p) != CSV_EPARSE)
+            break;
+        /* A quote out of place: `ap"i` (a quote in an unquoted cell) or
+         * `"ap"i3"` (text after a closing quote). The record is reported
+         * malformed; the quote is kept as a character and the rest of the
+         * cell read as unquoted, so the cell ends at the next delimiter and
+         * no later record is swallowed into it. */
+        if (!in->rec_started) {
+            in->rec_line = in->line + in->newlines;
+            in->rec_started = 1;
+        }
+        if (!in->problem) {
+            snprintf(in->problem_buf, sizeof in->problem_buf,
+                     "column %u: a quote inside the cell; quote the whole cell and double "
+                     "each quote in it (\"a\"\"b\")", in->n + 1);
+            in->problem = in->problem_buf;
+        }
+        if (in->p.pstate == LIBCSV_FIELD_BEGUN) {
+            /* a quote in an unquoted cell: keep it, go on after it (a
+             * closing quote followed by text is in the cell already) */
+            if (in->p.entry_pos < in->p.entry_size)
+                in->p.entry_buf[in->p.entry_pos++] = '"';
+            done++;
+        }
+        in->p.pstate = LIBCSV_FIELD_BEGUN;
+        in->p.quoted = 0;
+        in->p.status = CSV_SUCCESS;
+    }
     /* A cell that keeps growing past the limit (often an unterminated
      * quote) is dropped as it comes, so memory stays bounded; the record
      * is reported with a problem when it ends. */
@@ -155,6 +191,29 @@ static void feed(struct csvin *in, const char *s, size_t len)
         in->p.entry_pos = 0;
         in->overlong = 1;
     }
+}
+
+/* Excel's `sep=;` first line names the delimiter and is no record: note
+ * it, let it set the delimiter unless one was given, and return its length
+ * with its line end (0 when the input has none). */
+static size_t sep_line(struct csvin *in, const char *s, size_t len)
+{
+    if (len < 5 || strncasecmp(s, "sep=", 4) != 0 || s[4] == '\r' || s[4] == '\n' || s[4] == '"')
+        return 0;
+    size_t n = 5;
+    if (n < len && s[n] == '\r')
+        n++;
+    if (n < len && s[n] == '\n')
+        n++;
+    if (n < len && n == 5)
+        return 0;               /* more on the line: a header that starts with sep= */
+    in->sep = s[4];
+    if (!in->delim)
+        in->delim = s[4];
+    in->line = 2;
+    if (in->crlf < 0 && n > 5)
+        in->crlf = s[5] == '\r';
+    return n;
 }
 
 int csvin_run(struct csvin *in, csvin_cb cb, void *ctx, int (*before_read)(void *ctx))
@@ -184,8 +243,11 @@ int csvin_run(struct csvin *in, csvin_cb cb, void *ctx, int (*before_read)(void 
             if (r > 0 && have < CHUNK && !memchr(chunk, '\n', have))
                 continue;
             size_t skip = 0;
-            if (have >= 3 && !memcmp(chunk, "\xEF\xBB\xBF", 3))
+            if (have >= 3 && !memcmp(chunk, "\xEF\xBB\xBF", 3)) {
                 skip = 3;
+                in->bom = 1;
+            }
+            skip += sep_line(in, chunk + skip, have - skip);
             if (!in->delim)
                 in->delim = csvin_detect_delimiter(chunk + skip, have - skip);
             csv_set_delim(&in->p, (unsigned char)in->delim);
@@ -203,7 +265,7 @@ int csvin_run(struct csvin *in, csvin_cb cb, void *ctx, int (*before_read)(void 
             break;
     }
     if (rc == 0) {
-        if (in->p.pstate == LIBCSV_FIELD_BEGUN && in->p.quoted)
+        if (in->p.pstate == LIBCSV_FIELD_BEGUN && in->p.quoted && !in->problem)
             in->problem = "unterminated quote at the end of the input";
         csv_fini(&in->p, on_cell, on_record, in);
         if (in->stop)
@@ -218,6 +280,16 @@ char csvin_delimiter(const struct csvin *in)
     if (in->delim)
         return in->delim;
     return ',';
+}
+
+int csvin_bom(const struct csvin *in)
+{
+    return in->bom;
+}
+
+char csvin_sep(const struct csvin *in)
+{
+    return in->sep;
 }
 
 int csvin_crlf(const struct csvin *in)

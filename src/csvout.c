@@ -78,24 +78,24 @@ void csvout_sanitize(const char *in, char *out)
 }
 
 void csvout_permission(struct buf *out, const struct request *target, enum subject_kind kind,
-                       const char *subject, size_t len, enum privilege p)
+                       const char *subject, size_t len, enum privilege p, char delim)
 {
     int repo = target->target == TARGET_REPO;
-    csvout_cell(out, target->workspace, target->workspace_len, ',');
-    buf_addc(out, ',');
+    csvout_cell(out, target->workspace, target->workspace_len, delim);
+    buf_addc(out, delim);
     if (repo)
-        csvout_cell(out, target->target_name, target->target_len, ',');
-    buf_addc(out, ',');
+        csvout_cell(out, target->target_name, target->target_len, delim);
+    buf_addc(out, delim);
     if (repo)
-        csvout_cell(out, target->project, target->project_len, ',');
+        csvout_cell(out, target->project, target->project_len, delim);
     else
-        csvout_cell(out, target->target_name, target->target_len, ',');
-    buf_addc(out, ',');
+        csvout_cell(out, target->target_name, target->target_len, delim);
+    buf_addc(out, delim);
     if (kind == SUBJECT_GROUP)
-        csvout_cell(out, subject, len, ',');
-    buf_addc(out, ',');
+        csvout_cell(out, subject, len, delim);
+    buf_addc(out, delim);
     if (kind == SUBJECT_USER)
-        csvout_cell(out, subject, len, ',');
-    buf_addc(out, ',');
+        csvout_cell(out, subject, len, delim);
+    buf_addc(out, delim);
     buf_adds(out, privilege_name(p));
 }

@@ -24,6 +24,7 @@
 
 #include "csvout.h"
 #include "exec.h"
+#include "progress.h"
 #include "result.h"
 #include "ring.h"
 #include "session.h"
@@ -95,18 +96,24 @@ static int cmp_row(const void *a, const void *b)
 }
 
 static void format_row(struct buf *out, const struct api_ops *api, const struct request *t,
-                       const struct row *r)
+                       const struct row *r, char delim)
 {
-    csvout_permission(out, t, r->kind, r->id, strlen(r->id), r->priv);
+    csvout_permission(out, t, r->kind, r->id, strlen(r->id), r->priv, delim);
     /* names from the server never reach a spreadsheet as a formula; plan
      * and apply read neither column */
-    buf_addc(out, ',');
-    csvout_name_cell(out, r->display, strlen(r->display), ',');
+    buf_addc(out, delim);
+    csvout_name_cell(out, r->display, strlen(r->display), delim);
     if (!api->has_workspaces) {
-        buf_addc(out, ',');
-        csvout_name_cell(out, r->email, strlen(r->email), ',');
+        buf_addc(out, delim);
+        csvout_name_cell(out, r->email, strlen(r->email), delim);
     }
     buf_addc(out, '\n');
+}
+
+/* --delimiter, else a comma. */
+static char export_delimiter(const struct bb_config *cfg)
+{
+    return cfg->delimiter ? cfg->delimiter : ',';
 }
 
 struct export_worker {
@@ -167,7 +174,7 @@ static void export_target(void *wctx, struct job *j)
         if (c.n > 1)
             qsort(c.rows, c.n, sizeof *c.rows, cmp_row);
         for (size_t i = 0; i < c.n; i++)
-            format_row(&j->out, api, &j->req, &c.rows[i]);
+            format_row(&j->out, api, &j->req, &c.rows[i], export_delimiter(w->ses->cfg));
         j->n = (unsigned)c.n;
     }
     for (size_t i = 0; i < c.n; i++) {
@@ -447,7 +454,9 @@ int export_main(const struct bb_config *cfg)
     e->show = !cfg->quiet && cfg->progress != PROGRESS_OFF &&
               (cfg->progress == PROGRESS_ON || e->tty) && !cfg->verbose;
 
-    fprintf(e->res.out, "%s\n", e->ses.api->export_header);
+    for (const char *h = e->ses.api->export_header; *h; h++)
+        fputc(*h == ',' ? export_delimiter(cfg) : *h, e->res.out);
+    fputc('\n', e->res.out);
     /* before the first listing: a dead output sends nothing */
     if (result_flush(&e->res) != 0)
         e->fatal = 1;
@@ -466,9 +475,11 @@ int export_main(const struct bb_config *cfg)
     double paused;
     session_figures(&e->ses, &req, &reads, &n429, &paused);
     if (!cfg->quiet)
-        fprintf(stderr, "bbperm: export: %lu targets (%lu could not be read), %lu rows; "
-                        "%lu requests, %lu x 429, %.1f s paused; %.2f s\n",
-                e->targets, e->unreadable, e->rows, req, n429, paused, now_mono() - e->started);
+        fprintf(stderr, "bbperm: export: %lu %s (%lu could not be read), %lu %s; "
+                        "%lu %s, %lu x 429, %.1f s paused; %.2f s\n",
+                e->targets, progress_plural(e->targets, "target", "targets"), e->unreadable,
+                e->rows, progress_plural(e->rows, "row", "rows"),
+                req, progress_plural(req, "request", "requests"), n429, paused, now_mono() - e->started);
     /* a file named as asked holds every target that was listed */
     if (result_close(&e->res, !e->fatal && e->ses.cancel_level == 0) != 0)
         e->fatal = 1;

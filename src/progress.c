@@ -1,7 +1,9 @@
 #include "progress.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 void tally_add(struct tally *t, const struct job *j)
@@ -68,21 +70,55 @@ void tally_failures(const struct tally *t, char *out, size_t outsz)
         snprintf(out + n, outsz - n, "%sno HTTP status x%lu", n ? ", " : "", t->no_answer);
 }
 
+const char *progress_plural(unsigned long n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+void progress_fmt_rate(char *out, size_t n, double count, double secs, const char *one,
+                       const char *many)
+{
+    out[0] = '\0';
+    if (!(count > 0) || !(secs > 0))
+        return;
+    /* the largest unit that still gives two significant digits */
+    double per_s = count / secs, v;
+    const char *unit;
+    if (per_s >= 10) {
+        v = per_s;
+        unit = "s";
+    } else if (per_s * 60 >= 10) {
+        v = per_s * 60;
+        unit = "min";
+    } else {
+        v = per_s * 3600;
+        unit = "h";
+    }
+    if (v < 0.5)
+        return;                 /* slower than one an hour: no figure says anything */
+    int w = snprintf(out, n, "%.0f %s/%s", v, v < 1.5 ? one : many, unit);
+    if (w < 0 || (size_t)w >= n)
+        out[0] = '\0';
+}
+
 static void print_figures(FILE *err, const struct tally *t, const struct run_figures *f)
 {
-    double el = f->elapsed > 0 ? f->elapsed : 1e-9;
-    fprintf(err, "; %lu requests", f->requests);
+    char rate[48];
+    fprintf(err, "; %lu %s", f->requests, progress_plural(f->requests, "request", "requests"));
     if (f->reads)
-        fprintf(err, " (%lu reads)", f->reads);
-    fprintf(err, ", %lu x 429, %.1f s paused; %.2f s, %.0f rows/s\n",
-            f->n429, f->paused, f->elapsed, (double)t->rows / el);
+        fprintf(err, " (%lu %s)", f->reads, progress_plural(f->reads, "read", "reads"));
+    fprintf(err, ", %lu x 429, %.1f s paused; %.2f s", f->n429, f->paused, f->elapsed);
+    progress_fmt_rate(rate, sizeof rate, (double)t->rows, f->elapsed, "row", "rows");
+    if (rate[0])
+        fprintf(err, ", %s", rate);
+    fputc('\n', err);
 }
 
 void progress_summary(FILE *err, const struct tally *t, const struct run_figures *f)
 {
     char fails[256] = "";
     tally_failures(t, fails, sizeof fails);
-    fprintf(err, "bbperm: %lu rows: %lu ok", t->rows, t->ok);
+    fprintf(err, "bbperm: %lu %s: %lu ok", t->rows, progress_plural(t->rows, "row", "rows"), t->ok);
     if (t->kept && t->unchanged)
         fprintf(err, " (%lu kept from the earlier run, %lu unchanged)", t->kept, t->unchanged);
     else if (t->kept)
@@ -162,14 +198,66 @@ void progress_tick(struct progress *p, FILE *err, const struct tally *t,
     } else {
         snprintf(done, sizeof done, "%lu", t->rows);
     }
-    char planned[40] = "";
+    char planned[40] = "", rate[48] = "", rates[56] = "";
     if (t->planned)
         snprintf(planned, sizeof planned, ", %lu planned", t->planned);
-    fprintf(err, "%sbbperm: %s rows, %lu ok%s, %lu failed, %lu invalid, %.0f req/s, %lu x 429, %.0f s paused, ETA %s%s",
-            p->tty ? "\r" : "", done, t->ok, planned, t->failed, t->invalid, p->rate, f->n429,
-            f->paused, eta, p->tty ? "\033[K" : "\n");
+    progress_fmt_rate(rate, sizeof rate, p->rate, 1.0, "req", "req");
+    if (rate[0])
+        snprintf(rates, sizeof rates, ", %s", rate);
+    fprintf(err, "%sbbperm: %s %s, %lu ok%s, %lu failed, %lu invalid%s, %lu x 429, %.0f s paused, ETA %s%s",
+            p->tty ? "\r" : "", done, p->total == 1 || (p->total < 0 && t->rows == 1) ? "row" : "rows",
+            t->ok, planned, t->failed, t->invalid, rates, f->n429, f->paused, eta,
+            p->tty ? "\033[K" : "\n");
     fflush(err);
     p->drawn = p->tty;
+}
+
+void progress_echo_to(struct progress *p, const char *file)
+{
+    p->echo_file = file && strcmp(file, "-") ? file : NULL;
+    p->echoed = p->not_echoed = 0;
+}
+
+void progress_echo_row(struct progress *p, FILE *err, const struct job *j)
+{
+    if (!p->echo_file || (j->status != ROW_FAILED && j->status != ROW_INVALID))
+        return;
+    if (p->echoed == PROGRESS_ECHO_MAX) {
+        p->not_echoed++;
+        return;
+    }
+    p->echoed++;
+    char msg[240];
+    size_t n = 0;
+    for (const char *c = j->msg; *c && n + 1 < sizeof msg; c++)
+        msg[n++] = (unsigned char)*c < 0x20 ? ' ' : *c;
+    msg[n] = '\0';
+    progress_clear(p, err);
+    if (j->status == ROW_INVALID)
+        fprintf(err, "bbperm: invalid: %s\n", msg);    /* the message names the line */
+    else if (j->http_status > 0)
+        fprintf(err, "bbperm: failed: line %lu: %ld %s\n", j->line, j->http_status, msg);
+    else
+        fprintf(err, "bbperm: failed: line %lu: %s\n", j->line, msg);
+}
+
+void progress_echo_end(struct progress *p, FILE *err)
+{
+    if (p->echo_file && p->not_echoed)
+        fprintf(err, "bbperm: ... and %lu more in %s\n", p->not_echoed, p->echo_file);
+}
+
+int progress_same_terminal(int fd1, int fd2)
+{
+    struct stat a, b;
+    return isatty(fd1) && isatty(fd2) && fstat(fd1, &a) == 0 && fstat(fd2, &b) == 0 &&
+           a.st_rdev == b.st_rdev;
+}
+
+void progress_before_output(struct progress *p, FILE *err)
+{
+    if (p->shares_output)
+        progress_clear(p, err);
 }
 
 void progress_clear(struct progress *p, FILE *err)
@@ -188,10 +276,24 @@ long progress_count_rows(const char *path, int has_header)
         return -1;
     static char chunk[1 << 16];
     long rows = 0;
-    int quoted = 0, content = 0;
+    int quoted = 0, content = 0, first = 1;
     ssize_t r;
     while ((r = read(fd, chunk, sizeof chunk)) > 0) {
-        for (ssize_t i = 0; i < r; i++) {
+        ssize_t i = 0;
+        if (first) {
+            /* a byte-order mark, then Excel's sep= line, are no rows */
+            if (r >= 3 && !memcmp(chunk, "\xEF\xBB\xBF", 3))
+                i = 3;
+            if (r - i >= 5 && !strncasecmp(chunk + i, "sep=", 4) && chunk[i + 4] != '"' &&
+                (r - i == 5 || chunk[i + 5] == '\r' || chunk[i + 5] == '\n'))
+                for (i += 5; i < r && (chunk[i] == '\r' || chunk[i] == '\n'); i++)
+                    if (chunk[i] == '\n') {
+                        i++;
+                        break;
+                    }
+            first = 0;
+        }
+        for (; i < r; i++) {
             char c = chunk[i];
             if (c == '"') {
                 quoted = !quoted;

@@ -177,6 +177,13 @@ static int result_col(const struct colmap *m, unsigned i)
 void result_header(struct result *w, const char *const *cells, const size_t *lens, unsigned n)
 {
     static const char *const positional[] = {"workspace", "repo", "group", "privilege"};
+    if (w->bom)
+        buf_adds(&w->line, "\xEF\xBB\xBF");
+    if (w->sep) {
+        buf_adds(&w->line, "sep=");
+        buf_addc(&w->line, w->sep);
+        buf_adds(&w->line, w->eol);
+    }
     for (unsigned i = 0; i < w->map->nout; i++) {
         if (i)
             buf_addc(&w->line, w->delim);
@@ -244,14 +251,22 @@ static void role_cell(struct result *w, const struct job *j, unsigned i)
 void result_row(struct result *w, const struct job *j)
 {
     char num[32], msg[CSVOUT_MSG_MAX + 1];
-    unsigned total = j->n > w->map->nout ? j->n : w->map->nout;
+    const struct colmap *m = w->map;
+    /* Output columns: the input's (result columns in place), the result
+     * columns added after them, then the cells of a row longer than the
+     * header, so none of its cells is dropped. */
+    unsigned extra = j->n > m->ninput ? j->n - m->ninput : 0;
+    unsigned total = m->nout + extra;
     for (unsigned i = 0; i < total; i++) {
         if (i)
             buf_addc(&w->line, w->delim);
-        int k = j->status != ROW_KEPT && i < w->map->nout ? result_col(w->map, i) : -1;
+        unsigned cell = i < m->ninput ? i : i >= m->nout ? m->ninput + (i - m->nout) : j->n;
+        int k = j->status != ROW_KEPT && i < m->nout ? result_col(m, i) : -1;
         if (k < 0) {
-            if (i < j->n)
+            if (cell < j->n && i < m->ninput)
                 role_cell(w, j, i);
+            else if (cell < j->n)
+                csvout_cell(&w->line, j->data.data + j->off[cell], j->lens[cell], w->delim);
             continue;
         }
         switch (k) {

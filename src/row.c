@@ -42,6 +42,22 @@ static void trim(const char **s, size_t *len)
         (*len)--;
 }
 
+/* Print at most 60 bytes of a value into a message, without line breaks. */
+static void show(char *dst, size_t dstsz, const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 4 < dstsz && i < 60; i++) {
+        dst[n++] = s[i];
+        if ((unsigned char)s[i] < 0x20)
+            dst[n - 1] = '?';
+    }
+    if (len > 60 && n + 4 < dstsz) {
+        memcpy(dst + n, "...", 3);
+        n += 3;
+    }
+    dst[n] = '\0';
+}
+
 static int role_of_header(const char *cell, size_t len, const struct bb_config *cfg)
 {
     trim(&cell, &len);
@@ -105,21 +121,56 @@ int colmap_build(struct colmap *m, const char *const *cells, const size_t *lens,
             if (!strcasecmp(cfg->map_name[i], role_names[r]))
                 m->label[r] = cfg->map_column[i];
     }
-    /* Data Center has no workspaces; --workspace fills empty cells */
+    /* Every missing column at once, what the header has, and --map. Data
+     * Center has no workspaces; --workspace fills empty cells. */
+    const char *missing[4];
+    int nmissing = 0, first = -1;
     if (m->col[COL_WORKSPACE] < 0 && m->api == API_CLOUD && !m->default_ws) {
-        snprintf(err, errsz, "header: missing column 'workspace' (or give --workspace)");
-        return -1;
+        missing[nmissing++] = "'workspace' (or give --workspace)";
+        first = COL_WORKSPACE;
     }
     if (m->col[COL_REPO] < 0 && m->col[COL_PROJECT] < 0) {
-        snprintf(err, errsz, "header: missing column 'repo' (or 'repository', 'repo_slug') or 'project' (or 'project_key')");
-        return -1;
+        missing[nmissing++] = "'repo' (or 'repository', 'repo_slug') or 'project' (or 'project_key')";
+        first = first < 0 ? COL_REPO : first;
     }
     if (m->col[COL_GROUP] < 0 && m->col[COL_USER] < 0) {
-        snprintf(err, errsz, "header: missing column 'group' (or 'group_slug') or 'user' (or 'user_id', 'account_id')");
-        return -1;
+        missing[nmissing++] = "'group' (or 'group_slug') or 'user' (or 'user_id', 'account_id')";
+        first = first < 0 ? COL_GROUP : first;
     }
     if (m->col[COL_PRIVILEGE] < 0) {
-        snprintf(err, errsz, "header: missing column 'privilege' (or 'permission')");
+        missing[nmissing++] = "'privilege' (or 'permission')";
+        first = first < 0 ? COL_PRIVILEGE : first;
+    }
+    if (nmissing) {
+        struct buf b = {0};
+        buf_adds(&b, nmissing > 1 ? "header: missing columns " : "header: missing column ");
+        for (int i = 0; i < nmissing; i++) {
+            if (i)
+                buf_adds(&b, "; ");
+            buf_adds(&b, missing[i]);
+        }
+        buf_adds(&b, ". The header has ");
+        for (unsigned i = 0; i < n && i < 20; i++) {
+            char v[80];
+            const char *c = cells[i];
+            size_t l = lens[i];
+            trim(&c, &l);
+            show(v, sizeof v, c, l);
+            buf_adds(&b, i ? ", '" : "'");
+            buf_adds(&b, v);
+            buf_adds(&b, "'");
+        }
+        if (n > 20)
+            buf_adds(&b, ", ...");
+        if (n == 0)
+            buf_adds(&b, "no columns");
+        buf_adds(&b, ". Name a column with --map, e.g. --map ");
+        buf_adds(&b, role_names[first]);
+        buf_adds(&b, "=COLUMN");
+        if (b.len >= errsz && errsz > 4)
+            memcpy(b.data + errsz - 4, "...", 4);   /* the end is cut, visibly */
+        snprintf(err, errsz, "%s", b.data);
+        buf_free(&b);
         return -1;
     }
     unsigned nout = n;
@@ -280,22 +331,6 @@ static void cell_of(const struct colmap *m, enum col_role r, const char *const *
     trim(s, len);
 }
 
-/* Print at most 60 bytes of a value into a message, without line breaks. */
-static void show(char *dst, size_t dstsz, const char *s, size_t len)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len && n + 4 < dstsz && i < 60; i++) {
-        dst[n++] = s[i];
-        if ((unsigned char)s[i] < 0x20)
-            dst[n - 1] = '?';
-    }
-    if (len > 60 && n + 4 < dstsz) {
-        memcpy(dst + n, "...", 3);
-        n += 3;
-    }
-    dst[n] = '\0';
-}
-
 static int check_name(const char *col, const char *s, size_t len, char *msg, size_t msgsz)
 {
     char v[80];
@@ -312,6 +347,53 @@ static int check_name(const char *col, const char *s, size_t len, char *msg, siz
     }
     if (len > 1024)
         return snprintf(msg, msgsz, "%s: value is %zu bytes long (1024 at most)", col, len), -1;
+    return 0;
+}
+
+static int is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* 1 when s is a UUID, 8-4-4-4-12 hex digits, without braces. */
+static int is_uuid(const char *s, size_t len)
+{
+    if (len != 36)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !is_hex(s[i]))
+            return 0;
+    }
+    return 1;
+}
+
+int row_cloud_user_ok(const char *s, size_t len)
+{
+    if (memchr(s, '@', len))
+        return 1;               /* an email, resolved to an account */
+    if (len == 38 && s[0] == '{' && s[37] == '}' && is_uuid(s + 1, 36))
+        return 1;
+    /* an Atlassian account id: 557058:0f1e... (a number, a colon, then
+     * letters, digits and dashes), or the older 24 hex digits */
+    size_t i = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++;
+    if (i > 0 && i + 1 < len && s[i] == ':') {
+        for (i++; i < len; i++) {
+            char c = s[i];
+            int word = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                       c == '-' || c == '_';
+            if (!word)
+                return 0;
+        }
+        return 1;
+    }
+    if (len == 24) {
+        for (i = 0; i < len && is_hex(s[i]); i++)
+            ;
+        return i == len;
+    }
     return 0;
 }
 
@@ -381,6 +463,14 @@ int row_validate(const struct colmap *m, const char *const *cells,
         return -1;
 
     char v[80];
+    if (!dc && usrl && !row_cloud_user_ok(usr, usrl)) {
+        show(v, sizeof v, usr, usrl);
+        if (is_uuid(usr, usrl))
+            return snprintf(msg, msgsz, "%s: '%s' is a UUID without its braces: write {%s}",
+                            L[COL_USER], v, v), -1;
+        return snprintf(msg, msgsz, "%s: '%s' is not a user: write a {uuid} with its braces, an "
+                        "account id such as 557058:0f1e..., or an email", L[COL_USER], v), -1;
+    }
     int level;
     if (!privl)
         return snprintf(msg, msgsz, "%s: empty (use read, write, admin, create-repo or none)", L[COL_PRIVILEGE]), -1;

@@ -108,6 +108,8 @@ static void flush_out(struct run *r)
 static void on_write(void *ctx, struct job *j)
 {
     struct run *r = ctx;
+    progress_before_output(&r->progress, stderr);
+    progress_echo_row(&r->progress, stderr, j);
     result_row(&r->res, j);
     tally_add(&r->unflushed, j);
     if (r->res.failed)
@@ -290,9 +292,11 @@ static void expand_pattern(struct run *r, struct job *j, const struct csvin_reco
 
 static int start_header(struct run *r, const struct csvin_record *rec)
 {
-    char err[256];
+    char err[1024];
     r->res.delim = csvin_delimiter(r->csv);
     r->res.eol = csvin_crlf(r->csv) ? "\r\n" : "\n";
+    r->res.bom = csvin_bom(r->csv);
+    r->res.sep = csvin_sep(r->csv) ? r->res.delim : 0;
     r->res.map = &r->map;
     if (r->cfg->no_header) {
         colmap_positional(&r->map, rec->n > 4 ? rec->n : 4, r->cfg);
@@ -544,6 +548,8 @@ static int run_rows(const struct bb_config *cfg)
         total = progress_count_rows(cfg->input, !cfg->no_header);
     /* -v writes lines of its own: a line redrawn in place would garble them */
     progress_init(&r->progress, show, tty && !cfg->verbose, total, r->started);
+    r->progress.shares_output = !strcmp(cfg->output, "-") && progress_same_terminal(STDOUT_FILENO, STDERR_FILENO);
+    progress_echo_to(&r->progress, cfg->quiet ? NULL : cfg->output);
 
     int read_rc = csvin_run(r->csv, on_record, r, before_read);
     int read_errno = errno;
@@ -566,6 +572,7 @@ static int run_rows(const struct bb_config *cfg)
     struct run_figures f;
     figures(r, &f);
     progress_clear(&r->progress, stderr);
+    progress_echo_end(&r->progress, stderr);
     if (r->res.failed && r->have_header)
         fprintf(stderr, "bbperm: stopped: the result cannot be written; %llu of the %llu rows "
                         "read are not in it (those not sent yet were dropped)\n",
@@ -589,6 +596,8 @@ int bbperm_main(int argc, char **argv)
 {
     struct bb_config cfg;
     int rc = cli_parse(argc, argv, &cfg, stderr);
+    if (rc == 0)
+        rc = cli_check_terminal(&cfg, isatty(STDIN_FILENO), stderr);
     if (rc) {
         cli_free(&cfg);
         return rc == 1 ? 0 : 2;

@@ -227,7 +227,7 @@ int undo_close(struct undo *u)
 void undo_format(struct buf *out, const struct request *req, const char *subject, size_t len,
                  enum privilege before)
 {
-    csvout_permission(out, req, req->subject, subject, len, before);
+    csvout_permission(out, req, req->subject, subject, len, before, ',');
     buf_addc(out, '\n');
 }
 

@@ -1,14 +1,14 @@
 # CSVs as spreadsheets write them: Excel (BOM, ';', CRLF, quoted line
 # breaks), Google Sheets (',', LF, no final newline), tabs and pipes, blank
-# lines and lines of only delimiters; the result keeps the input's delimiter
-# and line ends, and key cells are trimmed while pass-through cells are not.
+# lines and lines of only delimiters; the result keeps the input's BOM,
+# delimiter and line ends, and key cells are trimmed while pass-through cells are not.
 . "$(dirname "$0")/lib.sh"
 fakebb_start
 # Excel, European locale
 printf '\xef\xbb\xbfWorkspace;Repository;Group;Permission;Note\r\nacme; api ;developers; Write ;"two\r\nlines; one cell"\r\n\r\n;;;;\r\nacme;web;developers;read;  keep  spaces  \r\n' > excel.csv
 run_bb excel.csv
 expect_eq "$RC" 0 "Excel-style exit code"
-printf 'Workspace;Repository;Group;Permission;Note;status;http_status;attempts;message;previous\r\nacme;" api ";developers;" Write ";"two\r\nlines; one cell";ok;200;1;;\r\nacme;web;developers;read;"  keep  spaces  ";ok;200;1;;\r\n' > want.csv
+printf '\xef\xbb\xbfWorkspace;Repository;Group;Permission;Note;status;http_status;attempts;message;previous\r\nacme;" api ";developers;" Write ";"two\r\nlines; one cell";ok;200;1;;\r\nacme;web;developers;read;"  keep  spaces  ";ok;200;1;;\r\n' > want.csv
 expect_file out.csv want.csv "Excel-style result"
 expect_eq "$(state | grep 'acme	api	group	developers')" "repository	acme	api	group	developers	write" "trimmed key cells applied"
 # Google Sheets: LF, no final newline

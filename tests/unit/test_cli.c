@@ -51,7 +51,6 @@ static void test_rate_units(void **state)
     assert_rate("1000/h", 1000.0 / 3600.0);
     assert_rate("20/s", 20);
     assert_rate("60/m", 1);
-    assert_rate("5", 5);
     assert_rate("0.5/s", 0.5);
     assert_rate("120/min", 2);
 }
@@ -59,7 +58,8 @@ static void test_rate_units(void **state)
 static void test_rate_refused(void **state)
 {
     (void)state;
-    const char *bad[] = {"0/s", "abc", "10/d", "-1/s", "", "/s", "10/", "10 /s", "0", "nan", "inf/s"};
+    const char *bad[] = {"0/s", "abc", "10/d", "-1/s", "", "/s", "10/", "10 /s", "0", "nan", "inf/s",
+                         "1000", "5", "0.5"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         double r = 123;
         if (cli_parse_rate(bad[i], &r) == 0)
@@ -276,6 +276,66 @@ static void test_parse_rate_option(void **state)
     char *argv2[] = {"bbperm", "--rate=10/d", NULL};
     assert_int_equal(PARSE(argv2, &cfg), 2);
     cli_free(&cfg);
+}
+
+static void test_parse_rate_without_unit(void **state)
+{
+    (void)state;
+    char *argv[] = {"bbperm", "--rate", "1000", NULL};
+    struct bb_config cfg;
+    char err[512];
+    assert_int_equal(parse(argv, ARGC(argv), &cfg, err, sizeof err), 2);
+    assert_non_null(strstr(err, "N/s, N/m or N/h"));
+    assert_non_null(strstr(err, "'1000'"));
+    cli_free(&cfg);
+}
+
+static void test_unknown_command(void **state)
+{
+    (void)state;
+    char *argv[] = {"bbperm", "exprot", NULL};
+    struct bb_config cfg;
+    char err[512];
+    assert_int_equal(parse(argv, ARGC(argv), &cfg, err, sizeof err), 2);
+    assert_true(strncmp(err, "bbperm: unknown command 'exprot'", 32) == 0);
+    cli_free(&cfg);
+    /* after options too */
+    char *argv2[] = {"bbperm", "-j", "2", "plna", NULL};
+    assert_int_equal(parse(argv2, ARGC(argv2), &cfg, err, sizeof err), 2);
+    assert_non_null(strstr(err, "unknown command 'plna'"));
+    cli_free(&cfg);
+    /* a path is an input, even a missing one: opening it says why not */
+    char *argv3[] = {"bbperm", "nope.csv", NULL};
+    assert_int_equal(PARSE(argv3, &cfg), 0);
+    assert_string_equal(cfg.input, "nope.csv");
+    cli_free(&cfg);
+    /* after a command word, the word is the input */
+    char *argv4[] = {"bbperm", "plan", "exprot", NULL};
+    assert_int_equal(PARSE(argv4, &cfg), 0);
+    assert_string_equal(cfg.input, "exprot");
+    cli_free(&cfg);
+}
+
+static void test_bare_on_a_terminal(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *err = open_memstream(&buf, &len);
+    assert_non_null(err);
+    char *argv[] = {"bbperm", NULL};
+    assert_int_equal(PARSE(argv, &cfg), 0);
+    assert_int_equal(cli_check_terminal(&cfg, 0, err), 0);
+    assert_int_equal(cli_check_terminal(&cfg, 1, err), 2);
+    cli_free(&cfg);
+    char *argv2[] = {"bbperm", "-", NULL};
+    assert_int_equal(PARSE(argv2, &cfg), 0);
+    assert_int_equal(cli_check_terminal(&cfg, 1, err), 0);  /* '-' asks for the terminal */
+    cli_free(&cfg);
+    fclose(err);
+    assert_non_null(strstr(buf, "Usage: bbperm"));
+    free(buf);
 }
 
 static void test_parse_map(void **state)
@@ -525,7 +585,7 @@ static void test_export_scope_errors(void **state)
     }
     /* export reads no input */
     const char *opts[] = {"--dry-run", "--resume", "--no-header", "--undo-file=u.csv",
-                          "--delimiter=;", "--map=repo=R", "--resume-from=r.csv"};
+                          "--map=repo=R", "--resume-from=r.csv"};
     for (size_t i = 0; i < sizeof opts / sizeof *opts; i++) {
         char *b[] = {"bbperm", "export", (char *)opts[i], "acme", NULL};
         int rc = parse(b, ARGC(b), &cfg, err, sizeof err);
@@ -533,6 +593,11 @@ static void test_export_scope_errors(void **state)
             fail_msg("export %s gave %d, want 2", opts[i], rc);
         cli_free(&cfg);
     }
+    /* the output's delimiter is an option of export too */
+    char *d[] = {"bbperm", "export", "--delimiter=;", "acme", NULL};
+    assert_int_equal(PARSE(d, &cfg), 0);
+    assert_int_equal(cfg.delimiter, ';');
+    cli_free(&cfg);
 }
 
 static void test_export_with_diff_refused(void **state)
@@ -687,6 +752,9 @@ int main(void)
         cmocka_unit_test(test_parse_plain_http_base_url_refused),
         cmocka_unit_test(test_parse_loopback_base_url),
         cmocka_unit_test(test_parse_rate_option),
+        cmocka_unit_test(test_parse_rate_without_unit),
+        cmocka_unit_test(test_unknown_command),
+        cmocka_unit_test(test_bare_on_a_terminal),
         cmocka_unit_test(test_parse_map),
         cmocka_unit_test(test_parse_map_repeated),
         cmocka_unit_test(test_parse_map_errors),

@@ -68,6 +68,7 @@ struct rec {
     size_t *lens;
     unsigned long line;
     int has_problem;
+    char problem[200];
 };
 
 struct got {
@@ -77,6 +78,8 @@ struct got {
     int rc;
     char delim;
     int crlf;
+    int bom;
+    char sep;
 };
 
 /* What the current test read; global so that teardown frees it even when
@@ -95,6 +98,7 @@ static int collect(void *ctx, const struct csvin_record *r)
     c->n = r->n;
     c->line = r->line;
     c->has_problem = r->problem != NULL;
+    snprintf(c->problem, sizeof c->problem, "%s", r->problem ? r->problem : "");
     c->cells = calloc(r->n ? r->n : 1, sizeof *c->cells);
     c->lens = calloc(r->n ? r->n : 1, sizeof *c->lens);
     assert_non_null(c->cells);
@@ -138,6 +142,8 @@ static void run_fd(int fd, char delim, struct got *out)
     out->rc = csvin_run(in, collect, out, NULL);
     out->delim = csvin_delimiter(in);
     out->crlf = csvin_crlf(in);
+    out->bom = csvin_bom(in);
+    out->sep = csvin_sep(in);
     csvin_close(in);
 }
 
@@ -160,7 +166,7 @@ static void run_str(const char *data, struct got *out)
     run_bytes(data, strlen(data), 0, out);
 }
 
-static void assert_rec(const struct got *got, size_t i, unsigned long line, unsigned n, ...)
+static void check_rec(const struct got *got, size_t i, unsigned long line, unsigned n, va_list ap)
 {
     if (i >= got->n)
         fail_msg("record %zu missing (%zu records)", i, got->n);
@@ -169,15 +175,33 @@ static void assert_rec(const struct got *got, size_t i, unsigned long line, unsi
         fail_msg("record %zu: line %lu, want %lu", i, r->line, line);
     if (r->n != n)
         fail_msg("record %zu: %u cells, want %u", i, r->n, n);
-    va_list ap;
-    va_start(ap, n);
     for (unsigned k = 0; k < n; k++) {
         const char *want = va_arg(ap, const char *);
         if (r->lens[k] != strlen(want) || memcmp(r->cells[k], want, r->lens[k]) != 0)
             fail_msg("record %zu cell %u: '%s', want '%s'", i, k, r->cells[k], want);
     }
+}
+
+/* Record i starts on `line`, has no problem and holds the n cells given. */
+static void assert_rec(const struct got *got, size_t i, unsigned long line, unsigned n, ...)
+{
+    va_list ap;
+    va_start(ap, n);
+    check_rec(got, i, line, n, ap);
     va_end(ap);
-    assert_int_equal(r->has_problem, 0);
+    assert_int_equal(got->recs[i].has_problem, 0);
+}
+
+/* The same for a record handed over with a problem that starts with `why`. */
+static void assert_bad_rec(const struct got *got, size_t i, unsigned long line, const char *why,
+                           unsigned n, ...)
+{
+    va_list ap;
+    va_start(ap, n);
+    check_rec(got, i, line, n, ap);
+    va_end(ap);
+    if (strncmp(got->recs[i].problem, why, strlen(why)) != 0)
+        fail_msg("record %zu: problem '%s', want '%s...'", i, got->recs[i].problem, why);
 }
 
 static void test_reader_lf(void **state)
@@ -215,6 +239,35 @@ static void test_reader_bom_skipped(void **state)
     assert_rec(&g, 0, 1, 2, "workspace", "repo");
     assert_rec(&g, 1, 2, 2, "acme", "web");
     assert_int_equal(g.delim, ';');
+    assert_int_equal(g.bom, 1);
+    got_free(&g);
+}
+
+static void test_reader_excel_sep_line(void **state)
+{
+    (void)state;
+    /* Excel's sep= line names the delimiter and is no record; line numbers
+     * count it */
+    run_str("sep=;\r\nworkspace;repo,x\r\nacme;web\r\n", &g);
+    assert_int_equal(g.n, 2);
+    assert_rec(&g, 0, 2, 2, "workspace", "repo,x");
+    assert_rec(&g, 1, 3, 2, "acme", "web");
+    assert_int_equal(g.delim, ';');
+    assert_int_equal(g.sep, ';');
+    assert_int_equal(g.crlf, 1);
+    assert_int_equal(g.bom, 0);
+    got_free(&g);
+    run_str("\xEF\xBB\xBFsep=|\nworkspace|repo\n", &g);
+    assert_int_equal(g.n, 1);
+    assert_rec(&g, 0, 2, 2, "workspace", "repo");
+    assert_int_equal(g.sep, '|');
+    assert_int_equal(g.bom, 1);
+    got_free(&g);
+    /* a header that only starts with sep= is a header */
+    run_str("sep=x,repo\na,b\n", &g);
+    assert_int_equal(g.n, 2);
+    assert_rec(&g, 0, 1, 2, "sep=x", "repo");
+    assert_int_equal(g.sep, 0);
     got_free(&g);
 }
 
@@ -421,6 +474,25 @@ static void test_reader_unterminated_quote_at_eof(void **state)
     got_free(&g);
 }
 
+static void test_reader_stray_quote_is_a_problem(void **state)
+{
+    (void)state;
+    /* strict: a quote out of place is not repaired into a plausible name;
+     * the record keeps its cells and the next records are read as usual */
+    run_str("a,b,c\nacme,\"ap\"i3\",devs\nacme,x\"y,devs\nacme,api,devs\n"
+            "\"a\"b,\"c\"d,e\nlast,one,row\n", &g);
+    assert_int_equal(g.rc, 0);
+    assert_int_equal(g.n, 6);
+    assert_rec(&g, 0, 1, 3, "a", "b", "c");
+    assert_bad_rec(&g, 1, 2, "column 2: a quote inside the cell; quote the whole cell and "
+                   "double each quote in it (\"a\"\"b\")", 3, "acme", "ap\"i3\"", "devs");
+    assert_bad_rec(&g, 2, 3, "column 2: a quote", 3, "acme", "x\"y", "devs");
+    assert_rec(&g, 3, 4, 3, "acme", "api", "devs");
+    assert_bad_rec(&g, 4, 5, "column 1: a quote", 3, "a\"b", "c\"d", "e");
+    assert_rec(&g, 5, 6, 3, "last", "one", "row");
+    got_free(&g);
+}
+
 static void test_reader_callback_stops(void **state)
 {
     (void)state;
@@ -489,6 +561,7 @@ int main(void)
         cmocka_unit_test_teardown(test_reader_lf, teardown),
         cmocka_unit_test_teardown(test_reader_crlf, teardown),
         cmocka_unit_test_teardown(test_reader_bom_skipped, teardown),
+        cmocka_unit_test_teardown(test_reader_excel_sep_line, teardown),
         cmocka_unit_test_teardown(test_reader_last_line_without_newline, teardown),
         cmocka_unit_test_teardown(test_reader_quoted_crlf_and_doubled_quotes, teardown),
         cmocka_unit_test_teardown(test_reader_quoted_delimiter_and_empty, teardown),
@@ -504,6 +577,7 @@ int main(void)
         cmocka_unit_test_teardown(test_reader_overlong_quoted_cell_spanning_chunks, teardown),
         cmocka_unit_test_teardown(test_reader_overlong_quoted_first_cell_line, teardown),
         cmocka_unit_test_teardown(test_reader_unterminated_quote_at_eof, teardown),
+        cmocka_unit_test_teardown(test_reader_stray_quote_is_a_problem, teardown),
         cmocka_unit_test_teardown(test_reader_callback_stops, teardown),
         cmocka_unit_test_teardown(test_reader_pipe_in_pieces, teardown),
     };

@@ -197,6 +197,27 @@ static void test_result_columns_in_place(void **state)
     free(fx.text);
 }
 
+static void test_result_extra_cells_kept(void **state)
+{
+    (void)state;
+    /* a row with more cells than the header: the extra cells come after
+     * the result columns, none dropped */
+    struct fixture fx;
+    open_fixture(&fx, "workspace,repo,group,privilege");
+    struct job j;
+    make_job(&j, "acme,web,devs,write,extra1,extra2");
+    write_row(&fx, &j, ROW_OK, 200, 1, PRIV_READ, NULL);
+    free_job(&j);
+    make_job(&j, "acme,web,devs,write");
+    write_row(&fx, &j, ROW_OK, 200, 1, -1, NULL);
+    free_job(&j);
+    assert_string_equal(close_fixture(&fx),
+                        "workspace,repo,group,privilege,status,http_status,attempts,message,previous\n"
+                        "acme,web,devs,write,ok,200,1,,read,extra1,extra2\n"
+                        "acme,web,devs,write,ok,200,1,,\n");
+    free(fx.text);
+}
+
 static void test_status_names(void **state)
 {
     (void)state;
@@ -217,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_result_columns_appended),
         cmocka_unit_test(test_result_cells_as_read),
         cmocka_unit_test(test_result_columns_in_place),
+        cmocka_unit_test(test_result_extra_cells_kept),
         cmocka_unit_test(test_status_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -169,6 +169,27 @@ static void assert_header_error(const char *hdr, const struct bb_config *cfg, co
         fail_msg("error '%s' does not mention '%s'", err, needle);
 }
 
+static void test_header_every_missing_column_at_once(void **state)
+{
+    (void)state;
+    struct colmap m;
+    char err[1024];
+    assert_int_equal(header(&m, "Space, repo ,Team", NULL, err, sizeof err), -1);
+    assert_string_equal(err, "header: missing columns 'workspace' (or give --workspace); "
+                             "'group' (or 'group_slug') or 'user' (or 'user_id', 'account_id'); "
+                             "'privilege' (or 'permission'). The header has 'Space', "
+                             "'repo', 'Team'. Name a column with --map, e.g. "
+                             "--map workspace=COLUMN");
+    /* one missing: singular, and a short buffer is cut visibly */
+    assert_int_equal(header(&m, "workspace,repo,group", NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "missing column 'privilege'"));
+    assert_non_null(strstr(err, "--map privilege=COLUMN"));
+    char small[40];
+    assert_int_equal(header(&m, "workspace,repo,group", NULL, small, sizeof small), -1);
+    assert_int_equal(strlen(small), sizeof small - 1);
+    assert_string_equal(small + sizeof small - 4, "...");
+}
+
 static void test_header_missing_workspace(void **state)
 {
     (void)state;
@@ -379,12 +400,12 @@ static void test_row_repo_user(void **state)
     (void)state;
     struct request req;
     char msg[256];
-    assert_int_equal(validate("acme,web-app,,,\t{b2f8-11}\t,read,", &req, msg, sizeof msg), 0);
+    assert_int_equal(validate("acme,web-app,,,\t{b2f8c011-1111-2222-3333-44445555abcd}\t,read,", &req, msg, sizeof msg), 0);
     assert_int_equal(req.target, TARGET_REPO);
     assert_int_equal(req.subject, SUBJECT_USER);
     assert_int_equal(req.priv, PRIV_READ);
     assert_view(req.target_name, req.target_len, "web-app");
-    assert_view(req.subject_name, req.subject_len, "{b2f8-11}");
+    assert_view(req.subject_name, req.subject_len, "{b2f8c011-1111-2222-3333-44445555abcd}");
 }
 
 static void test_row_project_group(void **state)
@@ -818,12 +839,36 @@ static void test_cloud_email_detection(void **state)
     assert_view(req.subject_name, req.subject_len, "alex@example.com");
     assert_int_equal(validate("acme,web,,,557058:abc,write,", &req, msg, sizeof msg), 0);
     assert_int_equal(req.subject_is_email, 0);
-    assert_int_equal(validate("acme,web,,,{abc-def},write,", &req, msg, sizeof msg), 0);
+    assert_int_equal(validate("acme,web,,,{ABCDEF00-1111-2222-3333-444455556666},write,", &req, msg, sizeof msg), 0);
     assert_int_equal(req.subject_is_email, 0);
     /* only user cells: a group with '@' is a group */
     assert_int_equal(validate("acme,web,,team@ops,,write,", &req, msg, sizeof msg), 0);
     assert_int_equal(req.subject, SUBJECT_GROUP);
     assert_int_equal(req.subject_is_email, 0);
+}
+
+static void test_cloud_user_forms(void **state)
+{
+    (void)state;
+    static const char *const good[] = {
+        "{11111111-2222-3333-4444-555555555555}", "557058:ann", "557058:0f1e2d3c-aaaa-bbbb",
+        "5b10ac8d82e05b22cc7d4ef5", "ann@example.com",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        if (!row_cloud_user_ok(good[i], strlen(good[i])))
+            fail_msg("'%s' refused", good[i]);
+    static const char *const bad[] = {
+        "Ann Example", "11111111-2222-3333-4444-555555555555", "{11111111-2222-3333-4444-55555555555}",
+        "{not-a-uuid}", "557058:", ":abc", "557058:a b", "5b10ac8d82e05b22cc7d4ef", "ann",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (row_cloud_user_ok(bad[i], strlen(bad[i])))
+            fail_msg("'%s' taken for a user", bad[i]);
+    /* the row is invalid, and the message says how to write the user */
+    assert_invalid("acme,web,,,Ann Example,write,", "user: 'Ann Example' is not a user",
+                   "{uuid} with its braces, an account id such as 557058:");
+    assert_invalid("acme,web,,,11111111-2222-3333-4444-555555555555,write,",
+                   "is a UUID without its braces", "write {11111111-2222-3333-4444-555555555555}");
 }
 
 static void test_patterns(void **state)
@@ -1082,6 +1127,7 @@ int main(void)
         cmocka_unit_test(test_header_canonical_names),
         cmocka_unit_test(test_header_aliases_case_insensitive_trimmed),
         cmocka_unit_test(test_header_alias_repo_slug_user_id),
+        cmocka_unit_test(test_header_every_missing_column_at_once),
         cmocka_unit_test(test_header_alias_project_key_account_id),
         cmocka_unit_test(test_header_repo_and_project_columns_may_coexist),
         cmocka_unit_test(test_header_missing_workspace),
@@ -1127,6 +1173,7 @@ int main(void)
         cmocka_unit_test(test_dc_subjects),
         cmocka_unit_test(test_cloud_workspace_default),
         cmocka_unit_test(test_cloud_email_detection),
+        cmocka_unit_test(test_cloud_user_forms),
         cmocka_unit_test(test_patterns),
         cmocka_unit_test(test_map_user_email_empty_cell),
         cmocka_unit_test(test_map_labels_in_messages),
