@@ -60,6 +60,9 @@ struct api_ops {
     /* The URL of the page after `page` (fetched from `url`, which followed
      * `first`), or 0 when it is the last; -1 when the page cannot be read. */
     int (*next_page)(const cJSON *page, const char *first, const char *url, struct buf *next);
+    /* Where a page (fetched from url) sits in its list, or -1 when it does
+     * not say: each page must sit later than the one before. */
+    double (*page_position)(const cJSON *page, const char *url);
     /* A cheap authenticated request for --check-auth. */
     const char *whoami_path;
 };
@@ -111,6 +114,11 @@ int api_target_item(const cJSON *item, enum target_kind kind, struct api_target_
 
 /* Append s as a BBQL string literal: in double quotes, " and \ escaped. */
 void api_bbql_string(struct buf *q, const char *s);
+
+/* 1 when a page URL `next` may be fetched with the credentials of `url`:
+ * the same scheme, host and port as libcurl parses them (localhost and
+ * 127.0.0.0/8 count as one host), and no user-info. */
+int api_same_origin(const char *url, const char *next);
 
 /* The string at a dotted path ("user.account_id") of a JSON object, or NULL. */
 const char *api_json_string(const cJSON *o, const char *path);

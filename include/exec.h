@@ -24,6 +24,7 @@ struct exec_shared {
     atomic_uint leading_401;        /* 401s among the first answers, while all are 401 */
     atomic_ulong requests;          /* requests sent */
     atomic_ulong reads;             /* of which GETs (lists, lookups) */
+    atomic_ulong waited_out;        /* rows that failed after --max-wait of 429s */
 };
 
 void exec_shared_init(struct exec_shared *s, const struct bb_config *cfg,

@@ -26,6 +26,7 @@ struct session {
     struct pool *pool;                  /* NULL until started (and in a dry run) */
     int cancel_level;                   /* signals acted on */
     int auth_stopped;                   /* the first answers were all 401 */
+    int told_waited_out;                /* the --max-wait line is printed */
 };
 
 /* Catch SIGINT/SIGTERM (they only set a counter), ignore SIGPIPE. */

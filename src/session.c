@@ -107,8 +107,21 @@ int session_start_pool(struct session *s, const struct pool_ops *ops)
     return 0;
 }
 
+/* Rows failed after --max-wait of 429s: say so once, on stderr. */
+static void tell_waited_out(struct session *s, void (*before_message)(void *), void *ctx)
+{
+    if (!s->online || s->told_waited_out || !atomic_load(&s->ex.waited_out))
+        return;
+    s->told_waited_out = 1;
+    if (before_message)
+        before_message(ctx);
+    fprintf(stderr, "bbperm: the server kept answering 429: a row waited %g s (--max-wait) "
+                    "for the rate limit and failed\n", s->cfg->max_wait);
+}
+
 void session_free(struct session *s)
 {
+    tell_waited_out(s, NULL, NULL);
     if (s->pool)
         pool_free(s->pool);
     s->pool = NULL;
@@ -152,6 +165,7 @@ void session_cancel(struct session *s, int abort_in_flight)
 int session_poll(struct session *s, void (*before_message)(void *), void *ctx)
 {
     int seen = signals_seen, began = 0;
+    tell_waited_out(s, before_message, ctx);
     if (s->online && !s->auth_stopped && atomic_load(&s->ex.auth_stop)) {
         s->auth_stopped = 1;
         if (before_message)
