@@ -53,11 +53,14 @@ static int check_auth(struct session *s)
         fprintf(stderr, "bbperm: --check-auth: the credentials from %s were refused (401 Unauthorized)\n",
                 s->cfg->auth_source);
         rc = -1;
-    } else if (res.http_status) {
-        fprintf(stderr, "bbperm: --check-auth: GET %s answered %ld: %s\n", url.data, res.http_status, res.msg);
-        rc = -1;
     } else {
-        fprintf(stderr, "bbperm: --check-auth: GET %s: %s\n", url.data, res.msg);
+        char msg[4 * sizeof res.msg];   /* server text: shown escaped */
+        str_printable(msg, sizeof msg, res.msg);
+        if (res.http_status)
+            fprintf(stderr, "bbperm: --check-auth: GET %s answered %ld: %s\n", url.data,
+                    res.http_status, msg);
+        else
+            fprintf(stderr, "bbperm: --check-auth: GET %s: %s\n", url.data, msg);
         rc = -1;
     }
     /* the check is not part of the run's counts */
