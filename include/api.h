@@ -120,6 +120,12 @@ void api_bbql_string(struct buf *q, const char *s);
  * 127.0.0.0/8 count as one host), and no user-info. */
 int api_same_origin(const char *url, const char *next);
 
+/* NULL when a name (repository slug, project key, workspace, group slug,
+ * account id or {uuid}) may become one URL path segment, else why not:
+ * empty, '.' or '..', or holding '/' or a control character (NUL too).
+ * Names a server lists are checked with it before they are used. */
+const char *api_name_problem(const char *s, size_t len);
+
 /* The string at a dotted path ("user.account_id") of a JSON object, or NULL. */
 const char *api_json_string(const cJSON *o, const char *path);
 
