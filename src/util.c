@@ -229,7 +229,8 @@ const char *str_printable(char *out, size_t outsz, const char *s)
     while (p < end) {
         size_t k = *p >= 0x20 && *p < 0x7f ? 1 : *p >= 0x80 ? utf8_printable(p, end) : 0;
         size_t room = k ? k : 4;
-        if (n + room + 4 > outsz) {         /* keep room for "..." */
+        size_t more = p + (k ? k : 1) < end ? 3 : 0;   /* room for "..." */
+        if (n + room + more + 1 > outsz) {
             if (n + 3 < outsz) {
                 memcpy(out + n, "...", 3);
                 n += 3;
