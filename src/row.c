@@ -380,7 +380,8 @@ int row_validate(const struct colmap *m, const char *const *cells,
                             L[COL_GROUP], L[COL_USER]), -1;
         return snprintf(msg, msgsz, "%s and %s: both are empty; give exactly one", L[COL_GROUP], L[COL_USER]), -1;
     }
-    if (repol && check_name(L[COL_REPO], repo, repol, 1, msg, msgsz))
+    /* a pattern may be KEY/PATTERN; its matches are checked when listed */
+    if (repol && check_name(L[COL_REPO], repo, repol, !repo_is_pattern(repo, repol), msg, msgsz))
         return -1;
     if (projl && check_name(L[COL_PROJECT], proj, projl, 1, msg, msgsz))
         return -1;

@@ -512,6 +512,10 @@ static void test_row_slash_in_path_names_invalid(void **state)
     assert_invalid("ac/me,web,,devs,,read,", "workspace", "'/'");
     assert_invalid("acme,web,,dev/s,,read,", "group", "'/'");
     assert_invalid("acme,web,,,{a/b},read,", "user", "'/'");
+    /* a pattern names a project with KEY/PATTERN */
+    struct request req;
+    char msg[256];
+    assert_int_equal(validate("acme,P2/svc-*,,devs,,read,", &req, msg, sizeof msg), 0);
 }
 
 static void test_row_dots_inside_names_fine(void **state)
