@@ -61,6 +61,9 @@ struct api_ops {
     /* The URL of the page after `page` (fetched from `url`, which followed
      * `first`), or 0 when it is the last; -1 when the page cannot be read. */
     int (*next_page)(const cJSON *page, const char *first, const char *url, struct buf *next);
+    /* Where a page (fetched from url) sits in its list, or -1 when it does
+     * not say: each page must sit later than the one before. */
+    double (*page_position)(const cJSON *page, const char *url);
     /* A cheap authenticated request for --check-auth. */
     const char *whoami_path;
     /* Cloud: one user by {uuid} or account id (GET /users/{id}), which
@@ -126,6 +129,16 @@ void api_bbql_string(struct buf *q, const char *s);
  * NULL) at a dotted path ("user", or "" for the object itself). */
 void api_user_names(const cJSON *o, const char *path, const char **account_id,
                     const char **uuid);
+/* 1 when a page URL `next` may be fetched with the credentials of `url`:
+ * the same scheme, host and port as libcurl parses them (localhost and
+ * 127.0.0.0/8 count as one host), and no user-info. */
+int api_same_origin(const char *url, const char *next);
+
+/* NULL when a name (repository slug, project key, workspace, group slug,
+ * account id or {uuid}) may become one URL path segment, else why not:
+ * empty, '.' or '..', or holding '/' or a control character (NUL too).
+ * Names a server lists are checked with it before they are used. */
+const char *api_name_problem(const char *s, size_t len);
 
 /* The string at a dotted path ("user.account_id") of a JSON object, or NULL. */
 const char *api_json_string(const cJSON *o, const char *path);

@@ -16,6 +16,9 @@ double backoff_ceiling(double base, double cap, unsigned level);
 /* Full jitter: uniform in [0, ceiling) drawn from u in [0, 1), but never less
  * than a tenth of the ceiling, so a wait is never zero. */
 double backoff_jitter(double base, double cap, unsigned level, double u);
+/* The shortest wait of the backoff (a tenth of base): a Retry-After below
+ * it is not taken as the wait, the backoff's own is. */
+double backoff_floor(double base);
 /* Parse a Retry-After value: delta-seconds or an HTTP-date (IMF-fixdate, RFC
  * 850 or asctime form). Returns seconds to wait (>= 0; a date in the past is
  * 0), or -1 when the value is neither. */
@@ -64,6 +67,9 @@ void gate_destroy(struct gate *g);
 /* Block until a request may start. Returns 0 with a ticket, or -1 when the
  * run was cancelled. */
 int gate_enter(struct gate *g, struct gate_ticket *t);
+/* The same, but returns -2 at once when the gate stays closed past the
+ * monotonic deadline (0: none). */
+int gate_enter_by(struct gate *g, struct gate_ticket *t, double deadline);
 /* Report how the request of a ticket ended. retry_after < 0: none given. */
 void gate_report(struct gate *g, const struct gate_ticket *t, enum gate_outcome o,
                  double retry_after);

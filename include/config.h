@@ -44,7 +44,9 @@ struct bb_config {
     int verbose;
     int retries;                /* per row, for 5xx and network errors */
     double max_backoff;         /* seconds */
-    double backoff_base;        /* seconds; first exponential wait */
+    double backoff_base;        /* seconds; first exponential wait, and the
+                                   shortest wait a Retry-After may ask for */
+    double max_wait;            /* seconds a row may wait out 429s in all */
     double rate;                /* requests per second; 0 = no cap */
     int resume;
     const char *resume_from;    /* NULL or argv: a (partial) result of INPUT */

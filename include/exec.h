@@ -26,6 +26,7 @@ struct exec_shared {
     atomic_ulong reads;             /* of which GETs (lists, lookups) */
     atomic_uint silent_rows;        /* rows in a row that failed with no answer */
     atomic_int errors_stop;         /* silent_rows reached --fail-after-errors */
+    atomic_ulong waited_out;        /* rows that failed after --max-wait of 429s */
 };
 
 void exec_shared_init(struct exec_shared *s, const struct bb_config *cfg,

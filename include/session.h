@@ -27,6 +27,7 @@ struct session {
     int cancel_level;                   /* signals acted on */
     int auth_stopped;                   /* the first answers were all 401 */
     int errors_stopped;                 /* --fail-after-errors rows had no answer */
+    int told_waited_out;                /* the --max-wait line is printed */
 };
 
 /* Base URL and flavour; with online, libcurl, the gate and the check

@@ -46,13 +46,24 @@ uint64_t rng_next(uint64_t *state);
 /* Uniform double in [0, 1). */
 double rng_unit(uint64_t *state);
 
-/* 1 when a host name is loopback: localhost, ::1 ([::1]), 127.0.0.0/8. */
+/* 1 when a host name is loopback: localhost, ::1 ([::1]), or 127.0.0.0/8
+ * written as four dotted-decimal parts (no octal, hex or short forms). */
 int host_is_loopback(const char *host);
 
 /* 1 when two paths name one file: the same device and inode when both
  * exist, else the same real directory and name (so 'u.csv' and './u.csv'
  * are one file before either exists). */
 int path_same_file(const char *a, const char *b);
+/* Server text made safe for a terminal: control characters, escape
+ * sequences, C1 controls and invalid UTF-8 become \xHH; valid UTF-8 stays.
+ * Cut with "..." to fit outsz (which 4 * strlen(s) + 1 always fits).
+ * Returns out. */
+const char *str_printable(char *out, size_t outsz, const char *s);
+
+/* Open /dev/null on whichever of fd 0, 1 and 2 is closed, so that no file
+ * opened later takes their place. Call first in main. Returns -1 when it
+ * cannot. */
+int std_fds_open(void);
 
 /* Overwrite memory that held a secret, in a way the compiler keeps. */
 void wipe(void *p, size_t n);

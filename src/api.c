@@ -279,3 +279,17 @@ int api_target_item(const cJSON *item, enum target_kind kind, struct api_target_
     out->project = kind == TARGET_REPO ? api_json_string(item, "project.key") : NULL;
     return out->slug && out->slug[0] ? 0 : -1;
 }
+
+const char *api_name_problem(const char *s, size_t len)
+{
+    if (len == 0)
+        return "is empty";
+    if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
+        return "is '.' or '..', which names no repository, project, group or user";
+    if (memchr(s, '/', len))
+        return "contains '/'";
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return "contains a control character";
+    return NULL;
+}

@@ -2,6 +2,8 @@
  * the workspace listings and Cloud's paging (follow `next` as given). */
 #include "api.h"
 
+#include <curl/curl.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,50 +98,60 @@ static void cloud_repo_list(struct buf *url, const char *workspace, const char *
     }
 }
 
-/* The scheme, host and port of a URL (the port from the scheme when none
- * is given). Returns 0, or -1 when it is not scheme://host... */
+/* The scheme, host and port of a URL as libcurl itself reads it (the port
+ * from the scheme when none is given), so that what is compared is where
+ * libcurl would connect. Returns 0, or -1 when libcurl cannot parse it or
+ * it carries user-info (user:password@), which would replace the
+ * credentials or hide the real host from a reader. */
 struct origin {
-    char scheme[8];
-    char host[256];
-    unsigned port;
+    char *scheme, *host, *port;         /* curl_free */
 };
 
-static int origin_of(const char *u, struct origin *o)
+static void origin_free(struct origin *o)
 {
-    const char *sep = strstr(u, "://");
-    if (!sep || sep == u || (size_t)(sep - u) >= sizeof o->scheme)
-        return -1;
-    snprintf(o->scheme, sizeof o->scheme, "%.*s", (int)(sep - u), u);
-    const char *h = sep + 3, *end = h + strcspn(h, "/?#");
-    const char *colon = NULL;
-    if (*h == '[') {                    /* [v6]:port */
-        const char *close = memchr(h, ']', (size_t)(end - h));
-        if (!close)
-            return -1;
-        colon = close + 1 < end && close[1] == ':' ? close + 1 : NULL;
-    } else {
-        colon = memchr(h, ':', (size_t)(end - h));
-    }
-    const char *hend = colon ? colon : end;
-    if (hend == h || (size_t)(hend - h) >= sizeof o->host)
-        return -1;
-    snprintf(o->host, sizeof o->host, "%.*s", (int)(hend - h), h);
-    o->port = colon ? (unsigned)strtoul(colon + 1, NULL, 10)
-            : !strcasecmp(o->scheme, "https") ? 443u : 80u;
-    return 0;
+    curl_free(o->scheme);
+    curl_free(o->host);
+    curl_free(o->port);
+}
+
+static int origin_of(const char *url, struct origin *o)
+{
+    memset(o, 0, sizeof *o);
+    CURLU *u = curl_url();
+    char *user = NULL, *password = NULL;
+    int rc = -1;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_NO_USER &&
+        curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_NO_PASSWORD &&
+        curl_url_get(u, CURLUPART_SCHEME, &o->scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &o->host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &o->port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+        rc = 0;
+    curl_free(user);
+    curl_free(password);
+    curl_url_cleanup(u);
+    if (rc)
+        origin_free(o);
+    return rc;
 }
 
 /* `next` is followed exactly as given, but only to where the list came from
  * (the credentials go with it): the same scheme, port and host, where
  * localhost and 127.0.0.1 count as one host. */
-static int same_origin(const char *url, const char *next)
+int api_same_origin(const char *url, const char *next)
 {
     struct origin a, b;
-    if (origin_of(url, &a) != 0 || origin_of(next, &b) != 0)
+    if (origin_of(url, &a) != 0)
         return 0;
-    if (strcasecmp(a.scheme, b.scheme) != 0 || a.port != b.port)
+    if (origin_of(next, &b) != 0) {
+        origin_free(&a);
         return 0;
-    return !strcasecmp(a.host, b.host) || (host_is_loopback(a.host) && host_is_loopback(b.host));
+    }
+    int same = !strcasecmp(a.scheme, b.scheme) && !strcmp(a.port, b.port) &&
+               (!strcasecmp(a.host, b.host) || (host_is_loopback(a.host) && host_is_loopback(b.host)));
+    origin_free(&a);
+    origin_free(&b);
+    return same;
 }
 
 static int cloud_next_page(const cJSON *page, const char *first, const char *url, struct buf *next)
@@ -153,13 +165,21 @@ static int cloud_next_page(const cJSON *page, const char *first, const char *url
     if (!cJSON_IsString(n) || !n->valuestring[0])
         return -1;
     const char *v = n->valuestring;
-    if (!same_origin(url, v))
+    if (!api_same_origin(url, v))
         return -1;
     if (!strcmp(v, url))
         return -1;              /* a page that names itself would never end */
     next->len = 0;
     buf_adds(next, v);
     return 1;
+}
+
+/* Cloud numbers its pages in `page` when it numbers them at all. */
+static double cloud_page_position(const cJSON *page, const char *url)
+{
+    (void)url;
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(page, "page");
+    return cJSON_IsNumber(n) && n->valuedouble >= 0 ? n->valuedouble : -1;
 }
 
 const struct api_ops api_cloud = {
@@ -173,6 +193,7 @@ const struct api_ops api_cloud = {
     .project_list = cloud_project_list,
     .repo_list = cloud_repo_list,
     .next_page = cloud_next_page,
+    .page_position = cloud_page_position,
     .whoami_path = "/user",
     .user_path = cloud_user_path,
 };

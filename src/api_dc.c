@@ -82,6 +82,22 @@ static void dc_repo_list(struct buf *url, const char *workspace, const char *pro
     buf_adds(url, "/repos?limit=1000");
 }
 
+/* The start a page URL asked for (bbperm appends it last), 0 when none. */
+static double requested_start(const char *url)
+{
+    const char *q = strchr(url, '?'), *at = NULL;
+    for (const char *p = q; p; p = strchr(p + 1, '&'))
+        if (!strncmp(p + 1, "start=", 6))
+            at = p + 7;
+    return at ? strtod(at, NULL) : 0;
+}
+
+static double dc_page_position(const cJSON *page, const char *url)
+{
+    (void)page;
+    return requested_start(url);
+}
+
 static int dc_next_page(const cJSON *page, const char *first, const char *url, struct buf *next)
 {
     if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(page, "values")))
@@ -91,13 +107,11 @@ static int dc_next_page(const cJSON *page, const char *first, const char *url, s
         return 0;
     const cJSON *start = cJSON_GetObjectItemCaseSensitive(page, "start");
     const cJSON *ns = cJSON_GetObjectItemCaseSensitive(page, "nextPageStart");
-    /* the page's start, or the one the request asked for */
-    double at = 0;
-    const char *q = strstr(url, "&start=");
-    if (cJSON_IsNumber(start))
+    /* the later of the page's start and the one the request asked for: a
+     * page that says it starts earlier than asked must not lead back */
+    double at = requested_start(url);
+    if (cJSON_IsNumber(start) && start->valuedouble > at)
         at = start->valuedouble;
-    else if (q)
-        at = strtod(q + 7, NULL);
     if (!cJSON_IsNumber(ns) || ns->valuedouble <= at)
         return -1;              /* a next page that does not move on would never end */
     char num[32];
@@ -120,5 +134,6 @@ const struct api_ops api_datacenter = {
     .project_list = dc_project_list,
     .repo_list = dc_repo_list,
     .next_page = dc_next_page,
+    .page_position = dc_page_position,
     .whoami_path = "/projects?limit=1",
 };

@@ -7,7 +7,11 @@
  * Rate limits. A 429 never fails a row. The first worker that sees one
  * closes the gate: open_at moves to now + the wait, and the epoch is bumped.
  * The wait is the server's Retry-After when it sent one, else full jitter
- * under base * 2^(level-1), capped by --max-backoff. Requests that were
+ * under base * 2^(level-1), capped by --max-backoff. A Retry-After shorter
+ * than the backoff's own shortest wait (a tenth of the base: in practice 0
+ * or a date already past) is no wait at all, so the backoff decides then:
+ * a server answering "Retry-After: 0" to every request never makes the
+ * workers spin. A row waits out 429s for --max-wait in all, then fails. Requests that were
  * already in flight when the gate closed carry the old epoch; their 429s
  * count, but do not escalate or extend the wait, since they tell nothing
  * new. When the gate reopens it is half-open: one request (the probe) goes
@@ -52,6 +56,11 @@ double backoff_jitter(double base, double cap, unsigned level, double u)
     double c = backoff_ceiling(base, cap, level);
     double w = c * u;
     return w < c / 10 ? c / 10 : w;
+}
+
+double backoff_floor(double base)
+{
+    return backoff_jitter(base, base, 1, 0);
 }
 
 static int month_of(const char *m)
@@ -163,6 +172,11 @@ static void wait_until(struct gate *g, double deadline)
 
 int gate_enter(struct gate *g, struct gate_ticket *t)
 {
+    return gate_enter_by(g, t, 0);
+}
+
+int gate_enter_by(struct gate *g, struct gate_ticket *t, double deadline)
+{
     pthread_mutex_lock(&g->mu);
     for (;;) {
         if (g->cancelled) {
@@ -171,6 +185,11 @@ int gate_enter(struct gate *g, struct gate_ticket *t)
         }
         double now = now_mono();
         if (now < g->open_at) {
+            if (deadline > 0 && g->open_at > deadline) {
+                /* the gate stays closed past it: say so without waiting */
+                pthread_mutex_unlock(&g->mu);
+                return -2;
+            }
             wait_until(g, g->open_at);
             continue;
         }
@@ -209,7 +228,7 @@ void gate_report(struct gate *g, const struct gate_ticket *t, enum gate_outcome 
             if (g->level < LEVEL_MAX)
                 g->level++;
             g->successes = 0;
-            double wait = retry_after >= 0 ? retry_after
+            double wait = retry_after >= backoff_floor(g->base) ? retry_after
                         : backoff_jitter(g->base, g->cap, g->level, rng_unit(&g->rng));
             if (wait > g->cap)
                 wait = g->cap;
@@ -241,7 +260,7 @@ void gate_report(struct gate *g, const struct gate_ticket *t, enum gate_outcome 
     pthread_mutex_unlock(&g->mu);
     if (verbose && logged >= 0)
         fprintf(stderr, "bbperm: 429 rate limited: pausing all requests for %.2f s (%s)\n",
-                logged, retry_after >= 0 ? "Retry-After" : "backoff");
+                logged, retry_after >= backoff_floor(g->base) ? "Retry-After" : "backoff");
 }
 
 int gate_sleep(struct gate *g, double seconds)

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@ struct listing {
     char **slugs;               /* sorted (owned) */
     size_t n, cap;
     int failed;
+    int bad_name;               /* the walk stopped at a slug it refused */
     struct pager_error err;
     struct listing *next;
 };
@@ -56,6 +58,16 @@ static int on_repo(void *ctx, const cJSON *item)
     struct api_target_item t;
     if (api_target_item(item, TARGET_REPO, &t) != 0)
         return 0;
+    /* a listed slug becomes a row's URL path: refuse what would change it */
+    const char *why = api_name_problem(t.slug, strlen(t.slug));
+    if (why) {
+        char shown[200];
+        str_printable(shown, sizeof shown, t.slug);
+        snprintf(l->err.msg, sizeof l->err.msg, "the server listed a repository '%s', which %s",
+                 shown, why);
+        l->bad_name = 1;
+        return 1;
+    }
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 64;
         l->slugs = xrealloc(l->slugs, l->cap * sizeof *l->slugs);
@@ -101,7 +113,7 @@ int catalog_repos(struct catalog *c, const char *ws, const char *project,
             return -1;
         }
         c->nlists++;
-        l->failed = rc < 0;
+        l->failed = rc < 0 || l->bad_name;
         if (l->n > 1)
             qsort(l->slugs, l->n, sizeof *l->slugs, cmp_slug);
         l->key = key.data;

@@ -15,7 +15,7 @@ enum {
     OPT_RETRIES, OPT_MAX_BACKOFF, OPT_BACKOFF_BASE, OPT_RATE, OPT_RESUME,
     OPT_DELIMITER, OPT_NO_HEADER, OPT_MAP, OPT_PROGRESS, OPT_NO_PROGRESS,
     OPT_CHECK_AUTH, OPT_NO_CHECK_AUTH, OPT_FAIL_AFTER_401, OPT_FAIL_AFTER_ERRORS, OPT_RESUME_FROM, OPT_DIFF, OPT_UNDO_FILE,
-    OPT_WORKSPACE, OPT_API
+    OPT_WORKSPACE, OPT_API, OPT_MAX_WAIT
 };
 
 static const struct option long_opts[] = {
@@ -34,6 +34,7 @@ static const struct option long_opts[] = {
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"max-backoff", required_argument, NULL, OPT_MAX_BACKOFF},
     {"backoff-base", required_argument, NULL, OPT_BACKOFF_BASE},
+    {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
     {"rate", required_argument, NULL, OPT_RATE},
     {"resume", no_argument, NULL, OPT_RESUME},
     {"resume-from", required_argument, NULL, OPT_RESUME_FROM},
@@ -87,7 +88,10 @@ void cli_usage(FILE *out)
 "      --retries N         retries for 5xx and network errors (default 5)\n"
 "      --rate N/s|N/m|N/h  pace requests (e.g. 1000/h); default: no cap\n"
 "      --max-backoff SECS  longest wait after a 429 or fault (default 300)\n"
-"      --backoff-base SECS first wait of the exponential backoff (default 1)\n"
+"      --backoff-base SECS first wait of the exponential backoff, and the\n"
+"                          shortest wait a Retry-After may ask for (default 1)\n"
+"      --max-wait SECS     longest a row waits out 429s in all before it fails\n"
+"                          (default 900)\n"
 "      --resume            INPUT is an earlier result CSV: keep its 'ok' rows,\n"
 "                          run every other row again\n"
 "      --resume-from PREV  INPUT is the original input and PREV the result\n"
@@ -168,10 +172,13 @@ int cli_parse_rate(const char *s, double *per_second)
     return 0;
 }
 
+static const char userinfo_why[] =
+    "holds user-info (user:password@): give credentials through the environment or --netrc";
+
 int cli_base_url_ok(const char *base, const char **why)
 {
     CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL;
+    char *scheme = NULL, *host = NULL, *user = NULL, *password = NULL;
     int ok = 0;
     *why = "is not a valid URL";
     if (!u)
@@ -179,7 +186,10 @@ int cli_base_url_ok(const char *base, const char **why)
     if (curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
         curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-        if (!strcasecmp(scheme, "https")) {
+        if (curl_url_get(u, CURLUPART_USER, &user, 0) != CURLUE_NO_USER ||
+            curl_url_get(u, CURLUPART_PASSWORD, &password, 0) != CURLUE_NO_PASSWORD) {
+            *why = userinfo_why;
+        } else if (!strcasecmp(scheme, "https")) {
             ok = 1;
         } else if (!strcasecmp(scheme, "http")) {
             ok = host_is_loopback(host);
@@ -191,6 +201,8 @@ int cli_base_url_ok(const char *base, const char **why)
     }
     curl_free(scheme);
     curl_free(host);
+    curl_free(user);
+    curl_free(password);
     curl_url_cleanup(u);
     return ok;
 }
@@ -321,6 +333,7 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
     cfg->retries = 5;
     cfg->max_backoff = 300;
     cfg->backoff_base = 1;
+    cfg->max_wait = 900;
     cfg->fail_after_401 = 5;
     cfg->fail_after_errors = 10;
     cfg->check_auth = 1;
@@ -373,6 +386,12 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
         case OPT_BACKOFF_BASE:
             if (parse_seconds(optarg, 0.001, 3600, &cfg->backoff_base)) {
                 fprintf(err, "bbperm: --backoff-base must be seconds from 0.001 to 3600, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_MAX_WAIT:
+            if (parse_seconds(optarg, 0.001, 604800, &cfg->max_wait)) {
+                fprintf(err, "bbperm: --max-wait must be seconds from 0.001 to 604800, not '%s'\n", optarg);
                 return 2;
             }
             break;
@@ -513,7 +532,10 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
     }
     const char *why;
     if (!cli_base_url_ok(cfg->base_url, &why)) {
-        fprintf(err, "bbperm: --base-url '%s' %s\n", cfg->base_url, why);
+        if (why == userinfo_why)    /* never echo a password */
+            fprintf(err, "bbperm: --base-url %s\n", why);
+        else
+            fprintf(err, "bbperm: --base-url '%s' %s\n", cfg->base_url, why);
         return 2;
     }
     if (!api_given)

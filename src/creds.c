@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -99,6 +101,33 @@ static int netrc_check(const struct bb_config *cfg, FILE *err)
     return found ? 0 : -1;
 }
 
+/* While secrets are in memory, no core file holds them and no process of
+ * the same user may attach to this one (ptrace, /proc/PID/mem). */
+static void keep_out_of_dumps(void)
+{
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/* A netrc file others may read holds a password they can read: say so, as
+ * curl does (the run goes on). path NULL: ~/.netrc. */
+static void netrc_mode_warning(const char *path, FILE *err)
+{
+    char buf[4096];
+    if (!path) {
+        const char *home = getenv("HOME");
+        if (!home || !*home)
+            return;
+        int n = snprintf(buf, sizeof buf, "%s/.netrc", home);
+        if (n < 0 || (size_t)n >= sizeof buf)
+            return;
+        path = buf;
+    }
+    struct stat st;
+    if (stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
+        fprintf(err, "bbperm: warning: the netrc file '%s' may be read by others (mode %03o): "
+                     "chmod 600 it\n", path, (unsigned)(st.st_mode & 0777));
+}
+
 int creds_load(struct bb_config *cfg, FILE *err)
 {
     int r = pair(cfg, "BITBUCKET_EMAIL", "BITBUCKET_API_TOKEN",
@@ -120,10 +149,13 @@ int creds_load(struct bb_config *cfg, FILE *err)
     if (r == 0 && (cfg->netrc || cfg->netrc_file)) {
         if (netrc_check(cfg, err) != 0)
             return 2;
+        netrc_mode_warning(cfg->netrc_file, err);
         cfg->auth = AUTH_NETRC;
         cfg->auth_source = cfg->netrc_file ? "the --netrc-file" : "~/.netrc";
         r = 1;
     }
+    if (r == 1)
+        keep_out_of_dumps();
     if (r == 0) {
         if (cfg->dry_run)
             return 0;

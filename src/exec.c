@@ -31,6 +31,7 @@ void exec_shared_init(struct exec_shared *s, const struct bb_config *cfg,
     atomic_init(&s->reads, 0);
     atomic_init(&s->silent_rows, 0);
     atomic_init(&s->errors_stop, 0);
+    atomic_init(&s->waited_out, 0);
 }
 
 void exec_row_done(struct exec_shared *sh, int no_answer)
@@ -145,6 +146,18 @@ static enum exec_outcome cancel_before_retry(struct exec_result *res, unsigned s
     return EXEC_CANCELLED;
 }
 
+/* The row has waited out 429s for --max-wait: it fails with the last
+ * answer (a 429), and the run is told. */
+static enum exec_outcome waited_out(struct exec_shared *sh, struct exec_result *res)
+{
+    char what[128];
+    snprintf(what, sizeof what, "waited %g s (--max-wait) for the rate limit and gave up; last answer: ",
+             sh->cfg->max_wait);
+    prefix_msg(res, what);
+    atomic_fetch_add(&sh->waited_out, 1);
+    return EXEC_FAILED;
+}
+
 static void note_answer(struct exec_shared *sh, long status)
 {
     unsigned n = atomic_fetch_add(&sh->answers, 1) + 1;
@@ -168,6 +181,7 @@ enum exec_outcome exec_request(struct exec_worker *w, const char *method, const 
     unsigned retries = 0;       /* retries spent on faults (not on 429s) */
     unsigned sent_before = res->attempts;
     int get = !strcmp(method, "GET");
+    double limit_until = 0;     /* after the row's first 429: when it gives up */
     struct http_response r;
 
     res->http_status = 0;
@@ -176,21 +190,27 @@ enum exec_outcome exec_request(struct exec_worker *w, const char *method, const 
     res->body_len = 0;
     for (;;) {
         struct gate_ticket t;
-        if (gate_enter(sh->gate, &t) != 0)
+        int entered = gate_enter_by(sh->gate, &t, limit_until);
+        if (entered == -2)
+            return waited_out(sh, res);
+        if (entered != 0)
             return cancel_before_retry(res, sent_before);
+        char shown[4 * 1024 + 1];
         if (cfg->verbose)
-            fprintf(stderr, "bbperm: > %s %s\n", method, url);
+            fprintf(stderr, "bbperm: > %s %s\n", method, str_printable(shown, sizeof shown, url));
         http_send(&w->http, method, url, body, &r);
         res->attempts += r.sent;
         atomic_fetch_add(&sh->requests, r.sent);
         if (get)
             atomic_fetch_add(&sh->reads, r.sent);
         if (cfg->verbose) {
+            char why[4 * CURL_ERROR_SIZE + 1];
             if (r.code == CURLE_OK)
-                fprintf(stderr, "bbperm: < %ld %s %s (%.0f ms)\n", r.status, method, url,
+                fprintf(stderr, "bbperm: < %ld %s %s (%.0f ms)\n", r.status, method, shown,
                         r.elapsed * 1000);
             else
-                fprintf(stderr, "bbperm: < no answer %s %s: %s\n", method, url, r.error);
+                fprintf(stderr, "bbperm: < no answer %s %s: %s\n", method, shown,
+                        str_printable(why, sizeof why, r.error));
         }
         enum verdict v = exec_classify(r.code, r.status);
         if (r.code == CURLE_OK)
@@ -206,6 +226,13 @@ enum exec_outcome exec_request(struct exec_worker *w, const char *method, const 
             return EXEC_OK;
         case V_RATE_LIMITED:
             answer_message(res, &r);
+            if (cfg->max_wait > 0) {
+                double now = now_mono();
+                if (limit_until == 0)
+                    limit_until = now + cfg->max_wait;
+                else if (now >= limit_until)
+                    return waited_out(sh, res);
+            }
             continue;           /* the gate holds every worker back */
         case V_ABORTED:
             res->http_status = 0;
@@ -218,16 +245,16 @@ enum exec_outcome exec_request(struct exec_worker *w, const char *method, const 
             if (retries < (unsigned)w->retries) {
                 retries++;
                 /* a 503 from a proxy may say how long to wait: honour it */
-                double wait = r.retry_after >= 0 ? r.retry_after
+                double wait = r.retry_after >= backoff_floor(cfg->backoff_base) ? r.retry_after
                             : backoff_jitter(cfg->backoff_base, cfg->max_backoff, retries,
                                              rng_unit(&w->rng));
                 if (wait > cfg->max_backoff)
                     wait = cfg->max_backoff;
                 if (cfg->verbose)
                     fprintf(stderr, "bbperm: retry %u of %d for %s in %.2f s (%s%s)\n", retries,
-                            w->retries, url, wait,
+                            w->retries, shown, wait,
                             r.code == CURLE_OK ? "server error" : "network error",
-                            r.retry_after >= 0 ? ", Retry-After" : "");
+                            r.retry_after >= backoff_floor(cfg->backoff_base) ? ", Retry-After" : "");
                 if (gate_sleep(sh->gate, wait) != 0)
                     return cancel_before_retry(res, sent_before);
                 continue;

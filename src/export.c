@@ -224,16 +224,15 @@ static void on_write(void *ctx, struct job *j)
         e->rows += j->n;
         e->res.rows += j->n;
     } else if (j->status != ROW_CANCELLED) {
-        /* room for the whole label: names are not cut */
-        size_t n = j->req.workspace_len + j->req.project_len + j->req.target_len + 2;
-        char *label = xmalloc(n);
-        api_target_label(&j->req, label, n);
+        char label[600], shown[4 * sizeof label], msg[4 * sizeof j->msg];
+        api_target_label(&j->req, label, sizeof label);
+        str_printable(shown, sizeof shown, label);
+        str_printable(msg, sizeof msg, j->msg);
         clear_line(e);
         if (j->http_status)
-            fprintf(stderr, "bbperm: export: cannot read %s: %ld %s\n", label, j->http_status, j->msg);
+            fprintf(stderr, "bbperm: export: cannot read %s: %ld %s\n", shown, j->http_status, msg);
         else
-            fprintf(stderr, "bbperm: export: cannot read %s: %s\n", label, j->msg);
-        free(label);
+            fprintf(stderr, "bbperm: export: cannot read %s: %s\n", shown, msg);
         e->unreadable++;
     }
     if (e->res.failed)
@@ -348,6 +347,19 @@ static int on_target(void *ctx, const cJSON *item)
     struct api_target_item t;
     if (api_target_item(item, l->kind, &t) != 0)
         return 0;
+    /* listed names become URL paths: refuse what would change a path */
+    const char *bad = api_name_problem(t.slug, strlen(t.slug)) ? t.slug
+                    : t.project && api_name_problem(t.project, strlen(t.project)) ? t.project : NULL;
+    if (bad) {
+        char shown[200];
+        str_printable(shown, sizeof shown, bad);
+        clear_line(e);
+        fprintf(stderr, "bbperm: export: the server listed %s '%s', which %s: not read\n",
+                bad == t.slug && l->kind == TARGET_REPO ? "a repository" : "a project", shown,
+                api_name_problem(bad, strlen(bad)));
+        e->unreadable++;
+        return 0;
+    }
     if (l->kind == TARGET_PROJECT) {
         add_target(e, TARGET_PROJECT, l->ws, NULL, t.slug);
         if (l->nested)          /* t.slug lives as long as this item */
@@ -357,9 +369,11 @@ static int on_target(void *ctx, const cJSON *item)
         if (!e->ses.api->has_workspaces && set_add(&e->slugs, &e->nslugs, &e->slugcap, slug_hash(t.slug)) &&
             !set_add(&e->told, &e->ntold, &e->toldcap, slug_hash(t.slug))) {
             clear_line(e);
+            char shown[200], where[200];
+            str_printable(shown, sizeof shown, t.slug);
+            str_printable(where, sizeof where, project ? project : "?");
             fprintf(stderr, "bbperm: export: the slug '%s' exists in more than one project "
-                            "(again in %s): it would collide in one Cloud workspace\n", t.slug,
-                    project ? project : "?");
+                            "(again in %s): it would collide in one Cloud workspace\n", shown, where);
         }
         add_target(e, TARGET_REPO, l->ws, project, t.slug);
     }
@@ -384,15 +398,19 @@ static void list_targets(struct export *e, enum target_kind kind, const char *ws
     if (rc < 0 && !err.cancelled) {
         clear_line(e);
         const char *what = kind == TARGET_PROJECT ? "the projects" : "the repositories";
-        int both = kind == TARGET_REPO && project && e->ses.api->has_workspaces;
-        const char *where = both ? ws : kind == TARGET_REPO && project ? project : ws;
-        if (!where[0])
-            where = "the server";
-        char status[32] = "";
+        char where[600];
+        if (kind == TARGET_REPO && project && e->ses.api->has_workspaces)
+            snprintf(where, sizeof where, "%s/%s", ws, project);
+        else
+            snprintf(where, sizeof where, "%s", kind == TARGET_REPO && project ? project : ws);
+        char shown[4 * sizeof where], msg[4 * sizeof err.msg];
+        str_printable(shown, sizeof shown, where[0] ? where : "the server");
+        str_printable(msg, sizeof msg, err.msg);
         if (err.status)
-            snprintf(status, sizeof status, "%ld ", err.status);
-        fprintf(stderr, "bbperm: export: cannot list %s of %s%s%s: %s%s\n", what, where,
-                both ? "/" : "", both ? project : "", status, err.msg);
+            fprintf(stderr, "bbperm: export: cannot list %s of %s: %ld %s\n", what, shown,
+                    err.status, msg);
+        else
+            fprintf(stderr, "bbperm: export: cannot list %s of %s: %s\n", what, shown, msg);
         e->unreadable++;
     }
     buf_free(&url);

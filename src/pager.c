@@ -1,16 +1,72 @@
 #include "pager.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PAGES_MAX 1000000u      /* no list is that long: a server in a loop */
+
+/* The page URLs of one walk, compared in full: a server that sends the walk
+ * back to a page it already gave (A, B, A) would never end. Open addressing
+ * on a hash of the URL; the table doubles at half full. */
+struct seen {
+    struct slot {
+        uint64_t h;
+        char *url;              /* owned; NULL: empty */
+    } *slots;
+    size_t cap, n;
+};
+
+static void seen_free(struct seen *s)
+{
+    for (size_t i = 0; i < s->cap; i++)
+        free(s->slots[i].url);
+    free(s->slots);
+    memset(s, 0, sizeof *s);
+}
+
+static void seen_put(struct slot *slots, size_t cap, uint64_t h, char *url)
+{
+    size_t i = (size_t)h & (cap - 1);
+    while (slots[i].url)
+        i = (i + 1) & (cap - 1);
+    slots[i].h = h;
+    slots[i].url = url;
+}
+
+/* Returns 1 when url was seen before, else adds it and returns 0. */
+static int seen_add(struct seen *s, const char *url)
+{
+    uint64_t h = hash64(url, strlen(url));
+    if (s->cap) {
+        for (size_t i = (size_t)h & (s->cap - 1); s->slots[i].url; i = (i + 1) & (s->cap - 1))
+            if (s->slots[i].h == h && !strcmp(s->slots[i].url, url))
+                return 1;
+    }
+    if (2 * (s->n + 1) > s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 16;
+        struct slot *slots = xcalloc(cap, sizeof *slots);
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slots[i].url)
+                seen_put(slots, cap, s->slots[i].h, s->slots[i].url);
+        free(s->slots);
+        s->slots = slots;
+        s->cap = cap;
+    }
+    seen_put(s->slots, s->cap, h, xstrdup(url));
+    s->n++;
+    return 0;
+}
 
 int pager_walk(const struct api_ops *ops, const char *first, const struct pager_fetch *f,
                pager_item_fn on_item, void *ictx, unsigned *pages, struct pager_error *err)
 {
     struct buf url = {0}, next = {0};
+    struct seen seen = {0};
+    double at = -1;             /* the position of the page before */
     int rc = 0;
     buf_adds(&url, first);
+    seen_add(&seen, first);
     memset(err, 0, sizeof *err);
     for (unsigned n = 0;; n++) {
         if (n == PAGES_MAX) {
@@ -34,6 +90,18 @@ int pager_walk(const struct api_ops *ops, const char *first, const struct pager_
             rc = -1;
             break;
         }
+        /* a page must move the list on: a later position than the page
+         * before it when the flavour tells one */
+        double pos = ops->page_position(page, url.data);
+        if (pos >= 0 && at >= 0 && pos <= at) {
+            snprintf(err->msg, sizeof err->msg,
+                     "the list does not advance: page %.0f follows page %.0f: %s", pos, at, url.data);
+            cJSON_Delete(page);
+            rc = -1;
+            break;
+        }
+        if (pos >= 0)
+            at = pos;
         const cJSON *item;
         int stop = 0;
         cJSON_ArrayForEach(item, values) {
@@ -43,6 +111,7 @@ int pager_walk(const struct api_ops *ops, const char *first, const struct pager_
             }
         }
         int more = stop ? 0 : ops->next_page(page, first, url.data, &next);
+        int empty = cJSON_GetArraySize(values) == 0;
         cJSON_Delete(page);
         if (stop) {
             rc = 1;
@@ -55,10 +124,23 @@ int pager_walk(const struct api_ops *ops, const char *first, const struct pager_
         }
         if (!more)
             break;
+        if (empty) {
+            snprintf(err->msg, sizeof err->msg,
+                     "the list page is empty but names a next page: %s", url.data);
+            rc = -1;
+            break;
+        }
+        if (seen_add(&seen, next.data)) {
+            snprintf(err->msg, sizeof err->msg,
+                     "the list goes back to a page it already gave: %s", next.data);
+            rc = -1;
+            break;
+        }
         url.len = 0;
         buf_add(&url, next.data, next.len);
     }
     buf_free(&url);
     buf_free(&next);
+    seen_free(&seen);
     return rc;
 }

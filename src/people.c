@@ -263,6 +263,7 @@ static unsigned take_batch(struct people *p, struct addr *a, struct addr **batch
 struct query {
     struct addr **batch;
     unsigned n;
+    char bad[300];              /* an account id that cannot be a path segment */
 };
 
 static int on_member(void *ctx, const cJSON *item)
@@ -275,6 +276,16 @@ static int on_member(void *ctx, const cJSON *item)
         struct addr *a = q->batch[i];
         const char *email = a->key + a->wslen + 1;
         if (a->state == A_INFLIGHT && !a->account && !strcasecmp(email, m.email)) {
+            /* the id goes into the write's URL path: refuse what would
+             * change that path (.., a '/', a control character) */
+            const char *why = api_name_problem(m.account_id, strlen(m.account_id));
+            if (why) {
+                char shown[200];
+                str_printable(shown, sizeof shown, m.account_id);
+                snprintf(q->bad, sizeof q->bad, "the server named the account of %s '%s', which %s",
+                         email, shown, why);
+                return 1;
+            }
             a->account = xstrdup(m.account_id);
             a->uuid = m.uuid && strcmp(m.uuid, m.account_id) ? xstrdup(m.uuid) : NULL;
         }
@@ -297,11 +308,17 @@ static int query_batch(struct people *p, struct addr **batch, unsigned n,
     struct buf url = {0};
     buf_adds(&url, p->base);
     api_members_by_email(&url, ws, emails, n);
-    struct query q = {.batch = batch, .n = n};
+    struct query q = {.batch = batch, .n = n, .bad = ""};
     struct pager_error err;
     /* accounts are written by this thread only while the batch is INFLIGHT */
     int rc = pager_walk(p->api, url.data, f, on_member, &q, NULL, &err);
     buf_free(&url);
+    if (q.bad[0]) {
+        rc = -1;
+        err.status = 0;
+        err.cancelled = 0;
+        snprintf(err.msg, sizeof err.msg, "%s", q.bad);
+    }
 
     pthread_mutex_lock(&p->mu);
     p->lookups++;

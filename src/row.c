@@ -331,7 +331,10 @@ static void cell_of(const struct colmap *m, enum col_role r, const char *const *
     trim(s, len);
 }
 
-static int check_name(const char *col, const char *s, size_t len, char *msg, size_t msgsz)
+/* segment: the name becomes a URL path segment, where '/' is refused too
+ * (encoded as %2F it is still a separator to many servers and proxies). */
+static int check_name(const char *col, const char *s, size_t len, int segment, char *msg,
+                      size_t msgsz)
 {
     char v[80];
     if (len == 1 && s[0] == '.')
@@ -344,6 +347,10 @@ static int check_name(const char *col, const char *s, size_t len, char *msg, siz
             show(v, sizeof v, s, len);
             return snprintf(msg, msgsz, "%s: '%s' contains a control character", col, v), -1;
         }
+    }
+    if (segment && memchr(s, '/', len)) {
+        show(v, sizeof v, s, len);
+        return snprintf(msg, msgsz, "%s: '%s' contains '/', which is not a valid name", col, v), -1;
     }
     if (len > 1024)
         return snprintf(msg, msgsz, "%s: value is %zu bytes long (1024 at most)", col, len), -1;
@@ -434,7 +441,7 @@ int row_validate(const struct colmap *m, const char *const *cells,
         }
         if (!wsl)
             return snprintf(msg, msgsz, "%s: empty (fill it or give --workspace)", L[COL_WORKSPACE]), -1;
-        if (check_name(L[COL_WORKSPACE], ws, wsl, msg, msgsz))
+        if (check_name(L[COL_WORKSPACE], ws, wsl, 1, msg, msgsz))
             return -1;
     }
     if (!repol && !projl)
@@ -455,11 +462,13 @@ int row_validate(const struct colmap *m, const char *const *cells,
                             L[COL_GROUP], L[COL_USER]), -1;
         return snprintf(msg, msgsz, "%s and %s: both are empty; give exactly one", L[COL_GROUP], L[COL_USER]), -1;
     }
-    if (repol && check_name(L[COL_REPO], repo, repol, msg, msgsz))
+    /* a pattern may be KEY/PATTERN; its matches are checked when listed */
+    if (repol && check_name(L[COL_REPO], repo, repol, !repo_is_pattern(repo, repol), msg, msgsz))
         return -1;
-    if (projl && check_name(L[COL_PROJECT], proj, projl, msg, msgsz))
+    if (projl && check_name(L[COL_PROJECT], proj, projl, 1, msg, msgsz))
         return -1;
-    if (check_name(grpl ? L[COL_GROUP] : L[COL_USER], grpl ? grp : usr, grpl ? grpl : usrl, msg, msgsz))
+    /* Data Center names the subject in the query, not the path */
+    if (check_name(grpl ? L[COL_GROUP] : L[COL_USER], grpl ? grp : usr, grpl ? grpl : usrl, !dc, msg, msgsz))
         return -1;
 
     char v[80];

@@ -57,10 +57,14 @@ static int preflight(struct session *s)
                 url.data, s->base.data, base_url_hint(s));
         rc = -1;
     } else if (res.http_status) {
+        char msg[4 * sizeof res.msg];   /* server text: shown escaped */
+        str_printable(msg, sizeof msg, res.msg);
         fprintf(stderr, "bbperm: note: the check before the run, GET %s, answered %ld: %s; "
-                        "going on\n", url.data, res.http_status, res.msg);
+                        "going on\n", url.data, res.http_status, msg);
     } else {
-        fprintf(stderr, "bbperm: cannot reach %s: %s\n", url.data, res.msg);
+        char msg[4 * sizeof res.msg];
+        str_printable(msg, sizeof msg, res.msg);
+        fprintf(stderr, "bbperm: cannot reach %s: %s\n", url.data, msg);
         rc = -1;
     }
     /* the check is not part of the run's counts */
@@ -117,8 +121,21 @@ int session_start_pool(struct session *s, const struct pool_ops *ops)
     return 0;
 }
 
+/* Rows failed after --max-wait of 429s: say so once, on stderr. */
+static void tell_waited_out(struct session *s, void (*before_message)(void *), void *ctx)
+{
+    if (!s->online || s->told_waited_out || !atomic_load(&s->ex.waited_out))
+        return;
+    s->told_waited_out = 1;
+    if (before_message)
+        before_message(ctx);
+    fprintf(stderr, "bbperm: the server kept answering 429: a row waited %g s (--max-wait) "
+                    "for the rate limit and failed\n", s->cfg->max_wait);
+}
+
 void session_free(struct session *s)
 {
+    tell_waited_out(s, NULL, NULL);
     cancel_unbind();
     if (s->pool)
         pool_free(s->pool);
@@ -163,6 +180,7 @@ void session_cancel(struct session *s, int abort_in_flight)
 int session_poll(struct session *s, void (*before_message)(void *), void *ctx)
 {
     int seen = cancel_signals(), began = 0;
+    tell_waited_out(s, before_message, ctx);
     if (s->online && !s->auth_stopped && atomic_load(&s->ex.auth_stop)) {
         s->auth_stopped = 1;
         if (before_message)

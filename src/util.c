@@ -1,5 +1,7 @@
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +9,7 @@
 #include <math.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static void oom(void)
 {
@@ -154,15 +157,120 @@ uint64_t hash64(const void *p, size_t n)
     return h;
 }
 
+/* One part of a dotted-decimal address: 1 to 3 digits, no leading zero
+ * (which some resolvers read as octal), at most 255. Returns the character
+ * after it, or NULL. */
+static const char *ipv4_part(const char *s, unsigned *v)
+{
+    unsigned n = 0, digits = 0;
+    while (*s >= '0' && *s <= '9') {
+        if (digits == 1 && n == 0)
+            return NULL;
+        n = n * 10 + (unsigned)(*s - '0');
+        if (++digits > 3 || n > 255)
+            return NULL;
+        s++;
+    }
+    *v = n;
+    return digits ? s : NULL;
+}
+
 int host_is_loopback(const char *host)
 {
     if (!strcasecmp(host, "localhost") || !strcmp(host, "::1") || !strcmp(host, "[::1]"))
         return 1;
-    /* 127.0.0.0/8 as a dotted quad */
-    unsigned a, b, c, d;
-    char tail;
-    if (sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4)
-        return a == 127 && b < 256 && c < 256 && d < 256;
+    /* 127.0.0.0/8, four dotted-decimal parts only: 0127.0.0.1, 0x7f.1 and
+     * 127.1 are other addresses to a resolver */
+    unsigned part[4];
+    const char *s = host;
+    for (int i = 0; i < 4; i++) {
+        s = ipv4_part(s, &part[i]);
+        if (!s || *s != (i < 3 ? '.' : '\0'))
+            return 0;
+        s++;
+    }
+    return part[0] == 127;
+}
+
+/* Length of the UTF-8 sequence at p (1 to 4) when it is valid and not a C1
+ * control (U+0080 to U+009F), else 0. */
+static size_t utf8_printable(const unsigned char *p, const unsigned char *end)
+{
+    unsigned c = *p;
+    size_t need;
+    unsigned min, cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+        need = 1; min = 0xa0;   /* below U+00A0: C1 controls */
+    } else if (c >= 0xe0 && c <= 0xef) {
+        need = 2; min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        need = 3; min = 0x10000;
+    } else {
+        return 0;
+    }
+    if ((size_t)(end - p) <= need)
+        return 0;
+    cp = c & (0x3fu >> need);
+    for (size_t i = 1; i <= need; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return need + 1;
+}
+
+const char *str_printable(char *out, size_t outsz, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : ""), *end = p + strlen((const char *)p);
+    size_t n = 0;
+    if (outsz == 0)
+        return out;
+    while (p < end) {
+        size_t k = *p >= 0x20 && *p < 0x7f ? 1 : *p >= 0x80 ? utf8_printable(p, end) : 0;
+        size_t room = k ? k : 4;
+        size_t more = p + (k ? k : 1) < end ? 3 : 0;   /* room for "..." */
+        if (n + room + more + 1 > outsz) {
+            if (n + 3 < outsz) {
+                memcpy(out + n, "...", 3);
+                n += 3;
+            }
+            break;
+        }
+        if (k) {
+            memcpy(out + n, p, k);
+            n += k;
+            p += k;
+        } else {
+            static const char hex[] = "0123456789abcdef";
+            out[n++] = '\\';
+            out[n++] = 'x';
+            out[n++] = hex[*p >> 4];
+            out[n++] = hex[*p & 15];
+            p++;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
+int std_fds_open(void)
+{
+    /* open() returns the lowest free descriptor: each closed one of 0, 1, 2
+     * is filled in turn, so nothing later writes a result into a file that
+     * happened to get its number */
+    for (int fd = 0; fd < 3; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        if (n < 0)
+            return -1;
+        if (n != fd) {
+            close(n);
+            return -1;
+        }
+    }
     return 0;
 }
 

@@ -648,9 +648,24 @@ static int teardown(void **state)
     return 0;
 }
 
+static void test_name_problem(void **state)
+{
+    (void)state;
+    const char *ok[] = {"api", "a.b", "...", ".x", "{1111-2222}", "557058:0f1e", "caf\xc3\xa9", NULL};
+    for (int i = 0; ok[i]; i++)
+        if (api_name_problem(ok[i], strlen(ok[i])))
+            fail_msg("'%s' refused", ok[i]);
+    const char *bad[] = {"", ".", "..", "a/b", "/", "a\x1b[2J", "a\tb", "a\x7f", NULL};
+    for (int i = 0; bad[i]; i++)
+        if (!api_name_problem(bad[i], strlen(bad[i])))
+            fail_msg("'%s' accepted", bad[i]);
+    assert_non_null(api_name_problem("a\0b", 3));   /* NUL inside */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_name_problem),
         cmocka_unit_test(test_path_repo_group),
         cmocka_unit_test(test_path_repo_user),
         cmocka_unit_test(test_path_project_group),

@@ -277,6 +277,42 @@ static void test_gate_retry_after_capped(void **state)
     gate_destroy(&g);
 }
 
+static void test_gate_retry_after_zero_is_no_wait(void **state)
+{
+    (void)state;
+    /* Retry-After: 0 (or a date gone by) on every answer: the gate waits
+     * its own backoff, never nothing */
+    assert_float_equal(backoff_floor(1), 0.1, 1e-12);
+    struct gate g;
+    gate_init(&g, 0.2, 10, 0, 0, 42);
+    struct gate_ticket t;
+    double t0 = now_mono();
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(gate_enter(&g, &t), 0);
+        gate_report(&g, &t, GATE_RATE_LIMITED, 0);
+    }
+    assert_int_equal(gate_enter(&g, &t), 0);
+    double waited = now_mono() - t0;
+    /* at least a tenth of 0.2, 0.4 and 0.8 s */
+    if (waited < 0.13)
+        fail_msg("three 429s with Retry-After: 0 cost %.3f s, want at least 0.14", waited);
+    gate_destroy(&g);
+}
+
+static void test_gate_enter_by_deadline(void **state)
+{
+    (void)state;
+    struct gate g;
+    gate_init(&g, 1, 60, 0, 0, 42);
+    struct gate_ticket t;
+    assert_int_equal(gate_enter(&g, &t), 0);
+    gate_report(&g, &t, GATE_RATE_LIMITED, 30);     /* closed for 30 s */
+    double t0 = now_mono();
+    assert_int_equal(gate_enter_by(&g, &t, t0 + 1), -2);
+    assert_true(now_mono() - t0 < 0.5);             /* at once, no wait */
+    gate_destroy(&g);
+}
+
 static void test_gate_paces_requests(void **state)
 {
     (void)state;
@@ -435,6 +471,8 @@ int main(void)
         cmocka_unit_test(test_gate_429_pauses_everyone),
         cmocka_unit_test(test_gate_stale_429_does_not_extend),
         cmocka_unit_test(test_gate_retry_after_capped),
+        cmocka_unit_test(test_gate_retry_after_zero_is_no_wait),
+        cmocka_unit_test(test_gate_enter_by_deadline),
         cmocka_unit_test(test_gate_paces_requests),
         cmocka_unit_test(test_gate_cancel_wakes_enter),
         cmocka_unit_test(test_gate_cancel_wakes_sleep),

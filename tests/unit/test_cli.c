@@ -103,6 +103,48 @@ static void test_base_url_refused(void **state)
     assert_false(url_ok("ftp://x"));
     assert_false(url_ok("garbage"));
     assert_false(url_ok(""));
+    /* user-info is refused even to a loopback host */
+    assert_false(url_ok("https://user:pw@api.bitbucket.org/2.0"));
+    assert_false(url_ok("https://user@api.bitbucket.org/2.0"));
+    assert_false(url_ok("http://u:p@127.0.0.1:8080"));
+    /* octal and short forms are not loopback: 0127.0.0.1 is 87.0.0.1 */
+    assert_false(url_ok("http://0127.0.0.1:8080"));
+    assert_false(url_ok("http://127.0.0.1.:8080/x"));
+}
+
+static void test_parse_base_url_user_info_not_echoed(void **state)
+{
+    (void)state;
+    char *argv[] = {"bbperm", "--base-url", "https://me:hunter2@api.bitbucket.org/2.0", NULL};
+    struct bb_config cfg;
+    char err[512];
+    assert_int_equal(parse(argv, ARGC(argv), &cfg, err, sizeof err), 2);
+    assert_null(strstr(err, "hunter2"));
+    assert_non_null(strstr(err, "user-info"));
+    /* one line */
+    assert_non_null(strchr(err, '\n'));
+    assert_null(strchr(strchr(err, '\n') + 1, '\n'));
+    cli_free(&cfg);
+}
+
+static void test_parse_max_wait(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    char *argv0[] = {"bbperm", NULL};
+    assert_int_equal(PARSE(argv0, &cfg), 0);
+    assert_float_equal(cfg.max_wait, 900, 1e-12);
+    cli_free(&cfg);
+    char *argv[] = {"bbperm", "--max-wait", "2.5", NULL};
+    assert_int_equal(PARSE(argv, &cfg), 0);
+    assert_float_equal(cfg.max_wait, 2.5, 1e-12);
+    cli_free(&cfg);
+    char *bad[] = {"bbperm", "--max-wait", "0", NULL};
+    assert_int_equal(PARSE(bad, &cfg), 2);
+    cli_free(&cfg);
+    char *bad2[] = {"bbperm", "--max-wait", "soon", NULL};
+    assert_int_equal(PARSE(bad2, &cfg), 2);
+    cli_free(&cfg);
 }
 
 /* ---- cli_parse ---------------------------------------------------------- */
@@ -751,6 +793,8 @@ int main(void)
         cmocka_unit_test(test_parse_version),
         cmocka_unit_test(test_parse_plain_http_base_url_refused),
         cmocka_unit_test(test_parse_loopback_base_url),
+        cmocka_unit_test(test_parse_base_url_user_info_not_echoed),
+        cmocka_unit_test(test_parse_max_wait),
         cmocka_unit_test(test_parse_rate_option),
         cmocka_unit_test(test_parse_rate_without_unit),
         cmocka_unit_test(test_unknown_command),

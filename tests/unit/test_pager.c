@@ -412,6 +412,110 @@ static void test_dc_callback_stops_walk(void **state)
     assert_int_equal(fake_calls(&srv, D1 "&start=2"), 0);
 }
 
+/* ---- a hostile or broken server ----------------------------------------- */
+
+static void test_next_with_user_info_refused(void **state)
+{
+    (void)state;
+    /* a hand-written split stops at the first ':' and sees host 127.0.0.1
+     * and port 8080; libcurl connects to 127.0.0.2:8081 */
+    const char *first = "http://127.0.0.1:8080/2.0/repositories/acme?pagelen=100";
+    const char *others[] = {"http://127.0.0.1:8080@127.0.0.2:8081/2.0/repositories/acme?page=2",
+                            "http://user:pw@127.0.0.1:8080/2.0/repositories/acme?page=2",
+                            "http://user@127.0.0.1:8080/2.0/repositories/acme?page=2",
+                            "http://:pw@127.0.0.1:8080/2.0/repositories/acme?page=2",
+                            "http://0127.0.0.1:8080/2.0/repositories/acme?page=2"};
+    for (unsigned i = 0; i < sizeof others / sizeof others[0]; i++) {
+        if (api_same_origin(first, others[i]))
+            fail_msg("'%s' passed as the origin of '%s'", others[i], first);
+    }
+    assert_true(api_same_origin(first, "http://127.0.0.1:8080/2.0/x?page=2"));
+    /* libcurl reads 0x7f.0.0.1 as 127.0.0.1, and connects there too */
+    assert_true(api_same_origin(first, "http://0x7f.0.0.1:8080/2.0/x?page=2"));
+    assert_true(api_same_origin("https://h.example/2.0/x", "https://H.EXAMPLE:443/2.0/x?page=2"));
+    assert_false(api_same_origin("https://h.example/2.0/x", "https://h.example:444/2.0/x?page=2"));
+    assert_true(api_same_origin("http://[::1]:9/x", "http://localhost:9/x?page=2"));
+    assert_false(api_same_origin("http://[::1]:9/x", "http://[::2]:9/x?page=2"));
+    /* a page that names such a next is not followed */
+    static char b1[256];
+    snprintf(b1, sizeof b1, "{\"values\":[{\"id\":\"1\"}],\"next\":\"%s\"}", others[0]);
+    fake_add(&srv, first, 200, b1);
+    struct collect c = {0};
+    struct pager_error err;
+    assert_int_equal(walk(&api_cloud, first, &c, NULL, &err), -1);
+    assert_int_equal(srv.calls, 1);
+}
+
+#define CP(n) "https://api.bitbucket.org/2.0/repositories/acme?page=" n
+
+static void test_cloud_loop_back_to_seen_page(void **state)
+{
+    (void)state;
+    /* A -> B -> A: the walk stops before fetching A again */
+    fake_add(&srv, C1, 200, "{\"values\":[{\"id\":\"a\"}],\"next\":\"" CP("b") "\"}");
+    fake_add(&srv, CP("b"), 200, "{\"values\":[{\"id\":\"b\"}],\"next\":\"" C1 "\"}");
+    struct collect c = {0};
+    struct pager_error err;
+    assert_int_equal(walk(&api_cloud, C1, &c, NULL, &err), -1);
+    assert_int_equal(srv.calls, 2);
+    assert_non_null(strstr(err.msg, "already"));
+}
+
+static void test_cloud_page_number_not_advancing(void **state)
+{
+    (void)state;
+    /* a next that changes only a dummy parameter, page 1 again */
+    fake_add(&srv, C1, 200, "{\"page\":1,\"values\":[{\"id\":\"a\"}],\"next\":\"" CP("1&x=1") "\"}");
+    fake_add(&srv, CP("1&x=1"), 200, "{\"page\":1,\"values\":[{\"id\":\"a\"}],\"next\":\"" CP("1&x=2") "\"}");
+    fake_add(&srv, CP("1&x=2"), 200, "{\"page\":1,\"values\":[{\"id\":\"a\"}]}");
+    struct collect c = {0};
+    struct pager_error err;
+    assert_int_equal(walk(&api_cloud, C1, &c, NULL, &err), -1);
+    assert_int_equal(srv.calls, 2);
+    assert_non_null(strstr(err.msg, "does not advance"));
+}
+
+static void test_empty_page_with_next_is_error(void **state)
+{
+    (void)state;
+    fake_add(&srv, C1, 200, "{\"values\":[],\"next\":\"" CP("2") "\"}");
+    fake_add(&srv, CP("2"), 200, "{\"values\":[]}");
+    struct collect c = {0};
+    struct pager_error err;
+    assert_int_equal(walk(&api_cloud, C1, &c, NULL, &err), -1);
+    assert_int_equal(srv.calls, 1);
+    assert_non_null(strstr(err.msg, "empty"));
+}
+
+static void test_dc_page_claiming_earlier_start(void **state)
+{
+    (void)state;
+    /* page 2 says it starts at 0 again and names 1 as the next: the walk
+     * would go back and forth between start=1 and start=2 for ever */
+    fake_add(&srv, D1, 200,
+             "{\"start\":0,\"isLastPage\":false,\"nextPageStart\":2,\"values\":[{\"id\":\"a\"}]}");
+    fake_add(&srv, D1 "&start=2", 200,
+             "{\"start\":0,\"isLastPage\":false,\"nextPageStart\":1,\"values\":[{\"id\":\"b\"}]}");
+    fake_add(&srv, D1 "&start=1", 200,
+             "{\"start\":0,\"isLastPage\":false,\"nextPageStart\":2,\"values\":[{\"id\":\"c\"}]}");
+    struct collect c = {0};
+    struct pager_error err;
+    assert_int_equal(walk(&api_datacenter, D1, &c, NULL, &err), -1);
+    assert_int_equal(srv.calls, 2);
+    assert_int_equal(fake_calls(&srv, D1 "&start=1"), 0);
+}
+
+static void test_dc_empty_page_not_last_is_error(void **state)
+{
+    (void)state;
+    fake_add(&srv, D1, 200, "{\"start\":0,\"isLastPage\":false,\"nextPageStart\":25,\"values\":[]}");
+    fake_add(&srv, D1 "&start=25", 200, "{\"start\":25,\"isLastPage\":true,\"values\":[]}");
+    struct collect c = {0};
+    struct pager_error err;
+    assert_int_equal(walk(&api_datacenter, D1, &c, NULL, &err), -1);
+    assert_int_equal(srv.calls, 1);
+}
+
 /* ---- next_page on its own ----------------------------------------------- */
 
 static int next_of(const struct api_ops *ops, const char *page, const char *first,
@@ -471,6 +575,12 @@ int main(void)
         cmocka_unit_test_setup(test_dc_non_json_page_is_error, setup_srv),
         cmocka_unit_test_setup(test_dc_callback_stops_walk, setup_srv),
         cmocka_unit_test(test_next_page_direct),
+        cmocka_unit_test_setup(test_next_with_user_info_refused, setup_srv),
+        cmocka_unit_test_setup(test_cloud_loop_back_to_seen_page, setup_srv),
+        cmocka_unit_test_setup(test_cloud_page_number_not_advancing, setup_srv),
+        cmocka_unit_test_setup(test_empty_page_with_next_is_error, setup_srv),
+        cmocka_unit_test_setup(test_dc_page_claiming_earlier_start, setup_srv),
+        cmocka_unit_test_setup(test_dc_empty_page_not_last_is_error, setup_srv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

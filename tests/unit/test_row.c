@@ -524,6 +524,21 @@ static void test_row_dot_names_invalid(void **state)
     assert_invalid("..,web,,devs,,read,", "workspace", "'..'");
 }
 
+static void test_row_slash_in_path_names_invalid(void **state)
+{
+    (void)state;
+    /* %2F is still a separator to many servers and proxies */
+    assert_invalid("acme,a/b,,devs,,read,", "repo", "'/'");
+    assert_invalid("acme,,P/Q,devs,,read,", "project", "'/'");
+    assert_invalid("ac/me,web,,devs,,read,", "workspace", "'/'");
+    assert_invalid("acme,web,,dev/s,,read,", "group", "'/'");
+    assert_invalid("acme,web,,,{a/b},read,", "user", "'/'");
+    /* a pattern names a project with KEY/PATTERN */
+    struct request req;
+    char msg[256];
+    assert_int_equal(validate("acme,P2/svc-*,,devs,,read,", &req, msg, sizeof msg), 0);
+}
+
 static void test_row_dots_inside_names_fine(void **state)
 {
     (void)state;
@@ -790,6 +805,10 @@ static void test_dc_subjects(void **state)
     assert_invalid_cfg(&cfg, FULL_HEADER, ",api,PRJ,dev-team,jdoe,read,", "group", "user");
     assert_invalid_cfg(&cfg, FULL_HEADER, ",api,PRJ,,,read,", "group", "user");
     assert_invalid_cfg(&cfg, FULL_HEADER, ",api,PRJ,..,,read,", "group", "'..'");
+    /* the subject goes in the query there: a '/' in a group name is fine */
+    assert_int_equal(validate_cfg(&cfg, FULL_HEADER, ",api,PRJ,ldap/devs,,read,", &req, msg,
+                                  sizeof msg), 0);
+    assert_invalid_cfg(&cfg, FULL_HEADER, ",a/b,PRJ,devs,,read,", "repo", "'/'");
     assert_invalid_cfg(&cfg, FULL_HEADER, ",api,P\x01J,dev-team,,read,", "project", "control");
 }
 
@@ -1158,6 +1177,7 @@ int main(void)
         cmocka_unit_test(test_row_bogus_privilege_names_column_and_value),
         cmocka_unit_test(test_row_empty_privilege),
         cmocka_unit_test(test_row_dot_names_invalid),
+        cmocka_unit_test(test_row_slash_in_path_names_invalid),
         cmocka_unit_test(test_row_dots_inside_names_fine),
         cmocka_unit_test(test_row_control_characters_invalid),
         cmocka_unit_test(test_row_invalid_utf8_in_any_cell),

@@ -1,0 +1,72 @@
+/* Unit tests for util.c: the loopback check and the escaping of server
+ * text for a terminal. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "util.h"
+
+static void test_loopback_accepted(void **state)
+{
+    (void)state;
+    const char *ok[] = {"localhost", "LocalHost", "::1", "[::1]", "127.0.0.1", "127.255.255.254",
+                        "127.1.2.3", NULL};
+    for (int i = 0; ok[i]; i++)
+        if (!host_is_loopback(ok[i]))
+            fail_msg("'%s' should be loopback", ok[i]);
+}
+
+static void test_loopback_refused(void **state)
+{
+    (void)state;
+    /* octal, hex and short forms name other addresses to a resolver:
+     * 0127.0.0.1 is 87.0.0.1 */
+    const char *bad[] = {"0127.0.0.1", "127.0.0.01", "0x7f.0.0.1", "127.1", "127.0.1", "2130706433",
+                         "127.0.0.1.", "127.0.0.256", "127.0.0.1 ", " 127.0.0.1", "+127.0.0.1",
+                         "127.0.0.1x", "128.0.0.1", "127..0.1", "1270.0.0.1", "localhost.evil.com",
+                         "", "::2", NULL};
+    for (int i = 0; bad[i]; i++)
+        if (host_is_loopback(bad[i]))
+            fail_msg("'%s' should not be loopback", bad[i]);
+}
+
+static void test_printable_escapes_controls(void **state)
+{
+    (void)state;
+    char out[256];
+    assert_string_equal(str_printable(out, sizeof out, "plain text, 100%"), "plain text, 100%");
+    assert_string_equal(str_printable(out, sizeof out, "\x1b[2J\x1b]0;owned\x07"),
+                        "\\x1b[2J\\x1b]0;owned\\x07");
+    assert_string_equal(str_printable(out, sizeof out, "a\rb\nc\td\x7f"), "a\\x0db\\x0ac\\x09d\\x7f");
+    /* UTF-8 stays, but a C1 control (U+009B, CSI) and stray bytes do not */
+    assert_string_equal(str_printable(out, sizeof out, "caf\xc3\xa9 \xe2\x82\xac"), "caf\xc3\xa9 \xe2\x82\xac");
+    assert_string_equal(str_printable(out, sizeof out, "\xc2\x9b" "31m"), "\\xc2\\x9b31m");
+    assert_string_equal(str_printable(out, sizeof out, "\x9b\xff"), "\\x9b\\xff");
+    assert_string_equal(str_printable(out, sizeof out, NULL), "");
+}
+
+static void test_printable_cuts_to_fit(void **state)
+{
+    (void)state;
+    char out[12];
+    assert_string_equal(str_printable(out, sizeof out, "abcdefghijklmnop"), "abcdefgh...");
+    assert_string_equal(str_printable(out, sizeof out, "\x1b\x1b\x1b"), "\\x1b\\x1b...");
+    char big[4 * 5 + 1];
+    assert_string_equal(str_printable(big, sizeof big, "\x01\x02\x03\x04\x05"),
+                        "\\x01\\x02\\x03\\x04\\x05");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_loopback_accepted),
+        cmocka_unit_test(test_loopback_refused),
+        cmocka_unit_test(test_printable_escapes_controls),
+        cmocka_unit_test(test_printable_cuts_to_fit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
