@@ -52,7 +52,8 @@ struct bb_config {
     const char *resume_from;    /* NULL or argv: a (partial) result of INPUT */
     char delimiter;             /* 0 = detect */
     int no_header;
-    int check_auth;
+    int check_auth;             /* 0 --no-check-auth, 1 the default, 2 --check-auth:
+                                 * any answer but 2xx stops the run */
     int fail_after_401;         /* stop after this many consecutive 401s; 0 = never */
     int fail_after_errors;      /* stop after this many rows in a row failed with no
                                  * answer from the server; 0 = never */

@@ -1,8 +1,11 @@
 #ifndef BBPERM_RUN_H
 #define BBPERM_RUN_H
 
-/* The whole run: parse the command line, read the input as a stream, hand
- * rows to the pool, write results in input order. Returns the exit code. */
-int bbperm_main(int argc, char **argv);
+#include "config.h"
+
+/* The apply and plan commands: read the input as a stream, hand rows to
+ * the pool, write results in input order. See the DESIGN comment in
+ * run.c. Returns the exit code. */
+int run_main(const struct bb_config *cfg);
 
 #endif

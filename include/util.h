@@ -61,8 +61,8 @@ int path_same_file(const char *a, const char *b);
 const char *str_printable(char *out, size_t outsz, const char *s);
 
 /* Open /dev/null on whichever of fd 0, 1 and 2 is closed, so that no file
- * opened later takes their place. Call first in main. Returns -1 when it
- * cannot. */
+ * opened later takes their place. Call first in main. Returns a bit mask of
+ * the ones it opened (1 << fd), or -1 when it cannot. */
 int std_fds_open(void);
 
 /* Overwrite memory that held a secret, in a way the compiler keeps. */

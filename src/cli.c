@@ -417,7 +417,7 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
             break;
         case OPT_PROGRESS: cfg->progress = PROGRESS_ON; break;
         case OPT_NO_PROGRESS: cfg->progress = PROGRESS_OFF; break;
-        case OPT_CHECK_AUTH: cfg->check_auth = 1; break;
+        case OPT_CHECK_AUTH: cfg->check_auth = 2; break;
         case OPT_NO_CHECK_AUTH: cfg->check_auth = 0; break;
         case OPT_DIFF: cfg->diff = 1; break;
         case OPT_UNDO_FILE: cfg->undo_file = optarg; break;

@@ -29,13 +29,8 @@
 #include <unistd.h>
 
 #include "apply.h"
-#include "cancel.h"
 #include "catalog.h"
-#include "cli.h"
-#include "creds.h"
 #include "csvin.h"
-#include "export.h"
-#include "http.h"
 #include "progress.h"
 #include "result.h"
 #include "resume.h"
@@ -504,7 +499,7 @@ static int before_read(void *ctx)
 }
 
 
-static int run_rows(const struct bb_config *cfg)
+int run_main(const struct bb_config *cfg)
 {
     struct run run;
     struct run *r = &run;
@@ -590,41 +585,4 @@ static int run_rows(const struct bb_config *cfg)
     int code = session_exit_code(&r->ses, r->fatal, r->tally.failed || r->tally.invalid);
     free_run(r);
     return r->fatal ? 2 : code;
-}
-
-int bbperm_main(int argc, char **argv)
-{
-    struct bb_config cfg;
-    int rc = cli_parse(argc, argv, &cfg, stderr);
-    if (rc == 0)
-        rc = cli_check_terminal(&cfg, isatty(STDIN_FILENO), stderr);
-    if (rc) {
-        cli_free(&cfg);
-        return rc == 1 ? 0 : 2;
-    }
-    if (creds_load(&cfg, stderr) != 0) {
-        creds_free(&cfg);
-        cli_free(&cfg);
-        return 2;
-    }
-    if (cancel_init() != 0) {
-        creds_free(&cfg);
-        cli_free(&cfg);
-        return 2;
-    }
-    int online = !cfg.dry_run;
-    if (online && http_global_init() != 0) {
-        fprintf(stderr, "bbperm: cannot initialise libcurl\n");
-        creds_free(&cfg);
-        cli_free(&cfg);
-        return 2;
-    }
-    api_init();
-    int code = cfg.command == CMD_EXPORT ? export_main(&cfg) : run_rows(&cfg);
-    creds_free(&cfg);
-    cli_free(&cfg);
-    api_cleanup();
-    if (online)
-        http_global_cleanup();
-    return code;
 }

@@ -59,8 +59,15 @@ static int preflight(struct session *s)
     } else if (res.http_status) {
         char msg[4 * sizeof res.msg];   /* server text: shown escaped */
         str_printable(msg, sizeof msg, res.msg);
-        fprintf(stderr, "bbperm: note: the check before the run, GET %s, answered %ld: %s; "
-                        "going on\n", url.data, res.http_status, msg);
+        if (s->cfg->check_auth > 1) {
+            fprintf(stderr, "bbperm: --check-auth: GET %s answered %ld: %s\n", url.data,
+                    res.http_status, msg);
+            rc = -1;
+        } else {
+            fprintf(stderr, "bbperm: note: the check before the run, GET %s, answered %ld: %s; "
+                            "going on (--check-auth makes this stop the run)\n",
+                    url.data, res.http_status, msg);
+        }
     } else {
         char msg[4 * sizeof res.msg];
         str_printable(msg, sizeof msg, res.msg);

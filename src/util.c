@@ -260,6 +260,7 @@ int std_fds_open(void)
     /* open() returns the lowest free descriptor: each closed one of 0, 1, 2
      * is filled in turn, so nothing later writes a result into a file that
      * happened to get its number */
+    int closed = 0;
     for (int fd = 0; fd < 3; fd++) {
         if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
             continue;
@@ -270,8 +271,9 @@ int std_fds_open(void)
             close(n);
             return -1;
         }
+        closed |= 1 << fd;
     }
-    return 0;
+    return closed;
 }
 
 /* The real directory of path, then '/' and its last component (malloced).

@@ -73,6 +73,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(200, {"values": [{"user": {"email": "x@example.com",
                                                             "account_id": ".."}}]})
             return self.send(200, {"values": []})
+        if p == "/rest/api/latest/projects":     # the check before the first row
+            return self.send(200, {"start": 0, "isLastPage": True, "values": []})
         if p.startswith("/rest/api/latest/projects/PRJ/repos") and p.endswith("/repos"):
             start = int(q.get("start", ["0"])[0])
             if SCENARIO == "dc-stall":

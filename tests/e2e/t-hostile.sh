@@ -108,8 +108,15 @@ expect_eq "$(count ' PUT ')" 0 "writes with a '..' in the path"
 hostile_start ok
 RC=0
 timeout 30 "$BBPERM" --base-url "$HURL/2.0" --undo-file undo.csv one.csv >&- 2>err.txt || RC=$?
-expect_eq "$RC" 0 "closed stdout: exit code ($(cat err.txt))"
+expect_eq "$RC" 2 "closed stdout, result to stdout: exit code"
+expect_match "$(cat err.txt)" "standard output is closed" "closed stdout: message"
+[ -e undo.csv ] && grep -q 'attempts' undo.csv && fail "the result CSV went into the undo file: $(cat undo.csv)"
+rm -f undo.csv
+RC=0
+timeout 30 "$BBPERM" --base-url "$HURL/2.0" --undo-file undo.csv -o res.csv one.csv >&- 2>err.txt || RC=$?
+expect_eq "$RC" 0 "closed stdout, -o FILE: exit code ($(cat err.txt))"
 grep -q 'attempts' undo.csv && fail "the result CSV went into the undo file: $(cat undo.csv)"
+grep -q ',ok,' res.csv || fail "closed stdout, -o FILE: $(cat res.csv)"
 rm -f undo.csv
 RC=0
 timeout 30 "$BBPERM" --base-url "$HURL/2.0" one.csv <&- >out.csv 2>&- || RC=$?
