@@ -24,7 +24,9 @@ struct apply_shared {
 
 void *apply_worker_init(void *shared, int index);
 void apply_worker_fini(void *wctx);
-void apply_run(void *wctx, struct job *j);
-void apply_cancelled(struct job *j);
+void apply_run(void *wctx, struct pool_node *n);
+void apply_cancelled(struct pool_node *n);
+/* Fill the result of a row that is not sent because the run was stopped. */
+void apply_cancel_row(struct job *j);
 
 #endif

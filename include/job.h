@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include "csvout.h"
+#include "pool.h"
 #include "row.h"
 #include "util.h"
 
@@ -24,8 +25,30 @@ enum row_status {
 /* What a row read from the live state would change (plan, --diff). */
 enum row_change { CH_NONE = 0, CH_UNCHANGED, CH_GRANT, CH_CHANGE, CH_REVOKE };
 
+/* What running a row (or an export target) found out. Written only by the
+ * thread that runs the job (a worker, or the main thread for a row it
+ * settles itself), read by the main thread once the job is done. */
+struct row_result {
+    enum row_status status;
+    long http_status;           /* 0: none */
+    unsigned attempts;          /* requests sent for the row's write */
+    int no_answer;              /* failed with no answer from the server */
+    char msg[600];              /* raw; sanitised when written */
+    int prev;                   /* permission found before the row: an enum
+                                 * privilege, or -1 when the state was not read */
+    enum row_change change;
+};
+
+/* What an export target yields (export.c). */
+struct export_out {
+    struct buf rows;            /* its CSV lines (owned, reused) */
+    unsigned nrows;             /* lines in rows */
+    unsigned pages;             /* list pages read */
+};
+
 struct job {
-    /* Set by the main thread before pool_submit; read-only afterwards. */
+    /* Set by the main thread before the job is settled or submitted;
+     * read-only afterwards, until the job is written. */
     uint64_t seq;               /* input order, from 0 */
     unsigned long line;         /* input line the record starts on */
     struct buf data;            /* the cells, NUL-separated (owned, reused) */
@@ -33,29 +56,18 @@ struct job {
     size_t *lens;               /* cell lengths (owned, reused) */
     unsigned n, cap;            /* cells in use, allocated */
     struct request req;         /* views into data */
-    const char *method;         /* "PUT" / "DELETE" (static) */
+    struct buf key;             /* the pool's ordering key (owned, reused) */
+
+    /* Written by whoever runs the job, read after it is done. */
+    struct buf url;             /* the write's URL (owned, reused) */
     const char *body;           /* NULL or static (api_json_body) */
-    struct buf url;             /* full URL (owned, reused) */
-    struct buf key;             /* permission key (owned, reused) */
-    uint32_t hash;              /* of key */
+    struct row_result res;
+    struct export_out exp;      /* export only */
 
-    /* Result. Written by the one worker that runs the job, read by the main
-     * thread only after it saw done set under the pool lock. */
-    enum row_status status;
-    long http_status;           /* 0: none */
-    int no_answer;              /* failed with no answer from the server */
-    unsigned attempts;          /* requests sent */
-    char msg[600];              /* raw; sanitised when written */
-    int prev;                   /* permission found before the row: an enum
-                                 * privilege, or -1 when the state was not read */
-    enum row_change change;
-    struct buf out;             /* export: the rows of one target (owned, reused) */
-
-    /* Pool bookkeeping, guarded by the pool mutex. */
-    int done;
-    struct job *qnext;          /* work queue link */
-    struct job *same_next;      /* next row for the same permission, held back */
-    struct job *hnext;          /* key table chain */
+    /* Done: settled by the main thread (settled), or run by the pool
+     * (pool_node_done(&node)). */
+    int settled;                /* main thread only */
+    struct pool_node node;      /* the pool's bookkeeping (pool.c) */
 };
 
 #endif

@@ -35,13 +35,10 @@ void ring_free(struct ring *r);
 struct job *ring_take(struct ring *r);
 /* The job is settled by the main thread: mark it done, write what can be. */
 void ring_settle(struct ring *r, struct job *j);
-/* Hand the job (its key and hash set) to the pool. */
+/* Hand the job (its key set) to the pool. */
 void ring_submit(struct ring *r, struct job *j);
 /* Write every finished job that is next in order; with until, wait until
  * every job before sequence number until is written. */
 void ring_drain(struct ring *r, uint64_t until);
-
-/* FNV-1a of a job's key, for the pool's table. */
-uint32_t ring_key_hash(const struct buf *key);
 
 #endif

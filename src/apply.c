@@ -29,10 +29,10 @@ void apply_worker_fini(void *wctx)
     free(w);
 }
 
-void apply_cancelled(struct job *j)
+void apply_cancel_row(struct job *j)
 {
-    j->status = ROW_CANCELLED;
-    snprintf(j->msg, sizeof j->msg, "not sent: the run was interrupted");
+    j->res.status = ROW_CANCELLED;
+    snprintf(j->res.msg, sizeof j->res.msg, "not sent: the run was interrupted");
 }
 
 /* Append "; text" (or text) to the message, cut if need be. */
@@ -40,22 +40,22 @@ static void add_note(struct job *j, const char *note)
 {
     if (!note[0])
         return;
-    size_t n = strlen(j->msg);
-    snprintf(j->msg + n, sizeof j->msg - n, "%s%s", n ? "; " : "", note);
+    size_t n = strlen(j->res.msg);
+    snprintf(j->res.msg + n, sizeof j->res.msg - n, "%s%s", n ? "; " : "", note);
 }
 
 /* A lookup (list or members query) did not answer: the row fails with it. */
 static void lookup_failed(struct job *j, const struct pager_error *err, const char *what)
 {
     if (err->cancelled) {
-        j->status = ROW_CANCELLED;
-        snprintf(j->msg, sizeof j->msg, "%s", err->msg);
+        j->res.status = ROW_CANCELLED;
+        snprintf(j->res.msg, sizeof j->res.msg, "%s", err->msg);
         return;
     }
-    j->status = ROW_FAILED;
-    j->http_status = err->status > 0 ? err->status : 0;
-    j->no_answer = err->status <= 0;
-    snprintf(j->msg, sizeof j->msg, "%.200s: %.390s", what, err->msg);
+    j->res.status = ROW_FAILED;
+    j->res.http_status = err->status > 0 ? err->status : 0;
+    j->res.no_answer = err->status <= 0;
+    snprintf(j->res.msg, sizeof j->res.msg, "%.200s: %.390s", what, err->msg);
 }
 
 /* A Cloud user row, after its target's user list was read. The user may be
@@ -103,13 +103,19 @@ static void learn_from_answer(struct apply_shared *sh, const struct request *req
 
 static void run_row(struct apply_worker *w, struct job *j);
 
-void apply_run(void *wctx, struct job *j)
+void apply_cancelled(struct pool_node *n)
+{
+    apply_cancel_row(POOL_JOB(n, struct job, node));
+}
+
+void apply_run(void *wctx, struct pool_node *n)
 {
     struct apply_worker *w = wctx;
+    struct job *j = POOL_JOB(n, struct job, node);
     run_row(w, j);
     /* rows that end without any answer from the server, in a row, stop the run */
-    if (j->status == ROW_FAILED || j->status == ROW_OK || j->status == ROW_PLANNED)
-        exec_row_done(w->sh->ex, j->status == ROW_FAILED && j->no_answer);
+    if (j->res.status == ROW_FAILED || j->res.status == ROW_OK || j->res.status == ROW_PLANNED)
+        exec_row_done(w->sh->ex, j->res.status == ROW_FAILED && j->res.no_answer);
 }
 
 /* The work of one row; fills its result. */
@@ -122,12 +128,12 @@ static void run_row(struct apply_worker *w, struct job *j)
     char account[256], uuid[128] = "", note[400] = "", what[300], where[200];
     struct pager_error err;
 
-    j->attempts = 0;
-    j->http_status = 0;
-    j->msg[0] = '\0';
-    j->prev = -1;
-    j->change = CH_NONE;
-    j->no_answer = 0;
+    j->res.attempts = 0;
+    j->res.http_status = 0;
+    j->res.msg[0] = '\0';
+    j->res.prev = -1;
+    j->res.change = CH_NONE;
+    j->res.no_answer = 0;
 
     if (req->subject_is_email) {
         int rc = people_resolve(sh->people, req->workspace, req->workspace_len, subject, sublen,
@@ -139,8 +145,8 @@ static void run_row(struct apply_worker *w, struct job *j)
             return;
         }
         if (rc > 0) {
-            j->status = ROW_FAILED;
-            snprintf(j->msg, sizeof j->msg, "no member of the workspace %.*s has the email %.*s",
+            j->res.status = ROW_FAILED;
+            snprintf(j->res.msg, sizeof j->res.msg, "no member of the workspace %.*s has the email %.*s",
                      (int)req->workspace_len, req->workspace, (int)sublen, subject);
             return;
         }
@@ -164,17 +170,17 @@ static void run_row(struct apply_worker *w, struct job *j)
             lookup_failed(j, &err, what);
             return;
         }
-        j->prev = (int)now;
-        j->change = live_change(now, req->priv);
-        if (j->change == CH_UNCHANGED) {
-            j->status = ROW_OK;
-            snprintf(j->msg, sizeof j->msg, "unchanged");
+        j->res.prev = (int)now;
+        j->res.change = live_change(now, req->priv);
+        if (j->res.change == CH_UNCHANGED) {
+            j->res.status = ROW_OK;
+            snprintf(j->res.msg, sizeof j->res.msg, "unchanged");
             add_note(j, note);
             return;
         }
         if (sh->plan) {
-            j->status = ROW_PLANNED;
-            live_describe(j->change, now, req->priv, j->msg, sizeof j->msg);
+            j->res.status = ROW_PLANNED;
+            live_describe(j->res.change, now, req->priv, j->res.msg, sizeof j->res.msg);
             add_note(j, note);
             /* the rows after it compare with what it would leave */
             live_set(sh->live, req, subject, sublen, req->priv);
@@ -183,8 +189,8 @@ static void run_row(struct apply_worker *w, struct job *j)
             return;
         }
         if (sh->undo && undo_record(sh->undo, req, subject, sublen, now) != 0) {
-            j->status = ROW_FAILED;
-            snprintf(j->msg, sizeof j->msg, "not sent: cannot write the undo file: %s",
+            j->res.status = ROW_FAILED;
+            snprintf(j->res.msg, sizeof j->res.msg, "not sent: cannot write the undo file: %s",
                      strerror(errno));
             return;
         }
@@ -195,15 +201,15 @@ static void run_row(struct apply_worker *w, struct job *j)
     const char *method = sh->api->write(&j->url, req, subject, sublen, &j->body);
     struct exec_result res = {.attempts = 0};
     enum exec_outcome o = exec_request(w->ex, method, j->url.data, j->body, &res);
-    j->attempts = res.attempts;
-    j->http_status = res.http_status;
+    j->res.attempts = res.attempts;
+    j->res.http_status = res.http_status;
     /* a 4xx answer changed nothing: its undo row is withdrawn */
     if (sh->undo && (o == EXEC_OK || (o == EXEC_FAILED && res.http_status >= 400 &&
                                       res.http_status < 500)))
         undo_outcome(sh->undo, req, subject, sublen, o == EXEC_OK);
     switch (o) {
     case EXEC_OK:
-        j->status = ROW_OK;
+        j->res.status = ROW_OK;
         if (sh->live) {
             live_set(sh->live, req, subject, sublen, req->priv);
             if (uuid[0])
@@ -214,16 +220,16 @@ static void run_row(struct apply_worker *w, struct job *j)
         add_note(j, note);
         return;
     case EXEC_FAILED:
-        j->status = ROW_FAILED;
-        j->no_answer = res.http_status == 0;
+        j->res.status = ROW_FAILED;
+        j->res.no_answer = res.http_status == 0;
         break;
     case EXEC_CANCELLED:
     case EXEC_ABORTED:
-        j->status = ROW_CANCELLED;
+        j->res.status = ROW_CANCELLED;
         if (o == EXEC_ABORTED)
-            j->http_status = 0;
+            j->res.http_status = 0;
         break;
     }
-    snprintf(j->msg, sizeof j->msg, "%s", res.msg);
+    snprintf(j->res.msg, sizeof j->res.msg, "%s", res.msg);
     add_note(j, note);
 }

@@ -140,19 +140,21 @@ static void export_worker_fini(void *wctx)
     free(w);
 }
 
-static void export_cancelled(struct job *j)
+static void export_cancelled(struct pool_node *n)
 {
-    j->status = ROW_CANCELLED;
-    snprintf(j->msg, sizeof j->msg, "not read: the run was interrupted");
+    struct job *j = POOL_JOB(n, struct job, node);
+    j->res.status = ROW_CANCELLED;
+    snprintf(j->res.msg, sizeof j->res.msg, "not read: the run was interrupted");
 }
 
-static void export_target(void *wctx, struct job *j)
+static void export_target(void *wctx, struct pool_node *n)
 {
     struct export_worker *w = wctx;
+    struct job *j = POOL_JOB(n, struct job, node);
     const struct api_ops *api = w->ses->api;
     struct collect c = {.api = api};
     struct buf url = {0};
-    j->status = ROW_OK;
+    j->res.status = ROW_OK;
     for (int k = SUBJECT_GROUP; k <= SUBJECT_USER; k++) {
         c.kind = (enum subject_kind)k;
         url.len = 0;
@@ -161,21 +163,21 @@ static void export_target(void *wctx, struct job *j)
         struct pager_error err;
         unsigned pages = 0;
         int rc = pager_walk(api, url.data, exec_pager(w->ex), on_perm, &c, &pages, &err);
-        j->attempts += pages;
+        j->exp.pages += pages;
         if (rc < 0) {
-            j->status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
-            j->http_status = err.status;
-            snprintf(j->msg, sizeof j->msg, "%s", err.msg);
+            j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
+            j->res.http_status = err.status;
+            snprintf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
             break;
         }
     }
     buf_free(&url);
-    if (j->status == ROW_OK) {
+    if (j->res.status == ROW_OK) {
         if (c.n > 1)
             qsort(c.rows, c.n, sizeof *c.rows, cmp_row);
         for (size_t i = 0; i < c.n; i++)
-            format_row(&j->out, api, &j->req, &c.rows[i], export_delimiter(w->ses->cfg));
-        j->n = (unsigned)c.n;
+            format_row(&j->exp.rows, api, &j->req, &c.rows[i], export_delimiter(w->ses->cfg));
+        j->exp.nrows = (unsigned)c.n;
     }
     for (size_t i = 0; i < c.n; i++) {
         free(c.rows[i].id);
@@ -218,19 +220,20 @@ static void clear_line(void *ctx)
 static void on_write(void *ctx, struct job *j)
 {
     struct export *e = ctx;
-    if (j->status == ROW_OK) {
-        if (!e->res.failed && j->out.len && fwrite(j->out.data, 1, j->out.len, e->res.out) != j->out.len)
+    if (j->res.status == ROW_OK) {
+        if (!e->res.failed && j->exp.rows.len &&
+            fwrite(j->exp.rows.data, 1, j->exp.rows.len, e->res.out) != j->exp.rows.len)
             result_flush(&e->res);
-        e->rows += j->n;
-        e->res.rows += j->n;
-    } else if (j->status != ROW_CANCELLED) {
-        char label[600], shown[4 * sizeof label], msg[4 * sizeof j->msg];
+        e->rows += j->exp.nrows;
+        e->res.rows += j->exp.nrows;
+    } else if (j->res.status != ROW_CANCELLED) {
+        char label[600], shown[4 * sizeof label], msg[4 * sizeof j->res.msg];
         api_target_label(&j->req, label, sizeof label);
         str_printable(shown, sizeof shown, label);
-        str_printable(msg, sizeof msg, j->msg);
+        str_printable(msg, sizeof msg, j->res.msg);
         clear_line(e);
-        if (j->http_status)
-            fprintf(stderr, "bbperm: export: cannot read %s: %ld %s\n", shown, j->http_status, msg);
+        if (j->res.http_status)
+            fprintf(stderr, "bbperm: export: cannot read %s: %ld %s\n", shown, j->res.http_status, msg);
         else
             fprintf(stderr, "bbperm: export: cannot read %s: %s\n", shown, msg);
         e->unreadable++;
@@ -287,7 +290,6 @@ static void add_target(struct export *e, enum target_kind kind, const char *ws,
     j->req.project_len = project ? strlen(project) : 0;
     j->req.target_name = j->data.data + so;
     j->req.target_len = strlen(slug);
-    j->n = 0;
     j->key.len = 0;
     api_target_key(&j->key, &j->req);
     ring_submit(&e->ring, j);

@@ -6,9 +6,10 @@
  * jobs and is the only reader of results; a second condition variable
  * (done_cv) wakes it when a job is done.
  *
- * Rows that change the same permission must never be in flight together and
- * must be applied in input order. A table maps each permission key to the
- * last submitted job for it that is not done yet. A new job whose key is in
+ * Jobs of one key (rows that change the same permission) must never be in
+ * flight together and must run in submission order. A table maps each key
+ * (the owner's bytes, hashed here) to the last submitted job for it that is
+ * not done yet. A new job whose key is in
  * the table is not queued: it is chained behind that job (same_next) and
  * takes its place in the table. When a job is done, its successor, if any,
  * goes to the back of the queue; otherwise the job leaves the table. So at
@@ -18,11 +19,11 @@
  * ring), so the queue, the chains and the table are bounded by it, and the
  * reader blocks when the ring is full.
  *
- * Locking: the mutex guards the queue, the table, the chain links and each
- * job's done flag. It is never held while a job runs: a worker pops a job,
- * unlocks, runs it (network I/O), then locks again to publish it. A job's
- * result fields are written by the worker before it sets done under the
- * lock, and read by the main thread only after it saw done under the lock.
+ * Locking: the mutex guards the queue, the table and the chain links. It is
+ * never held while a job runs: a worker pops a job, unlocks, runs it
+ * (network I/O), then locks again to publish it. A job's result is written
+ * by the worker before it stores done (release); the owner reads the result
+ * only after it loaded done (acquire), so the result needs no lock.
  *
  * Start-up waits until every worker has run worker_init; shutdown sets
  * `stopping`, wakes everyone, and joins every thread once the queue is empty.
@@ -47,10 +48,10 @@ struct pool {
     pthread_mutex_t mu;
     pthread_cond_t work_cv;     /* queue not empty, or stopping */
     pthread_cond_t done_cv;     /* a job is done, or a worker started */
-    struct job *head, *tail;    /* the queue */
-    struct job **table;         /* key -> last outstanding job, chained */
+    struct pool_node *head, *tail;  /* the queue */
+    struct pool_node **table;   /* key -> last outstanding job, chained */
     unsigned table_mask;
-    struct job *waiting;        /* the job the main thread waits for, or NULL */
+    const struct pool_node *waiting;    /* the job the main thread waits for, or NULL */
     int stopping;
     int cancelled;
     int nthreads, nstarted, nfailed;
@@ -58,7 +59,7 @@ struct pool {
     struct pool_ops ops;
 };
 
-static void enqueue(struct pool *p, struct job *j)
+static void enqueue(struct pool *p, struct pool_node *j)
 {
     j->qnext = NULL;
     if (p->tail)
@@ -68,25 +69,27 @@ static void enqueue(struct pool *p, struct job *j)
     p->tail = j;
 }
 
-static struct job **table_slot(struct pool *p, const struct job *j)
+static struct pool_node **table_slot(struct pool *p, const struct pool_node *j)
 {
-    struct job **s = &p->table[j->hash & p->table_mask];
-    while (*s && ((*s)->key.len != j->key.len ||
-                  memcmp((*s)->key.data, j->key.data, j->key.len) != 0))
+    struct pool_node **s = &p->table[j->hash & p->table_mask];
+    while (*s && ((*s)->keylen != j->keylen || memcmp((*s)->key, j->key, j->keylen) != 0))
         s = &(*s)->hnext;
     return s;
 }
 
-void pool_submit(struct pool *p, struct job *j)
+void pool_submit(struct pool *p, struct pool_node *j, const char *key, size_t len)
 {
+    j->key = key;
+    j->keylen = len;
+    j->hash = hash32(key, len);
+    atomic_store_explicit(&j->done, 0, memory_order_relaxed);
     pthread_mutex_lock(&p->mu);
-    j->done = 0;
     j->same_next = NULL;
     j->hnext = NULL;
-    struct job **s = table_slot(p, j);
+    struct pool_node **s = table_slot(p, j);
     if (*s) {
-        /* held back behind the outstanding job for the same permission */
-        struct job *prev = *s;
+        /* held back behind the outstanding job of the same key */
+        struct pool_node *prev = *s;
         prev->same_next = j;
         j->hnext = prev->hnext;
         *s = j;
@@ -99,18 +102,20 @@ void pool_submit(struct pool *p, struct job *j)
 }
 
 /* mu held. The job is done: release its successor or leave the table. */
-static void publish(struct pool *p, struct job *j)
+static void publish(struct pool *p, struct pool_node *j)
 {
-    j->done = 1;
+    int waited = j == p->waiting;
     if (j->same_next) {
         enqueue(p, j->same_next);
         pthread_cond_signal(&p->work_cv);
     } else {
-        struct job **s = table_slot(p, j);
+        struct pool_node **s = table_slot(p, j);
         if (*s == j)
             *s = j->hnext;
     }
-    if (j == p->waiting)
+    /* the last touch of the node: once done, the owner may reuse it */
+    atomic_store_explicit(&j->done, 1, memory_order_release);
+    if (waited)
         pthread_cond_signal(&p->done_cv);
 }
 
@@ -129,7 +134,7 @@ static void *worker_main(void *arg)
     while (ctx || !p->ops.worker_init) {
         while (!p->head && !p->stopping)
             pthread_cond_wait(&p->work_cv, &p->mu);
-        struct job *j = p->head;
+        struct pool_node *j = p->head;
         if (!j)
             break;
         p->head = j->qnext;
@@ -162,7 +167,7 @@ struct pool *pool_new(int nthreads, unsigned keys, const struct pool_ops *ops)
     unsigned size = 16;
     while (size < keys * 2)
         size *= 2;
-    p->table = xcalloc(size, sizeof(struct job *));
+    p->table = xcalloc(size, sizeof(struct pool_node *));
     p->table_mask = size - 1;
     p->workers = xcalloc((size_t)nthreads, sizeof *p->workers);
     int created = 0;
@@ -187,24 +192,18 @@ struct pool *pool_new(int nthreads, unsigned keys, const struct pool_ops *ops)
     return p;
 }
 
-unsigned pool_done_run(struct pool *p, struct job *ring, unsigned size,
-                       uint64_t first, unsigned max)
+int pool_node_done(const struct pool_node *n)
 {
-    unsigned n = 0;
-    pthread_mutex_lock(&p->mu);
-    while (n < max && ring[(first + n) % size].done)
-        n++;
-    pthread_mutex_unlock(&p->mu);
-    return n;
+    return atomic_load_explicit(&n->done, memory_order_acquire);
 }
 
-void pool_wait(struct pool *p, struct job *j, double timeout)
+void pool_wait(struct pool *p, const struct pool_node *j, double timeout)
 {
     struct timespec ts;
     mono_timespec(&ts, now_mono() + timeout);
     pthread_mutex_lock(&p->mu);
     p->waiting = j;
-    while (!j->done) {
+    while (!pool_node_done(j)) {
         if (pthread_cond_timedwait(&p->done_cv, &p->mu, &ts) != 0)
             break;
     }

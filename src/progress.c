@@ -9,29 +9,29 @@
 void tally_add(struct tally *t, const struct job *j)
 {
     t->rows++;
-    switch (j->status) {
+    switch (j->res.status) {
     case ROW_OK:
         t->ok++;
-        if (j->change == CH_UNCHANGED)
+        if (j->res.change == CH_UNCHANGED)
             t->unchanged++;
         break;
     case ROW_KEPT:
     case ROW_DONE_BEFORE: t->ok++; t->kept++; break;
     case ROW_PLANNED:
         t->planned++;
-        if (j->change == CH_GRANT)
+        if (j->res.change == CH_GRANT)
             t->grant++;
-        else if (j->change == CH_CHANGE)
+        else if (j->res.change == CH_CHANGE)
             t->change++;
-        else if (j->change == CH_REVOKE)
+        else if (j->res.change == CH_REVOKE)
             t->revoke++;
         break;
     case ROW_INVALID: t->invalid++; break;
     case ROW_CANCELLED: t->cancelled++; break;
     case ROW_FAILED:
         t->failed++;
-        if (j->http_status > 0 && j->http_status < 600)
-            t->by_status[j->http_status]++;
+        if (j->res.http_status > 0 && j->res.http_status < 600)
+            t->by_status[j->res.http_status]++;
         else
             t->no_answer++;
         break;
@@ -220,7 +220,7 @@ void progress_echo_to(struct progress *p, const char *file)
 
 void progress_echo_row(struct progress *p, FILE *err, const struct job *j)
 {
-    if (!p->echo_file || (j->status != ROW_FAILED && j->status != ROW_INVALID))
+    if (!p->echo_file || (j->res.status != ROW_FAILED && j->res.status != ROW_INVALID))
         return;
     if (p->echoed == PROGRESS_ECHO_MAX) {
         p->not_echoed++;
@@ -229,14 +229,14 @@ void progress_echo_row(struct progress *p, FILE *err, const struct job *j)
     p->echoed++;
     char msg[240];
     size_t n = 0;
-    for (const char *c = j->msg; *c && n + 1 < sizeof msg; c++)
+    for (const char *c = j->res.msg; *c && n + 1 < sizeof msg; c++)
         msg[n++] = (unsigned char)*c < 0x20 ? ' ' : *c;
     msg[n] = '\0';
     progress_clear(p, err);
-    if (j->status == ROW_INVALID)
+    if (j->res.status == ROW_INVALID)
         fprintf(err, "bbperm: invalid: %s\n", msg);    /* the message names the line */
-    else if (j->http_status > 0)
-        fprintf(err, "bbperm: failed: line %lu: %ld %s\n", j->line, j->http_status, msg);
+    else if (j->res.http_status > 0)
+        fprintf(err, "bbperm: failed: line %lu: %ld %s\n", j->line, j->res.http_status, msg);
     else
         fprintf(err, "bbperm: failed: line %lu: %s\n", j->line, msg);
 }

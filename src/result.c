@@ -261,7 +261,7 @@ void result_row(struct result *w, const struct job *j)
         if (i)
             buf_addc(&w->line, w->delim);
         unsigned cell = i < m->ninput ? i : i >= m->nout ? m->ninput + (i - m->nout) : j->n;
-        int k = j->status != ROW_KEPT && i < m->nout ? result_col(m, i) : -1;
+        int k = j->res.status != ROW_KEPT && i < m->nout ? result_col(m, i) : -1;
         if (k < 0) {
             if (cell < j->n && i < m->ninput)
                 role_cell(w, j, i);
@@ -271,25 +271,25 @@ void result_row(struct result *w, const struct job *j)
         }
         switch (k) {
         case 0:
-            buf_adds(&w->line, result_status_name(j->status));
+            buf_adds(&w->line, result_status_name(j->res.status));
             break;
         case 1:
-            if (j->http_status > 0) {
-                snprintf(num, sizeof num, "%ld", j->http_status);
+            if (j->res.http_status > 0) {
+                snprintf(num, sizeof num, "%ld", j->res.http_status);
                 buf_adds(&w->line, num);
             }
             break;
         case 2:
-            snprintf(num, sizeof num, "%u", j->attempts);
+            snprintf(num, sizeof num, "%u", j->res.attempts);
             buf_adds(&w->line, num);
             break;
         case 3:
-            csvout_sanitize(j->msg, msg);
+            csvout_sanitize(j->res.msg, msg);
             csvout_cell(&w->line, msg, strlen(msg), w->delim);
             break;
         case 4:
-            if (j->prev >= 0)
-                buf_adds(&w->line, privilege_name((enum privilege)j->prev));
+            if (j->res.prev >= 0)
+                buf_adds(&w->line, privilege_name((enum privilege)j->res.prev));
             break;
         }
     }

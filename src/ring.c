@@ -19,6 +19,7 @@
 #include "ring.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -39,7 +40,7 @@ void ring_free(struct ring *r)
         buf_free(&r->jobs[i].data);
         buf_free(&r->jobs[i].url);
         buf_free(&r->jobs[i].key);
-        buf_free(&r->jobs[i].out);
+        buf_free(&r->jobs[i].exp.rows);
         free(r->jobs[i].off);
         free(r->jobs[i].lens);
     }
@@ -47,9 +48,10 @@ void ring_free(struct ring *r)
     r->jobs = NULL;
 }
 
-uint32_t ring_key_hash(const struct buf *key)
+/* The job is done: settled here, or run by the pool. */
+static int job_done(const struct job *j)
 {
-    return hash32(key->data, key->len);
+    return j->settled || pool_node_done(&j->node);
 }
 
 static void idle(struct ring *r)
@@ -65,12 +67,9 @@ void ring_drain(struct ring *r, uint64_t until)
         unsigned n;
         if (!pending) {
             n = 0;
-        } else if (r->pool) {
-            unsigned max = pending > RING_SIZE ? RING_SIZE : (unsigned)pending;
-            n = pool_done_run(r->pool, r->jobs, RING_SIZE, r->next_out, max);
         } else {
             n = 0;
-            while (n < pending && r->jobs[(r->next_out + n) % RING_SIZE].done)
+            while (n < pending && n < RING_SIZE && job_done(&r->jobs[(r->next_out + n) % RING_SIZE]))
                 n++;
         }
         for (unsigned i = 0; i < n && !r->ops.failed(r->ops.ctx); i++)
@@ -92,10 +91,12 @@ void ring_drain(struct ring *r, uint64_t until)
          * still shows every row at once. */
         uint64_t last = (until > r->next_out + 1 ? until : r->next_out + 1) - 1;
         struct job *target = &r->jobs[last % RING_SIZE];
-        pool_wait(r->pool, target, SHORT_WAIT);
-        if (!pool_done_run(r->pool, r->jobs, RING_SIZE, r->next_out, 1)) {
+        if (target->settled)    /* then wait for the first not done: the pool's */
+            target = &r->jobs[r->next_out % RING_SIZE];
+        pool_wait(r->pool, &target->node, SHORT_WAIT);
+        if (!job_done(&r->jobs[r->next_out % RING_SIZE])) {
             idle(r);
-            pool_wait(r->pool, target, 0.1);
+            pool_wait(r->pool, &target->node, 0.1);
         }
         r->ops.poll(r->ops.ctx);
     }
@@ -111,27 +112,26 @@ struct job *ring_take(struct ring *r)
         return NULL;
     struct job *j = &r->jobs[r->next_seq % RING_SIZE];
     j->seq = r->next_seq++;
-    j->status = ROW_PENDING;
-    j->http_status = 0;
-    j->attempts = 0;
-    j->msg[0] = '\0';
-    j->prev = -1;
-    j->change = CH_NONE;
-    j->out.len = 0;
-    j->done = 0;
+    memset(&j->res, 0, sizeof j->res);
+    j->res.status = ROW_PENDING;
+    j->res.prev = -1;
+    j->res.change = CH_NONE;
+    j->exp.rows.len = 0;
+    j->exp.nrows = j->exp.pages = 0;
+    j->settled = 0;
+    atomic_store(&j->node.done, 0);
     return j;
 }
 
 void ring_settle(struct ring *r, struct job *j)
 {
-    j->done = 1;
+    j->settled = 1;
     ring_drain(r, 0);
 }
 
 void ring_submit(struct ring *r, struct job *j)
 {
-    j->hash = ring_key_hash(&j->key);
-    pool_submit(r->pool, j);
+    pool_submit(r->pool, &j->node, j->key.data, j->key.len);
     if ((j->seq & 63) == 0)
         ring_drain(r, 0);
 }

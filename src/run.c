@@ -185,16 +185,16 @@ static void settle_or_submit(struct run *r, struct job *j)
 {
     const struct request *req = &j->req;
     if (r->cfg->resume_from && resume_done(&r->resume, req)) {
-        j->status = ROW_DONE_BEFORE;
-        snprintf(j->msg, sizeof j->msg, "ok in the earlier run; not sent again");
+        j->res.status = ROW_DONE_BEFORE;
+        snprintf(j->res.msg, sizeof j->res.msg, "ok in the earlier run; not sent again");
     } else if (r->ses.cancel_level > 0) {
-        apply_cancelled(j);
+        apply_cancel_row(j);
     } else if (r->cfg->dry_run) {
-        j->status = ROW_PLANNED;
+        j->res.status = ROW_PLANNED;
         j->url.len = 0;
         const char *body;
         const char *method = r->ses.api->write(&j->url, req, req->subject_name, req->subject_len, &body);
-        snprintf(j->msg, sizeof j->msg, "%s %s%s%s%s", method, j->url.data, body ? " " : "",
+        snprintf(j->res.msg, sizeof j->res.msg, "%s %s%s%s%s", method, j->url.data, body ? " " : "",
                  body ? body : "", req->subject_is_email ? " (the email is resolved to an account when applied)" : "");
     } else {
         if (req->subject_is_email)
@@ -213,8 +213,8 @@ static int validate(struct run *r, struct job *j)
     char why[540];
     if (row_validate(&r->map, r->cellv, j->lens, j->n, &j->req, why, sizeof why) == 0)
         return 0;
-    j->status = ROW_INVALID;
-    snprintf(j->msg, sizeof j->msg, "line %lu: %s", j->line, why);
+    j->res.status = ROW_INVALID;
+    snprintf(j->res.msg, sizeof j->res.msg, "line %lu: %s", j->line, why);
     return -1;
 }
 
@@ -240,8 +240,8 @@ static void expand_pattern(struct run *r, struct job *j, const struct csvin_reco
     }
     snprintf(pattern, sizeof pattern, "%.*s", (int)patlen, pat);
     if (r->cfg->dry_run) {
-        j->status = ROW_PLANNED;
-        snprintf(j->msg, sizeof j->msg, "pattern not expanded in --dry-run");
+        j->res.status = ROW_PLANNED;
+        snprintf(j->res.msg, sizeof j->res.msg, "pattern not expanded in --dry-run");
         ring_settle(&r->ring, j);
         return;
     }
@@ -251,9 +251,9 @@ static void expand_pattern(struct run *r, struct job *j, const struct csvin_reco
     size_t n;
     struct pager_error err;
     if (catalog_repos(r->catalog, ws, proj, session_fetch(&r->ses), &slugs, &n, &err) != 0) {
-        j->status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
-        j->http_status = err.status > 0 ? err.status : 0;
-        snprintf(j->msg, sizeof j->msg, "cannot list the repositories of %.100s%s%.100s: %.350s",
+        j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
+        j->res.http_status = err.status > 0 ? err.status : 0;
+        snprintf(j->res.msg, sizeof j->res.msg, "cannot list the repositories of %.100s%s%.100s: %.350s",
                  proj && r->ses.api->has_workspaces ? ws : "", proj && r->ses.api->has_workspaces ? "/" : "",
                  proj ? proj : ws, err.msg);
         ring_settle(&r->ring, j);
@@ -278,8 +278,8 @@ static void expand_pattern(struct run *r, struct job *j, const struct csvin_reco
             ring_settle(&r->ring, j);
     }
     if (!matched) {
-        j->status = ROW_FAILED;
-        snprintf(j->msg, sizeof j->msg, "no repository matches '%.200s' in %s%.200s", pattern,
+        j->res.status = ROW_FAILED;
+        snprintf(j->res.msg, sizeof j->res.msg, "no repository matches '%.200s' in %s%.200s", pattern,
                  proj ? "project " : "workspace ", proj ? proj : ws);
         ring_settle(&r->ring, j);
     }
@@ -338,10 +338,10 @@ static int on_record(void *ctx, const struct csvin_record *rec)
     job_fill(r, j, rec, -1, NULL);
 
     if (rec->problem) {
-        j->status = ROW_INVALID;
-        snprintf(j->msg, sizeof j->msg, "line %lu: %s", rec->line, rec->problem);
+        j->res.status = ROW_INVALID;
+        snprintf(j->res.msg, sizeof j->res.msg, "line %lu: %s", rec->line, rec->problem);
     } else if (kept_from_before(r, j)) {
-        j->status = ROW_KEPT;
+        j->res.status = ROW_KEPT;
     } else if (validate(r, j) == 0) {
         if (j->req.target_is_pattern && r->ses.cancel_level == 0)
             expand_pattern(r, j, rec);

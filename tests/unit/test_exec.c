@@ -107,9 +107,9 @@ static void test_cancelled_fills_result(void **state)
     (void)state;
     static struct job j;
     memset(&j, 0, sizeof j);
-    apply_cancelled(&j);
-    assert_int_equal(j.status, ROW_CANCELLED);
-    assert_string_equal(j.msg, "not sent: the run was interrupted");
+    apply_cancel_row(&j);
+    assert_int_equal(j.res.status, ROW_CANCELLED);
+    assert_string_equal(j.res.msg, "not sent: the run was interrupted");
 }
 
 /* A cancelled run sends nothing: exec_request and exec_fetch report it

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "job.h"
 #include "pool.h"
 #include "util.h"
 
@@ -22,6 +21,20 @@
 #define NSHARED 5
 #define NKEYS (NSHARED + NJOBS + 8)
 #define DEADLINE 20.0               /* seconds: only to turn a hang into a failure */
+
+/* A job of the tests' own: the pool knows only its node. */
+struct tjob {
+    uint64_t seq;
+    char key[64];
+    int ok;                         /* 1 ran, 2 cancelled */
+    char msg[64];
+    struct pool_node node;
+};
+
+static struct tjob *tjob_of(struct pool_node *n)
+{
+    return POOL_JOB(n, struct tjob, node);
+}
 
 /* What the fake callbacks saw. One instance, reset before every test. */
 static struct tracker {
@@ -91,8 +104,9 @@ static void fake_fini(void *wctx)
     atomic_fetch_add(&T.finis, 1);
 }
 
-static void fake_run(void *wctx, struct job *j)
+static void fake_run(void *wctx, struct pool_node *n)
 {
+    struct tjob *j = tjob_of(n);
     if (wctx != &T)
         atomic_fetch_add(&T.bad_ctx, 1);
     uint64_t seq = j->seq;
@@ -123,16 +137,15 @@ static void fake_run(void *wctx, struct job *j)
     T.running--;
     pthread_mutex_unlock(&T.mu);
 
-    j->status = ROW_OK;
-    j->attempts = 1;
-    j->http_status = 204;
+    j->ok = 1;
     snprintf(j->msg, sizeof j->msg, "ran %llu", (unsigned long long)seq);
     atomic_fetch_add(&T.runs[seq], 1);
 }
 
-static void fake_cancelled(struct job *j)
+static void fake_cancelled(struct pool_node *n)
 {
-    j->status = ROW_CANCELLED;
+    struct tjob *j = tjob_of(n);
+    j->ok = 2;
     snprintf(j->msg, sizeof j->msg, "cancelled %llu", (unsigned long long)j->seq);
     atomic_fetch_add(&T.cancels[j->seq], 1);
 }
@@ -145,53 +158,45 @@ static const struct pool_ops fake_ops = {
     .arg = (void *)&fake_ops,
 };
 
-static uint32_t fnv1a(const char *s, size_t n)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-}
-
 /* Fill ring slot seq % RING for key index k and submit it. */
-static struct job *submit(struct pool *p, struct job *ring, uint64_t seq, int k, int collide)
+static struct tjob *submit(struct pool *p, struct tjob *ring, uint64_t seq, int k)
 {
-    struct job *j = &ring[seq % RING];
+    struct tjob *j = &ring[seq % RING];
     T.keyidx[seq] = k;
     j->seq = seq;
-    j->line = (unsigned long)seq + 2;
-    j->status = ROW_PENDING;
+    j->ok = 0;
     j->msg[0] = '\0';
-    j->key.len = 0;
-    char key[64];
-    snprintf(key, sizeof key, "r\x1f" "acme\x1f" "repo-%d\x1fg\x1f" "devs", k);
-    buf_adds(&j->key, key);
-    j->hash = collide ? 7u : fnv1a(j->key.data, j->key.len);
-    pool_submit(p, j);
+    int n = snprintf(j->key, sizeof j->key, "r\x1f" "acme\x1f" "repo-%d\x1fg\x1f" "devs", k);
+    assert_true(n > 0 && (size_t)n < sizeof j->key);
+    pool_submit(p, &j->node, j->key, (size_t)n);
     return j;
 }
 
-static void ring_free(struct job *ring)
+static void ring_free(struct tjob *ring)
 {
-    for (unsigned i = 0; i < RING; i++) {
-        buf_free(&ring[i].key);
-        buf_free(&ring[i].url);
-        buf_free(&ring[i].data);
-    }
     free(ring);
 }
 
+/* How many jobs from ring[first] on are done in a row (at most max). */
+static unsigned done_run(struct tjob *ring, uint64_t first, unsigned max)
+{
+    unsigned n = 0;
+    while (n < max && pool_node_done(&ring[(first + n) % RING].node))
+        n++;
+    return n;
+}
+
 /* Take the run of finished jobs that comes next, checking each. */
-static unsigned take_done(struct pool *p, struct job *ring, uint64_t *next_out, uint64_t submitted)
+static unsigned take_done(struct tjob *ring, uint64_t *next_out, uint64_t submitted)
 {
     uint64_t pending = submitted - *next_out;
     if (!pending)
         return 0;
-    unsigned n = pool_done_run(p, ring, RING, *next_out, (unsigned)pending);
+    unsigned n = done_run(ring, *next_out, (unsigned)pending);
     assert_true(n <= pending);
     for (unsigned i = 0; i < n; i++) {
         uint64_t seq = *next_out + i;
-        struct job *j = &ring[seq % RING];
+        struct tjob *j = &ring[seq % RING];
         assert_int_equal(j->seq, seq);
         assert_int_equal(atomic_load(&T.runs[seq]) + atomic_load(&T.cancels[seq]), 1);
     }
@@ -201,9 +206,10 @@ static unsigned take_done(struct pool *p, struct job *ring, uint64_t *next_out, 
 
 static void run_many(int collide)
 {
-    struct pool *p = pool_new(4, RING, &fake_ops);
+    /* collide: a key table of the smallest size, so keys share buckets */
+    struct pool *p = pool_new(4, collide ? 1 : RING, &fake_ops);
     assert_non_null(p);
-    struct job *ring = xcalloc(RING, sizeof *ring);
+    struct tjob *ring = xcalloc(RING, sizeof *ring);
     uint64_t next_out = 0;
     double t0 = now_mono();
 
@@ -211,17 +217,17 @@ static void run_many(int collide)
         /* three rows in four touch one of a few permissions */
         int k = seq % 4 != 3 ? (int)(seq % NSHARED) : NSHARED + (int)seq;
         while (seq - next_out >= RING) {
-            if (!take_done(p, ring, &next_out, seq) && seq - next_out >= RING)
-                pool_wait(p, &ring[next_out % RING], 0.5);
+            if (!take_done(ring, &next_out, seq) && seq - next_out >= RING)
+                pool_wait(p, &ring[next_out % RING].node, 0.5);
             if (now_mono() - t0 > DEADLINE)
                 fail_msg("stuck waiting for row %llu", (unsigned long long)next_out);
         }
-        submit(p, ring, seq, k, collide);
-        take_done(p, ring, &next_out, seq + 1);
+        submit(p, ring, seq, k);
+        take_done(ring, &next_out, seq + 1);
     }
     while (next_out < NJOBS) {
-        if (!take_done(p, ring, &next_out, NJOBS) && next_out < NJOBS)
-            pool_wait(p, &ring[next_out % RING], 0.5);
+        if (!take_done(ring, &next_out, NJOBS) && next_out < NJOBS)
+            pool_wait(p, &ring[next_out % RING].node, 0.5);
         if (now_mono() - t0 > DEADLINE)
             fail_msg("stuck waiting for row %llu", (unsigned long long)next_out);
     }
@@ -240,8 +246,8 @@ static void run_many(int collide)
     assert_int_equal(atomic_load(&T.finis), 4);
     /* the last slot of each ring position holds its last job's result */
     for (unsigned i = 0; i < RING; i++) {
-        struct job *j = &ring[i];
-        assert_int_equal(j->status, ROW_OK);
+        struct tjob *j = &ring[i];
+        assert_int_equal(j->ok, 1);
         char want[64];
         snprintf(want, sizeof want, "ran %llu", (unsigned long long)j->seq);
         assert_string_equal(j->msg, want);
@@ -267,11 +273,11 @@ static void test_distinct_keys_run_in_parallel(void **state)
     (void)state;
     struct pool *p = pool_new(4, RING, &fake_ops);
     assert_non_null(p);
-    struct job *ring = xcalloc(RING, sizeof *ring);
+    struct tjob *ring = xcalloc(RING, sizeof *ring);
     for (int k = 0; k < 4; k++)
         T.block[k] = 1;
     for (uint64_t seq = 0; seq < 4; seq++)
-        submit(p, ring, seq, (int)seq, 0);
+        submit(p, ring, seq, (int)seq);
     /* all four block until released: they can only all start if they run
      * side by side */
     double t0 = now_mono();
@@ -281,8 +287,8 @@ static void test_distinct_keys_run_in_parallel(void **state)
     atomic_store(&T.release, 1);
     uint64_t next_out = 0;
     while (next_out < 4 && now_mono() - t0 < DEADLINE)
-        if (!take_done(p, ring, &next_out, 4))
-            pool_wait(p, &ring[next_out % RING], 0.5);
+        if (!take_done(ring, &next_out, 4))
+            pool_wait(p, &ring[next_out % RING].node, 0.5);
     assert_int_equal(next_out, 4);
     pool_free(p);
     assert_int_equal(T.max_running, 4);
@@ -294,37 +300,37 @@ static void test_done_run_stops_at_first_unfinished(void **state)
     (void)state;
     struct pool *p = pool_new(2, RING, &fake_ops);
     assert_non_null(p);
-    struct job *ring = xcalloc(RING, sizeof *ring);
+    struct tjob *ring = xcalloc(RING, sizeof *ring);
     T.block[0] = 1;
-    submit(p, ring, 0, 0, 0);                      /* blocks */
+    submit(p, ring, 0, 0);                      /* blocks */
     for (uint64_t seq = 1; seq < 6; seq++)
-        submit(p, ring, seq, (int)seq, 0);
+        submit(p, ring, seq, (int)seq);
     double t0 = now_mono();
     int ran = 0;
     while (now_mono() - t0 < DEADLINE) {
         ran = 0;
         for (int i = 1; i < 6; i++)
             ran += atomic_load(&T.runs[i]);
-        if (ran == 5 && pool_done_run(p, ring, RING, 1, 5) == 5)
+        if (ran == 5 && done_run(ring, 1, 5) == 5)
             break;
         usleep(1000);
     }
     assert_int_equal(ran, 5);
-    assert_int_equal(pool_done_run(p, ring, RING, 0, 6), 0);
-    assert_int_equal(pool_done_run(p, ring, RING, 1, 5), 5);
-    assert_int_equal(pool_done_run(p, ring, RING, 1, 3), 3);   /* max honoured */
+    assert_int_equal(done_run(ring, 0, 6), 0);
+    assert_int_equal(done_run(ring, 1, 5), 5);
+    
 
     /* pool_wait gives up after its timeout */
     double w0 = now_mono();
-    pool_wait(p, &ring[0], 0.1);
+    pool_wait(p, &ring[0].node, 0.1);
     double waited = now_mono() - w0;
     if (!(waited >= 0.05 && waited < 3.0))
         fail_msg("pool_wait(0.1) on an unfinished job took %.3f s", waited);
-    assert_int_equal(pool_done_run(p, ring, RING, 0, 1), 0);
+    assert_int_equal(done_run(ring, 0, 1), 0);
 
     atomic_store(&T.release, 1);
-    pool_wait(p, &ring[0], DEADLINE);
-    assert_int_equal(pool_done_run(p, ring, RING, 0, 6), 6);
+    pool_wait(p, &ring[0].node, DEADLINE);
+    assert_int_equal(done_run(ring, 0, 6), 6);
     pool_free(p);
     ring_free(ring);
 }
@@ -334,10 +340,10 @@ static void test_cancel_drops_jobs_not_started(void **state)
     (void)state;
     struct pool *p = pool_new(2, RING, &fake_ops);
     assert_non_null(p);
-    struct job *ring = xcalloc(RING, sizeof *ring);
+    struct tjob *ring = xcalloc(RING, sizeof *ring);
     T.block[0] = T.block[1] = 1;
-    submit(p, ring, 0, 0, 0);
-    submit(p, ring, 1, 1, 0);
+    submit(p, ring, 0, 0);
+    submit(p, ring, 1, 1);
     double t0 = now_mono();
     while (atomic_load(&T.started) < 2 && now_mono() - t0 < DEADLINE)
         usleep(1000);
@@ -345,25 +351,25 @@ static void test_cancel_drops_jobs_not_started(void **state)
     /* both workers are busy: everything below waits, queued or chained
      * behind a running job of the same key */
     for (uint64_t seq = 2; seq < 22; seq++)
-        submit(p, ring, seq, seq % 3 == 0 ? (int)(seq % 2) : NSHARED + (int)seq, 0);
+        submit(p, ring, seq, seq % 3 == 0 ? (int)(seq % 2) : NSHARED + (int)seq);
     pool_cancel(p);
     atomic_store(&T.release, 1);
     uint64_t next_out = 0;
     while (next_out < 22 && now_mono() - t0 < DEADLINE)
-        if (!take_done(p, ring, &next_out, 22))
-            pool_wait(p, &ring[next_out % RING], 0.5);
+        if (!take_done(ring, &next_out, 22))
+            pool_wait(p, &ring[next_out % RING].node, 0.5);
     assert_int_equal(next_out, 22);
     pool_free(p);
 
     for (int i = 0; i < 2; i++) {
         assert_int_equal(atomic_load(&T.runs[i]), 1);
-        assert_int_equal(ring[i].status, ROW_OK);
+        assert_int_equal(ring[i].ok, 1);
     }
     for (int i = 2; i < 22; i++) {
         if (atomic_load(&T.cancels[i]) != 1 || atomic_load(&T.runs[i]) != 0)
             fail_msg("job %d: ran %d, cancelled %d; want cancelled once", i,
                      atomic_load(&T.runs[i]), atomic_load(&T.cancels[i]));
-        assert_int_equal(ring[i].status, ROW_CANCELLED);
+        assert_int_equal(ring[i].ok, 2);
     }
     ring_free(ring);
 }
@@ -401,9 +407,9 @@ static void test_free_drains_queue(void **state)
     (void)state;
     struct pool *p = pool_new(2, RING, &fake_ops);
     assert_non_null(p);
-    struct job *ring = xcalloc(RING, sizeof *ring);
+    struct tjob *ring = xcalloc(RING, sizeof *ring);
     for (uint64_t seq = 0; seq < 30; seq++)
-        submit(p, ring, seq, (int)(seq % 3), 0);
+        submit(p, ring, seq, (int)(seq % 3));
     pool_free(p);                   /* waits for the queue and the chains */
     for (int i = 0; i < 30; i++)
         assert_int_equal(atomic_load(&T.runs[i]), 1);

@@ -79,13 +79,13 @@ static void test_echo_first_failures(void **state)
     assert_non_null(out);
     struct job j;
     memset(&j, 0, sizeof j);
-    j.status = ROW_OK;
+    j.res.status = ROW_OK;
     progress_echo_row(&p, out, &j);             /* ok rows are not named */
     for (int i = 0; i < 7; i++) {
         j.line = (unsigned long)i + 2;
-        j.status = i % 2 ? ROW_INVALID : ROW_FAILED;
-        j.http_status = i % 2 ? 0 : 404;
-        snprintf(j.msg, sizeof j.msg, i % 2 ? "line %d: privilege: empty" : "Not\nfound", i + 2);
+        j.res.status = i % 2 ? ROW_INVALID : ROW_FAILED;
+        j.res.http_status = i % 2 ? 0 : 404;
+        snprintf(j.res.msg, sizeof j.res.msg, i % 2 ? "line %d: privilege: empty" : "Not\nfound", i + 2);
         progress_echo_row(&p, out, &j);
     }
     progress_echo_end(&p, out);

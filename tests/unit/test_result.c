@@ -89,7 +89,7 @@ static void make_job(struct job *j, const char *row)
         buf_addc(&j->data, '\0');
     }
     j->n = j->cap = c.n;
-    j->prev = -1;
+    j->res.prev = -1;
 }
 
 /* Writes the job's row with an outcome: status, HTTP status, attempts, the
@@ -97,12 +97,12 @@ static void make_job(struct job *j, const char *row)
 static void write_row(struct fixture *fx, struct job *j, enum row_status status, long http,
                       unsigned attempts, int prev, const char *msg)
 {
-    j->status = status;
-    j->http_status = http;
-    j->attempts = attempts;
-    j->prev = prev;
+    j->res.status = status;
+    j->res.http_status = http;
+    j->res.attempts = attempts;
+    j->res.prev = prev;
     if (msg)
-        snprintf(j->msg, sizeof j->msg, "%s", msg);
+        snprintf(j->res.msg, sizeof j->res.msg, "%s", msg);
     result_row(&fx->w, j);
 }
 
@@ -187,7 +187,7 @@ static void test_result_columns_in_place(void **state)
     make_job(&j, "admin,acme,web,devs,write,failed,500,6,gave up");
     write_row(&fx, &j, ROW_OK, 204, 1, PRIV_CREATE_REPO, NULL);
     /* a kept row (--resume) is copied as it was */
-    j.status = ROW_KEPT;
+    j.res.status = ROW_KEPT;
     result_row(&fx.w, &j);
     free_job(&j);
     assert_string_equal(close_fixture(&fx),
