@@ -1,6 +1,7 @@
 # bbperm: apply Bitbucket permissions in bulk from a CSV.
 #
-#   make                  build build/bbperm
+#   make                  build build/bbperm (libcurl, libcsv, cJSON only)
+#   make fakebb           build build/fakebb, the test server (libmicrohttpd)
 #   make check            unit tests, then end-to-end tests
 #   make demo             the sample CSV against the bundled fake server
 #   make bench            scripts/bench
@@ -37,11 +38,15 @@ LIB_OBJS  := $(patsubst src/%.c,$(B)/obj/%.o,$(filter-out src/main.c,$(SRCS)))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/%,$(UNIT_SRCS))
 
-.PHONY: all check unit e2e contract demo bench fuzz lint install uninstall clean sanitize
-all: $(B)/bbperm $(B)/fakebb
+.PHONY: all fakebb check unit e2e contract demo bench fuzz lint install uninstall clean sanitize
+all: $(B)/bbperm
+fakebb: $(B)/fakebb
 
-$(B)/obj/%.o: src/%.c $(wildcard include/*.h) | $(B)/obj
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+# -MMD: each object depends on the headers it includes (build/obj/*.d).
+$(B)/obj/%.o: src/%.c | $(B)/obj
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(wildcard $(B)/obj/*.d)
 
 $(B)/obj:
 	mkdir -p $@
@@ -66,7 +71,7 @@ unit: $(UNIT_BINS)
 e2e: $(B)/bbperm $(B)/fakebb
 	@$(SAN_ENV) BBPERM=$(B)/bbperm FAKEBB=$(B)/fakebb E2E_SANITIZED=$(SANITIZE) scripts/run-e2e
 
-check: all unit e2e
+check: all fakebb unit e2e
 
 contract: $(B)/bbperm
 	@BBPERM=$(B)/bbperm tests/contract/run

@@ -22,7 +22,7 @@ struct session {
     struct gate gate;
     struct http_share *share;
     struct exec_shared ex;
-    struct exec_worker *main_worker;    /* NULL until the main thread sends */
+    struct exec_worker *main_worker;    /* the main thread's client: set when online */
     struct pool *pool;                  /* NULL until started (and in a dry run) */
     int cancel_level;                   /* signals acted on */
     int auth_stopped;                   /* the first answers were all 401 */
@@ -39,7 +39,8 @@ int session_start_pool(struct session *s, const struct pool_ops *ops);
 /* Stop the pool and free everything. */
 void session_free(struct session *s);
 
-/* The main thread's fetch for paged lists (a client made on first use). */
+/* The main thread's fetch for paged lists. Only for a session set up
+ * online (session_init with online = 1). */
 const struct pager_fetch *session_fetch(struct session *s);
 
 /* Act on signals and on a run stopped by 401s: the first signal (or the

@@ -1,3 +1,25 @@
+/*
+ * DESIGN
+ *
+ * Every request goes out through exec_request, from any thread, each with
+ * its own libcurl handle (one exec_worker per thread, never shared). One
+ * request is a loop:
+ *   1. gate_enter: wait for the gate (the --rate pace, a pause after a 429
+ *      that holds every thread back); a cancelled gate ends the loop with
+ *      nothing sent;
+ *   2. send, classify the answer (exec_classify, pure);
+ *   3. report to the gate: a 429 pauses everyone and the loop goes back to
+ *      1 (up to --max-wait in all); a 5xx or a network fault is retried
+ *      after this request's own backoff (up to the worker's retries); a TLS
+ *      or certificate error, any other 4xx and every 2xx end the loop.
+ * A second signal sets the shared abort flag that every transfer's
+ * progress callback reads (http.c), so requests in flight end at once.
+ *
+ * exec_shared counts what every thread sends (atomics, no lock) and holds
+ * the two early stops: the first --fail-after-401 answers all 401, and
+ * --fail-after-errors rows in a row without an answer. Either cancels the
+ * gate so no thread sends again; the main thread says why (session.c).
+ */
 #include "exec.h"
 
 #include <stdio.h>

@@ -1,6 +1,27 @@
+/*
+ * DESIGN
+ *
+ * A session is what every command that talks to the server shares, set up
+ * in one order: the base URL and API flavour; then, online, the libcurl
+ * share, the gate (backoff.c: pacing and the shared pause after a 429),
+ * the request engine's shared state (exec.c), the main thread's own client
+ * (for listings: a pattern's repositories, an export's targets), and the
+ * check before the first row (preflight), which stops what no retry can
+ * fix before a single row is read. The command then starts the pool with
+ * its own callbacks.
+ *
+ * Stopping: cancel.c stops the gate and the pool from its signal thread;
+ * a worker stops them itself when the first answers are all 401 or rows
+ * in a row get no answer (exec.c). Either way the main thread learns of it
+ * in session_poll, prints the one line that says why, and the command's
+ * exit code comes from session_exit_code, the one rule for every command.
+ *
+ * Threads: the session belongs to the main thread. What workers touch is
+ * exec_shared (atomics), the gate (its own mutex) and the share (libcurl's
+ * lock callbacks).
+ */
 #include "session.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +51,7 @@ static const char *base_url_hint(const struct session *s)
  * -2 when a signal interrupted it. */
 static int preflight(struct session *s)
 {
-    struct exec_worker *w = exec_worker_new(&s->ex, -1);
-    if (!w) {
-        fprintf(stderr, "bbperm: cannot set up libcurl (is --cacert readable?)\n");
-        return -1;
-    }
+    struct exec_worker *w = s->main_worker;
     /* one more try for a network blip, not the whole retry budget */
     exec_worker_retries(w, s->cfg->retries < 1 ? s->cfg->retries : 1);
     struct buf url = {0};
@@ -80,7 +97,7 @@ static int preflight(struct session *s)
     atomic_store(&s->ex.answers, 0);
     atomic_store(&s->ex.leading_401, 0);
     buf_free(&url);
-    exec_worker_free(w);
+    exec_worker_retries(w, s->cfg->retries);
     return rc;
 }
 
@@ -107,6 +124,11 @@ int session_init(struct session *s, const struct bb_config *cfg, int online)
     exec_shared_init(&s->ex, cfg, &s->gate, s->share);
     s->online = 1;
     cancel_bind(&s->gate, NULL, &s->ex.abort);
+    s->main_worker = exec_worker_new(&s->ex, -1);
+    if (!s->main_worker) {
+        fprintf(stderr, "bbperm: cannot set up libcurl (is --cacert readable?)\n");
+        return -1;
+    }
     if (cfg->check_auth) {
         int rc = preflight(s);
         if (rc == -2)
@@ -159,13 +181,6 @@ void session_free(struct session *s)
 
 const struct pager_fetch *session_fetch(struct session *s)
 {
-    if (!s->main_worker) {
-        s->main_worker = exec_worker_new(&s->ex, -1);
-        if (!s->main_worker) {
-            fprintf(stderr, "bbperm: cannot set up libcurl\n");
-            exit(2);
-        }
-    }
     return exec_pager(s->main_worker);
 }
 
