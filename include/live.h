@@ -42,6 +42,10 @@ void live_set(struct live *l, const struct request *req, const char *subject, si
  * live_pair: the account id and the {uuid} are one user: the cached item
  * under either name answers to both from now on (NULLs do nothing). */
 int live_half_known(struct live *l, const struct request *req);
+/* The other name of the subject ({uuid} for an account id, or the reverse)
+ * as the target's cached list knows it: 1 with it in out, else 0. */
+int live_other_name(struct live *l, const struct request *req, const char *subject,
+                    size_t len, char *out, size_t outsz);
 void live_pair(struct live *l, const struct request *req, const char *account_id,
                const char *uuid);
 

@@ -22,18 +22,19 @@ int undo_close(struct undo *u);
 
 /* Record, before the write is sent, the value a permission has before the
  * run's first change of it. A permission already recorded by this run is
- * not recorded again. subject: the name the write uses. Returns 0, or -1
- * with errno when the line could not be written (then the write must not
- * be sent). */
+ * not recorded again, under either of its names. subject: the name the
+ * write uses; alt: NULL, or the subject's other name (a Cloud user's {uuid}
+ * or account id, when known). Returns 0, or -1 with errno when the line
+ * could not be written (then the write must not be sent). */
 int undo_record(struct undo *u, const struct request *req, const char *subject, size_t len,
-                enum privilege before);
+                const char *alt, enum privilege before);
 
 /* After a write recorded by undo_record: accepted (2xx), or refused by an
  * answer of the server (4xx: nothing changed, its row is dropped at close
  * unless another write of the permission is accepted). Not called when the
  * outcome is unknown (no answer, cancelled in flight): the row stays. */
 void undo_outcome(struct undo *u, const struct request *req, const char *subject, size_t len,
-                  int accepted);
+                  const char *alt, int accepted);
 
 /* Pure: the undo row for a permission, with a line feed. */
 void undo_format(struct buf *out, const struct request *req, const char *subject, size_t len,

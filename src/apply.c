@@ -125,7 +125,7 @@ static void run_row(struct apply_worker *w, struct job *j)
     const struct request *req = &j->req;
     const char *subject = req->subject_name;
     size_t sublen = req->subject_len;
-    char account[256], uuid[128] = "", note[400] = "", what[300], where[200];
+    char account[256], uuid[128] = "", other[256] = "", note[400] = "", what[300], where[200];
     struct pager_error err;
 
     j->res.attempts = 0;
@@ -188,7 +188,10 @@ static void run_row(struct apply_worker *w, struct job *j)
                 live_pair(sh->live, req, subject, uuid);
             return;
         }
-        if (sh->undo && undo_record(sh->undo, req, subject, sublen, now) != 0) {
+        if (sh->undo && !live_other_name(sh->live, req, subject, sublen, other, sizeof other))
+            other[0] = '\0';
+        if (sh->undo && undo_record(sh->undo, req, subject, sublen, other[0] ? other : NULL,
+                                    now) != 0) {
             j->res.status = ROW_FAILED;
             snprintf(j->res.msg, sizeof j->res.msg, "not sent: cannot write the undo file: %s",
                      strerror(errno));
@@ -206,7 +209,7 @@ static void run_row(struct apply_worker *w, struct job *j)
     /* a 4xx answer changed nothing: its undo row is withdrawn */
     if (sh->undo && (o == EXEC_OK || (o == EXEC_FAILED && res.http_status >= 400 &&
                                       res.http_status < 500)))
-        undo_outcome(sh->undo, req, subject, sublen, o == EXEC_OK);
+        undo_outcome(sh->undo, req, subject, sublen, other[0] ? other : NULL, o == EXEC_OK);
     switch (o) {
     case EXEC_OK:
         j->res.status = ROW_OK;

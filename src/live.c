@@ -478,6 +478,25 @@ void live_pair(struct live *l, const struct request *req, const char *account_id
     pthread_mutex_unlock(&l->mu);
 }
 
+int live_other_name(struct live *l, const struct request *req, const char *subject,
+                    size_t len, char *out, size_t outsz)
+{
+    int found = 0;
+    pthread_mutex_lock(&l->mu);
+    struct list *ls = loaded_list(l, req);
+    struct item *it = ls ? find_item(ls, subject, len) : NULL;
+    if (it && it->alt) {
+        const char *other = live_subject_is(it->id, NULL, subject, len) ? it->alt : it->id;
+        size_t n = strlen(other);
+        if (n < outsz) {
+            memcpy(out, other, n + 1);
+            found = 1;
+        }
+    }
+    pthread_mutex_unlock(&l->mu);
+    return found;
+}
+
 void live_stats(struct live *l, struct live_stats *out)
 {
     pthread_mutex_lock(&l->mu);

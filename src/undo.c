@@ -231,16 +231,24 @@ void undo_format(struct buf *out, const struct request *req, const char *subject
     buf_addc(out, '\n');
 }
 
+/* mu held. The entry of a permission under either of its names. */
+static struct undo_entry *find_either(struct undo *u, uint64_t h, uint64_t alt)
+{
+    struct undo_entry *e = set_find(u, h);
+    return e || !alt ? e : set_find(u, alt);
+}
+
 int undo_record(struct undo *u, const struct request *req, const char *subject, size_t len,
-                enum privilege before)
+                const char *alt, enum privilege before)
 {
     struct buf line = {0};
     uint64_t h = api_key_hash(req, subject, len);  /* never 0: 0 marks an empty slot */
+    uint64_t ha = alt ? api_key_hash(req, alt, strlen(alt)) : 0;
     undo_format(&line, req, subject, len, before);
     struct undo_entry e = {h, hash64(line.data, line.len - 1), UNDO_PENDING};
     pthread_mutex_lock(&u->mu);
-    int first = set_add(u, e);
-    struct undo_entry *had = first ? NULL : set_find(u, h);
+    struct undo_entry *had = find_either(u, h, ha);
+    int first = !had && set_add(u, e);
     if (had && had->state == UNDO_REFUSED)
         had->state = UNDO_PENDING;      /* written ahead once more */
     int torn = u->torn;
@@ -276,11 +284,12 @@ int undo_record(struct undo *u, const struct request *req, const char *subject, 
 }
 
 void undo_outcome(struct undo *u, const struct request *req, const char *subject, size_t len,
-                  int accepted)
+                  const char *alt, int accepted)
 {
     uint64_t h = api_key_hash(req, subject, len);
+    uint64_t ha = alt ? api_key_hash(req, alt, strlen(alt)) : 0;
     pthread_mutex_lock(&u->mu);
-    struct undo_entry *e = set_find(u, h);
+    struct undo_entry *e = find_either(u, h, ha);
     if (e && accepted)
         e->state = UNDO_ACCEPTED;
     else if (e && e->state == UNDO_PENDING)

@@ -54,6 +54,22 @@ expect_eq "$(csv_col out.csv previous | tr '\n' ' ')" "admin none " "previous of
 expect_eq "$(($(wc -l < undo.csv) - 1))" 1 "undo rows"
 expect_match "$(tail -1 undo.csv)" ",admin" "undo restores admin"
 
+# a new user granted by {uuid}, then raised by account id: one undo row, the
+# first previous value (none), and applying it leaves nothing
+curl -sf -X POST "$FAKEBB_URL/_reset" >/dev/null
+rm -f undo2.csv
+{ echo "workspace,repo,user,privilege"
+  echo "acme,api,$ANN_U,read"
+  echo "acme,api,557058:ann,write"; } > b2.csv
+run_bb --diff --undo-file undo2.csv b2.csv
+expect_eq "$RC" 0 "exit code (grant, then raise)"
+expect_eq "$(csv_col out.csv previous | tr '\n' ' ')" "none read " "previous of each row (grant, then raise)"
+expect_eq "$(user_state api 557058:ann)" "write" "ann after grant and raise"
+expect_eq "$(($(wc -l < undo2.csv) - 1))" 1 "undo rows for one user spelt twice"
+run_bb --diff undo2.csv
+expect_eq "$RC" 0 "exit code of the undo"
+expect_eq "$(user_state api 557058:ann)" "" "ann after the undo"
+
 # 3. plan: grant by email, then revoke by {uuid}: the plan shows both changes
 curl -sf -X POST "$FAKEBB_URL/_reset" >/dev/null
 { echo "workspace,repo,user,privilege"

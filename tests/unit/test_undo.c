@@ -239,19 +239,19 @@ static void test_file_first_value_wins(void **state)
     struct request pdevs = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_ADMIN, "acme", "web", "web", "devs");
     struct request other = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme2", "", "web", "devs");
 
-    assert_int_equal(undo_record(u, &devs, "devs", 4, PRIV_READ), 0);
+    assert_int_equal(undo_record(u, &devs, "devs", 4, NULL, PRIV_READ), 0);
     /* the same permission again, as a later row changes it once more: the
      * undo must bring back the value before the run, so it is not recorded */
-    assert_int_equal(undo_record(u, &devs, "devs", 4, PRIV_ADMIN), 0);
+    assert_int_equal(undo_record(u, &devs, "devs", 4, NULL, PRIV_ADMIN), 0);
     /* names compare case-insensitively, as Bitbucket does */
     struct request devs_uc = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "ACME", "", "WEB", "DEVS");
-    assert_int_equal(undo_record(u, &devs_uc, "DEVS", 4, PRIV_WRITE), 0);
+    assert_int_equal(undo_record(u, &devs_uc, "DEVS", 4, NULL, PRIV_WRITE), 0);
     /* different permissions each get their row */
-    assert_int_equal(undo_record(u, &ops, "ops", 3, PRIV_WRITE), 0);
-    assert_int_equal(undo_record(u, &udevs, "devs", 4, PRIV_NONE), 0);
-    assert_int_equal(undo_record(u, &pdevs, "devs", 4, PRIV_CREATE_REPO), 0);
-    assert_int_equal(undo_record(u, &other, "devs", 4, PRIV_NONE), 0);
-    assert_int_equal(undo_record(u, &ops, "ops", 3, PRIV_NONE), 0);
+    assert_int_equal(undo_record(u, &ops, "ops", 3, NULL, PRIV_WRITE), 0);
+    assert_int_equal(undo_record(u, &udevs, "devs", 4, NULL, PRIV_NONE), 0);
+    assert_int_equal(undo_record(u, &pdevs, "devs", 4, NULL, PRIV_CREATE_REPO), 0);
+    assert_int_equal(undo_record(u, &other, "devs", 4, NULL, PRIV_NONE), 0);
+    assert_int_equal(undo_record(u, &ops, "ops", 3, NULL, PRIV_NONE), 0);
     assert_int_equal(undo_close(u), 0);
 
     assert_string_equal(slurp(path),
@@ -277,21 +277,21 @@ static void test_file_refused_rows_dropped(void **state)
     struct request again = mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_READ, "acme", "P", "P", "qa");
     struct request later = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_READ, "acme", "", "docs", "qa");
 
-    assert_int_equal(undo_record(u, &ok, "devs", 4, PRIV_READ), 0);
-    undo_outcome(u, &ok, "devs", 4, 1);
-    assert_int_equal(undo_record(u, &gone, "nosuch", 6, PRIV_NONE), 0);
-    undo_outcome(u, &gone, "nosuch", 6, 0);
-    assert_int_equal(undo_record(u, &unknown, "qa", 2, PRIV_NONE), 0);
+    assert_int_equal(undo_record(u, &ok, "devs", 4, NULL, PRIV_READ), 0);
+    undo_outcome(u, &ok, "devs", 4, NULL, 1);
+    assert_int_equal(undo_record(u, &gone, "nosuch", 6, NULL, PRIV_NONE), 0);
+    undo_outcome(u, &gone, "nosuch", 6, NULL, 0);
+    assert_int_equal(undo_record(u, &unknown, "qa", 2, NULL, PRIV_NONE), 0);
     /* refused, then written again and accepted: it stays */
-    assert_int_equal(undo_record(u, &again, "qa", 2, PRIV_NONE), 0);
-    undo_outcome(u, &again, "qa", 2, 0);
-    assert_int_equal(undo_record(u, &again, "qa", 2, PRIV_NONE), 0);
-    undo_outcome(u, &again, "qa", 2, 1);
+    assert_int_equal(undo_record(u, &again, "qa", 2, NULL, PRIV_NONE), 0);
+    undo_outcome(u, &again, "qa", 2, NULL, 0);
+    assert_int_equal(undo_record(u, &again, "qa", 2, NULL, PRIV_NONE), 0);
+    undo_outcome(u, &again, "qa", 2, NULL, 1);
     /* accepted, then a later write of it refused: it stays */
-    assert_int_equal(undo_record(u, &later, "qa", 2, PRIV_WRITE), 0);
-    undo_outcome(u, &later, "qa", 2, 1);
-    assert_int_equal(undo_record(u, &later, "qa", 2, PRIV_READ), 0);
-    undo_outcome(u, &later, "qa", 2, 0);
+    assert_int_equal(undo_record(u, &later, "qa", 2, NULL, PRIV_WRITE), 0);
+    undo_outcome(u, &later, "qa", 2, NULL, 1);
+    assert_int_equal(undo_record(u, &later, "qa", 2, NULL, PRIV_READ), 0);
+    undo_outcome(u, &later, "qa", 2, NULL, 0);
     /* until close, every row is there (written ahead) */
     assert_non_null(strstr(slurp(path), "acme,web,,nosuch,,none\n"));
     assert_int_equal(undo_close(u), 0);
@@ -312,9 +312,9 @@ static void test_file_datacenter_projects_apart(void **state)
     /* the same slug in two projects: two repositories, two rows */
     struct request a = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "", "PRJ", "api", "dev-team");
     struct request b = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "", "OTHER", "api", "dev-team");
-    assert_int_equal(undo_record(u, &a, "dev-team", 8, PRIV_READ), 0);
-    assert_int_equal(undo_record(u, &b, "dev-team", 8, PRIV_NONE), 0);
-    assert_int_equal(undo_record(u, &a, "dev-team", 8, PRIV_WRITE), 0);
+    assert_int_equal(undo_record(u, &a, "dev-team", 8, NULL, PRIV_READ), 0);
+    assert_int_equal(undo_record(u, &b, "dev-team", 8, NULL, PRIV_NONE), 0);
+    assert_int_equal(undo_record(u, &a, "dev-team", 8, NULL, PRIV_WRITE), 0);
     assert_int_equal(undo_close(u), 0);
     assert_string_equal(slurp(path),
                         "workspace,repo,project,group,user,privilege\n"
@@ -336,7 +336,7 @@ static void test_file_many_permissions(void **state)
             snprintf(names[i], sizeof names[i], "g%d", i);
             struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "web",
                                      names[i]);
-            assert_int_equal(undo_record(u, &r, names[i], strlen(names[i]),
+            assert_int_equal(undo_record(u, &r, names[i], strlen(names[i]), NULL,
                                          round ? PRIV_ADMIN : PRIV_READ), 0);
         }
     }
@@ -393,10 +393,10 @@ static void test_record_reports_write_failure(void **state)
 
     struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "web", "devs");
     errno = 0;
-    int rc1 = undo_record(u, &r, "devs", 4, PRIV_READ);
+    int rc1 = undo_record(u, &r, "devs", 4, NULL, PRIV_READ);
     int e1 = errno;
     /* not recorded: the same permission is tried again */
-    int rc2 = undo_record(u, &r, "devs", 4, PRIV_READ);
+    int rc2 = undo_record(u, &r, "devs", 4, NULL, PRIV_READ);
 
     fsize_restore(&fl);
     assert_int_equal(rc1, -1);
@@ -405,8 +405,8 @@ static void test_record_reports_write_failure(void **state)
     /* a later permission that can be written is; the close reports the
      * file incomplete */
     struct request o = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "web", "ops");
-    assert_int_equal(undo_record(u, &o, "ops", 3, PRIV_NONE), 0);
-    assert_int_equal(undo_record(u, &r, "devs", 4, PRIV_READ), 0);
+    assert_int_equal(undo_record(u, &o, "ops", 3, NULL, PRIV_NONE), 0);
+    assert_int_equal(undo_record(u, &r, "devs", 4, NULL, PRIV_READ), 0);
     assert_int_equal(undo_close(u), -1);
     assert_string_equal(slurp(path),
                         "workspace,repo,project,group,user,privilege\n"
@@ -427,12 +427,12 @@ static void test_partial_line_does_not_spoil_later_rows(void **state)
     struct fsize_limit fl;
     fsize_limit(&fl, sizeof UNDO_HEADER + 10); /* 10 bytes of the next line fit */
     struct request r = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "web", "devs");
-    int rc = undo_record(u, &r, "devs", 4, PRIV_READ);
+    int rc = undo_record(u, &r, "devs", 4, NULL, PRIV_READ);
     fsize_restore(&fl);
     assert_int_equal(rc, -1);
 
     struct request o = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "acme", "", "web", "ops");
-    assert_int_equal(undo_record(u, &o, "ops", 3, PRIV_NONE), 0);
+    assert_int_equal(undo_record(u, &o, "ops", 3, NULL, PRIV_NONE), 0);
     assert_int_equal(undo_close(u), -1);
     const char *text = slurp(path);
     if (!strstr(text, "\nacme,web,,ops,,none\n"))
