@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include "config.h"
 #include "row.h"
+#include "util.h"
 
 /* --resume and --resume-from: which rows an earlier run already did. */
 
@@ -14,15 +15,8 @@ int resume_status_is_ok(const char *s, size_t len);
 
 /* --resume-from PREV: the rows of PREV, matched by what they ask for, not
  * by their position. See the DESIGN comment in resume.c. */
-struct resume_entry {
-    uint64_t h;                 /* hash of a row key; 0: an empty slot */
-    uint32_t ok;                /* PREV rows with this key and status ok, not yet used */
-    uint32_t rows;              /* PREV rows with this key */
-};
-
 struct resume {
-    struct resume_entry *tab;   /* open addressing (owned) */
-    size_t cap, n;
+    struct hmap tab;            /* row key hash -> struct resume_count (resume.c) */
     unsigned long rows;         /* valid rows of PREV */
 };
 

@@ -68,4 +68,25 @@ int std_fds_open(void);
 /* Overwrite memory that held a secret, in a way the compiler keeps. */
 void wipe(void *p, size_t n);
 
+/* A hash map from 64-bit keys (hashes; key 0 is taken as 1) to values of a fixed size, by open addressing with linear probing, at most
+ * half full. Values are zeroed when added and move when the map grows or a
+ * key is deleted: a pointer to one is good until the next hmap_put or
+ * hmap_del. Not thread-safe: its owner locks. 8 + value_size bytes (rounded
+ * up to 8) per slot, twice as many slots as keys at most. */
+struct hmap {
+    unsigned char *slots;       /* cap slots (owned) */
+    size_t cap, n;              /* slots, keys */
+    size_t vsize, ssize;        /* value size, slot size */
+};
+void hmap_init(struct hmap *m, size_t value_size);
+void hmap_free(struct hmap *m);
+/* The value of key, or NULL. */
+void *hmap_get(const struct hmap *m, uint64_t key);
+/* The value of key, added (zeroed; *added = 1) when it was not there. */
+void *hmap_put(struct hmap *m, uint64_t key, int *added);
+void hmap_del(struct hmap *m, uint64_t key);
+/* Walk every key: start with *pos = 0; returns the next value (its key in
+ * *key) or NULL at the end. */
+void *hmap_next(const struct hmap *m, size_t *pos, uint64_t *key);
+
 #endif

@@ -86,8 +86,8 @@ struct live {
     struct entry *newest, *oldest;
     struct live_stats stats;
     int simulate;               /* a plan: remember planned changes */
-    struct note *overlay;       /* planned changes of dropped targets (owned) */
-    size_t ocap, on;
+    struct hmap overlay;        /* planned changes of dropped targets:
+                                 * api_key_hash -> enum privilege */
 };
 
 struct live *live_new(const struct api_ops *api, const char *base, unsigned max_targets)
@@ -103,6 +103,7 @@ struct live *live_new(const struct api_ops *api, const char *base, unsigned max_
         size *= 2;
     l->table = xcalloc(size, sizeof(struct entry *));
     l->mask = size - 1;
+    hmap_init(&l->overlay, sizeof(enum privilege));
     return l;
 }
 
@@ -136,7 +137,7 @@ void live_free(struct live *l)
     }
     pthread_mutex_destroy(&l->mu);
     pthread_cond_destroy(&l->cv);
-    free(l->overlay);
+    hmap_free(&l->overlay);
     free(l->table);
     free(l->base);
     free(l);
@@ -147,40 +148,15 @@ void live_simulate(struct live *l)
     l->simulate = 1;
 }
 
-/* mu held. The overlay slot of a key: its entry, or the empty one. */
-static struct note *overlay_slot(struct note *o, size_t cap, uint64_t key)
-{
-    size_t k = key & (cap - 1);
-    while (o[k].key && o[k].key != key)
-        k = (k + 1) & (cap - 1);
-    return &o[k];
-}
-
+/* mu held. What the plan left a permission of a dropped target. */
 static void overlay_put(struct live *l, uint64_t key, enum privilege p)
 {
-    if ((l->on + 1) * 2 > l->ocap) {
-        size_t cap = l->ocap ? l->ocap * 2 : 1024;
-        struct note *o = xcalloc(cap, sizeof *o);
-        for (size_t i = 0; i < l->ocap; i++)
-            if (l->overlay[i].key)
-                *overlay_slot(o, cap, l->overlay[i].key) = l->overlay[i];
-        free(l->overlay);
-        l->overlay = o;
-        l->ocap = cap;
-    }
-    struct note *n = overlay_slot(l->overlay, l->ocap, key);
-    if (!n->key)
-        l->on++;
-    n->key = key;
-    n->priv = p;
+    *(enum privilege *)hmap_put(&l->overlay, key, NULL) = p;
 }
 
-static struct note *overlay_get(struct live *l, uint64_t key)
+static enum privilege *overlay_get(struct live *l, uint64_t key)
 {
-    if (!l->on)
-        return NULL;
-    struct note *n = overlay_slot(l->overlay, l->ocap, key);
-    return n->key ? n : NULL;
+    return hmap_get(&l->overlay, key);
 }
 
 /* mu held. */
@@ -375,9 +351,9 @@ int live_get(struct live *l, const struct request *req, const char *subject, siz
     } else if (ls->state == LIST_LOADED) {
         struct item *it = find_item(ls, subject, len);
         *now = it ? it->priv : PRIV_NONE;
-        struct note *n = l->simulate ? overlay_get(l, api_key_hash(req, subject, len)) : NULL;
+        enum privilege *n = l->simulate ? overlay_get(l, api_key_hash(req, subject, len)) : NULL;
         if (n)
-            *now = n->priv;     /* planned before the target was dropped */
+            *now = *n;     /* planned before the target was dropped */
     }
     release(l, e);
     pthread_mutex_unlock(&l->mu);

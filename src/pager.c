@@ -7,54 +7,29 @@
 #define PAGES_MAX 1000000u      /* no list is that long: a server in a loop */
 
 /* The page URLs of one walk, compared in full: a server that sends the walk
- * back to a page it already gave (A, B, A) would never end. Open addressing
- * on a hash of the URL; the table doubles at half full. */
+ * back to a page it already gave (A, B, A) would never end. A map from the
+ * hash of each URL to the URL itself. */
 struct seen {
-    struct slot {
-        uint64_t h;
-        char *url;              /* owned; NULL: empty */
-    } *slots;
-    size_t cap, n;
+    struct hmap urls;           /* hash64 -> char * (owned) */
 };
 
 static void seen_free(struct seen *s)
 {
-    for (size_t i = 0; i < s->cap; i++)
-        free(s->slots[i].url);
-    free(s->slots);
-    memset(s, 0, sizeof *s);
-}
-
-static void seen_put(struct slot *slots, size_t cap, uint64_t h, char *url)
-{
-    size_t i = (size_t)h & (cap - 1);
-    while (slots[i].url)
-        i = (i + 1) & (cap - 1);
-    slots[i].h = h;
-    slots[i].url = url;
+    size_t pos = 0;
+    char **url;
+    while ((url = hmap_next(&s->urls, &pos, NULL)))
+        free(*url);
+    hmap_free(&s->urls);
 }
 
 /* Returns 1 when url was seen before, else adds it and returns 0. */
 static int seen_add(struct seen *s, const char *url)
 {
-    uint64_t h = hash64(url, strlen(url));
-    if (s->cap) {
-        for (size_t i = (size_t)h & (s->cap - 1); s->slots[i].url; i = (i + 1) & (s->cap - 1))
-            if (s->slots[i].h == h && !strcmp(s->slots[i].url, url))
-                return 1;
-    }
-    if (2 * (s->n + 1) > s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 16;
-        struct slot *slots = xcalloc(cap, sizeof *slots);
-        for (size_t i = 0; i < s->cap; i++)
-            if (s->slots[i].url)
-                seen_put(slots, cap, s->slots[i].h, s->slots[i].url);
-        free(s->slots);
-        s->slots = slots;
-        s->cap = cap;
-    }
-    seen_put(s->slots, s->cap, h, xstrdup(url));
-    s->n++;
+    int added;
+    char **slot = hmap_put(&s->urls, hash64(url, strlen(url)), &added);
+    if (!added)
+        return !strcmp(*slot, url);     /* another URL of the same hash: never seen */
+    *slot = xstrdup(url);
     return 0;
 }
 
@@ -62,7 +37,8 @@ int pager_walk(const struct api_ops *ops, const char *first, const struct pager_
                pager_item_fn on_item, void *ictx, unsigned *pages, struct pager_error *err)
 {
     struct buf url = {0}, next = {0};
-    struct seen seen = {0};
+    struct seen seen;
+    hmap_init(&seen.urls, sizeof(char *));
     double at = -1;             /* the position of the page before */
     int rc = 0;
     buf_adds(&url, first);

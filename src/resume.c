@@ -8,8 +8,8 @@
  * asks for: the permission (workspace, repository or project with its
  * project where the flavour needs it, group or user; compared as the
  * flavour compares names, see api_key) and the privilege. A table keeps, per
- * key hash, how many PREV rows have it and how many of those were ok (16
- * bytes per distinct row): an input row with an ok match is not sent again
+ * key hash, how many PREV rows have it and how many of those were ok (an
+ * hmap slot of 16 bytes per distinct row): an input row with an ok match is not sent again
  * and uses that match up, so two identical input rows need two ok rows.
  *
  * A repository row of PREV also enters a key without its repository, for
@@ -56,45 +56,20 @@ static uint64_t row_key(const struct request *req, int any_repo)
     return h ? h : 1;
 }
 
-static struct resume_entry *find(const struct resume *r, uint64_t h)
+/* The PREV rows of one key. */
+struct resume_count {
+    uint32_t ok;                /* with status ok, not yet used */
+    uint32_t rows;              /* in all */
+};
+
+static struct resume_count *add(struct resume *r, uint64_t h)
 {
-    if (!r->cap)
-        return NULL;
-    size_t i = h & (r->cap - 1);
-    while (r->tab[i].h) {
-        if (r->tab[i].h == h)
-            return &r->tab[i];
-        i = (i + 1) & (r->cap - 1);
-    }
-    return NULL;
+    return hmap_put(&r->tab, h, NULL);
 }
 
-static struct resume_entry *add(struct resume *r, uint64_t h)
+static struct resume_count *find(const struct resume *r, uint64_t h)
 {
-    struct resume_entry *e = find(r, h);
-    if (e)
-        return e;
-    if ((r->n + 1) * 2 > r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 1024;
-        struct resume_entry *tab = xcalloc(cap, sizeof *tab);
-        for (size_t i = 0; i < r->cap; i++) {
-            if (!r->tab[i].h)
-                continue;
-            size_t k = r->tab[i].h & (cap - 1);
-            while (tab[k].h)
-                k = (k + 1) & (cap - 1);
-            tab[k] = r->tab[i];
-        }
-        free(r->tab);
-        r->tab = tab;
-        r->cap = cap;
-    }
-    size_t i = h & (r->cap - 1);
-    while (r->tab[i].h)
-        i = (i + 1) & (r->cap - 1);
-    r->tab[i].h = h;
-    r->n++;
-    return &r->tab[i];
+    return hmap_get(&r->tab, h);
 }
 
 /* Reading a CSV: the header into a mapping, then each valid row. */
@@ -163,7 +138,7 @@ static int load_row(struct reader *rd, const struct request *req, const struct c
     unsigned c = (unsigned)rd->map.col[COL_STATUS];
     /* a line torn by a kill may end before its status: then it is not done */
     int ok = rec->n > c && resume_status_is_ok(rec->cells[c], rec->lens[c]);
-    struct resume_entry *e = add(r, row_key(req, 0));
+    struct resume_count *e = add(r, row_key(req, 0));
     e->rows++;
     e->ok += (uint32_t)ok;
     if (req->target == TARGET_REPO)
@@ -179,6 +154,8 @@ int resume_load(struct resume *r, const char *path, const struct bb_config *cfg)
         fprintf(stderr, "bbperm: the --resume-from path is too long\n");
         return -1;
     }
+    hmap_init(&r->tab, sizeof(struct resume_count));
+    r->rows = 0;
     struct reader rd = {.cfg = cfg, .what = what, .need_status = 1, .on_row = load_row, .r = r};
     if (read_csv(&rd, path) != 0)
         return -1;
@@ -192,7 +169,7 @@ int resume_load(struct resume *r, const char *path, const struct bb_config *cfg)
 static int check_row(struct reader *rd, const struct request *req, const struct csvin_record *rec)
 {
     (void)rec;
-    const struct resume_entry *e = req->target_is_pattern ? find(rd->want, row_key(req, 1))
+    const struct resume_count *e = req->target_is_pattern ? find(rd->want, row_key(req, 1))
                                                           : find(rd->want, row_key(req, 0));
     rd->found = e && e->rows;
     return rd->found;           /* one match is enough */
@@ -220,7 +197,7 @@ int resume_check_input(const struct resume *r, const char *path, const struct bb
 
 int resume_done(struct resume *r, const struct request *req)
 {
-    struct resume_entry *e = find(r, row_key(req, 0));
+    struct resume_count *e = find(r, row_key(req, 0));
     if (!e || !e->ok)
         return 0;
     e->ok--;
@@ -229,6 +206,6 @@ int resume_done(struct resume *r, const struct request *req)
 
 void resume_free(struct resume *r)
 {
-    free(r->tab);
+    hmap_free(&r->tab);
     memset(r, 0, sizeof *r);
 }

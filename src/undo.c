@@ -45,8 +45,8 @@ enum undo_state {
     UNDO_REFUSED                /* its writes were all refused: nothing changed */
 };
 
+/* One recorded permission, under its api_key_hash in the set. */
 struct undo_entry {
-    uint64_t key;               /* api_key_hash; 0: an empty slot */
     uint64_t line;              /* hash of the row written for it */
     enum undo_state state;
 };
@@ -55,8 +55,7 @@ struct undo {
     int fd;
     const char *path;
     pthread_mutex_t mu;
-    struct undo_entry *set;     /* open addressing */
-    size_t cap, n;
+    struct hmap set;            /* api_key_hash -> struct undo_entry */
     int failed;
     int torn;                   /* a write left part of a line: end it first */
 };
@@ -88,67 +87,8 @@ struct undo *undo_open(const char *path, FILE *err)
     u->fd = fd;
     u->path = path;
     pthread_mutex_init(&u->mu, NULL);
-    u->cap = 1024;
-    u->set = xcalloc(u->cap, sizeof *u->set);
+    hmap_init(&u->set, sizeof(struct undo_entry));
     return u;
-}
-
-/* mu held. The entry of key, or NULL. */
-static struct undo_entry *set_find(struct undo *u, uint64_t key)
-{
-    size_t k = key & (u->cap - 1);
-    while (u->set[k].key) {
-        if (u->set[k].key == key)
-            return &u->set[k];
-        k = (k + 1) & (u->cap - 1);
-    }
-    return NULL;
-}
-
-/* mu held. Adds e; returns 1, or 0 when its key was there. */
-static int set_add(struct undo *u, struct undo_entry e)
-{
-    if ((u->n + 1) * 2 > u->cap) {
-        size_t cap = u->cap * 2;
-        struct undo_entry *set = xcalloc(cap, sizeof *set);
-        for (size_t i = 0; i < u->cap; i++) {
-            if (!u->set[i].key)
-                continue;
-            size_t k = u->set[i].key & (cap - 1);
-            while (set[k].key)
-                k = (k + 1) & (cap - 1);
-            set[k] = u->set[i];
-        }
-        free(u->set);
-        u->set = set;
-        u->cap = cap;
-    }
-    size_t k = e.key & (u->cap - 1);
-    while (u->set[k].key) {
-        if (u->set[k].key == e.key)
-            return 0;
-        k = (k + 1) & (u->cap - 1);
-    }
-    u->set[k] = e;
-    u->n++;
-    return 1;
-}
-
-static void set_remove(struct undo *u, uint64_t key)
-{
-    struct undo_entry *e = set_find(u, key);
-    if (!e)
-        return;
-    size_t k = (size_t)(e - u->set);
-    /* re-insert the rest of the cluster so lookups still find them */
-    u->set[k].key = 0;
-    u->n--;
-    for (size_t j = (k + 1) & (u->cap - 1); u->set[j].key; j = (j + 1) & (u->cap - 1)) {
-        struct undo_entry v = u->set[j];
-        u->set[j].key = 0;
-        u->n--;
-        set_add(u, v);
-    }
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -162,17 +102,18 @@ static int cmp_u64(const void *a, const void *b)
 static int drop_refused(struct undo *u)
 {
     /* the hashes of the rows to drop, sorted for a binary search */
-    size_t refused = 0;
+    size_t refused = 0, pos = 0;
     uint64_t *drop = NULL;
-    for (size_t i = 0; i < u->cap; i++)
-        refused += u->set[i].key && u->set[i].state == UNDO_REFUSED;
+    const struct undo_entry *e;
+    while ((e = hmap_next(&u->set, &pos, NULL)))
+        refused += e->state == UNDO_REFUSED;
     if (!refused)
         return 0;
     drop = xmalloc(refused * sizeof *drop);
-    refused = 0;
-    for (size_t i = 0; i < u->cap; i++)
-        if (u->set[i].key && u->set[i].state == UNDO_REFUSED)
-            drop[refused++] = u->set[i].line;
+    refused = pos = 0;
+    while ((e = hmap_next(&u->set, &pos, NULL)))
+        if (e->state == UNDO_REFUSED)
+            drop[refused++] = e->line;
     qsort(drop, refused, sizeof *drop, cmp_u64);
     size_t n = strlen(u->path) + sizeof ".new";
     char *tmp = xmalloc(n);
@@ -219,7 +160,7 @@ int undo_close(struct undo *u)
     if (rc == 0 && drop_refused(u) != 0)
         rc = -1;
     pthread_mutex_destroy(&u->mu);
-    free(u->set);
+    hmap_free(&u->set);
     free(u);
     return rc;
 }
@@ -234,8 +175,8 @@ void undo_format(struct buf *out, const struct request *req, const char *subject
 /* mu held. The entry of a permission under either of its names. */
 static struct undo_entry *find_either(struct undo *u, uint64_t h, uint64_t alt)
 {
-    struct undo_entry *e = set_find(u, h);
-    return e || !alt ? e : set_find(u, alt);
+    struct undo_entry *e = hmap_get(&u->set, h);
+    return e || !alt ? e : hmap_get(&u->set, alt);
 }
 
 int undo_record(struct undo *u, const struct request *req, const char *subject, size_t len,
@@ -245,10 +186,14 @@ int undo_record(struct undo *u, const struct request *req, const char *subject, 
     uint64_t h = api_key_hash(req, subject, len);  /* never 0: 0 marks an empty slot */
     uint64_t ha = alt ? api_key_hash(req, alt, strlen(alt)) : 0;
     undo_format(&line, req, subject, len, before);
-    struct undo_entry e = {h, hash64(line.data, line.len - 1), UNDO_PENDING};
     pthread_mutex_lock(&u->mu);
     struct undo_entry *had = find_either(u, h, ha);
-    int first = !had && set_add(u, e);
+    int first = !had;
+    if (first) {
+        struct undo_entry *e = hmap_put(&u->set, h, NULL);
+        e->line = hash64(line.data, line.len - 1);
+        e->state = UNDO_PENDING;
+    }
     if (had && had->state == UNDO_REFUSED)
         had->state = UNDO_PENDING;      /* written ahead once more */
     int torn = u->torn;
@@ -268,7 +213,7 @@ int undo_record(struct undo *u, const struct request *req, const char *subject, 
     if (w != (ssize_t)line.len) {
         int err = w < 0 ? errno : ENOSPC;
         pthread_mutex_lock(&u->mu);
-        set_remove(u, h);
+        hmap_del(&u->set, h);
         u->failed = 1;
         u->torn = w > 0 || torn;
         pthread_mutex_unlock(&u->mu);

@@ -314,3 +314,107 @@ int path_same_file(const char *a, const char *b)
     free(cb);
     return same;
 }
+
+/* ---- hmap ------------------------------------------------------------- */
+
+#define HMAP_KEY(m, i) (*(uint64_t *)(void *)((m)->slots + (i) * (m)->ssize))
+#define HMAP_VAL(m, i) ((void *)((m)->slots + (i) * (m)->ssize + sizeof(uint64_t)))
+
+void hmap_init(struct hmap *m, size_t value_size)
+{
+    memset(m, 0, sizeof *m);
+    m->vsize = value_size;
+    m->ssize = (sizeof(uint64_t) + value_size + 7) & ~(size_t)7;
+}
+
+void hmap_free(struct hmap *m)
+{
+    free(m->slots);
+    m->slots = NULL;
+    m->cap = m->n = 0;
+}
+
+/* The slot of key, or of the empty slot where it would go. */
+static size_t hmap_slot(const struct hmap *m, uint64_t key)
+{
+    size_t i = (size_t)key & (m->cap - 1);
+    while (HMAP_KEY(m, i) && HMAP_KEY(m, i) != key)
+        i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+void *hmap_get(const struct hmap *m, uint64_t key)
+{
+    key += !key;                /* 0 marks an empty slot */
+    if (!m->cap)
+        return NULL;
+    size_t i = hmap_slot(m, key);
+    return HMAP_KEY(m, i) ? HMAP_VAL(m, i) : NULL;
+}
+
+static void hmap_grow(struct hmap *m)
+{
+    struct hmap old = *m;
+    m->cap = old.cap ? old.cap * 2 : 64;
+    m->slots = xcalloc(m->cap, m->ssize);
+    for (size_t i = 0; i < old.cap; i++) {
+        uint64_t k = HMAP_KEY(&old, i);
+        if (k) {
+            size_t j = hmap_slot(m, k);
+            memcpy(m->slots + j * m->ssize, old.slots + i * old.ssize, m->ssize);
+        }
+    }
+    free(old.slots);
+}
+
+void *hmap_put(struct hmap *m, uint64_t key, int *added)
+{
+    key += !key;
+    if (added)
+        *added = 0;
+    if ((m->n + 1) * 2 > m->cap)
+        hmap_grow(m);
+    size_t i = hmap_slot(m, key);
+    if (!HMAP_KEY(m, i)) {
+        HMAP_KEY(m, i) = key;
+        memset(HMAP_VAL(m, i), 0, m->ssize - sizeof(uint64_t));
+        m->n++;
+        if (added)
+            *added = 1;
+    }
+    return HMAP_VAL(m, i);
+}
+
+void hmap_del(struct hmap *m, uint64_t key)
+{
+    key += !key;
+    if (!m->cap)
+        return;
+    size_t i = hmap_slot(m, key);
+    if (!HMAP_KEY(m, i))
+        return;
+    /* backward shift: move up each later key of the cluster that may sit
+     * in the hole, so no lookup stops early at it */
+    for (size_t j = (i + 1) & (m->cap - 1); HMAP_KEY(m, j); j = (j + 1) & (m->cap - 1)) {
+        size_t home = (size_t)HMAP_KEY(m, j) & (m->cap - 1);
+        /* j may move to i when its home is not within (i, j] (cyclically) */
+        if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+            memcpy(m->slots + i * m->ssize, m->slots + j * m->ssize, m->ssize);
+            i = j;
+        }
+    }
+    HMAP_KEY(m, i) = 0;
+    m->n--;
+}
+
+void *hmap_next(const struct hmap *m, size_t *pos, uint64_t *key)
+{
+    for (; *pos < m->cap; (*pos)++) {
+        if (HMAP_KEY(m, *pos)) {
+            if (key)
+                *key = HMAP_KEY(m, *pos);
+            return HMAP_VAL(m, (*pos)++);
+        }
+    }
+    return NULL;
+}

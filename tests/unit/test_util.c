@@ -60,6 +60,67 @@ static void test_printable_cuts_to_fit(void **state)
                         "\\x01\\x02\\x03\\x04\\x05");
 }
 
+/* The map against a plain array of what it should hold: random keys, keys
+ * that share their low bits (one long cluster, wrapping around the end),
+ * deletes in the middle of clusters, growth. */
+static void test_hmap_matches_a_reference(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    static uint64_t keys[N];
+    static int present[N];
+    static unsigned vals[N];
+    struct hmap m;
+    hmap_init(&m, sizeof(unsigned));
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < N; i++) {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        /* one key in four lands in the same home slots */
+        keys[i] = i % 4 ? x : (x << 20) | 0xffff;
+    }
+    for (int round = 0; round < 4; round++) {
+        for (int i = 0; i < N; i++) {
+            if ((i + round) % 3 == 0 && present[i]) {
+                hmap_del(&m, keys[i]);
+                present[i] = 0;
+            } else if ((i * 7 + round) % 5 != 0) {
+                int added;
+                unsigned *v = hmap_put(&m, keys[i], &added);
+                assert_int_equal(added, !present[i]);
+                if (!added)
+                    assert_int_equal(*v, vals[i]);
+                else
+                    assert_int_equal(*v, 0);
+                *v = vals[i] = (unsigned)(i * 31 + round);
+                present[i] = 1;
+            }
+        }
+        size_t count = 0;
+        for (int i = 0; i < N; i++) {
+            unsigned *v = hmap_get(&m, keys[i]);
+            if (present[i]) {
+                assert_non_null(v);
+                assert_int_equal(*v, vals[i]);
+                count++;
+            } else {
+                assert_null(v);
+            }
+        }
+        assert_int_equal(m.n, count);
+        size_t pos = 0, walked = 0;
+        uint64_t k;
+        while (hmap_next(&m, &pos, &k))
+            walked++;
+        assert_int_equal(walked, count);
+    }
+    /* key 0 is a key like any other */
+    *(unsigned *)hmap_put(&m, 0, NULL) = 7;
+    assert_int_equal(*(unsigned *)hmap_get(&m, 0), 7);
+    hmap_del(&m, 0);
+    assert_null(hmap_get(&m, 0));
+    hmap_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -67,6 +128,7 @@ int main(void)
         cmocka_unit_test(test_loopback_refused),
         cmocka_unit_test(test_printable_escapes_controls),
         cmocka_unit_test(test_printable_cuts_to_fit),
+        cmocka_unit_test(test_hmap_matches_a_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
