@@ -1,6 +1,7 @@
 #ifndef BBPERM_WALK_H
 #define BBPERM_WALK_H
 
+#include "job.h"
 #include "row.h"
 #include "session.h"
 
@@ -34,5 +35,10 @@ struct walk {
 /* Walk one scope: WORKSPACE or WORKSPACE/PROJECT_KEY (Cloud), PROJECT_KEY
  * or NULL for every project (Data Center). */
 void walk_scope(struct walk *w, const char *scope);
+
+/* Fill a job for one target: the strings are copied into it, its request
+ * points at them, and its key is the target's. */
+void walk_fill_job(struct job *j, enum target_kind kind, const char *ws, const char *project,
+                   const char *slug);
 
 #endif

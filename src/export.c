@@ -281,25 +281,7 @@ static void add_target(struct export *e, enum target_kind kind, const char *ws,
     if (!j)
         return;
     e->targets++;
-    j->data.len = 0;
-    buf_adds(&j->data, ws);
-    buf_addc(&j->data, '\0');
-    size_t po = j->data.len;
-    buf_adds(&j->data, project ? project : "");
-    buf_addc(&j->data, '\0');
-    size_t so = j->data.len;
-    buf_adds(&j->data, slug);
-    memset(&j->req, 0, sizeof j->req);
-    j->req.target = kind;
-    j->req.workspace = j->data.data;
-    j->req.workspace_len = strlen(ws);
-    j->req.project = j->data.data + po;
-    j->req.project_len = project ? strlen(project) : 0;
-    j->req.target_name = j->data.data + so;
-    j->req.target_len = strlen(slug);
-    j->n = 0;
-    j->key.len = 0;
-    api_target_key(&j->key, &j->req);
+    walk_fill_job(j, kind, ws, project, slug);
     ring_submit(&e->ring, j);
 }
 
