@@ -65,6 +65,12 @@ diff -u want.csv a1.csv || fail "access rows"
 has "1 unexplained" err1
 "$BBPERM" access --base-url "$API" --no-progress -j 1 acme > a2.csv 2>/dev/null
 cmp a1.csv a2.csv || fail "two runs differ"
+# the budget: the effective list's pages, what export reads, one groups
+# request and one owners page
+req() { sed -n 's/.*; \([0-9]*\) requests*, .*/\1/p' "$1" | tail -1; }
+"$BBPERM" export --base-url "$API" --no-progress acme > /dev/null 2> errx
+echo "requests: access $(req err1), export $(req errx)"
+[ "$(req err1)" -le $(( $(req errx) + 3 )) ] || fail "access sent $(req err1) requests, export $(req errx)"
 # a project scope reads each repository's effective list
 "$BBPERM" access --base-url "$API" --no-progress acme/OPS > a3.csv 2>/dev/null || fail "project scope"
 expect_eq "$(grep -c ',web,' a3.csv)" 3 "value"
