@@ -37,6 +37,19 @@ struct api_member {
     const char *uuid;           /* the {uuid}, or NULL */
 };
 
+/* A user as the access review's lists report one: an effective level
+ * (Cloud), a workspace owner, a global permission (Data Center), or a group
+ * member (level NULL). The strings point into the parsed JSON. */
+struct api_reach {
+    const char *id;             /* account id ({uuid} when none) / user name; for a
+                                 * Data Center global permission of a group, its name */
+    const char *alt_id;         /* Cloud: the {uuid}; else NULL */
+    const char *display;        /* or NULL */
+    const char *email;          /* Data Center emailAddress, or NULL */
+    const char *repo;           /* Cloud effective lists: the repository slug */
+    const char *level;          /* the permission as listed, or NULL */
+};
+
 struct api_ops {
     const char *name;                   /* "cloud", "datacenter" */
     const char *export_header;          /* the header line of an export, no EOL */
@@ -69,6 +82,33 @@ struct api_ops {
     /* Cloud: one user by {uuid} or account id (GET /users/{id}), which
      * answers both spellings; NULL where a user has one name only. */
     void (*user_path)(struct buf *url, const char *id, size_t len);
+
+    /* The access review: the third list shape of each flavour.
+     * Bitbucket's own effective levels of a workspace (repo NULL) or of one
+     * repository; NULL where levels are computed from the sources (Data
+     * Center). */
+    void (*effective_list)(struct buf *url, const char *workspace, const char *repo);
+    /* Who reaches everything as admin: Cloud's workspace owners (kind
+     * SUBJECT_USER only), Data Center's global permissions of users or of
+     * groups. */
+    void (*admins_list)(struct buf *url, const char *workspace, enum subject_kind kind);
+    /* An item of an effective list, of admins_list, or of a group's
+     * members; -1 for an item it cannot read. */
+    int (*reach_item)(const cJSON *item, enum subject_kind kind, struct api_reach *out);
+    /* The members of groups. Cloud: url holds the 2.0 base URL and becomes
+     * the 1.0 groups resource of the workspace (every group with its
+     * members, one unpaginated array; group is ignored). Data Center: the
+     * paginated members of one group. */
+    void (*members_list)(struct buf *url, const char *workspace, const char *group);
+    int members_all;            /* members_list answers every group at once */
+    /* Cloud: one group of the 1.0 answer, its slug and members array. */
+    int (*group_item)(const cJSON *item, const char **slug, const cJSON **members);
+    int (*member_item)(const cJSON *item, struct api_reach *out);
+    /* Data Center: whether every licensed user has level p on a project
+     * (GET .../permissions/{PROJECT_READ|PROJECT_WRITE}/all); NULL on Cloud. */
+    void (*default_check)(struct buf *url, const char *project, enum privilege p);
+    int (*default_item)(const cJSON *answer);   /* 1 permitted, 0 not, -1 unreadable */
+    const char *access_header;  /* the header line of access, no EOL */
 };
 
 extern const struct api_ops api_cloud;

@@ -14,8 +14,9 @@ enum auth_kind {
 enum progress_mode { PROGRESS_AUTO = 0, PROGRESS_ON, PROGRESS_OFF };
 
 /* What the run does: apply rows (the default), plan them against the live
- * state, or export the live state as an input CSV. */
-enum command { CMD_APPLY = 0, CMD_PLAN, CMD_EXPORT };
+ * state, export the live state as an input CSV, or review who can reach
+ * what (access). */
+enum command { CMD_APPLY = 0, CMD_PLAN, CMD_EXPORT, CMD_ACCESS };
 
 /* Which API the base URL speaks (api.h holds one table per flavour). */
 enum api_flavour { API_CLOUD = 0, API_DATACENTER };
@@ -23,6 +24,8 @@ enum api_flavour { API_CLOUD = 0, API_DATACENTER };
 #define SCOPES_MAX 256
 
 #define MAP_MAX 8
+
+#define USERS_MAX 256
 
 struct bb_config {
     enum command command;
@@ -58,6 +61,12 @@ struct bb_config {
     int fail_after_errors;      /* stop after this many rows in a row failed with no
                                  * answer from the server; 0 = never */
     enum progress_mode progress;
+
+    /* export and access */
+    int nusers;                 /* --user ID|EMAIL, repeatable */
+    const char *users[USERS_MAX];       /* point into argv */
+    int revoke;                 /* export --revoke: every privilege 'none' */
+    const char *compare;        /* access --compare PREVIOUS.csv; NULL or argv */
 
     /* --map NAME=COLUMN pairs; pointers into a malloced copy owned by the config */
     int nmap;

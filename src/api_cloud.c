@@ -98,6 +98,79 @@ static void cloud_repo_list(struct buf *url, const char *workspace, const char *
     }
 }
 
+static void cloud_effective_list(struct buf *url, const char *workspace, const char *repo)
+{
+    buf_adds(url, "/workspaces/");
+    api_encode_segment(url, workspace, strlen(workspace));
+    buf_adds(url, "/permissions/repositories");
+    if (repo) {
+        buf_addc(url, '/');
+        api_encode_segment(url, repo, strlen(repo));
+    }
+    buf_adds(url, "?pagelen=100");
+}
+
+static void cloud_admins_list(struct buf *url, const char *workspace, enum subject_kind kind)
+{
+    (void)kind;
+    static const char q[] = "permission=\"owner\"";
+    buf_adds(url, "/workspaces/");
+    api_encode_segment(url, workspace, strlen(workspace));
+    buf_adds(url, "/permissions?pagelen=100&q=");
+    api_encode_segment(url, q, sizeof q - 1);
+}
+
+static int cloud_reach_item(const cJSON *item, enum subject_kind kind, struct api_reach *out)
+{
+    (void)kind;
+    memset(out, 0, sizeof *out);
+    api_user_names(item, "user", &out->id, &out->alt_id);
+    out->display = api_json_string(item, "user.display_name");
+    out->level = api_json_string(item, "permission");
+    const char *full = api_json_string(item, "repository.full_name");
+    if (full) {
+        const char *slash = strchr(full, '/');
+        out->repo = slash ? slash + 1 : full;
+    }
+    if (!out->id || !out->id[0]) {
+        out->id = out->alt_id;
+        out->alt_id = NULL;
+    }
+    return out->id && out->id[0] ? 0 : -1;
+}
+
+/* https://api.bitbucket.org/2.0 -> https://api.bitbucket.org/1.0/groups/{ws}/ */
+static void cloud_members_list(struct buf *url, const char *workspace, const char *group)
+{
+    (void)group;
+    buf_addc(url, '\0');
+    char *scheme = strstr(url->data, "://");
+    char *path = scheme ? strchr(scheme + 3, '/') : NULL;
+    url->len = path ? (size_t)(path - url->data) : strlen(url->data);
+    buf_adds(url, "/1.0/groups/");
+    api_encode_segment(url, workspace, strlen(workspace));
+    buf_addc(url, '/');
+}
+
+static int cloud_group_item(const cJSON *item, const char **slug, const cJSON **members)
+{
+    *slug = api_json_string(item, "slug");
+    *members = cJSON_GetObjectItemCaseSensitive(item, "members");
+    return *slug && (*slug)[0] && cJSON_IsArray(*members) ? 0 : -1;
+}
+
+static int cloud_member_item(const cJSON *item, struct api_reach *out)
+{
+    memset(out, 0, sizeof *out);
+    api_user_names(item, "", &out->id, &out->alt_id);
+    out->display = api_json_string(item, "display_name");
+    if (!out->id || !out->id[0]) {
+        out->id = out->alt_id;
+        out->alt_id = NULL;
+    }
+    return out->id && out->id[0] ? 0 : -1;
+}
+
 /* The scheme, host and port of a URL as libcurl itself reads it (the port
  * from the scheme when none is given), so that what is compared is where
  * libcurl would connect. Returns 0, or -1 when libcurl cannot parse it or
@@ -196,4 +269,12 @@ const struct api_ops api_cloud = {
     .page_position = cloud_page_position,
     .whoami_path = "/user",
     .user_path = cloud_user_path,
+    .effective_list = cloud_effective_list,
+    .admins_list = cloud_admins_list,
+    .reach_item = cloud_reach_item,
+    .members_list = cloud_members_list,
+    .members_all = 1,
+    .group_item = cloud_group_item,
+    .member_item = cloud_member_item,
+    .access_header = "workspace,repo,project,user,name,permission,via",
 };

@@ -123,6 +123,57 @@ static int dc_next_page(const cJSON *page, const char *first, const char *url, s
     return 1;
 }
 
+static void dc_admins_list(struct buf *url, const char *workspace, enum subject_kind kind)
+{
+    (void)workspace;
+    buf_adds(url, kind == SUBJECT_GROUP ? "/admin/permissions/groups?limit=1000"
+                                        : "/admin/permissions/users?limit=1000");
+}
+
+static int dc_reach_item(const cJSON *item, enum subject_kind kind, struct api_reach *out)
+{
+    memset(out, 0, sizeof *out);
+    out->level = api_json_string(item, "permission");
+    if (kind == SUBJECT_GROUP) {
+        out->id = api_json_string(item, "group.name");
+    } else {
+        out->id = api_json_string(item, "user.name");
+        out->display = api_json_string(item, "user.displayName");
+        out->email = api_json_string(item, "user.emailAddress");
+    }
+    return out->id && out->id[0] ? 0 : -1;
+}
+
+static void dc_members_list(struct buf *url, const char *workspace, const char *group)
+{
+    (void)workspace;
+    buf_adds(url, "/admin/groups/more-members?context=");
+    api_encode_segment(url, group, strlen(group));
+    buf_adds(url, "&limit=1000");
+}
+
+static int dc_member_item(const cJSON *item, struct api_reach *out)
+{
+    memset(out, 0, sizeof *out);
+    out->id = api_json_string(item, "name");
+    out->display = api_json_string(item, "displayName");
+    out->email = api_json_string(item, "emailAddress");
+    return out->id && out->id[0] ? 0 : -1;
+}
+
+static void dc_default_check(struct buf *url, const char *project, enum privilege p)
+{
+    buf_adds(url, "/projects/");
+    api_encode_segment(url, project, strlen(project));
+    buf_adds(url, p == PRIV_WRITE ? "/permissions/PROJECT_WRITE/all" : "/permissions/PROJECT_READ/all");
+}
+
+static int dc_default_item(const cJSON *answer)
+{
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(answer, "permitted");
+    return cJSON_IsBool(p) ? cJSON_IsTrue(p) : -1;
+}
+
 const struct api_ops api_datacenter = {
     .name = "datacenter",
     .export_header = "workspace,repo,project,group,user,privilege,name,email",
@@ -136,4 +187,11 @@ const struct api_ops api_datacenter = {
     .next_page = dc_next_page,
     .page_position = dc_page_position,
     .whoami_path = "/projects?limit=1",
+    .admins_list = dc_admins_list,
+    .reach_item = dc_reach_item,
+    .members_list = dc_members_list,
+    .member_item = dc_member_item,
+    .default_check = dc_default_check,
+    .default_item = dc_default_item,
+    .access_header = "workspace,repo,project,user,name,permission,via,email",
 };

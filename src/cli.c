@@ -15,7 +15,7 @@ enum {
     OPT_RETRIES, OPT_MAX_BACKOFF, OPT_BACKOFF_BASE, OPT_RATE, OPT_RESUME,
     OPT_DELIMITER, OPT_NO_HEADER, OPT_MAP, OPT_PROGRESS, OPT_NO_PROGRESS,
     OPT_CHECK_AUTH, OPT_NO_CHECK_AUTH, OPT_FAIL_AFTER_401, OPT_FAIL_AFTER_ERRORS, OPT_RESUME_FROM, OPT_DIFF, OPT_UNDO_FILE,
-    OPT_WORKSPACE, OPT_API, OPT_MAX_WAIT
+    OPT_WORKSPACE, OPT_API, OPT_MAX_WAIT, OPT_USER, OPT_REVOKE, OPT_COMPARE
 };
 
 static const struct option long_opts[] = {
@@ -51,6 +51,9 @@ static const struct option long_opts[] = {
     {"undo-file", required_argument, NULL, OPT_UNDO_FILE},
     {"workspace", required_argument, NULL, OPT_WORKSPACE},
     {"api", required_argument, NULL, OPT_API},
+    {"user", required_argument, NULL, OPT_USER},
+    {"revoke", no_argument, NULL, OPT_REVOKE},
+    {"compare", required_argument, NULL, OPT_COMPARE},
     {NULL, 0, NULL, 0}
 };
 
@@ -60,6 +63,7 @@ void cli_usage(FILE *out)
 "Usage: bbperm [apply] [OPTIONS] [INPUT]\n"
 "       bbperm plan [OPTIONS] [INPUT]\n"
 "       bbperm export [OPTIONS] SCOPE...\n"
+"       bbperm access [OPTIONS] SCOPE...\n"
 "\n"
 "apply   apply the rows of a CSV and write a result CSV with one status line\n"
 "        per input row, in input order (the word 'apply' may be left out)\n"
@@ -68,6 +72,8 @@ void cli_usage(FILE *out)
 "export  write the live explicit permissions as an input CSV. SCOPE is\n"
 "        WORKSPACE or WORKSPACE/PROJECT_KEY on Cloud, PROJECT_KEY on Data\n"
 "        Center (none: every project)\n"
+"access  write who can reach each repository of SCOPE (as for export), at\n"
+"        which level, and every source that grants it (the 'via' column)\n"
 "INPUT is a CSV path; '-' or no INPUT reads standard input.\n"
 "\n"
 "  -o, --output PATH       result CSV (default: standard output)\n"
@@ -109,6 +115,13 @@ void cli_usage(FILE *out)
 "                          (default 5; 0 never stops)\n"
 "      --fail-after-errors N  stop when N rows in a row fail without an answer\n"
 "                          from the server (default 10; 0 never stops)\n"
+"      --user ID|EMAIL     export and access: only this person's rows (account\n"
+"                          id, {uuid}, Data Center user name, or email); may\n"
+"                          be repeated\n"
+"      --revoke            export: write 'none' as every privilege (with --user,\n"
+"                          the offboarding plan)\n"
+"      --compare PREV      access: add a 'change' column against an earlier\n"
+"                          access CSV (added, removed, raised, lowered)\n"
 "      --progress          always draw the progress line on stderr\n"
 "      --no-progress       never draw it\n"
 "  -q, --quiet             no summary or progress on stderr\n"
@@ -120,8 +133,8 @@ void cli_usage(FILE *out)
 "BITBUCKET_API_TOKEN (Basic), BITBUCKET_TOKEN (Bearer), or the legacy\n"
 "BITBUCKET_USERNAME and BITBUCKET_APP_PASSWORD; else --netrc/--netrc-file.\n"
 "\n"
-"Exit status: 0 every row ok or planned; 1 some row failed or invalid (export:\n"
-"a target could not be read); 2 usage, input, output or credential error;\n"
+"Exit status: 0 every row ok or planned; 1 some row failed or invalid (export,\n"
+"access: a target could not be read); 2 usage, input, output or credential error;\n"
 "130 interrupted.\n", out);
 }
 
@@ -293,7 +306,8 @@ int cli_base_url_is_datacenter(const char *base)
 static const struct {
     const char *word;
     enum command cmd;
-} commands[] = {{"apply", CMD_APPLY}, {"plan", CMD_PLAN}, {"export", CMD_EXPORT}};
+} commands[] = {{"apply", CMD_APPLY}, {"plan", CMD_PLAN}, {"export", CMD_EXPORT},
+                {"access", CMD_ACCESS}};
 
 /* 1 when an INPUT in the command word's place is more likely a mistyped
  * command than a file: no such file, and a bare word (no '.', no '/'). */
@@ -307,7 +321,7 @@ static int unknown_command(const char *s)
 
 int cli_check_terminal(const struct bb_config *cfg, int stdin_tty, FILE *err)
 {
-    if (cfg->command == CMD_EXPORT || cfg->input_given || !stdin_tty)
+    if (cfg->command == CMD_EXPORT || cfg->command == CMD_ACCESS || cfg->input_given || !stdin_tty)
         return 0;
     cli_usage(err);
     return 2;
@@ -428,6 +442,16 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
             }
             cfg->workspace = optarg;
             break;
+        case OPT_USER:
+            if (!optarg[0] || cfg->nusers == USERS_MAX) {
+                fprintf(err, "bbperm: --user needs an account id, {uuid}, user name or email "
+                             "(%d at most)\n", USERS_MAX);
+                return 2;
+            }
+            cfg->users[cfg->nusers++] = optarg;
+            break;
+        case OPT_REVOKE: cfg->revoke = 1; break;
+        case OPT_COMPARE: cfg->compare = optarg; break;
         case OPT_API:
             if (!strcasecmp(optarg, "cloud")) {
                 cfg->api = API_CLOUD;
@@ -474,17 +498,19 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
             }
         }
     }
-    if (cfg->command == CMD_EXPORT) {
+    const char *cmdword = cfg->command == CMD_ACCESS ? "access" : "export";
+    int scoped = cfg->command == CMD_EXPORT || cfg->command == CMD_ACCESS;
+    if (scoped) {
         for (int i = optind; i < argc; i++) {
             if (cfg->nscopes == SCOPES_MAX) {
-                fprintf(err, "bbperm: export: %d scopes at most\n", SCOPES_MAX);
+                fprintf(err, "bbperm: %s: %d scopes at most\n", cmdword, SCOPES_MAX);
                 return 2;
             }
             cfg->scopes[cfg->nscopes++] = argv[i];
         }
     } else {
         if (optind < argc && !command_given && unknown_command(argv[optind])) {
-            fprintf(err, "bbperm: unknown command '%s' (commands: apply, plan, export; "
+            fprintf(err, "bbperm: unknown command '%s' (commands: apply, plan, export, access; "
                          "a file of that name is given as ./%s)\n", argv[optind], argv[optind]);
             return 2;
         }
@@ -522,13 +548,24 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
         fprintf(err, "bbperm: --dry-run sends nothing and cannot read the live state: use 'bbperm plan'\n");
         return 2;
     }
-    if (cfg->command == CMD_EXPORT) {
+    if (scoped) {
         if (cfg->dry_run || cfg->diff || cfg->resume || cfg->resume_from || cfg->undo_file || cfg->nmap ||
             cfg->no_header) {
-            fprintf(err, "bbperm: export takes no input options (--dry-run, --diff, --undo-file, "
-                         "--resume, --resume-from, --map, --no-header)\n");
+            fprintf(err, "bbperm: %s takes no input options (--dry-run, --diff, --undo-file, "
+                         "--resume, --resume-from, --map, --no-header)\n", cmdword);
             return 2;
         }
+    } else if (cfg->nusers) {
+        fprintf(err, "bbperm: --user belongs to export and access\n");
+        return 2;
+    }
+    if (cfg->revoke && cfg->command != CMD_EXPORT) {
+        fprintf(err, "bbperm: --revoke belongs to export\n");
+        return 2;
+    }
+    if (cfg->compare && cfg->command != CMD_ACCESS) {
+        fprintf(err, "bbperm: --compare belongs to access\n");
+        return 2;
     }
     const char *why;
     if (!cli_base_url_ok(cfg->base_url, &why)) {
@@ -540,9 +577,10 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
     }
     if (!api_given)
         cfg->api = cli_base_url_is_datacenter(cfg->base_url) ? API_DATACENTER : API_CLOUD;
-    if (cfg->command == CMD_EXPORT) {
+    if (scoped) {
         if (cfg->api == API_CLOUD && cfg->nscopes == 0) {
-            fprintf(err, "bbperm: export needs at least one SCOPE: WORKSPACE or WORKSPACE/PROJECT_KEY\n");
+            fprintf(err, "bbperm: %s needs at least one SCOPE: WORKSPACE or WORKSPACE/PROJECT_KEY\n",
+                    cmdword);
             return 2;
         }
         for (int i = 0; i < cfg->nscopes; i++) {
@@ -551,7 +589,7 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
             if (cfg->api == API_DATACENTER)
                 bad = !sc[0] || slash;
             if (bad) {
-                fprintf(err, "bbperm: export: '%s' is not a scope (%s)\n", sc,
+                fprintf(err, "bbperm: %s: '%s' is not a scope (%s)\n", cmdword, sc,
                         cfg->api == API_CLOUD ? "WORKSPACE or WORKSPACE/PROJECT_KEY"
                                               : "a Data Center PROJECT_KEY");
                 return 2;

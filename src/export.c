@@ -28,10 +28,13 @@
 #include "result.h"
 #include "ring.h"
 #include "session.h"
+#include "walk.h"
+#include "who.h"
 
 struct export {
     const struct bb_config *cfg;
     struct session ses;
+    struct who who;                     /* --user; read-only once the pool runs */
     struct ring ring;
     struct result res;                  /* the output file (no colmap) */
     unsigned long targets, listed_pages, rows, unreadable;
@@ -57,6 +60,7 @@ struct row {
 
 struct collect {
     const struct api_ops *api;
+    const struct who *who;
     enum subject_kind kind;
     struct row *rows;
     size_t n, cap;
@@ -72,6 +76,8 @@ static int on_perm(void *ctx, const cJSON *item)
     struct collect *c = ctx;
     struct api_perm p;
     if (c->api->perm_item(item, c->kind, &p) != 0 || p.priv == PRIV_NONE)
+        return 0;
+    if (c->who->active && (c->kind == SUBJECT_GROUP || !who_match(c->who, p.id, p.alt_id, p.email)))
         return 0;
     if (c->n == c->cap) {
         c->cap = c->cap ? c->cap * 2 : 16;
@@ -96,9 +102,9 @@ static int cmp_row(const void *a, const void *b)
 }
 
 static void format_row(struct buf *out, const struct api_ops *api, const struct request *t,
-                       const struct row *r, char delim)
+                       const struct row *r, char delim, int revoke)
 {
-    csvout_permission(out, t, r->kind, r->id, strlen(r->id), r->priv, delim);
+    csvout_permission(out, t, r->kind, r->id, strlen(r->id), revoke ? PRIV_NONE : r->priv, delim);
     /* names from the server never reach a spreadsheet as a formula; plan
      * and apply read neither column */
     buf_addc(out, delim);
@@ -118,17 +124,20 @@ static char export_delimiter(const struct bb_config *cfg)
 
 struct export_worker {
     const struct session *ses;  /* frozen while the pool runs */
+    const struct who *who;
     struct exec_worker *ex;
 };
 
 static void *export_worker_init(void *arg, int index)
 {
-    struct session *ses = arg;
+    struct export *e = arg;
+    struct session *ses = &e->ses;
     struct exec_worker *ex = exec_worker_new(&ses->ex, index);
     if (!ex)
         return NULL;
     struct export_worker *w = xcalloc(1, sizeof *w);
     w->ses = ses;
+    w->who = &e->who;
     w->ex = ex;
     return w;
 }
@@ -152,7 +161,7 @@ static void export_target(void *wctx, struct pool_node *n)
     struct export_worker *w = wctx;
     struct job *j = POOL_JOB(n, struct job, node);
     const struct api_ops *api = w->ses->api;
-    struct collect c = {.api = api};
+    struct collect c = {.api = api, .who = w->who};
     struct buf url = {0};
     j->res.status = ROW_OK;
     for (int k = SUBJECT_GROUP; k <= SUBJECT_USER; k++) {
@@ -176,7 +185,8 @@ static void export_target(void *wctx, struct pool_node *n)
         if (c.n > 1)
             qsort(c.rows, c.n, sizeof *c.rows, cmp_row);
         for (size_t i = 0; i < c.n; i++)
-            format_row(&j->exp.rows, api, &j->req, &c.rows[i], export_delimiter(w->ses->cfg));
+            format_row(&j->exp.rows, api, &j->req, &c.rows[i], export_delimiter(w->ses->cfg),
+                       w->ses->cfg->revoke);
         j->exp.nrows = (unsigned)c.n;
     }
     for (size_t i = 0; i < c.n; i++) {
@@ -274,24 +284,7 @@ static void add_target(struct export *e, enum target_kind kind, const char *ws,
     if (!j)
         return;
     e->targets++;
-    j->data.len = 0;
-    buf_adds(&j->data, ws);
-    buf_addc(&j->data, '\0');
-    size_t po = j->data.len;
-    buf_adds(&j->data, project ? project : "");
-    buf_addc(&j->data, '\0');
-    size_t so = j->data.len;
-    buf_adds(&j->data, slug);
-    memset(&j->req, 0, sizeof j->req);
-    j->req.target = kind;
-    j->req.workspace = j->data.data;
-    j->req.workspace_len = strlen(ws);
-    j->req.project = j->data.data + po;
-    j->req.project_len = project ? strlen(project) : 0;
-    j->req.target_name = j->data.data + so;
-    j->req.target_len = strlen(slug);
-    j->key.len = 0;
-    api_target_key(&j->key, &j->req);
+    walk_fill_job(j, kind, ws, project, slug);
     ring_submit(&e->ring, j);
 }
 
@@ -331,116 +324,29 @@ static int set_add(uint64_t **set, size_t *n, size_t *cap, uint64_t h)
     return 0;
 }
 
-struct lister {
-    struct export *e;
-    enum target_kind kind;
-    const char *ws;
-    const char *project;        /* a fixed project for every item, or NULL */
-    int nested;                 /* Data Center: list each project's repos */
-};
-
-static void list_targets(struct export *e, enum target_kind kind, const char *ws,
-                         const char *project, int nested);
-
-static int on_target(void *ctx, const cJSON *item)
+/* The walk (walk.c) hands over every listed target. */
+static void on_walk_target(void *ctx, enum target_kind kind, const char *ws, const char *project,
+                           const char *slug)
 {
-    struct lister *l = ctx;
-    struct export *e = l->e;
-    struct api_target_item t;
-    if (api_target_item(item, l->kind, &t) != 0)
-        return 0;
-    /* listed names become URL paths: refuse what would change a path */
-    const char *bad = api_name_problem(t.slug, strlen(t.slug)) ? t.slug
-                    : t.project && api_name_problem(t.project, strlen(t.project)) ? t.project : NULL;
-    if (bad) {
-        char shown[200];
-        str_printable(shown, sizeof shown, bad);
+    struct export *e = ctx;
+    if (kind == TARGET_REPO && !e->ses.api->has_workspaces &&
+        set_add(&e->slugs, &e->nslugs, &e->slugcap, slug_hash(slug)) &&
+        !set_add(&e->told, &e->ntold, &e->toldcap, slug_hash(slug))) {
         clear_line(e);
-        fprintf(stderr, "bbperm: export: the server listed %s '%s', which %s: not read\n",
-                bad == t.slug && l->kind == TARGET_REPO ? "a repository" : "a project", shown,
-                api_name_problem(bad, strlen(bad)));
-        e->unreadable++;
-        return 0;
+        char shown[200], where[200];
+        str_printable(shown, sizeof shown, slug);
+        str_printable(where, sizeof where, project ? project : "?");
+        fprintf(stderr, "bbperm: export: the slug '%s' exists in more than one project "
+                        "(again in %s): it would collide in one Cloud workspace\n", shown, where);
     }
-    if (l->kind == TARGET_PROJECT) {
-        add_target(e, TARGET_PROJECT, l->ws, NULL, t.slug);
-        if (l->nested)          /* t.slug lives as long as this item */
-            list_targets(e, TARGET_REPO, l->ws, t.slug, 0);
-    } else {
-        const char *project = t.project ? t.project : l->project;
-        if (!e->ses.api->has_workspaces && set_add(&e->slugs, &e->nslugs, &e->slugcap, slug_hash(t.slug)) &&
-            !set_add(&e->told, &e->ntold, &e->toldcap, slug_hash(t.slug))) {
-            clear_line(e);
-            char shown[200], where[200];
-            str_printable(shown, sizeof shown, t.slug);
-            str_printable(where, sizeof where, project ? project : "?");
-            fprintf(stderr, "bbperm: export: the slug '%s' exists in more than one project "
-                            "(again in %s): it would collide in one Cloud workspace\n", shown, where);
-        }
-        add_target(e, TARGET_REPO, l->ws, project, t.slug);
-    }
+    add_target(e, kind, ws, project, slug);
+}
+
+static int walk_stop(void *ctx)
+{
+    struct export *e = ctx;
     on_poll(e);
     return e->fatal || e->ses.cancel_level > 0;
-}
-
-static void list_targets(struct export *e, enum target_kind kind, const char *ws,
-                         const char *project, int nested)
-{
-    struct buf url = {0};
-    buf_add(&url, e->ses.base.data, e->ses.base.len);
-    if (kind == TARGET_PROJECT)
-        e->ses.api->project_list(&url, ws);
-    else
-        e->ses.api->repo_list(&url, ws, project);
-    struct lister l = {e, kind, ws, project, nested};
-    struct pager_error err;
-    unsigned pages = 0;
-    int rc = pager_walk(e->ses.api, url.data, session_fetch(&e->ses), on_target, &l, &pages, &err);
-    e->listed_pages += pages;
-    if (rc < 0 && !err.cancelled) {
-        clear_line(e);
-        const char *what = kind == TARGET_PROJECT ? "the projects" : "the repositories";
-        char where[600];
-        if (kind == TARGET_REPO && project && e->ses.api->has_workspaces)
-            snprintf(where, sizeof where, "%s/%s", ws, project);
-        else
-            snprintf(where, sizeof where, "%s", kind == TARGET_REPO && project ? project : ws);
-        char shown[4 * sizeof where], msg[4 * sizeof err.msg];
-        str_printable(shown, sizeof shown, where[0] ? where : "the server");
-        str_printable(msg, sizeof msg, err.msg);
-        if (err.status)
-            fprintf(stderr, "bbperm: export: cannot list %s of %s: %ld %s\n", what, shown,
-                    err.status, msg);
-        else
-            fprintf(stderr, "bbperm: export: cannot list %s of %s: %s\n", what, shown, msg);
-        e->unreadable++;
-    }
-    buf_free(&url);
-}
-
-static void export_scope(struct export *e, const char *scope)
-{
-    char *buf = xstrdup(scope ? scope : "");
-    if (!e->ses.api->has_workspaces) {
-        if (!scope) {
-            list_targets(e, TARGET_PROJECT, "", NULL, 1);
-        } else {
-            add_target(e, TARGET_PROJECT, "", NULL, buf);
-            list_targets(e, TARGET_REPO, "", buf, 0);
-        }
-        free(buf);
-        return;
-    }
-    char *slash = strchr(buf, '/');
-    if (slash) {
-        *slash = '\0';
-        add_target(e, TARGET_PROJECT, buf, NULL, slash + 1);
-        list_targets(e, TARGET_REPO, buf, slash + 1, 0);
-    } else {
-        list_targets(e, TARGET_PROJECT, buf, NULL, 0);
-        list_targets(e, TARGET_REPO, buf, NULL, 0);
-    }
-    free(buf);
 }
 
 int export_main(const struct bb_config *cfg)
@@ -457,7 +363,7 @@ int export_main(const struct bb_config *cfg)
         .worker_fini = export_worker_fini,
         .run = export_target,
         .cancelled = export_cancelled,
-        .arg = &e->ses,
+        .arg = e,
     };
     int failed = session_init(&e->ses, cfg, 1) != 0 ||
                  result_open(&e->res, cfg->output, -1, NULL) != 0 ||
@@ -480,10 +386,26 @@ int export_main(const struct bb_config *cfg)
     /* before the first listing: a dead output sends nothing */
     if (result_flush(&e->res) != 0)
         e->fatal = 1;
+    struct walk walk = {&e->ses, {"export", on_walk_target, clear_line, walk_stop, e}, 1, 0, 0, 0};
+    who_init(&e->who, cfg, e->ses.api);
+    for (int i = 0; i < cfg->nscopes && !e->fatal && e->who.nemails; i++) {
+        /* each workspace once: its members by email, 90 addresses a request */
+        size_t wl = strcspn(cfg->scopes[i], "/");
+        int again = 0;
+        for (int k = 0; k < i; k++)
+            again |= strcspn(cfg->scopes[k], "/") == wl && !strncmp(cfg->scopes[k], cfg->scopes[i], wl);
+        char *ws = xstrdup(cfg->scopes[i]);
+        ws[wl] = '\0';
+        if (!again && who_resolve(&e->who, &e->ses, ws, "export") != 0)
+            e->fatal = 1;
+        free(ws);
+    }
     if (cfg->nscopes == 0 && !e->fatal)
-        export_scope(e, NULL);
+        walk_scope(&walk, NULL);
     for (int i = 0; i < cfg->nscopes && !e->fatal && e->ses.cancel_level == 0; i++)
-        export_scope(e, cfg->scopes[i]);
+        walk_scope(&walk, cfg->scopes[i]);
+    e->listed_pages += walk.pages;
+    e->unreadable += walk.unreadable;
     e->listing_done = 1;        /* the count is final now */
     if (!e->fatal)
         ring_drain(&e->ring, e->ring.next_seq);
@@ -508,5 +430,6 @@ int export_main(const struct bb_config *cfg)
     ring_free(&e->ring);
     free(e->slugs);
     free(e->told);
+    who_free(&e->who);
     return code;
 }

@@ -1,10 +1,11 @@
 /* bbperm: parse the command line, load the credentials, set up signals and
  * libcurl, and hand the frozen configuration to one command: apply and plan
- * (run.c) or export (export.c). */
+ * (run.c), export (export.c) or access (access.c). */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "api.h"
 #include "cancel.h"
 #include "cli.h"
@@ -24,7 +25,9 @@ static int dispatch(struct bb_config *cfg)
         return 2;
     }
     api_init();
-    int code = cfg->command == CMD_EXPORT ? export_main(cfg) : run_main(cfg);
+    int code = cfg->command == CMD_EXPORT   ? export_main(cfg)
+             : cfg->command == CMD_ACCESS ? access_main(cfg)
+                                          : run_main(cfg);
     api_cleanup();
     if (online)
         http_global_cleanup();

@@ -202,11 +202,19 @@ static void route(struct req *r, const char *url, struct MHD_Connection *c)
 		r->api = API_DC;
 		r->rel = r->url + skip;
 		query_parse(c, r);
-		dc_route(r);
+		if (!access_route(r))
+			dc_route(r);
 		return;
 	}
 	skip = strncmp(url, "/2.0/", 5) == 0 ? 4 : 0;
 	r->rel = r->url + skip;
+	if (strncmp(url, "/1.0/groups/", 12) == 0) {
+		r->type = RT_API;
+		r->api = API_CLOUD;
+		query_parse(c, r);
+		access_route(r);
+		return;
+	}
 	if (strcmp(r->rel, "/user") == 0) {
 		r->type = RT_USER;
 	} else if (has_prefix(r->rel, "/repositories") || has_prefix(r->rel, "/workspaces") ||
@@ -214,7 +222,8 @@ static void route(struct req *r, const char *url, struct MHD_Connection *c)
 		r->type = RT_API;
 		r->api = API_CLOUD;
 		query_parse(c, r);
-		cloud_route(r);
+		if (!access_route(r))
+			cloud_route(r);
 	}
 }
 
@@ -339,7 +348,9 @@ static enum MHD_Result api_request(struct MHD_Connection *c, const char *method,
 			too_many(r, &rep, limited, &cf);
 		} else {
 			rep.logperm = r->logperm;
-			if (r->api == API_CLOUD)
+			if (r->ep == EP_ACCESS)
+				access_handle(r, &rep);
+			else if (r->api == API_CLOUD)
 				cloud_handle(c, r, &rep);
 			else
 				dc_handle(c, r, &rep);
@@ -796,6 +807,7 @@ int main(int argc, char **argv)
 
 	parse_args(argc, argv, &o);
 	load_fixture(o.fixture);
+	access_load(o.fixture);
 	state_reset();
 	o.cf.max_pagelen = 100;
 	o.cf.dc_max_limit = g_fx.dc_max_limit;

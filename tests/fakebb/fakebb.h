@@ -206,7 +206,8 @@ void permrows_free(struct permrow *rows, size_t n);
 enum { RT_OTHER, RT_API, RT_USER, RT_STATE, RT_STATS, RT_RESET, RT_CONFIG, RT_CONTROL_OTHER };
 enum { API_CLOUD, API_DC };
 /* What an API path names. */
-enum { EP_NONE, EP_PERM, EP_PERM_LIST, EP_REPO_LIST, EP_PROJECT_LIST, EP_MEMBER_LIST, EP_USER };
+enum { EP_NONE, EP_PERM, EP_PERM_LIST, EP_REPO_LIST, EP_PROJECT_LIST, EP_MEMBER_LIST, EP_USER,
+       EP_ACCESS };
 
 struct qparam {
 	char *key, *val;                /* decoded */
@@ -282,6 +283,12 @@ void dc_route(struct req *r);
 void cloud_handle(struct MHD_Connection *c, struct req *r, struct reply *rep);
 void dc_handle(struct MHD_Connection *c, struct req *r, struct reply *rep);
 void cloud_tokens_init(uint64_t salt);
+
+/* access.c: the access review's resources (the fixture's "access" section) */
+void access_load(const char *path);
+void access_free(void);
+int access_route(struct req *r);
+void access_handle(const struct req *r, struct reply *rep);
 
 /* state.c: the counters of /_stats and the --log line. */
 enum { LC_NONE, LC_PERMS, LC_REPOS, LC_PROJECTS, LC_MEMBERS };

@@ -1,0 +1,986 @@
+/*
+ * DESIGN
+ *
+ * access is a command beside export and shares its parts: the session,
+ * the walk of targets (walk.c), the ring of jobs and the pool.
+ *
+ * Before the walk the main thread reads what every repository of a
+ * workspace shares and holds it for the run:
+ *   - Cloud: the workspace owners, every group with its members
+ *     (members.c; one request), and for a workspace scope Bitbucket's
+ *     workspace-wide effective list (about 150 bytes an entry), kept
+ *     sorted by repository;
+ *   - Data Center: the global permissions of users and groups.
+ * Then each repository is one job. A worker reads the repository's
+ * explicit permissions, its project's (read once per project and kept:
+ * see `struct proj`), on Cloud the repository's effective list when the
+ * workspace-wide one is not held, joins them (reach.c) and formats the
+ * repository's rows, merged with the earlier review under --compare
+ * (compare.c). The ring writes repositories in the order they were
+ * listed, so rows stream out and nothing else grows with the number of
+ * repositories.
+ *
+ * A repository that cannot be read is named on stderr and counted (exit
+ * 1); its rows are left out and every other row is written.
+ */
+#include "access.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "compare.h"
+#include "csvout.h"
+#include "exec.h"
+#include "members.h"
+#include "progress.h"
+#include "reach.h"
+#include "result.h"
+#include "ring.h"
+#include "session.h"
+#include "walk.h"
+#include "who.h"
+
+/* Grants with their own copies of the strings. */
+struct grants {
+    struct reach_grant *g;
+    size_t n, cap;
+};
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+static void grants_add(struct grants *gs, const struct reach_grant *g)
+{
+    if (gs->n == gs->cap) {
+        gs->cap = gs->cap ? gs->cap * 2 : 16;
+        gs->g = xrealloc(gs->g, gs->cap * sizeof *gs->g);
+    }
+    struct reach_grant *x = &gs->g[gs->n++];
+    *x = *g;
+    x->id = xstrdup(g->id);
+    x->alt = dup_or_null(g->alt);
+    x->display = dup_or_null(g->display);
+    x->email = dup_or_null(g->email);
+}
+
+static void grants_free(struct grants *gs)
+{
+    for (size_t i = 0; i < gs->n; i++) {
+        free((char *)gs->g[i].id);
+        free((char *)gs->g[i].alt);
+        free((char *)gs->g[i].display);
+        free((char *)gs->g[i].email);
+    }
+    free(gs->g);
+    memset(gs, 0, sizeof *gs);
+}
+
+/* Bitbucket's level of one user on one repository (Cloud). */
+struct eff {
+    char *repo, *id, *alt, *display;
+    enum privilege priv;
+};
+
+struct effs {
+    struct eff *e;
+    size_t n, cap;
+};
+
+static void effs_free(struct effs *es)
+{
+    for (size_t i = 0; i < es->n; i++) {
+        free(es->e[i].repo);
+        free(es->e[i].id);
+        free(es->e[i].alt);
+        free(es->e[i].display);
+    }
+    free(es->e);
+    memset(es, 0, sizeof *es);
+}
+
+/* What one workspace (Data Center: the instance) shares, read before the
+ * walk and read-only afterwards. */
+struct space {
+    char *ws;
+    struct grants admins;       /* owners / global ADMIN and SYS_ADMIN */
+    struct members *members;
+    int members_unknown;        /* Cloud: the groups resource failed */
+    int have_eff;               /* the workspace-wide effective list is held */
+    struct effs eff;            /* sorted by repository */
+};
+
+/* A project's explicit permissions and default, read by the first worker
+ * that needs them (the others wait), then kept for the run: a few entries
+ * per project. */
+enum { P_LOADING, P_READY, P_FAILED };
+struct proj {
+    char *ws, *key;
+    int state;
+    struct grants grants;
+    long status;
+    char msg[400];
+};
+
+struct access {
+    const struct bb_config *cfg;
+    struct session ses;
+    struct ring ring;
+    struct result res;
+    struct who who;
+    struct compare cmp;
+    int comparing;
+    size_t cmp_next;            /* main thread: earlier rows up to here are settled */
+    struct space *spaces;
+    size_t nspaces;
+    pthread_mutex_t mu;         /* guards projs and the projects' state */
+    pthread_cond_t cv;
+    struct proj **projs;
+    size_t nprojs, capprojs;
+    atomic_ulong unexplained, added, removed, raised, lowered;
+    unsigned long targets, rows, unreadable, listed_pages, pre_requests;
+    int listing_done, fatal;
+    double started, last_draw;
+    int tty, show, drawn;
+    char delim;
+};
+
+/* ---- shared reads -------------------------------------------------------- */
+
+static struct space *space_of(struct access *a, const char *ws)
+{
+    for (size_t i = 0; i < a->nspaces; i++)
+        if (!strcasecmp(a->spaces[i].ws, ws))
+            return &a->spaces[i];
+    return NULL;
+}
+
+struct admins_ctx {
+    const struct api_ops *api;
+    struct grants *gs;
+    enum subject_kind kind;
+    int cloud;
+};
+
+static int on_admin(void *ctx, const cJSON *item)
+{
+    struct admins_ctx *c = ctx;
+    struct api_reach r;
+    if (c->api->reach_item(item, c->kind, &r) != 0 || !r.level)
+        return 0;
+    struct reach_grant g = {REACH_GLOBAL, c->kind == SUBJECT_GROUP, r.id, r.alt_id, r.display,
+                            r.email, PRIV_ADMIN, NULL};
+    if (c->cloud) {
+        if (strcmp(r.level, "owner"))
+            return 0;
+        g.label = "workspace admin";
+    } else if (!strcmp(r.level, "ADMIN")) {
+        g.label = "global ADMIN";
+    } else if (!strcmp(r.level, "SYS_ADMIN")) {
+        g.label = "global SYS_ADMIN";
+    } else {
+        return 0;
+    }
+    grants_add(c->gs, &g);
+    return 0;
+}
+
+static int on_eff(void *ctx, const cJSON *item)
+{
+    struct access *a = ((void **)ctx)[0];
+    struct effs *es = ((void **)ctx)[1];
+    struct api_reach r;
+    enum privilege p;
+    if (a->ses.api->reach_item(item, SUBJECT_USER, &r) != 0 || !r.level ||
+        privilege_parse(r.level, strlen(r.level), &p) != 0 || p == PRIV_NONE)
+        return 0;
+    if (es->n == es->cap) {
+        es->cap = es->cap ? es->cap * 2 : 64;
+        es->e = xrealloc(es->e, es->cap * sizeof *es->e);
+    }
+    struct eff *e = &es->e[es->n++];
+    e->repo = xstrdup(r.repo ? r.repo : "");
+    e->id = xstrdup(r.id);
+    e->alt = dup_or_null(r.alt_id);
+    e->display = dup_or_null(r.display);
+    e->priv = p;
+    return 0;
+}
+
+static int cmp_eff(const void *x, const void *y)
+{
+    const struct eff *a = x, *b = y;
+    return strcasecmp(a->repo, b->repo);
+}
+
+static void clear_line(void *ctx)
+{
+    struct access *a = ctx;
+    if (a->drawn) {
+        fputs("\r\033[K", stderr);
+        a->drawn = 0;
+    }
+}
+
+static void tell_failure(struct access *a, const char *what, const char *where,
+                         const struct pager_error *err)
+{
+    char shown[400], msg[4 * sizeof err->msg];
+    str_printable(shown, sizeof shown, where);
+    str_printable(msg, sizeof msg, err->msg);
+    clear_line(a);
+    if (err->status)
+        fprintf(stderr, "bbperm: access: %s of %s: %ld %s\n", what, shown, err->status, msg);
+    else
+        fprintf(stderr, "bbperm: access: %s of %s: %s\n", what, shown, msg);
+}
+
+/* Walk one list on the main thread; returns the pager's code. */
+static int main_walk(struct access *a, const char *url, pager_item_fn fn, void *ctx,
+                     struct pager_error *err)
+{
+    unsigned pages = 0;
+    int rc = pager_walk(a->ses.api, url, session_fetch(&a->ses), fn, ctx, &pages, err);
+    a->pre_requests += pages;
+    return rc;
+}
+
+/* Read what every repository of a workspace shares. -1: stop the run. */
+static int space_load(struct access *a, struct space *sp, int whole)
+{
+    const struct api_ops *api = a->ses.api;
+    int cloud = api->has_workspaces;
+    struct pager_error err;
+    struct buf url = {0};
+    for (int k = cloud ? SUBJECT_USER : SUBJECT_GROUP; k <= SUBJECT_USER; k++) {
+        url.len = 0;
+        buf_add(&url, a->ses.base.data, a->ses.base.len);
+        api->admins_list(&url, sp->ws, (enum subject_kind)k);
+        buf_addc(&url, '\0');
+        struct admins_ctx c = {api, &sp->admins, (enum subject_kind)k, cloud};
+        if (main_walk(a, url.data, on_admin, &c, &err) < 0) {
+            if (!err.cancelled)
+                tell_failure(a, cloud ? "cannot read the owners" : "cannot read the global permissions",
+                             cloud ? sp->ws : "the server", &err);
+            buf_free(&url);
+            return -1;
+        }
+    }
+    sp->members = members_new(api, a->ses.base.data, sp->ws);
+    if (api->members_all) {
+        if (members_load_all(sp->members, session_fetch(&a->ses), &err) != 0) {
+            if (err.cancelled) {
+                buf_free(&url);
+                return -1;
+            }
+            sp->members_unknown = 1;
+            char shown[400], msg[4 * sizeof err.msg];
+            str_printable(shown, sizeof shown, sp->ws);
+            str_printable(msg, sizeof msg, err.msg);
+            clear_line(a);
+            fprintf(stderr, "bbperm: access: group membership of %s could not be read (%s%s%s): "
+                            "each group stands as 'group SLUG P?' for the users at its level\n",
+                    shown, err.status ? "" : "", err.status ? "" : "", msg);
+        }
+    }
+    if (cloud && whole) {
+        url.len = 0;
+        buf_add(&url, a->ses.base.data, a->ses.base.len);
+        api->effective_list(&url, sp->ws, NULL);
+        buf_addc(&url, '\0');
+        void *ctx[2] = {a, &sp->eff};
+        if (main_walk(a, url.data, on_eff, ctx, &err) < 0) {
+            if (err.cancelled) {
+                buf_free(&url);
+                return -1;
+            }
+            effs_free(&sp->eff);
+            tell_failure(a, "the workspace-wide effective list failed (each repository's is read "
+                            "instead)", sp->ws, &err);
+        } else {
+            sp->have_eff = 1;
+            qsort(sp->eff.e, sp->eff.n, sizeof *sp->eff.e, cmp_eff);
+        }
+    }
+    buf_free(&url);
+    return 0;
+}
+
+/* ---- the worker: one repository ---------------------------------------- */
+
+struct collect {
+    const struct api_ops *api;
+    struct grants *gs;
+    enum reach_src user_src, group_src;
+    enum subject_kind kind;
+};
+
+static int on_perm(void *ctx, const cJSON *item)
+{
+    struct collect *c = ctx;
+    struct api_perm p;
+    if (c->api->perm_item(item, c->kind, &p) != 0 || p.priv == PRIV_NONE)
+        return 0;
+    struct reach_grant g = {c->kind == SUBJECT_GROUP ? c->group_src : c->user_src,
+                            c->kind == SUBJECT_GROUP, p.id, p.alt_id,
+                            c->kind == SUBJECT_USER ? p.display : NULL, p.email, p.priv, NULL};
+    grants_add(c->gs, &g);
+    return 0;
+}
+
+/* The explicit permissions of a target into gs; 0, or -1 with err. */
+static int read_grants(const struct session *ses, const struct pager_fetch *f,
+                       const struct request *t, struct grants *gs, unsigned *requests,
+                       struct pager_error *err)
+{
+    struct buf url = {0};
+    int repo = t->target == TARGET_REPO;
+    struct collect c = {ses->api, gs, repo ? REACH_REPO_USER : REACH_PROJECT_USER,
+                        repo ? REACH_REPO_GROUP : REACH_PROJECT_GROUP, SUBJECT_GROUP};
+    int rc = 0;
+    for (int k = SUBJECT_GROUP; k <= SUBJECT_USER && rc == 0; k++) {
+        c.kind = (enum subject_kind)k;
+        url.len = 0;
+        buf_add(&url, ses->base.data, ses->base.len);
+        ses->api->perm_list(&url, t, c.kind);
+        buf_addc(&url, '\0');
+        unsigned pages = 0;
+        rc = pager_walk(ses->api, url.data, f, on_perm, &c, &pages, err) < 0 ? -1 : 0;
+        *requests += pages;
+    }
+    buf_free(&url);
+    return rc;
+}
+
+/* Data Center: every licensed user's level on a project, as a grant. */
+static int read_default(const struct session *ses, const struct pager_fetch *f, const char *key,
+                        struct grants *gs, unsigned *requests, struct pager_error *err)
+{
+    static const enum privilege order[] = {PRIV_WRITE, PRIV_READ};
+    struct buf url = {0};
+    int rc = 0;
+    for (size_t i = 0; i < 2; i++) {
+        url.len = 0;
+        buf_add(&url, ses->base.data, ses->base.len);
+        ses->api->default_check(&url, key, order[i]);
+        buf_addc(&url, '\0');
+        const char *body = NULL;
+        size_t len = 0;
+        memset(err, 0, sizeof *err);
+        (*requests)++;
+        if (f->fn(f->ctx, url.data, &body, &len, err) != 0) {
+            rc = -1;
+            break;
+        }
+        cJSON *doc = cJSON_ParseWithLength(body, len);
+        int yes = ses->api->default_item(doc);
+        cJSON_Delete(doc);
+        if (yes < 0) {
+            snprintf(err->msg, sizeof err->msg, "the answer to %s is not {\"permitted\": ...}",
+                     order[i] == PRIV_WRITE ? "PROJECT_WRITE/all" : "PROJECT_READ/all");
+            rc = -1;
+            break;
+        }
+        if (yes) {
+            struct reach_grant g = {REACH_PROJECT_DEFAULT, 0, "*", NULL, NULL, NULL, order[i], NULL};
+            grants_add(gs, &g);
+            break;
+        }
+    }
+    buf_free(&url);
+    return rc;
+}
+
+/* A project's grants, read once (see struct proj). Returns the project, or
+ * NULL when reading it failed (err filled). */
+static struct proj *project_get(struct access *a, const char *ws, const char *key,
+                                const struct pager_fetch *f, unsigned *requests,
+                                struct pager_error *err)
+{
+    pthread_mutex_lock(&a->mu);
+    for (size_t i = 0; i < a->nprojs; i++) {
+        struct proj *p = a->projs[i];
+        if (!strcasecmp(p->ws, ws) && !strcasecmp(p->key, key)) {
+            while (p->state == P_LOADING)
+                pthread_cond_wait(&a->cv, &a->mu);
+            pthread_mutex_unlock(&a->mu);
+            if (p->state == P_READY)
+                return p;
+            memset(err, 0, sizeof *err);
+            err->status = p->status;
+            if (snprintf(err->msg, sizeof err->msg, "project %.80s: %.300s", key, p->msg) < 0)
+                err->msg[0] = '\0';
+            return NULL;
+        }
+    }
+    if (a->nprojs == a->capprojs) {
+        a->capprojs = a->capprojs ? a->capprojs * 2 : 16;
+        a->projs = xrealloc(a->projs, a->capprojs * sizeof *a->projs);
+    }
+    struct proj *p = xcalloc(1, sizeof *p);
+    p->ws = xstrdup(ws);
+    p->key = xstrdup(key);
+    p->state = P_LOADING;
+    a->projs[a->nprojs++] = p;
+    pthread_mutex_unlock(&a->mu);
+
+    /* no lock while reading: p is ours until it is published */
+    struct request t = {0};
+    t.target = TARGET_PROJECT;
+    t.workspace = ws;
+    t.workspace_len = strlen(ws);
+    t.target_name = key;
+    t.target_len = strlen(key);
+    int rc = read_grants(&a->ses, f, &t, &p->grants, requests, err);
+    if (rc == 0 && a->ses.api->default_check)
+        rc = read_default(&a->ses, f, key, &p->grants, requests, err);
+
+    pthread_mutex_lock(&a->mu);
+    p->state = rc == 0 ? P_READY : P_FAILED;
+    if (rc) {
+        p->status = err->status;
+        snprintf(p->msg, sizeof p->msg, "%s", err->msg);
+    }
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    if (rc) {
+        char m[sizeof err->msg];
+        memcpy(m, err->msg, sizeof m);
+        if (snprintf(err->msg, sizeof err->msg, "project %.80s: %.300s", key, m) < 0)
+            err->msg[0] = '\0';
+        return NULL;
+    }
+    return p;
+}
+
+struct access_worker {
+    struct access *a;
+    struct exec_worker *ex;
+};
+
+static void *access_worker_init(void *arg, int index)
+{
+    struct access *a = arg;
+    struct exec_worker *ex = exec_worker_new(&a->ses.ex, index);
+    if (!ex)
+        return NULL;
+    struct access_worker *w = xcalloc(1, sizeof *w);
+    w->a = a;
+    w->ex = ex;
+    return w;
+}
+
+static void access_worker_fini(void *wctx)
+{
+    struct access_worker *w = wctx;
+    exec_worker_free(w->ex);
+    free(w);
+}
+
+static void access_cancelled(struct pool_node *n)
+{
+    struct job *j = POOL_JOB(n, struct job, node);
+    j->res.status = ROW_CANCELLED;
+    snprintf(j->res.msg, sizeof j->res.msg, "not read: the run was interrupted");
+}
+
+struct mctx {
+    struct members *m;
+    const struct pager_fetch *f;
+};
+
+static int members_of(void *ctx, const char *group, const struct reach_member **m, size_t *n)
+{
+    struct mctx *c = ctx;
+    return members_get(c->m, group, c->f, m, n);
+}
+
+/* One output row; permission NULL: none. */
+static void format_row(struct access *a, struct buf *out, const struct request *t,
+                       const char *user, const char *name, const char *email,
+                       enum privilege level, const struct buf *via, const char *change)
+{
+    char d = a->delim;
+    csvout_cell(out, t->workspace, t->workspace_len, d);
+    buf_addc(out, d);
+    csvout_cell(out, t->target_name, t->target_len, d);
+    buf_addc(out, d);
+    csvout_cell(out, t->project, t->project_len, d);
+    buf_addc(out, d);
+    csvout_cell(out, user, strlen(user), d);
+    buf_addc(out, d);
+    csvout_name_cell(out, name, strlen(name), d);
+    buf_addc(out, d);
+    buf_adds(out, privilege_name(level));
+    buf_addc(out, d);
+    if (via)
+        csvout_cell(out, via->data, via->len, d);
+    if (!a->ses.api->has_workspaces) {
+        buf_addc(out, d);
+        csvout_name_cell(out, email, strlen(email), d);
+    }
+    if (change) {
+        buf_addc(out, d);
+        buf_adds(out, change);
+    }
+    buf_addc(out, '\n');
+}
+
+static void count_change(struct access *a, const char *ch)
+{
+    if (!strcmp(ch, "added"))
+        atomic_fetch_add(&a->added, 1);
+    else if (!strcmp(ch, "removed"))
+        atomic_fetch_add(&a->removed, 1);
+    else if (!strcmp(ch, "raised"))
+        atomic_fetch_add(&a->raised, 1);
+    else if (!strcmp(ch, "lowered"))
+        atomic_fetch_add(&a->lowered, 1);
+}
+
+/* The earlier rows of a repository that are gone, as rows with none. */
+static unsigned format_removed(struct access *a, struct buf *out, const struct request *t,
+                               size_t first, size_t n)
+{
+    unsigned rows = 0;
+    for (size_t i = first; i < first + n; i++) {
+        const struct compare_row *r = &a->cmp.rows[i];
+        format_row(a, out, t, r->user, r->name, r->email, PRIV_NONE, NULL, "removed");
+        atomic_fetch_add(&a->removed, 1);
+        rows++;
+    }
+    return rows;
+}
+
+static void access_target(void *wctx, struct pool_node *n)
+{
+    struct job *j = POOL_JOB(n, struct job, node);
+    struct access_worker *w = wctx;
+    struct access *a = w->a;
+    const struct api_ops *api = a->ses.api;
+    const struct pager_fetch *f = exec_pager(w->ex);
+    struct space *sp = space_of(a, j->req.workspace);
+    struct grants gs = {0};
+    struct pager_error err;
+    unsigned requests = 0;
+    struct reach_level *lv = NULL;
+    struct effs own = {0};
+    size_t nlv = 0;
+    j->res.status = ROW_OK;
+
+    int rc = read_grants(&a->ses, f, &j->req, &gs, &requests, &err);
+    if (rc == 0 && j->req.project_len) {
+        struct proj *p = project_get(a, j->req.workspace, j->req.project, f, &requests, &err);
+        if (!p)
+            rc = -1;
+        else
+            for (size_t i = 0; i < p->grants.n; i++)
+                grants_add(&gs, &p->grants.g[i]);
+    }
+    for (size_t i = 0; rc == 0 && sp && i < sp->admins.n; i++)
+        grants_add(&gs, &sp->admins.g[i]);
+
+    if (rc == 0 && api->effective_list) {
+        const struct eff *e = NULL;
+        size_t ne = 0;
+        if (sp && sp->have_eff) {
+            size_t lo = 0, hi = sp->eff.n;
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (strcasecmp(sp->eff.e[mid].repo, j->req.target_name) < 0)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            e = sp->eff.e + lo;
+            while (lo + ne < sp->eff.n && !strcasecmp(e[ne].repo, j->req.target_name))
+                ne++;
+        } else {
+            struct buf url = {0};
+            buf_add(&url, a->ses.base.data, a->ses.base.len);
+            api->effective_list(&url, j->req.workspace, j->req.target_name);
+            buf_addc(&url, '\0');
+            void *ctx[2] = {a, &own};
+            unsigned pages = 0;
+            rc = pager_walk(api, url.data, f, on_eff, ctx, &pages, &err) < 0 ? -1 : 0;
+            requests += pages;
+            buf_free(&url);
+            e = own.e;
+            ne = own.n;
+        }
+        lv = xcalloc(ne ? ne : 1, sizeof *lv);
+        for (size_t i = 0; i < ne; i++)
+            lv[nlv++] = (struct reach_level){e[i].id, e[i].alt, e[i].display, e[i].priv};
+    }
+    j->exp.pages += requests;
+    if (rc != 0) {
+        j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
+        j->res.http_status = err.status;
+        snprintf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
+    } else {
+        struct mctx mc = {sp ? sp->members : NULL, f};
+        struct reach_input in = {gs.g, gs.n, lv, nlv, api->effective_list == NULL,
+                                 sp ? members_of : NULL, &mc};
+        struct reach_out out = {0};
+        reach_join(&in, &out);
+        size_t pfirst = 0, pn = 0;
+        if (a->comparing)
+            pfirst = compare_find(&a->cmp, j->req.workspace, j->req.project, j->req.target_name, &pn);
+        size_t pi = pfirst, pend = pfirst + pn;
+        unsigned rows = 0;
+        for (size_t i = 0; i <= out.n; i++) {
+            const struct reach_row *r = i < out.n ? &out.rows[i] : NULL;
+            if (r && a->who.active &&
+                (!strcmp(r->id, "*") || !who_match(&a->who, r->id, NULL, r->email)))
+                continue;
+            /* earlier rows of users before this one are gone */
+            while (a->comparing && pi < pend && (!r || reach_cmp_id(a->cmp.rows[pi].user, r->id) < 0))
+                rows += format_removed(a, &j->exp.rows, &j->req, pi++, 1);
+            if (!r)
+                break;
+            const char *ch = NULL;
+            if (a->comparing) {
+                int before = 0;
+                if (pi < pend && !reach_cmp_id(a->cmp.rows[pi].user, r->id))
+                    before = a->cmp.rows[pi++].rank;
+                ch = compare_change(before, reach_rank(r->level));
+                count_change(a, ch);
+            }
+            if (r->unexplained)
+                atomic_fetch_add(&a->unexplained, 1);
+            format_row(a, &j->exp.rows, &j->req, r->id, r->display, r->email, r->level, &r->via, ch);
+            rows++;
+        }
+        j->exp.nrows = rows;
+        reach_out_free(&out);
+    }
+    free(lv);
+    effs_free(&own);
+    grants_free(&gs);
+}
+
+/* ---- the main thread --------------------------------------------------- */
+
+static void draw(struct access *a, int force)
+{
+    if (!a->show)
+        return;
+    double now = now_mono();
+    if (!force && now - a->last_draw < (a->tty ? 0.25 : 10))
+        return;
+    a->last_draw = now;
+    unsigned long req, reads, n429;
+    double paused;
+    session_figures(&a->ses, &req, &reads, &n429, &paused);
+    fprintf(stderr, "%sbbperm: access: %lu of %lu%s repositories, %lu rows, %lu requests, "
+                    "%lu x 429, %.0f s paused%s",
+            a->tty ? "\r\033[K" : "", (unsigned long)a->ring.next_out, a->targets,
+            a->listing_done ? "" : "+", a->rows, req, n429, paused, a->tty ? "" : "\n");
+    a->drawn = a->tty;
+}
+
+static void write_out(struct access *a, const struct buf *b)
+{
+    if (!a->res.failed && b->len && fwrite(b->data, 1, b->len, a->res.out) != b->len)
+        result_flush(&a->res);
+}
+
+/* --compare: the earlier rows of repositories that sort before the one
+ * about to be written (or all that are left, t NULL) are gone. */
+static void settle_earlier(struct access *a, const struct request *t)
+{
+    struct buf out = {0};
+    while (a->comparing && a->cmp_next < a->cmp.n) {
+        const struct compare_row *r = &a->cmp.rows[a->cmp_next];
+        int c = t ? compare_repo_cmp(&a->cmp, t->workspace, t->project, t->target_name, r) : 1;
+        if (c < 0)
+            break;
+        size_t n;
+        size_t first = compare_find(&a->cmp, r->ws, r->project, r->repo, &n);
+        if (c > 0) {
+            struct request gone = {0};
+            gone.target = TARGET_REPO;
+            gone.workspace = r->ws;
+            gone.workspace_len = strlen(r->ws);
+            gone.project = r->project;
+            gone.project_len = strlen(r->project);
+            gone.target_name = r->repo;
+            gone.target_len = strlen(r->repo);
+            out.len = 0;
+            a->rows += format_removed(a, &out, &gone, first, n);
+            a->res.rows += n;
+            write_out(a, &out);
+        }
+        a->cmp_next = first + (n ? n : 1);
+    }
+    buf_free(&out);
+}
+
+static void on_write(void *ctx, struct job *j)
+{
+    struct access *a = ctx;
+    settle_earlier(a, &j->req);
+    if (j->res.status == ROW_OK) {
+        write_out(a, &j->exp.rows);
+        a->rows += j->exp.nrows;
+        a->res.rows += j->exp.nrows;
+    } else if (j->res.status != ROW_CANCELLED) {
+        char label[600], shown[4 * sizeof label], msg[4 * sizeof j->res.msg];
+        api_target_label(&j->req, label, sizeof label);
+        str_printable(shown, sizeof shown, label);
+        str_printable(msg, sizeof msg, j->res.msg);
+        clear_line(a);
+        if (j->res.http_status)
+            fprintf(stderr, "bbperm: access: cannot read %s: %ld %s\n", shown, j->res.http_status, msg);
+        else
+            fprintf(stderr, "bbperm: access: cannot read %s: %s\n", shown, msg);
+        a->unreadable++;
+    }
+    if (a->res.failed)
+        a->fatal = 1;
+}
+
+static void on_idle(void *ctx)
+{
+    struct access *a = ctx;
+    if (result_flush(&a->res) != 0 && !a->fatal) {
+        a->fatal = 1;
+        session_cancel(&a->ses, 0);
+    }
+    draw(a, 0);
+}
+
+static void on_poll(void *ctx)
+{
+    struct access *a = ctx;
+    session_poll(&a->ses, clear_line, a);
+}
+
+static int on_failed(void *ctx)
+{
+    struct access *a = ctx;
+    return a->fatal;
+}
+
+static void on_walk_target(void *ctx, enum target_kind kind, const char *ws, const char *project,
+                           const char *slug)
+{
+    struct access *a = ctx;
+    if (kind != TARGET_REPO || a->ses.cancel_level > 0)
+        return;
+    struct job *j = ring_take(&a->ring);
+    if (!j)
+        return;
+    a->targets++;
+    walk_fill_job(j, kind, ws, project, slug);
+    ring_submit(&a->ring, j);
+}
+
+static int walk_stop(void *ctx)
+{
+    struct access *a = ctx;
+    on_poll(a);
+    return a->fatal || a->ses.cancel_level > 0;
+}
+
+/* --compare: an earlier row counts when it is within a scope and --user. */
+static int keep_earlier(void *ctx, const struct compare_row *r)
+{
+    struct access *a = ctx;
+    if (a->who.active && (!strcmp(r->user, "*") || !who_match(&a->who, r->user, NULL, r->email)))
+        return 0;
+    const struct bb_config *cfg = a->cfg;
+    if (cfg->nscopes == 0)
+        return 1;
+    for (int i = 0; i < cfg->nscopes; i++) {
+        const char *sc = cfg->scopes[i];
+        if (!a->ses.api->has_workspaces) {
+            if (!strcasecmp(sc, r->project))
+                return 1;
+            continue;
+        }
+        size_t wl = strcspn(sc, "/");
+        if (strlen(r->ws) == wl && !strncasecmp(sc, r->ws, wl) &&
+            (!sc[wl] || !strcasecmp(sc + wl + 1, r->project)))
+            return 1;
+    }
+    return 0;
+}
+
+/* The workspaces of the scopes (Data Center: one, ""), each read once. */
+static int load_spaces(struct access *a)
+{
+    const struct bb_config *cfg = a->cfg;
+    int n = cfg->nscopes ? cfg->nscopes : 1;
+    a->spaces = xcalloc((size_t)n, sizeof *a->spaces);
+    for (int i = 0; i < n && !a->fatal && a->ses.cancel_level == 0; i++) {
+        char *ws = xstrdup(a->ses.api->has_workspaces ? cfg->scopes[i] : "");
+        size_t wl = strcspn(ws, "/");
+        int whole = ws[wl] == '\0';
+        ws[wl] = '\0';
+        struct space *sp = space_of(a, ws);
+        if (sp) {
+            free(ws);
+            if (whole && !sp->have_eff && a->ses.api->effective_list) {
+                /* a workspace scope after a project scope of the same workspace */
+                void *ctx[2] = {a, &sp->eff};
+                struct buf url = {0};
+                struct pager_error err;
+                buf_add(&url, a->ses.base.data, a->ses.base.len);
+                a->ses.api->effective_list(&url, sp->ws, NULL);
+                buf_addc(&url, '\0');
+                if (main_walk(a, url.data, on_eff, ctx, &err) == 0) {
+                    sp->have_eff = 1;
+                    qsort(sp->eff.e, sp->eff.n, sizeof *sp->eff.e, cmp_eff);
+                } else {
+                    effs_free(&sp->eff);
+                }
+                buf_free(&url);
+            }
+            continue;
+        }
+        sp = &a->spaces[a->nspaces++];
+        sp->ws = ws;
+        if (space_load(a, sp, whole) != 0)
+            return -1;
+        if (a->ses.api->has_workspaces && who_resolve(&a->who, &a->ses, ws, "access") != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int access_main(const struct bb_config *cfg)
+{
+    struct access ac;
+    struct access *a = &ac;
+    int code;
+    memset(a, 0, sizeof *a);
+    a->cfg = cfg;
+    a->started = now_mono();
+    a->delim = cfg->delimiter ? cfg->delimiter : ',';
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cv, NULL);
+    struct ring_ops ops = {on_write, on_idle, on_poll, on_failed, a};
+    ring_init(&a->ring, &ops);
+    struct pool_ops pops = {
+        .worker_init = access_worker_init,
+        .worker_fini = access_worker_fini,
+        .run = access_target,
+        .cancelled = access_cancelled,
+        .arg = a,
+    };
+    int failed = session_init(&a->ses, cfg, 1) != 0;
+    if (!failed) {
+        who_init(&a->who, cfg, a->ses.api);
+        if (cfg->compare) {
+            if (compare_load(&a->cmp, cfg->compare, !a->ses.api->has_workspaces, keep_earlier, a,
+                             stderr) != 0)
+                failed = 1;
+            else
+                a->comparing = 1;
+        }
+    }
+    failed = failed || result_open(&a->res, cfg->output, -1, NULL) != 0;
+    a->tty = isatty(STDERR_FILENO);
+    a->show = !cfg->quiet && cfg->progress != PROGRESS_OFF &&
+              (cfg->progress == PROGRESS_ON || a->tty) && !cfg->verbose;
+    /* the shared reads come first, on the main thread, before the pool */
+    if (!failed && load_spaces(a) != 0)
+        failed = 1;
+    failed = failed || session_start_pool(&a->ses, &pops) != 0;
+    if (failed) {
+        if (a->res.out)
+            result_close(&a->res, 0);
+        code = a->ses.cancel_level > 0 ? 130 : 2;
+        session_free(&a->ses);
+        ring_free(&a->ring);
+        goto out;
+    }
+    a->ring.pool = a->ses.pool;
+
+    for (const char *h = a->ses.api->access_header; *h; h++)
+        fputc(*h == ',' ? a->delim : *h, a->res.out);
+    if (a->comparing) {
+        fputc(a->delim, a->res.out);
+        fputs("change", a->res.out);
+    }
+    fputc('\n', a->res.out);
+    if (result_flush(&a->res) != 0)
+        a->fatal = 1;
+    struct walk walk = {&a->ses, {"access", on_walk_target, clear_line, walk_stop, a}, 0, 1, 0, 0};
+    if (cfg->nscopes == 0 && !a->fatal)
+        walk_scope(&walk, NULL);
+    for (int i = 0; i < cfg->nscopes && !a->fatal && a->ses.cancel_level == 0; i++)
+        walk_scope(&walk, cfg->scopes[i]);
+    a->listed_pages += walk.pages;
+    a->unreadable += walk.unreadable;
+    a->listing_done = 1;
+    if (!a->fatal)
+        ring_drain(&a->ring, a->ring.next_seq);
+    if (!a->fatal && a->ses.cancel_level == 0 && walk.unreadable == 0)
+        settle_earlier(a, NULL);
+    if (result_flush(&a->res) != 0)
+        a->fatal = 1;
+    clear_line(a);
+
+    unsigned long groups_failed = 0;
+    for (size_t i = 0; i < a->nspaces; i++) {
+        unsigned long r, g, e, fl;
+        char msg[400];
+        members_stats(a->spaces[i].members, &r, &g, &e, &fl, msg, sizeof msg);
+        if (fl) {
+            char shown[4 * sizeof msg];
+            str_printable(shown, sizeof shown, msg);
+            fprintf(stderr, "bbperm: access: the members of %lu %s could not be read (%s): "
+                            "their grants reach no one in this review\n",
+                    fl, progress_plural(fl, "group", "groups"), shown);
+        }
+        groups_failed += fl;
+    }
+    unsigned long req, reads, n429;
+    double paused;
+    session_figures(&a->ses, &req, &reads, &n429, &paused);
+    if (!cfg->quiet) {
+        fprintf(stderr, "bbperm: access: %lu %s (%lu could not be read), %lu %s, %lu unexplained",
+                a->targets, progress_plural(a->targets, "repository", "repositories"), a->unreadable,
+                a->rows, progress_plural(a->rows, "row", "rows"), (unsigned long)a->unexplained);
+        if (a->comparing)
+            fprintf(stderr, "; %lu added, %lu removed, %lu raised, %lu lowered",
+                    (unsigned long)a->added, (unsigned long)a->removed,
+                    (unsigned long)a->raised, (unsigned long)a->lowered);
+        fprintf(stderr, "; %lu %s, %lu x 429, %.1f s paused; %.2f s\n", req,
+                progress_plural(req, "request", "requests"), n429, paused, now_mono() - a->started);
+    }
+    if (result_close(&a->res, !a->fatal && a->ses.cancel_level == 0) != 0)
+        a->fatal = 1;
+    code = session_exit_code(&a->ses, a->fatal, a->unreadable != 0 || groups_failed != 0);
+    session_free(&a->ses);
+    ring_free(&a->ring);
+out:
+    for (size_t i = 0; i < a->nspaces; i++) {
+        struct space *sp = &a->spaces[i];
+        free(sp->ws);
+        grants_free(&sp->admins);
+        members_free(sp->members);
+        effs_free(&sp->eff);
+    }
+    free(a->spaces);
+    for (size_t i = 0; i < a->nprojs; i++) {
+        grants_free(&a->projs[i]->grants);
+        free(a->projs[i]->ws);
+        free(a->projs[i]->key);
+        free(a->projs[i]);
+    }
+    free(a->projs);
+    compare_free(&a->cmp);
+    who_free(&a->who);
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->cv);
+    return code;
+}

@@ -1,0 +1,259 @@
+/*
+ * DESIGN
+ *
+ * Held in memory for the whole run: one entry per group that was read,
+ * with its members (four strings each: id, {uuid}, display name, email;
+ * about 100 bytes a member). A repository's group grant is explained by
+ * the members of the group, and the same groups hold grants on many
+ * repositories, so reading them once and keeping them is what keeps the
+ * request budget at one read per group.
+ *
+ * Cloud: members_load_all reads the 1.0 groups resource once, before any
+ * worker runs; afterwards the table is only read. Data Center: a worker
+ * that needs a group not yet read inserts it as "loading", drops the lock,
+ * walks the members' pages, then takes the lock again to publish them and
+ * wake the others. A worker that finds a group loading waits on the
+ * condition variable; the loader never waits on anything while it holds
+ * the lock, so this cannot deadlock. A published group never changes, so
+ * its members are read without the lock.
+ */
+#include "members.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum { G_LOADING, G_READY, G_UNKNOWN };
+
+struct group {
+    char *name;
+    int state;
+    struct reach_member *m;
+    size_t n, cap;
+};
+
+struct members {
+    const struct api_ops *api;
+    char *base, *ws;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct group **g;           /* guarded by mu */
+    size_t n, cap;
+    int all_unknown;            /* Cloud: the groups resource failed */
+    unsigned long requests, entries, failed;
+    char err_msg[400];
+};
+
+static char *dup_or_null(const char *s)
+{
+    return s && s[0] ? xstrdup(s) : NULL;
+}
+
+static void group_add_member(struct group *g, const struct api_reach *r)
+{
+    if (g->n == g->cap) {
+        g->cap = g->cap ? g->cap * 2 : 8;
+        g->m = xrealloc(g->m, g->cap * sizeof *g->m);
+    }
+    struct reach_member *x = &g->m[g->n++];
+    x->id = xstrdup(r->id);
+    x->alt = dup_or_null(r->alt_id);
+    x->display = dup_or_null(r->display);
+    x->email = dup_or_null(r->email);
+}
+
+static void group_free(struct group *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        free((char *)g->m[i].id);
+        free((char *)g->m[i].alt);
+        free((char *)g->m[i].display);
+        free((char *)g->m[i].email);
+    }
+    free(g->m);
+    free(g->name);
+    free(g);
+}
+
+/* mu held (or no other thread yet). */
+static struct group *find(struct members *m, const char *name)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (!strcasecmp(m->g[i]->name, name))
+            return m->g[i];
+    return NULL;
+}
+
+static struct group *insert(struct members *m, const char *name, int state)
+{
+    if (m->n == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 16;
+        m->g = xrealloc(m->g, m->cap * sizeof *m->g);
+    }
+    struct group *g = xcalloc(1, sizeof *g);
+    g->name = xstrdup(name);
+    g->state = state;
+    m->g[m->n++] = g;
+    return g;
+}
+
+struct members *members_new(const struct api_ops *api, const char *base, const char *ws)
+{
+    struct members *m = xcalloc(1, sizeof *m);
+    m->api = api;
+    m->base = xstrdup(base);
+    m->ws = xstrdup(ws ? ws : "");
+    pthread_mutex_init(&m->mu, NULL);
+    pthread_cond_init(&m->cv, NULL);
+    return m;
+}
+
+void members_free(struct members *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n; i++)
+        group_free(m->g[i]);
+    free(m->g);
+    free(m->base);
+    free(m->ws);
+    pthread_mutex_destroy(&m->mu);
+    pthread_cond_destroy(&m->cv);
+    free(m);
+}
+
+int members_load_all(struct members *m, const struct pager_fetch *f, struct pager_error *err)
+{
+    struct buf url = {0};
+    buf_adds(&url, m->base);
+    m->api->members_list(&url, m->ws, NULL);
+    buf_addc(&url, '\0');
+    const char *body = NULL;
+    size_t len = 0;
+    memset(err, 0, sizeof *err);
+    int rc = f->fn(f->ctx, url.data, &body, &len, err);
+    buf_free(&url);
+    m->requests++;
+    m->all_unknown = 1;
+    if (rc != 0)
+        return -1;
+    cJSON *doc = body && len ? cJSON_ParseWithLength(body, len) : NULL;
+    if (!cJSON_IsArray(doc) || cJSON_GetArraySize(doc) == 0) {
+        snprintf(err->msg, sizeof err->msg, "%s",
+                 !len ? "an empty answer" : cJSON_IsArray(doc) ? "no groups ([])" : "not a list of groups");
+        cJSON_Delete(doc);
+        return -1;
+    }
+    const cJSON *item;
+    cJSON_ArrayForEach(item, doc) {
+        const char *slug;
+        const cJSON *mem;
+        if (m->api->group_item(item, &slug, &mem) != 0)
+            continue;
+        struct group *g = find(m, slug);
+        if (!g)
+            g = insert(m, slug, G_READY);
+        const cJSON *x;
+        cJSON_ArrayForEach(x, mem) {
+            struct api_reach r;
+            if (m->api->member_item(x, &r) == 0) {
+                group_add_member(g, &r);
+                m->entries++;
+            }
+        }
+    }
+    cJSON_Delete(doc);
+    m->all_unknown = 0;
+    return 0;
+}
+
+struct load {
+    struct members *m;
+    struct group *g;
+};
+
+static int on_dc_member(void *ctx, const cJSON *item)
+{
+    struct load *l = ctx;
+    struct api_reach r;
+    if (l->m->api->member_item(item, &r) == 0)
+        group_add_member(l->g, &r);
+    return 0;
+}
+
+int members_get(struct members *m, const char *group, const struct pager_fetch *f,
+                const struct reach_member **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    pthread_mutex_lock(&m->mu);
+    if (m->api->members_all) {
+        /* Cloud: read once before the workers; a group not listed has no members */
+        struct group *g = m->all_unknown ? NULL : find(m, group);
+        int unknown = m->all_unknown;
+        pthread_mutex_unlock(&m->mu);
+        if (g) {
+            *out = g->m;
+            *n = g->n;
+        }
+        return unknown ? -1 : 0;
+    }
+    struct group *g = find(m, group);
+    if (g) {
+        while (g->state == G_LOADING)
+            pthread_cond_wait(&m->cv, &m->mu);
+        int st = g->state;
+        pthread_mutex_unlock(&m->mu);
+        *out = g->m;
+        *n = g->n;
+        return st == G_READY ? 0 : -1;
+    }
+    g = insert(m, group, G_LOADING);
+    pthread_mutex_unlock(&m->mu);
+
+    /* no lock while the pages are read; g is ours until it is published */
+    struct buf url = {0};
+    buf_adds(&url, m->base);
+    m->api->members_list(&url, m->ws, group);
+    buf_addc(&url, '\0');
+    struct load l = {m, g};
+    struct pager_error err;
+    unsigned pages = 0;
+    int rc = pager_walk(m->api, url.data, f, on_dc_member, &l, &pages, &err);
+    buf_free(&url);
+
+    pthread_mutex_lock(&m->mu);
+    m->requests += pages;
+    if (rc < 0) {
+        g->state = G_UNKNOWN;
+        if (!err.cancelled && m->failed++ == 0) {
+            int k = err.status ? snprintf(m->err_msg, sizeof m->err_msg, "%ld %s", err.status, err.msg)
+                               : snprintf(m->err_msg, sizeof m->err_msg, "%s", err.msg);
+            if (k < 0)
+                m->err_msg[0] = '\0';   /* a cut message is still worth showing */
+        }
+    } else {
+        g->state = G_READY;
+        m->entries += g->n;
+    }
+    pthread_cond_broadcast(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+    *out = g->m;
+    *n = g->n;
+    return rc < 0 ? -1 : 0;
+}
+
+void members_stats(struct members *m, unsigned long *requests, unsigned long *groups,
+                   unsigned long *entries, unsigned long *failed, char *err_msg, size_t errsz)
+{
+    pthread_mutex_lock(&m->mu);
+    *requests = m->requests;
+    *groups = m->n;
+    *entries = m->entries;
+    *failed = m->failed;
+    if (err_msg && errsz && snprintf(err_msg, errsz, "%s", m->err_msg) < 0)
+        err_msg[0] = '\0';
+    pthread_mutex_unlock(&m->mu);
+}

@@ -1,0 +1,312 @@
+/* The access review's resources (the "access" section of a fixture):
+ * Cloud's effective lists (computed from the live permissions, the group
+ * members and the owners, plus "extra" levels no source explains),
+ * workspace owners and the 1.0 groups with their members ("groups_gone":
+ * true makes it answer 410); Data Center's group members, global
+ * permissions and project defaults. Lists come on one page. */
+#include "fakebb.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static cJSON *g_access;         /* the section, or NULL; read-only after load */
+
+void access_load(const char *path)
+{
+	size_t len;
+	char *text = read_file(path, &len);
+	cJSON *root = text ? cJSON_ParseWithLength(text, len) : NULL;
+	free(text);
+	if (root) {
+		g_access = cJSON_DetachItemFromObjectCaseSensitive(root, "access");
+		cJSON_Delete(root);
+	}
+}
+
+void access_free(void)
+{
+	cJSON_Delete(g_access);
+	g_access = NULL;
+}
+
+static const cJSON *section(const char *ws)
+{
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(g_access, ws ? "workspaces" : "datacenter");
+	return ws ? cJSON_GetObjectItemCaseSensitive(w, ws) : w;
+}
+
+static int in_list(const cJSON *arr, const char *a, const char *b)
+{
+	const cJSON *x;
+	cJSON_ArrayForEach(x, arr) {
+		if (cJSON_IsString(x) && ((a && !strcmp(x->valuestring, a)) || (b && !strcmp(x->valuestring, b))))
+			return 1;
+	}
+	return 0;
+}
+
+/* Route what access serves: sets ep = EP_ACCESS. Returns 1 when it did. */
+int access_route(struct req *r)
+{
+	const char *p = r->rel;
+	if (r->api == API_CLOUD) {
+		if (!strncmp(r->url, "/1.0/groups/", 12) || !strncmp(p, "/workspaces/", 12)) {
+			const char *rest = !strncmp(r->url, "/1.0/groups/", 12) ? NULL : strchr(p + 12, '/');
+			if (rest && strncmp(rest, "/permissions", 12) != 0)
+				return 0;
+			r->ep = EP_ACCESS;
+			return 1;
+		}
+		return 0;
+	}
+	if (!strncmp(p, "/admin/", 7) ||
+	    (!strncmp(p, "/projects/", 10) && strstr(p, "/permissions/PROJECT_") && strstr(p, "/all"))) {
+		r->ep = EP_ACCESS;
+		return 1;
+	}
+	return 0;
+}
+
+static void user_obj(struct buf *b, const struct ent *u)
+{
+	buf_puts(b, "{\"type\":\"user\"");
+	if (u->uuid)
+		buf_json(b, ",\"uuid\":%j", u->uuid);
+	if (u->account_id)
+		buf_json(b, ",\"account_id\":%j", u->account_id);
+	buf_json(b, ",\"display_name\":%j,\"nickname\":%j}", u->name, u->name);
+}
+
+static int rank(int p)
+{
+	return p == P_CREATE_REPO ? 2 : p;   /* P_READ 1, P_WRITE 2, P_ADMIN 3 */
+}
+
+static int grant(int kind, const struct space *ws, const char *target, int subj, const char *id)
+{
+	size_t kl;
+	char *k = make_key(kind, ws->name, target, subj, id, &kl);
+	int p = state_get(k, kl);
+	free(k);
+	return rank(p);
+}
+
+/* Bitbucket's level of user u on repository e. */
+static int level_of(const struct space *ws, const struct ent *e, const struct ent *u)
+{
+	const cJSON *sec = section(ws->name);
+	const cJSON *groups = cJSON_GetObjectItemCaseSensitive(sec, "groups");
+	int best = in_list(cJSON_GetObjectItemCaseSensitive(sec, "owners"), u->account_id, u->uuid) ? 3 : 0;
+	const struct ent *proj = e->project >= 0 ? ws->list[NT_PROJECT][e->project] : NULL;
+	int l = grant(K_REPO, ws, e->id, S_USER, u->id);
+	best = l > best ? l : best;
+	if (proj && (l = grant(K_PROJECT, ws, proj->id, S_USER, u->id)) > best)
+		best = l;
+	for (size_t i = 0; i < ws->nlist[NT_GROUP]; i++) {
+		const struct ent *g = ws->list[NT_GROUP][i];
+		if (!in_list(cJSON_GetObjectItemCaseSensitive(groups, g->slug), u->account_id, u->uuid))
+			continue;
+		if ((l = grant(K_REPO, ws, e->id, S_GROUP, g->id)) > best)
+			best = l;
+		if (proj && (l = grant(K_PROJECT, ws, proj->id, S_GROUP, g->id)) > best)
+			best = l;
+	}
+	const cJSON *x;
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(sec, "extra")) {
+		const char *repo = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "repository"));
+		const char *user = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "user"));
+		const char *perm = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "permission"));
+		if (repo && user && perm && !strcasecmp(repo, e->id) &&
+		    ((u->account_id && !strcmp(user, u->account_id)) || (u->uuid && !strcmp(user, u->uuid))) &&
+		    (l = rank(perm_parse(perm, K_REPO))) > best)
+			best = l;
+	}
+	return best;
+}
+
+static void effective(const struct space *ws, const char *only, struct reply *rep)
+{
+	static const char *const names[] = {"none", "read", "write", "admin"};
+	int first = 1;
+	reply_json_start(rep, 200);
+	buf_puts(&rep->body, "{\"pagelen\":100,\"page\":1,\"values\":[");
+	for (size_t i = 0; i < ws->nlist[NT_REPO]; i++) {
+		const struct ent *e = ws->list[NT_REPO][i];
+		if (only && strcasecmp(only, e->id))
+			continue;
+		for (size_t k = 0; k < ws->nlist[NT_USER]; k++) {
+			const struct ent *u = ws->list[NT_USER][k];
+			int l = level_of(ws, e, u);
+			if (!l)
+				continue;
+			buf_puts(&rep->body, first ? "" : ",");
+			first = 0;
+			buf_json(&rep->body, "{\"type\":\"repository_permission\",\"permission\":%j,\"user\":",
+				 names[l]);
+			user_obj(&rep->body, u);
+			buf_json(&rep->body, ",\"repository\":{\"type\":\"repository\",\"full_name\":\"%s/%s\","
+				 "\"name\":%j}}", ws->name, e->id, e->name);
+		}
+	}
+	buf_puts(&rep->body, "]}");
+}
+
+static void cloud(const struct req *r, struct reply *rep)
+{
+	char *path = xstrdup(!strncmp(r->url, "/1.0/", 5) ? r->url + 4 : r->rel);
+	char *q = strchr(path, '?');
+	if (q)
+		*q = '\0';
+	char *seg[6] = {0};
+	size_t n = 0;
+	for (char *p = strtok(path, "/"); p && n < 6; p = strtok(NULL, "/"))
+		seg[n++] = p;
+	char *lws = n > 1 ? lower_dup(seg[1]) : NULL;
+	const struct space *ws = lws ? find_ws(lws) : NULL;
+	const cJSON *sec = lws ? section(lws) : NULL;
+	if (!ws) {
+		reply_error(rep, 404, "No workspace");
+	} else if (!strcmp(seg[0], "groups")) {
+		/* GET /1.0/groups/{ws}/ */
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sec, "groups_gone"))) {
+			reply_text(rep, 410, "text/plain", "Gone");
+		} else {
+			const cJSON *groups = cJSON_GetObjectItemCaseSensitive(sec, "groups");
+			reply_json_start(rep, 200);
+			buf_puts(&rep->body, "[");
+			for (size_t i = 0; i < ws->nlist[NT_GROUP]; i++) {
+				const struct ent *g = ws->list[NT_GROUP][i];
+				buf_puts(&rep->body, i ? "," : "");
+				buf_json(&rep->body, "{\"name\":%j,\"slug\":%j,\"permission\":null,\"auto_add\":false,"
+					 "\"email_forwarding_disabled\":false,\"owner\":{\"display_name\":%j},\"members\":[",
+					 g->name, g->id, ws->spelling);
+				int first = 1;
+				for (size_t k = 0; k < ws->nlist[NT_USER]; k++) {
+					const struct ent *u = ws->list[NT_USER][k];
+					if (!in_list(cJSON_GetObjectItemCaseSensitive(groups, g->slug), u->account_id, u->uuid))
+						continue;
+					buf_puts(&rep->body, first ? "" : ",");
+					first = 0;
+					user_obj(&rep->body, u);
+				}
+				buf_puts(&rep->body, "]}");
+			}
+			buf_puts(&rep->body, "]");
+		}
+	} else if (n == 3) {
+		/* GET /workspaces/{ws}/permissions (owners) */
+		const cJSON *owners = cJSON_GetObjectItemCaseSensitive(sec, "owners");
+		int first = 1;
+		reply_json_start(rep, 200);
+		buf_puts(&rep->body, "{\"pagelen\":100,\"page\":1,\"values\":[");
+		for (size_t k = 0; k < ws->nlist[NT_USER]; k++) {
+			const struct ent *u = ws->list[NT_USER][k];
+			if (!in_list(owners, u->account_id, u->uuid))
+				continue;
+			buf_puts(&rep->body, first ? "" : ",");
+			first = 0;
+			buf_puts(&rep->body, "{\"type\":\"workspace_membership\",\"permission\":\"owner\",\"user\":");
+			user_obj(&rep->body, u);
+			buf_puts(&rep->body, "}");
+		}
+		buf_puts(&rep->body, "]}");
+	} else if (n >= 4 && !strcmp(seg[3], "repositories")) {
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sec, "effective_timeout")) && n == 4)
+			reply_error(rep, 504, "Gateway timeout");
+		else
+			effective(ws, n == 5 ? seg[4] : NULL, rep);
+	} else {
+		reply_error(rep, 404, "No such resource");
+	}
+	free(lws);
+	free(path);
+}
+
+static void dc_user(struct buf *b, const struct ent *u)
+{
+	buf_json(b, "{\"name\":%j,\"displayName\":%j,\"emailAddress\":%j,\"active\":true,\"type\":\"NORMAL\"}",
+		 u->slug, u->name, u->email);
+}
+
+static const struct ent *dc_ent(int nt, const char *name)
+{
+	char *l = lower_dup(name);
+	const struct ent *e = NULL;
+	space_has(g_fx.dc, nt, l, &e);
+	free(l);
+	return e;
+}
+
+static void dc(const struct req *r, struct reply *rep)
+{
+	const cJSON *sec = section(NULL), *x;
+	int first = 1;
+	if (!strncmp(r->rel, "/admin/groups/more-members", 26)) {
+		const char *g = query_get(r, "context");
+		const cJSON *m = NULL;
+		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(sec, "members"))
+			if (g && !strcasecmp(x->string, g))
+				m = x;
+		reply_json_start(rep, 200);
+		buf_puts(&rep->body, "{\"start\":0,\"limit\":1000,\"isLastPage\":true,\"values\":[");
+		cJSON_ArrayForEach(x, m) {
+			const struct ent *u = cJSON_IsString(x) ? dc_ent(NT_USER, x->valuestring) : NULL;
+			if (!u)
+				continue;
+			buf_puts(&rep->body, first ? "" : ",");
+			first = 0;
+			dc_user(&rep->body, u);
+		}
+		buf_puts(&rep->body, "]}");
+	} else if (!strncmp(r->rel, "/admin/permissions/", 19)) {
+		int groups = !strncmp(r->rel + 19, "groups", 6);
+		reply_json_start(rep, 200);
+		buf_puts(&rep->body, "{\"start\":0,\"limit\":1000,\"isLastPage\":true,\"values\":[");
+		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(sec, groups ? "global_groups" : "global_users")) {
+			const struct ent *u = groups ? NULL : dc_ent(NT_USER, x->string);
+			if (!groups && !u)
+				continue;
+			buf_puts(&rep->body, first ? "" : ",");
+			first = 0;
+			if (groups) {
+				buf_json(&rep->body, "{\"group\":{\"name\":%j},\"permission\":%j}", x->string,
+					 cJSON_GetStringValue(x));
+			} else {
+				buf_puts(&rep->body, "{\"user\":");
+				dc_user(&rep->body, u);
+				buf_json(&rep->body, ",\"permission\":%j}", cJSON_GetStringValue(x));
+			}
+		}
+		buf_puts(&rep->body, "]}");
+	} else {
+		/* /projects/{key}/permissions/{PROJECT_READ|PROJECT_WRITE}/all */
+		char key[256] = "";
+		const char *k = r->rel + 10, *slash = strchr(k, '/');
+		size_t kl = slash ? (size_t)(slash - k) : 0;
+		if (kl < sizeof key)
+			memcpy(key, k, kl), key[kl] = '\0';
+		int asked = strstr(r->rel, "PROJECT_WRITE") ? 2 : 1, has = 0;
+		if (!dc_ent(NT_PROJECT, key)) {
+			reply_dc_error(rep, 404, "com.atlassian.bitbucket.project.NoSuchProjectException",
+				       "Project %s does not exist.", key);
+			return;
+		}
+		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(sec, "defaults"))
+			if (!strcasecmp(x->string, key) && cJSON_IsString(x))
+				has = !strcmp(x->valuestring, "PROJECT_WRITE") ? 2 : 1;
+		reply_json_start(rep, 200);
+		buf_json(&rep->body, "{\"permitted\":%b}", has >= asked);
+	}
+}
+
+void access_handle(const struct req *r, struct reply *rep)
+{
+	if (strcmp(r->method, "GET") != 0) {
+		reply_allow(rep, "GET");
+		return;
+	}
+	if (r->api == API_CLOUD)
+		cloud(r, rep);
+	else
+		dc(r, rep);
+}
