@@ -1,12 +1,11 @@
 /*
  * DESIGN
  *
- * The main thread walks the listings of the scopes (projects, then
- * repositories; on Data Center each project, then its repositories) and
- * turns every target into a job in the ring (ring.c). A worker reads the
- * target's group and user permissions (pager.c over exec.c, so the gate,
- * --rate and the retries apply), sorts them, and formats the target's rows
- * into the job. The ring writes the targets in the order they were listed,
+ * export is the walk of its scopes (walk.c) written out. The main thread
+ * lists the scopes' targets (projects, then repositories; on Data Center
+ * each project, then its repositories) and turns every target into a job
+ * in the ring (ring.c). A worker reads the target's group and user
+ * permissions (walk_read), and formats the target's rows into the job. The ring writes the targets in the order they were listed,
  * so rows stream out as targets finish, in a fixed order, and memory holds
  * at most RING_SIZE targets whatever the size of the workspace.
  *
@@ -28,6 +27,7 @@
 #include "result.h"
 #include "ring.h"
 #include "session.h"
+#include "walk.h"
 
 struct export {
     const struct bb_config *cfg;
@@ -49,54 +49,8 @@ struct export {
 
 /* ---- the worker: one target ------------------------------------------- */
 
-struct row {
-    enum subject_kind kind;
-    char *id, *display, *email;
-    enum privilege priv;
-};
-
-struct collect {
-    const struct api_ops *api;
-    enum subject_kind kind;
-    struct row *rows;
-    size_t n, cap;
-};
-
-static char *dup_or_empty(const char *s)
-{
-    return xstrdup(s ? s : "");
-}
-
-static int on_perm(void *ctx, const cJSON *item)
-{
-    struct collect *c = ctx;
-    struct api_perm p;
-    if (c->api->perm_item(item, c->kind, &p) != 0 || p.priv == PRIV_NONE)
-        return 0;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 16;
-        c->rows = xrealloc(c->rows, c->cap * sizeof *c->rows);
-    }
-    struct row *r = &c->rows[c->n++];
-    r->kind = c->kind;
-    r->id = xstrdup(p.id);
-    r->display = dup_or_empty(p.display);
-    r->email = dup_or_empty(p.email);
-    r->priv = p.priv;
-    return 0;
-}
-
-static int cmp_row(const void *a, const void *b)
-{
-    const struct row *x = a, *y = b;
-    if (x->kind != y->kind)
-        return x->kind == SUBJECT_GROUP ? -1 : 1;
-    int c = strcasecmp(x->id, y->id);
-    return c ? c : strcmp(x->id, y->id);
-}
-
 static void format_row(struct buf *out, const struct api_ops *api, const struct request *t,
-                       const struct row *r, char delim)
+                       const struct walk_perm *r, char delim)
 {
     csvout_permission(out, t, r->kind, r->id, strlen(r->id), r->priv, delim);
     /* names from the server never reach a spreadsheet as a formula; plan
@@ -152,39 +106,20 @@ static void export_target(void *wctx, struct pool_node *n)
     struct export_worker *w = wctx;
     struct job *j = POOL_JOB(n, struct job, node);
     const struct api_ops *api = w->ses->api;
-    struct collect c = {.api = api};
-    struct buf url = {0};
+    struct walk_perms perms = {0};
+    struct pager_error err;
     j->res.status = ROW_OK;
-    for (int k = SUBJECT_GROUP; k <= SUBJECT_USER; k++) {
-        c.kind = (enum subject_kind)k;
-        url.len = 0;
-        buf_add(&url, w->ses->base.data, w->ses->base.len);
-        api->perm_list(&url, &j->req, c.kind);
-        struct pager_error err;
-        unsigned pages = 0;
-        int rc = pager_walk(api, url.data, exec_pager(w->ex), on_perm, &c, &pages, &err);
-        j->exp.pages += pages;
-        if (rc < 0) {
-            j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
-            j->res.http_status = err.status;
-            snprintf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
-            break;
-        }
+    if (walk_read(api, w->ses->base.data, NULL, exec_pager(w->ex), &j->req, &perms,
+                  &j->exp.pages, &err) != 0) {
+        j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
+        j->res.http_status = err.status;
+        snprintf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
+    } else {
+        for (size_t i = 0; i < perms.n; i++)
+            format_row(&j->exp.rows, api, &j->req, &perms.v[i], export_delimiter(w->ses->cfg));
+        j->exp.nrows = (unsigned)perms.n;
     }
-    buf_free(&url);
-    if (j->res.status == ROW_OK) {
-        if (c.n > 1)
-            qsort(c.rows, c.n, sizeof *c.rows, cmp_row);
-        for (size_t i = 0; i < c.n; i++)
-            format_row(&j->exp.rows, api, &j->req, &c.rows[i], export_delimiter(w->ses->cfg));
-        j->exp.nrows = (unsigned)c.n;
-    }
-    for (size_t i = 0; i < c.n; i++) {
-        free(c.rows[i].id);
-        free(c.rows[i].display);
-        free(c.rows[i].email);
-    }
-    free(c.rows);
+    walk_perms_free(&perms);
 }
 
 /* ---- the main thread: listings and output ------------------------------ */
@@ -264,37 +199,6 @@ static int on_failed(void *ctx)
     return e->fatal;
 }
 
-/* Queue one target: the strings are copied into the job. */
-static void add_target(struct export *e, enum target_kind kind, const char *ws,
-                       const char *project, const char *slug)
-{
-    if (e->ses.cancel_level > 0)
-        return;
-    struct job *j = ring_take(&e->ring);
-    if (!j)
-        return;
-    e->targets++;
-    j->data.len = 0;
-    buf_adds(&j->data, ws);
-    buf_addc(&j->data, '\0');
-    size_t po = j->data.len;
-    buf_adds(&j->data, project ? project : "");
-    buf_addc(&j->data, '\0');
-    size_t so = j->data.len;
-    buf_adds(&j->data, slug);
-    memset(&j->req, 0, sizeof j->req);
-    j->req.target = kind;
-    j->req.workspace = j->data.data;
-    j->req.workspace_len = strlen(ws);
-    j->req.project = j->data.data + po;
-    j->req.project_len = project ? strlen(project) : 0;
-    j->req.target_name = j->data.data + so;
-    j->req.target_len = strlen(slug);
-    j->key.len = 0;
-    api_target_key(&j->key, &j->req);
-    ring_submit(&e->ring, j);
-}
-
 /* A slug's hash, case-insensitive, over all of it. */
 static uint64_t slug_hash(const char *s)
 {
@@ -331,116 +235,36 @@ static int set_add(uint64_t **set, size_t *n, size_t *cap, uint64_t h)
     return 0;
 }
 
-struct lister {
-    struct export *e;
-    enum target_kind kind;
-    const char *ws;
-    const char *project;        /* a fixed project for every item, or NULL */
-    int nested;                 /* Data Center: list each project's repos */
-};
-
-static void list_targets(struct export *e, enum target_kind kind, const char *ws,
-                         const char *project, int nested);
-
-static int on_target(void *ctx, const cJSON *item)
+/* A listed target: queued in the ring (the strings are copied into the
+ * job). On Data Center, a slug seen in another project is named. */
+static void on_target(void *ctx, enum target_kind kind, const char *ws, const char *project,
+                      const char *slug)
 {
-    struct lister *l = ctx;
-    struct export *e = l->e;
-    struct api_target_item t;
-    if (api_target_item(item, l->kind, &t) != 0)
-        return 0;
-    /* listed names become URL paths: refuse what would change a path */
-    const char *bad = api_name_problem(t.slug, strlen(t.slug)) ? t.slug
-                    : t.project && api_name_problem(t.project, strlen(t.project)) ? t.project : NULL;
-    if (bad) {
-        char shown[200];
-        str_printable(shown, sizeof shown, bad);
+    struct export *e = ctx;
+    if (e->ses.cancel_level > 0)
+        return;
+    if (kind == TARGET_REPO && !e->ses.api->has_workspaces &&
+        set_add(&e->slugs, &e->nslugs, &e->slugcap, slug_hash(slug)) &&
+        !set_add(&e->told, &e->ntold, &e->toldcap, slug_hash(slug))) {
         clear_line(e);
-        fprintf(stderr, "bbperm: export: the server listed %s '%s', which %s: not read\n",
-                bad == t.slug && l->kind == TARGET_REPO ? "a repository" : "a project", shown,
-                api_name_problem(bad, strlen(bad)));
-        e->unreadable++;
-        return 0;
+        char shown[200], where[200];
+        str_printable(shown, sizeof shown, slug);
+        str_printable(where, sizeof where, project ? project : "?");
+        fprintf(stderr, "bbperm: export: the slug '%s' exists in more than one project "
+                        "(again in %s): it would collide in one Cloud workspace\n", shown, where);
     }
-    if (l->kind == TARGET_PROJECT) {
-        add_target(e, TARGET_PROJECT, l->ws, NULL, t.slug);
-        if (l->nested)          /* t.slug lives as long as this item */
-            list_targets(e, TARGET_REPO, l->ws, t.slug, 0);
-    } else {
-        const char *project = t.project ? t.project : l->project;
-        if (!e->ses.api->has_workspaces && set_add(&e->slugs, &e->nslugs, &e->slugcap, slug_hash(t.slug)) &&
-            !set_add(&e->told, &e->ntold, &e->toldcap, slug_hash(t.slug))) {
-            clear_line(e);
-            char shown[200], where[200];
-            str_printable(shown, sizeof shown, t.slug);
-            str_printable(where, sizeof where, project ? project : "?");
-            fprintf(stderr, "bbperm: export: the slug '%s' exists in more than one project "
-                            "(again in %s): it would collide in one Cloud workspace\n", shown, where);
-        }
-        add_target(e, TARGET_REPO, l->ws, project, t.slug);
-    }
+    struct job *j = walk_job(&e->ring, kind, ws, project, slug);
+    if (!j)
+        return;
+    e->targets++;
+    ring_submit(&e->ring, j);
+}
+
+static int stop_listing(void *ctx)
+{
+    struct export *e = ctx;
     on_poll(e);
     return e->fatal || e->ses.cancel_level > 0;
-}
-
-static void list_targets(struct export *e, enum target_kind kind, const char *ws,
-                         const char *project, int nested)
-{
-    struct buf url = {0};
-    buf_add(&url, e->ses.base.data, e->ses.base.len);
-    if (kind == TARGET_PROJECT)
-        e->ses.api->project_list(&url, ws);
-    else
-        e->ses.api->repo_list(&url, ws, project);
-    struct lister l = {e, kind, ws, project, nested};
-    struct pager_error err;
-    unsigned pages = 0;
-    int rc = pager_walk(e->ses.api, url.data, session_fetch(&e->ses), on_target, &l, &pages, &err);
-    e->listed_pages += pages;
-    if (rc < 0 && !err.cancelled) {
-        clear_line(e);
-        const char *what = kind == TARGET_PROJECT ? "the projects" : "the repositories";
-        char where[600];
-        if (kind == TARGET_REPO && project && e->ses.api->has_workspaces)
-            snprintf(where, sizeof where, "%s/%s", ws, project);
-        else
-            snprintf(where, sizeof where, "%s", kind == TARGET_REPO && project ? project : ws);
-        char shown[4 * sizeof where], msg[4 * sizeof err.msg];
-        str_printable(shown, sizeof shown, where[0] ? where : "the server");
-        str_printable(msg, sizeof msg, err.msg);
-        if (err.status)
-            fprintf(stderr, "bbperm: export: cannot list %s of %s: %ld %s\n", what, shown,
-                    err.status, msg);
-        else
-            fprintf(stderr, "bbperm: export: cannot list %s of %s: %s\n", what, shown, msg);
-        e->unreadable++;
-    }
-    buf_free(&url);
-}
-
-static void export_scope(struct export *e, const char *scope)
-{
-    char *buf = xstrdup(scope ? scope : "");
-    if (!e->ses.api->has_workspaces) {
-        if (!scope) {
-            list_targets(e, TARGET_PROJECT, "", NULL, 1);
-        } else {
-            add_target(e, TARGET_PROJECT, "", NULL, buf);
-            list_targets(e, TARGET_REPO, "", buf, 0);
-        }
-        free(buf);
-        return;
-    }
-    char *slash = strchr(buf, '/');
-    if (slash) {
-        *slash = '\0';
-        add_target(e, TARGET_PROJECT, buf, NULL, slash + 1);
-        list_targets(e, TARGET_REPO, buf, slash + 1, 0);
-    } else {
-        list_targets(e, TARGET_PROJECT, buf, NULL, 0);
-        list_targets(e, TARGET_REPO, buf, NULL, 0);
-    }
-    free(buf);
 }
 
 int export_main(const struct bb_config *cfg)
@@ -480,10 +304,16 @@ int export_main(const struct bb_config *cfg)
     /* before the first listing: a dead output sends nothing */
     if (result_flush(&e->res) != 0)
         e->fatal = 1;
+    struct walk_lister wl = {
+        .ses = &e->ses, .cmd = "export", .target = on_target, .before_message = clear_line,
+        .stop = stop_listing, .ctx = e,
+    };
     if (cfg->nscopes == 0 && !e->fatal)
-        export_scope(e, NULL);
+        walk_scope(&wl, NULL);
     for (int i = 0; i < cfg->nscopes && !e->fatal && e->ses.cancel_level == 0; i++)
-        export_scope(e, cfg->scopes[i]);
+        walk_scope(&wl, cfg->scopes[i]);
+    e->listed_pages = wl.pages;
+    e->unreadable += wl.unreadable;
     e->listing_done = 1;        /* the count is final now */
     if (!e->fatal)
         ring_drain(&e->ring, e->ring.next_seq);

@@ -1,0 +1,55 @@
+#ifndef BBPERM_WALK_H
+#define BBPERM_WALK_H
+
+#include "job.h"
+#include "live.h"
+#include "pager.h"
+#include "ring.h"
+#include "session.h"
+
+/* The walk of a scope: its targets (projects, then repositories) as the
+ * server lists them, and each target's explicit permissions. export writes
+ * what it finds; prune compares it with the permissions a file names. See
+ * the DESIGN comment in walk.c. */
+
+void walk_perms_clear(struct walk_perms *p);
+void walk_perms_free(struct walk_perms *p);
+
+/* Read the explicit permissions of target t (groups, then users) into out,
+ * sorted as export writes them. With live, through its cache (a list it
+ * holds is not read again; display and email are then ""); else straight
+ * from the server through f. pages (may be NULL) counts the pages read.
+ * Returns 0, or -1 with err. Any thread. */
+int walk_read(const struct api_ops *api, const char *base, struct live *live,
+              const struct pager_fetch *f, const struct request *t, struct walk_perms *out,
+              unsigned *pages, struct pager_error *err);
+
+/* The next job of the ring made a target: kind, workspace, project (NULL
+ * or a repository's project key) and slug (or project key) are copied in,
+ * its key set. NULL when the ring failed. The caller submits it. */
+struct job *walk_job(struct ring *r, enum target_kind kind, const char *ws, const char *project,
+                     const char *slug);
+
+/* The listing of scopes, on the main thread. */
+struct walk_lister {
+    struct session *ses;
+    const char *cmd;            /* "export", "prune": starts its stderr lines */
+    /* a target, in listing order; project is a repository's project key
+     * (NULL for a project target); the strings live during the call */
+    void (*target)(void *ctx, enum target_kind kind, const char *ws, const char *project,
+                   const char *slug);
+    void (*before_message)(void *ctx);  /* clear a progress line; may be NULL */
+    int (*stop)(void *ctx);             /* nonzero: stop listing */
+    void *ctx;
+    unsigned long pages;        /* listing pages read */
+    unsigned long unreadable;   /* listings that failed, names refused */
+};
+
+/* List the targets of one scope, as export spells it: Cloud WORKSPACE
+ * (its projects, then its repositories) or WORKSPACE/PROJECT_KEY (the
+ * project, then its repositories); Data Center PROJECT_KEY (the project,
+ * then its repositories), or NULL: every project, each followed by its
+ * repositories. Failures are named on stderr and counted. */
+void walk_scope(struct walk_lister *w, const char *scope);
+
+#endif
