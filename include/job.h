@@ -64,6 +64,7 @@ struct export_out {
     unsigned nrows;             /* lines in rows */
     unsigned pages;             /* list pages read */
     int target;                 /* prune: a target to read, not an input row */
+    int pruned;                 /* prune: a row prune appended */
     struct walk_perms perms;    /* prune: its permissions (owned, reused) */
 };
 

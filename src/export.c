@@ -333,7 +333,7 @@ int export_main(const struct bb_config *cfg)
     /* a file named as asked holds every target that was listed */
     if (result_close(&e->res, !e->fatal && e->ses.cancel_level == 0) != 0)
         e->fatal = 1;
-    int code = session_exit_code(&e->ses, e->fatal, e->unreadable != 0);
+    int code = session_exit_code(&e->ses, e->fatal, e->unreadable != 0, 0);
     session_free(&e->ses);
     ring_free(&e->ring);
     free(e->slugs);
