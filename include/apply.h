@@ -20,6 +20,10 @@ struct apply_shared {
     struct people *people;          /* NULL: no email rows can come */
     struct undo *undo;              /* NULL: no --undo-file */
     int plan;                       /* compare only; never write */
+    /* a job that is a target to read, not a row (prune's walk); NULL when
+     * none can come */
+    void (*read_target)(void *ctx, struct job *j, const struct pager_fetch *f);
+    void *read_ctx;
 };
 
 void *apply_worker_init(void *shared, int index);

@@ -33,7 +33,13 @@ struct bb_config {
     int diff;                   /* read the live state first: plan, --diff, --undo-file */
     const char *undo_file;      /* NULL or argv */
     const char *workspace;      /* --workspace: for rows whose cell is empty; NULL or argv */
-    int nscopes;                /* export: WORKSPACE[/PROJECT] or PROJECT_KEY arguments */
+    int nscopes;                /* export: WORKSPACE[/PROJECT] or PROJECT_KEY arguments;
+                                 * apply and plan: the --prune scopes */
+    int prune;                  /* apply, plan: --prune given (nscopes > 0) */
+    double max_prune;           /* --max-prune: a count, or a percentage ... */
+    int max_prune_pct;          /* ... when this is set (default 25%) */
+    int detailed_exitcode;      /* plan --detailed-exitcode: 3 when it changes something */
+    const char *markdown;       /* --markdown FILE; NULL or argv */
     const char *scopes[SCOPES_MAX];  /* point into argv */
     const char *input;          /* path, or "-" for stdin; points into argv */
     int input_given;            /* INPUT was on the command line ("-" too) */

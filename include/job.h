@@ -19,7 +19,8 @@ enum row_status {
     ROW_PLANNED,
     ROW_CANCELLED,
     ROW_KEPT,                   /* --resume: an 'ok' row copied unchanged */
-    ROW_DONE_BEFORE             /* --resume-from: 'ok' in the earlier result */
+    ROW_DONE_BEFORE,            /* --resume-from: 'ok' in the earlier result */
+    ROW_HELD                    /* prune: a revocation --max-prune held back */
 };
 
 /* What a row read from the live state would change (plan, --diff). */
@@ -37,13 +38,34 @@ struct row_result {
     int prev;                   /* permission found before the row: an enum
                                  * privilege, or -1 when the state was not read */
     enum row_change change;
+    uint64_t named[2];          /* an email row: api_key_hash of the account
+                                 * and the {uuid} it resolved to, or 0 */
+    int unresolved;             /* its email or pattern could not be resolved */
 };
 
-/* What an export target yields (export.c). */
+/* One explicit permission of a walked target (walk.c). */
+struct walk_perm {
+    enum subject_kind kind;
+    char *id;                   /* group slug/name, user account id / username (owned) */
+    char *alt;                  /* a Cloud user's {uuid}, or NULL (owned) */
+    char *display, *email;      /* "" when not read (owned) */
+    enum privilege priv;
+};
+
+/* A target's permissions in export's order: groups, then users, by id. */
+struct walk_perms {
+    struct walk_perm *v;        /* owned, reused */
+    size_t n, cap;
+};
+
+/* What a walked target yields (export.c, prune.c). */
 struct export_out {
-    struct buf rows;            /* its CSV lines (owned, reused) */
+    struct buf rows;            /* export: its CSV lines (owned, reused) */
     unsigned nrows;             /* lines in rows */
     unsigned pages;             /* list pages read */
+    int target;                 /* prune: a target to read, not an input row */
+    int pruned;                 /* prune: a row prune appended */
+    struct walk_perms perms;    /* prune: its permissions (owned, reused) */
 };
 
 struct job {

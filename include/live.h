@@ -30,6 +30,15 @@ void live_free(struct live *l);
 int live_get(struct live *l, const struct request *req, const char *subject, size_t len,
              const struct pager_fetch *f, enum privilege *now, struct pager_error *err);
 
+/* Call fn for every explicit permission of subject kind `kind` that the
+ * target holds (as the cache has it: the plan's own rows included), listing
+ * them through f when they are not cached. fn runs under the cache's lock:
+ * it copies and returns. Returns 0, or -1 with err. */
+int live_each(struct live *l, const struct request *target, enum subject_kind kind,
+              const struct pager_fetch *f,
+              void (*fn)(void *ctx, const char *id, const char *alt, enum privilege p), void *ctx,
+              struct pager_error *err);
+
 /* Record that the subject now holds p on the target (after a write, or as
  * the plan's rows would leave it). Does nothing for a target not cached. */
 void live_set(struct live *l, const struct request *req, const char *subject, size_t len,

@@ -11,6 +11,8 @@ struct tally {
     unsigned long rows, ok, kept, failed, invalid, planned, cancelled;
     unsigned long unchanged;                /* ok rows that needed no write */
     unsigned long grant, change, revoke;    /* planned rows by what they change */
+    unsigned long granted, changed, revoked; /* ok rows by what they changed */
+    unsigned long held;                     /* prune rows --max-prune held back */
     unsigned long by_status[600];   /* failed rows by HTTP status */
     unsigned long no_answer;        /* failed rows without an HTTP status (no answer, no member) */
 };

@@ -54,8 +54,9 @@ void session_cancel(struct session *s, int abort_in_flight);
 /* The exit code of a command, the same rule for all: 2 when the run failed
  * as a whole (fatal: output, input or set-up; or stopped by 401s or rows
  * without answers), 130 when a signal stopped it, 1 when a row failed
- * (failed), else 0. */
-int session_exit_code(struct session *s, int fatal, int failed);
+ * (failed), else 0; with plan --detailed-exitcode, 3 instead of 0 when the
+ * plan changes something (changes). */
+int session_exit_code(struct session *s, int fatal, int failed, int changes);
 
 /* Requests, 429s and pause for the summary. */
 void session_figures(struct session *s, unsigned long *requests, unsigned long *reads,

@@ -2,43 +2,61 @@
 #define BBPERM_WALK_H
 
 #include "job.h"
-#include "row.h"
+#include "live.h"
+#include "pager.h"
+#include "ring.h"
 #include "session.h"
 
-/* The walk of targets that export and access share: the listings of the
- * scopes (Cloud: a workspace's projects and repositories, or one project's
- * repositories; Data Center: every project, or one, and their
- * repositories), each listed name checked before it becomes a URL path.
- * Main thread only. A listing that fails is named on stderr and counted. */
+/* The walk of a scope: its targets (projects, then repositories) as the
+ * server lists them, and each target's explicit permissions. export writes
+ * what it finds; prune compares it with the permissions a file names;
+ * access joins it with who can reach each repository. See the DESIGN
+ * comment in walk.c. */
 
-struct walk_ops {
-    const char *command;        /* "export", "access": in messages */
-    /* One target (a project when project is NULL and kind is
-     * TARGET_PROJECT). The strings are valid during the call. */
-    void (*target)(void *ctx, enum target_kind kind, const char *ws, const char *project,
-                   const char *slug);
-    void (*clear)(void *ctx);   /* before a line on stderr (progress) */
-    int (*stop)(void *ctx);     /* after each item: nonzero ends the walk */
-    void *ctx;
-};
+void walk_perms_clear(struct walk_perms *p);
+void walk_perms_free(struct walk_perms *p);
 
-struct walk {
-    struct session *ses;
-    struct walk_ops ops;
-    int projects;               /* hand projects over as targets too (export) */
-    int sorted;                 /* Data Center: projects by key, repositories by slug
-                                 * (Cloud lists them sorted by slug already) */
-    unsigned long pages;        /* listing pages fetched */
-    unsigned long unreadable;   /* listings and names that could not be read */
-};
+/* Read the explicit permissions of target t (groups, then users) into out,
+ * sorted as export writes them. With live, through its cache (a list it
+ * holds is not read again; display and email are then ""); else straight
+ * from the server through f. pages (may be NULL) counts the pages read.
+ * Returns 0, or -1 with err. Any thread. */
+int walk_read(const struct api_ops *api, const char *base, struct live *live,
+              const struct pager_fetch *f, const struct request *t, struct walk_perms *out,
+              unsigned *pages, struct pager_error *err);
 
-/* Walk one scope: WORKSPACE or WORKSPACE/PROJECT_KEY (Cloud), PROJECT_KEY
- * or NULL for every project (Data Center). */
-void walk_scope(struct walk *w, const char *scope);
-
-/* Fill a job for one target: the strings are copied into it, its request
- * points at them, and its key is the target's. */
+/* The next job of the ring made a target: kind, workspace, project (NULL
+ * or a repository's project key) and slug (or project key) are copied in,
+ * its key set. NULL when the ring failed. The caller submits it. */
+struct job *walk_job(struct ring *r, enum target_kind kind, const char *ws, const char *project,
+                     const char *slug);
+/* The same for a job already taken. */
 void walk_fill_job(struct job *j, enum target_kind kind, const char *ws, const char *project,
                    const char *slug);
+
+/* The listing of scopes, on the main thread. */
+struct walk_lister {
+    struct session *ses;
+    const char *cmd;            /* "export", "prune": starts its stderr lines */
+    /* a target, in listing order; project is a repository's project key
+     * (NULL for a project target); the strings live during the call */
+    void (*target)(void *ctx, enum target_kind kind, const char *ws, const char *project,
+                   const char *slug);
+    void (*before_message)(void *ctx);  /* clear a progress line; may be NULL */
+    int (*stop)(void *ctx);             /* nonzero: stop listing */
+    void *ctx;
+    int repos_only;             /* hand over repositories only, not projects (access) */
+    int sorted;                 /* Data Center: projects by key, repositories by slug
+                                 * (Cloud lists them sorted by slug already) */
+    unsigned long pages;        /* listing pages read */
+    unsigned long unreadable;   /* listings that failed, names refused */
+};
+
+/* List the targets of one scope, as export spells it: Cloud WORKSPACE
+ * (its projects, then its repositories) or WORKSPACE/PROJECT_KEY (the
+ * project, then its repositories); Data Center PROJECT_KEY (the project,
+ * then its repositories), or NULL: every project, each followed by its
+ * repositories. Failures are named on stderr and counted. */
+void walk_scope(struct walk_lister *w, const char *scope);
 
 #endif

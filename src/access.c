@@ -913,7 +913,10 @@ int access_main(const struct bb_config *cfg)
     fputc('\n', a->res.out);
     if (result_flush(&a->res) != 0)
         a->fatal = 1;
-    struct walk walk = {&a->ses, {"access", on_walk_target, clear_line, walk_stop, a}, 0, 1, 0, 0};
+    struct walk_lister walk = {
+        .ses = &a->ses, .cmd = "access", .target = on_walk_target, .before_message = clear_line,
+        .stop = walk_stop, .ctx = a, .repos_only = 1, .sorted = 1,
+    };
     if (cfg->nscopes == 0 && !a->fatal)
         walk_scope(&walk, NULL);
     for (int i = 0; i < cfg->nscopes && !a->fatal && a->ses.cancel_level == 0; i++)
@@ -959,7 +962,7 @@ int access_main(const struct bb_config *cfg)
     }
     if (result_close(&a->res, !a->fatal && a->ses.cancel_level == 0) != 0)
         a->fatal = 1;
-    code = session_exit_code(&a->ses, a->fatal, a->unreadable != 0 || groups_failed != 0);
+    code = session_exit_code(&a->ses, a->fatal, a->unreadable != 0 || groups_failed != 0, 0);
     session_free(&a->ses);
     ring_free(&a->ring);
 out:

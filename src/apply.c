@@ -112,6 +112,10 @@ void apply_run(void *wctx, struct pool_node *n)
 {
     struct apply_worker *w = wctx;
     struct job *j = POOL_JOB(n, struct job, node);
+    if (j->exp.target) {
+        w->sh->read_target(w->sh->read_ctx, j, exec_pager(w->ex));
+        return;
+    }
     run_row(w, j);
     /* rows that end without any answer from the server, in a row, stop the run */
     if (j->res.status == ROW_FAILED || j->res.status == ROW_OK || j->res.status == ROW_PLANNED)
@@ -142,14 +146,19 @@ static void run_row(struct apply_worker *w, struct job *j)
             snprintf(what, sizeof what, "cannot look up %.*s in workspace %.*s", (int)sublen,
                      subject, (int)req->workspace_len, req->workspace);
             lookup_failed(j, &err, what);
+            j->res.unresolved = 1;
             return;
         }
         if (rc > 0) {
             j->res.status = ROW_FAILED;
+            j->res.unresolved = 1;
             snprintf(j->res.msg, sizeof j->res.msg, "no member of the workspace %.*s has the email %.*s",
                      (int)req->workspace_len, req->workspace, (int)sublen, subject);
             return;
         }
+        /* the permission the row names, under both of the user's names */
+        j->res.named[0] = api_key_hash(req, account, strlen(account));
+        j->res.named[1] = uuid[0] ? api_key_hash(req, uuid, strlen(uuid)) : 0;
         snprintf(note, sizeof note, "%.*s is account %s", (int)sublen, subject, account);
         subject = account;
         sublen = strlen(account);

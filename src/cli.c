@@ -15,7 +15,8 @@ enum {
     OPT_RETRIES, OPT_MAX_BACKOFF, OPT_BACKOFF_BASE, OPT_RATE, OPT_RESUME,
     OPT_DELIMITER, OPT_NO_HEADER, OPT_MAP, OPT_PROGRESS, OPT_NO_PROGRESS,
     OPT_CHECK_AUTH, OPT_NO_CHECK_AUTH, OPT_FAIL_AFTER_401, OPT_FAIL_AFTER_ERRORS, OPT_RESUME_FROM, OPT_DIFF, OPT_UNDO_FILE,
-    OPT_WORKSPACE, OPT_API, OPT_MAX_WAIT, OPT_USER, OPT_REVOKE, OPT_COMPARE
+    OPT_WORKSPACE, OPT_API, OPT_MAX_WAIT, OPT_USER, OPT_REVOKE, OPT_COMPARE, OPT_PRUNE,
+    OPT_MAX_PRUNE, OPT_DETAILED_EXITCODE, OPT_MARKDOWN
 };
 
 static const struct option long_opts[] = {
@@ -54,6 +55,10 @@ static const struct option long_opts[] = {
     {"user", required_argument, NULL, OPT_USER},
     {"revoke", no_argument, NULL, OPT_REVOKE},
     {"compare", required_argument, NULL, OPT_COMPARE},
+    {"prune", required_argument, NULL, OPT_PRUNE},
+    {"max-prune", required_argument, NULL, OPT_MAX_PRUNE},
+    {"detailed-exitcode", no_argument, NULL, OPT_DETAILED_EXITCODE},
+    {"markdown", required_argument, NULL, OPT_MARKDOWN},
     {NULL, 0, NULL, 0}
 };
 
@@ -84,6 +89,16 @@ void cli_usage(FILE *out)
 "      --undo-file PATH    write a CSV that puts back every permission the run\n"
 "                          changes (implies --diff)\n"
 "      --workspace W       workspace for rows whose workspace cell is empty\n"
+"      --prune SCOPE       the file is the truth within SCOPE (as export's;\n"
+"                          repeatable): every explicit permission there that\n"
+"                          no row names is revoked, after the file's own rows\n"
+"      --max-prune N|P%    prune nothing in a scope whose revocations would\n"
+"                          exceed N, or P% of its permissions (default 25%);\n"
+"                          its rows are written 'held'\n"
+"      --detailed-exitcode plan: exit 0 when nothing would change, 3 when\n"
+"                          something would, 1 when a row failed or is invalid\n"
+"      --markdown FILE     also write a Markdown report (summary, changes by\n"
+"                          target, failed/invalid/held rows) for a review\n"
 "      --api cloud|datacenter  API flavour (default: datacenter when the base\n"
 "                          URL's path contains /rest/api/, else cloud)\n"
 "      --base-url URL      API root (default " DEFAULT_BASE_URL ")\n"
@@ -134,8 +149,9 @@ void cli_usage(FILE *out)
 "BITBUCKET_USERNAME and BITBUCKET_APP_PASSWORD; else --netrc/--netrc-file.\n"
 "\n"
 "Exit status: 0 every row ok or planned; 1 some row failed or invalid (export,\n"
-"access: a target could not be read); 2 usage, input, output or credential error;\n"
-"130 interrupted.\n", out);
+"access: a target could not be read; --prune: a scope was not pruned, a target\n"
+"could not be read, or rows were held); 2 usage, input, output or credential\n"
+"error; 3 plan --detailed-exitcode has changes; 130 interrupted.\n", out);
 }
 
 static int parse_long(const char *s, long lo, long hi, long *out)
@@ -276,6 +292,33 @@ static int parse_map(struct bb_config *cfg, const char *arg, FILE *err)
     return 0;
 }
 
+/* --max-prune N or P%: a whole count, or a percentage from 0 to 100. */
+static int parse_max_prune(const char *s, struct bb_config *cfg)
+{
+    size_t n = strlen(s);
+    if (n && s[n - 1] == '%') {
+        char num[32];
+        char *end;
+        if (n - 1 == 0 || n - 1 >= sizeof num || strchr("+- ", s[0]))
+            return -1;
+        memcpy(num, s, n - 1);
+        num[n - 1] = '\0';
+        errno = 0;
+        double v = strtod(num, &end);
+        if (errno || *end || !(v >= 0) || !(v <= 100))
+            return -1;
+        cfg->max_prune = v;
+        cfg->max_prune_pct = 1;
+        return 0;
+    }
+    long v;
+    if (s[0] == '+' || parse_long(s, 0, 100000000, &v))
+        return -1;
+    cfg->max_prune = (double)v;
+    cfg->max_prune_pct = 0;
+    return 0;
+}
+
 static int parse_delimiter(const char *s, char *out)
 {
     if (!strcmp(s, "\\t") || !strcasecmp(s, "tab")) {
@@ -330,7 +373,7 @@ int cli_check_terminal(const struct bb_config *cfg, int stdin_tty, FILE *err)
 int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
 {
     memset(cfg, 0, sizeof *cfg);
-    int api_given = 0, command_given = 0;
+    int api_given = 0, command_given = 0, max_prune_given = 0;
     /* the command word comes first; getopt then sees it as the program name */
     for (size_t i = 0; argc > 1 && i < sizeof commands / sizeof commands[0]; i++) {
         if (!strcmp(argv[1], commands[i].word)) {
@@ -353,6 +396,8 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
     cfg->check_auth = 1;
     cfg->input = "-";
     cfg->output = "-";
+    cfg->max_prune = 25;
+    cfg->max_prune_pct = 1;
 
     long v;
     int c;
@@ -463,6 +508,24 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
             }
             api_given = 1;
             break;
+        case OPT_PRUNE:
+            if (cfg->nscopes == SCOPES_MAX) {
+                fprintf(err, "bbperm: --prune: %d scopes at most\n", SCOPES_MAX);
+                return 2;
+            }
+            cfg->scopes[cfg->nscopes++] = optarg;
+            cfg->prune = 1;
+            break;
+        case OPT_MAX_PRUNE:
+            if (parse_max_prune(optarg, cfg)) {
+                fprintf(err, "bbperm: --max-prune must be a whole number N or a percentage P%% "
+                             "(0 to 100), not '%s'\n", optarg);
+                return 2;
+            }
+            max_prune_given = 1;
+            break;
+        case OPT_DETAILED_EXITCODE: cfg->detailed_exitcode = 1; break;
+        case OPT_MARKDOWN: cfg->markdown = optarg; break;
         case OPT_FAIL_AFTER_401:
             if (parse_long(optarg, 0, 1000000, &v)) {
                 fprintf(err, "bbperm: --fail-after-401 must be a whole number, not '%s'\n", optarg);
@@ -500,6 +563,31 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
     }
     const char *cmdword = cfg->command == CMD_ACCESS ? "access" : "export";
     int scoped = cfg->command == CMD_EXPORT || cfg->command == CMD_ACCESS;
+    if (scoped && (cfg->prune || max_prune_given || cfg->markdown || cfg->detailed_exitcode)) {
+        fprintf(err, "bbperm: %s takes its scopes as arguments and has no --prune, "
+                     "--max-prune, --markdown or --detailed-exitcode\n", cmdword);
+        return 2;
+    }
+    if (cfg->detailed_exitcode && cfg->command != CMD_PLAN) {
+        fprintf(err, "bbperm: --detailed-exitcode belongs to 'bbperm plan'\n");
+        return 2;
+    }
+    if (max_prune_given && !cfg->prune) {
+        fprintf(err, "bbperm: --max-prune limits --prune: give --prune SCOPE too\n");
+        return 2;
+    }
+    if (cfg->prune) {
+        const char *with = cfg->dry_run ? "--dry-run" : cfg->resume ? "--resume"
+                         : cfg->resume_from ? "--resume-from" : cfg->no_header ? "--no-header" : NULL;
+        if (with) {
+            fprintf(err, "bbperm: --prune cannot go with %s (%s)\n", with,
+                    cfg->no_header ? "prune rows need the project, group and user columns"
+                    : cfg->dry_run ? "it reads the live state; use 'bbperm plan --prune'"
+                    : "a plan's result already holds its prune rows: resume it without --prune");
+            return 2;
+        }
+        cfg->diff = 1;
+    }
     if (scoped) {
         for (int i = optind; i < argc; i++) {
             if (cfg->nscopes == SCOPES_MAX) {
@@ -577,19 +665,20 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
     }
     if (!api_given)
         cfg->api = cli_base_url_is_datacenter(cfg->base_url) ? API_DATACENTER : API_CLOUD;
-    if (scoped) {
-        if (cfg->api == API_CLOUD && cfg->nscopes == 0) {
-            fprintf(err, "bbperm: %s needs at least one SCOPE: WORKSPACE or WORKSPACE/PROJECT_KEY\n",
-                    cmdword);
-            return 2;
-        }
+    if (scoped && cfg->api == API_CLOUD && cfg->nscopes == 0) {
+        fprintf(err, "bbperm: %s needs at least one SCOPE: WORKSPACE or WORKSPACE/PROJECT_KEY\n",
+                cmdword);
+        return 2;
+    }
+    {
+        const char *who = scoped ? cmdword : "--prune";
         for (int i = 0; i < cfg->nscopes; i++) {
             const char *sc = cfg->scopes[i], *slash = strchr(sc, '/');
             int bad = !sc[0] || (slash && (slash == sc || !slash[1] || strchr(slash + 1, '/')));
             if (cfg->api == API_DATACENTER)
                 bad = !sc[0] || slash;
             if (bad) {
-                fprintf(err, "bbperm: %s: '%s' is not a scope (%s)\n", cmdword, sc,
+                fprintf(err, "bbperm: %s: '%s' is not a scope (%s)\n", who, sc,
                         cfg->api == API_CLOUD ? "WORKSPACE or WORKSPACE/PROJECT_KEY"
                                               : "a Data Center PROJECT_KEY");
                 return 2;

@@ -1,12 +1,11 @@
 /*
  * DESIGN
  *
- * The main thread walks the listings of the scopes (projects, then
- * repositories; on Data Center each project, then its repositories) and
- * turns every target into a job in the ring (ring.c). A worker reads the
- * target's group and user permissions (pager.c over exec.c, so the gate,
- * --rate and the retries apply), sorts them, and formats the target's rows
- * into the job. The ring writes the targets in the order they were listed,
+ * export is the walk of its scopes (walk.c) written out. The main thread
+ * lists the scopes' targets (projects, then repositories; on Data Center
+ * each project, then its repositories) and turns every target into a job
+ * in the ring (ring.c). A worker reads the target's group and user
+ * permissions (walk_read), and formats the target's rows into the job. The ring writes the targets in the order they were listed,
  * so rows stream out as targets finish, in a fixed order, and memory holds
  * at most RING_SIZE targets whatever the size of the workspace.
  *
@@ -52,57 +51,8 @@ struct export {
 
 /* ---- the worker: one target ------------------------------------------- */
 
-struct row {
-    enum subject_kind kind;
-    char *id, *display, *email;
-    enum privilege priv;
-};
-
-struct collect {
-    const struct api_ops *api;
-    const struct who *who;
-    enum subject_kind kind;
-    struct row *rows;
-    size_t n, cap;
-};
-
-static char *dup_or_empty(const char *s)
-{
-    return xstrdup(s ? s : "");
-}
-
-static int on_perm(void *ctx, const cJSON *item)
-{
-    struct collect *c = ctx;
-    struct api_perm p;
-    if (c->api->perm_item(item, c->kind, &p) != 0 || p.priv == PRIV_NONE)
-        return 0;
-    if (c->who->active && (c->kind == SUBJECT_GROUP || !who_match(c->who, p.id, p.alt_id, p.email)))
-        return 0;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 16;
-        c->rows = xrealloc(c->rows, c->cap * sizeof *c->rows);
-    }
-    struct row *r = &c->rows[c->n++];
-    r->kind = c->kind;
-    r->id = xstrdup(p.id);
-    r->display = dup_or_empty(p.display);
-    r->email = dup_or_empty(p.email);
-    r->priv = p.priv;
-    return 0;
-}
-
-static int cmp_row(const void *a, const void *b)
-{
-    const struct row *x = a, *y = b;
-    if (x->kind != y->kind)
-        return x->kind == SUBJECT_GROUP ? -1 : 1;
-    int c = strcasecmp(x->id, y->id);
-    return c ? c : strcmp(x->id, y->id);
-}
-
 static void format_row(struct buf *out, const struct api_ops *api, const struct request *t,
-                       const struct row *r, char delim, int revoke)
+                       const struct walk_perm *r, char delim, int revoke)
 {
     csvout_permission(out, t, r->kind, r->id, strlen(r->id), revoke ? PRIV_NONE : r->priv, delim);
     /* names from the server never reach a spreadsheet as a formula; plan
@@ -161,40 +111,29 @@ static void export_target(void *wctx, struct pool_node *n)
     struct export_worker *w = wctx;
     struct job *j = POOL_JOB(n, struct job, node);
     const struct api_ops *api = w->ses->api;
-    struct collect c = {.api = api, .who = w->who};
-    struct buf url = {0};
+    struct walk_perms perms = {0};
+    struct pager_error err;
     j->res.status = ROW_OK;
-    for (int k = SUBJECT_GROUP; k <= SUBJECT_USER; k++) {
-        c.kind = (enum subject_kind)k;
-        url.len = 0;
-        buf_add(&url, w->ses->base.data, w->ses->base.len);
-        api->perm_list(&url, &j->req, c.kind);
-        struct pager_error err;
-        unsigned pages = 0;
-        int rc = pager_walk(api, url.data, exec_pager(w->ex), on_perm, &c, &pages, &err);
-        j->exp.pages += pages;
-        if (rc < 0) {
-            j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
-            j->res.http_status = err.status;
-            snprintf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
-            break;
-        }
-    }
-    buf_free(&url);
-    if (j->res.status == ROW_OK) {
-        if (c.n > 1)
-            qsort(c.rows, c.n, sizeof *c.rows, cmp_row);
-        for (size_t i = 0; i < c.n; i++)
-            format_row(&j->exp.rows, api, &j->req, &c.rows[i], export_delimiter(w->ses->cfg),
+    if (walk_read(api, w->ses->base.data, NULL, exec_pager(w->ex), &j->req, &perms,
+                  &j->exp.pages, &err) != 0) {
+        j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
+        j->res.http_status = err.status;
+        snprintf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
+    } else {
+        unsigned rows = 0;
+        for (size_t i = 0; i < perms.n; i++) {
+            const struct walk_perm *p = &perms.v[i];
+            /* --user: their own grants only */
+            if (w->who->active && (p->kind == SUBJECT_GROUP ||
+                                   !who_match(w->who, p->id, p->alt, p->email)))
+                continue;
+            format_row(&j->exp.rows, api, &j->req, p, export_delimiter(w->ses->cfg),
                        w->ses->cfg->revoke);
-        j->exp.nrows = (unsigned)c.n;
+            rows++;
+        }
+        j->exp.nrows = rows;
     }
-    for (size_t i = 0; i < c.n; i++) {
-        free(c.rows[i].id);
-        free(c.rows[i].display);
-        free(c.rows[i].email);
-    }
-    free(c.rows);
+    walk_perms_free(&perms);
 }
 
 /* ---- the main thread: listings and output ------------------------------ */
@@ -274,20 +213,6 @@ static int on_failed(void *ctx)
     return e->fatal;
 }
 
-/* Queue one target: the strings are copied into the job. */
-static void add_target(struct export *e, enum target_kind kind, const char *ws,
-                       const char *project, const char *slug)
-{
-    if (e->ses.cancel_level > 0)
-        return;
-    struct job *j = ring_take(&e->ring);
-    if (!j)
-        return;
-    e->targets++;
-    walk_fill_job(j, kind, ws, project, slug);
-    ring_submit(&e->ring, j);
-}
-
 /* A slug's hash, case-insensitive, over all of it. */
 static uint64_t slug_hash(const char *s)
 {
@@ -324,11 +249,14 @@ static int set_add(uint64_t **set, size_t *n, size_t *cap, uint64_t h)
     return 0;
 }
 
-/* The walk (walk.c) hands over every listed target. */
-static void on_walk_target(void *ctx, enum target_kind kind, const char *ws, const char *project,
-                           const char *slug)
+/* A listed target: queued in the ring (the strings are copied into the
+ * job). On Data Center, a slug seen in another project is named. */
+static void on_target(void *ctx, enum target_kind kind, const char *ws, const char *project,
+                      const char *slug)
 {
     struct export *e = ctx;
+    if (e->ses.cancel_level > 0)
+        return;
     if (kind == TARGET_REPO && !e->ses.api->has_workspaces &&
         set_add(&e->slugs, &e->nslugs, &e->slugcap, slug_hash(slug)) &&
         !set_add(&e->told, &e->ntold, &e->toldcap, slug_hash(slug))) {
@@ -339,10 +267,14 @@ static void on_walk_target(void *ctx, enum target_kind kind, const char *ws, con
         fprintf(stderr, "bbperm: export: the slug '%s' exists in more than one project "
                         "(again in %s): it would collide in one Cloud workspace\n", shown, where);
     }
-    add_target(e, kind, ws, project, slug);
+    struct job *j = walk_job(&e->ring, kind, ws, project, slug);
+    if (!j)
+        return;
+    e->targets++;
+    ring_submit(&e->ring, j);
 }
 
-static int walk_stop(void *ctx)
+static int stop_listing(void *ctx)
 {
     struct export *e = ctx;
     on_poll(e);
@@ -386,26 +318,29 @@ int export_main(const struct bb_config *cfg)
     /* before the first listing: a dead output sends nothing */
     if (result_flush(&e->res) != 0)
         e->fatal = 1;
-    struct walk walk = {&e->ses, {"export", on_walk_target, clear_line, walk_stop, e}, 1, 0, 0, 0};
+    struct walk_lister wl = {
+        .ses = &e->ses, .cmd = "export", .target = on_target, .before_message = clear_line,
+        .stop = stop_listing, .ctx = e,
+    };
     who_init(&e->who, cfg, e->ses.api);
     for (int i = 0; i < cfg->nscopes && !e->fatal && e->who.nemails; i++) {
         /* each workspace once: its members by email, 90 addresses a request */
-        size_t wl = strcspn(cfg->scopes[i], "/");
+        size_t wsl = strcspn(cfg->scopes[i], "/");
         int again = 0;
         for (int k = 0; k < i; k++)
-            again |= strcspn(cfg->scopes[k], "/") == wl && !strncmp(cfg->scopes[k], cfg->scopes[i], wl);
+            again |= strcspn(cfg->scopes[k], "/") == wsl && !strncmp(cfg->scopes[k], cfg->scopes[i], wsl);
         char *ws = xstrdup(cfg->scopes[i]);
-        ws[wl] = '\0';
+        ws[wsl] = '\0';
         if (!again && who_resolve(&e->who, &e->ses, ws, "export") != 0)
             e->fatal = 1;
         free(ws);
     }
     if (cfg->nscopes == 0 && !e->fatal)
-        walk_scope(&walk, NULL);
+        walk_scope(&wl, NULL);
     for (int i = 0; i < cfg->nscopes && !e->fatal && e->ses.cancel_level == 0; i++)
-        walk_scope(&walk, cfg->scopes[i]);
-    e->listed_pages += walk.pages;
-    e->unreadable += walk.unreadable;
+        walk_scope(&wl, cfg->scopes[i]);
+    e->listed_pages = wl.pages;
+    e->unreadable += wl.unreadable;
     e->listing_done = 1;        /* the count is final now */
     if (!e->fatal)
         ring_drain(&e->ring, e->ring.next_seq);
@@ -425,7 +360,7 @@ int export_main(const struct bb_config *cfg)
     /* a file named as asked holds every target that was listed */
     if (result_close(&e->res, !e->fatal && e->ses.cancel_level == 0) != 0)
         e->fatal = 1;
-    int code = session_exit_code(&e->ses, e->fatal, e->unreadable != 0);
+    int code = session_exit_code(&e->ses, e->fatal, e->unreadable != 0, 0);
     session_free(&e->ses);
     ring_free(&e->ring);
     free(e->slugs);

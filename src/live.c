@@ -323,14 +323,11 @@ static void load(struct live *l, struct entry *e, const struct request *req,
     pthread_cond_broadcast(&l->cv);
 }
 
-int live_get(struct live *l, const struct request *req, const char *subject, size_t len,
-             const struct pager_fetch *f, enum privilege *now, struct pager_error *err)
+/* mu held. The list of the target's subject kind, loaded (through f) when
+ * it is not; -1 with err when it cannot be. */
+static int ensure_list(struct live *l, struct entry *e, const struct request *req,
+                       const struct pager_fetch *f, struct pager_error *err)
 {
-    struct buf key = {0};
-    api_target_key(&key, req);
-    int rc = 0;
-    pthread_mutex_lock(&l->mu);
-    struct entry *e = acquire(l, &key);
     struct list *ls = &e->lists[req->subject];
     while (ls->state == LIST_LOADING)
         pthread_cond_wait(&l->cv, &l->mu);
@@ -340,15 +337,50 @@ int live_get(struct live *l, const struct request *req, const char *subject, siz
             memset(err, 0, sizeof *err);
             err->cancelled = 1;
             snprintf(err->msg, sizeof err->msg, "not sent: the run was interrupted");
-            rc = -1;
+            return -1;
         }
     }
     if (ls->state == LIST_FAILED) {
         memset(err, 0, sizeof *err);
         err->status = ls->fail_status;
         snprintf(err->msg, sizeof err->msg, "%s", ls->fail_msg ? ls->fail_msg : "");
-        rc = -1;
-    } else if (ls->state == LIST_LOADED) {
+        return -1;
+    }
+    return 0;
+}
+
+int live_each(struct live *l, const struct request *target, enum subject_kind kind,
+              const struct pager_fetch *f,
+              void (*fn)(void *ctx, const char *id, const char *alt, enum privilege p), void *ctx,
+              struct pager_error *err)
+{
+    struct request req = *target;
+    req.subject = kind;
+    struct buf key = {0};
+    api_target_key(&key, &req);
+    pthread_mutex_lock(&l->mu);
+    struct entry *e = acquire(l, &key);
+    int rc = ensure_list(l, e, &req, f, err);
+    struct list *ls = &e->lists[kind];
+    for (unsigned i = 0; rc == 0 && i < ls->n; i++)
+        if (ls->items[i].priv != PRIV_NONE)
+            fn(ctx, ls->items[i].id, ls->items[i].alt, ls->items[i].priv);
+    release(l, e);
+    pthread_mutex_unlock(&l->mu);
+    buf_free(&key);
+    return rc;
+}
+
+int live_get(struct live *l, const struct request *req, const char *subject, size_t len,
+             const struct pager_fetch *f, enum privilege *now, struct pager_error *err)
+{
+    struct buf key = {0};
+    api_target_key(&key, req);
+    pthread_mutex_lock(&l->mu);
+    struct entry *e = acquire(l, &key);
+    struct list *ls = &e->lists[req->subject];
+    int rc = ensure_list(l, e, req, f, err);
+    if (rc == 0 && ls->state == LIST_LOADED) {
         struct item *it = find_item(ls, subject, len);
         *now = it ? it->priv : PRIV_NONE;
         enum privilege *n = l->simulate ? overlay_get(l, api_key_hash(req, subject, len)) : NULL;

@@ -14,7 +14,14 @@ void tally_add(struct tally *t, const struct job *j)
         t->ok++;
         if (j->res.change == CH_UNCHANGED)
             t->unchanged++;
+        else if (j->res.change == CH_GRANT)
+            t->granted++;
+        else if (j->res.change == CH_CHANGE)
+            t->changed++;
+        else if (j->res.change == CH_REVOKE)
+            t->revoked++;
         break;
+    case ROW_HELD: t->held++; break;
     case ROW_KEPT:
     case ROW_DONE_BEFORE: t->ok++; t->kept++; break;
     case ROW_PLANNED:
@@ -52,6 +59,10 @@ void tally_merge(struct tally *into, struct tally *from)
     into->grant += from->grant;
     into->change += from->change;
     into->revoke += from->revoke;
+    into->granted += from->granted;
+    into->changed += from->changed;
+    into->revoked += from->revoked;
+    into->held += from->held;
     into->no_answer += from->no_answer;
     for (int s = 0; s < 600; s++)
         into->by_status[s] += from->by_status[s];
@@ -131,6 +142,8 @@ void progress_summary(FILE *err, const struct tally *t, const struct run_figures
     if (fails[0])
         fprintf(err, " (%s)", fails);
     fprintf(err, ", %lu invalid", t->invalid);
+    if (t->held)
+        fprintf(err, ", %lu held", t->held);
     if (t->cancelled)
         fprintf(err, ", %lu cancelled", t->cancelled);
     print_figures(err, t, f);
@@ -145,6 +158,8 @@ void progress_plan_summary(FILE *err, const struct tally *t, const struct run_fi
     if (fails[0])
         fprintf(err, " (%s)", fails);
     fprintf(err, ", %lu invalid", t->invalid);
+    if (t->held)
+        fprintf(err, ", %lu held", t->held);
     if (t->kept)
         fprintf(err, ", %lu ok before", t->kept);
     if (t->cancelled)

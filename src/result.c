@@ -160,6 +160,7 @@ const char *result_status_name(enum row_status s)
     case ROW_INVALID: return "invalid";
     case ROW_PLANNED: return "planned";
     case ROW_CANCELLED: return "cancelled";
+    case ROW_HELD: return "held";
     case ROW_PENDING: break;
     }
     return "failed";

@@ -17,6 +17,7 @@
  * milliseconds' worth.
  */
 #include "ring.h"
+#include "walk.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ void ring_free(struct ring *r)
         buf_free(&r->jobs[i].url);
         buf_free(&r->jobs[i].key);
         buf_free(&r->jobs[i].exp.rows);
+        walk_perms_free(&r->jobs[i].exp.perms);
         free(r->jobs[i].off);
         free(r->jobs[i].lens);
     }
@@ -118,6 +120,7 @@ struct job *ring_take(struct ring *r)
     j->res.change = CH_NONE;
     j->exp.rows.len = 0;
     j->exp.nrows = j->exp.pages = 0;
+    j->exp.target = j->exp.pruned = 0;
     j->settled = 0;
     atomic_store(&j->node.done, 0);
     return j;

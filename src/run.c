@@ -31,7 +31,9 @@
 #include "apply.h"
 #include "catalog.h"
 #include "csvin.h"
+#include "markdown.h"
 #include "progress.h"
+#include "prune.h"
 #include "result.h"
 #include "resume.h"
 #include "ring.h"
@@ -54,6 +56,8 @@ struct run {
 
     struct apply_shared apply;          /* what the workers share */
     struct catalog *catalog;            /* NULL until a pattern row comes */
+    struct prune *prune;                /* --prune, else NULL */
+    struct markdown *md;                /* --markdown, else NULL */
     int reader_waiting;                 /* as last told to people (no lock per row) */
 
     struct tally tally;                 /* rows written and flushed */
@@ -103,6 +107,12 @@ static void flush_out(struct run *r)
 static void on_write(void *ctx, struct job *j)
 {
     struct run *r = ctx;
+    if (j->exp.target || j->exp.pruned)
+        prune_job_done(r->prune, j);
+    if (j->exp.target)
+        return;                         /* a target prune read: not a row */
+    prune_note(r->prune, &r->map, j);
+    markdown_row(r->md, &r->map, j);
     progress_before_output(&r->progress, stderr);
     progress_echo_row(&r->progress, stderr, j);
     result_row(&r->res, j);
@@ -171,13 +181,15 @@ static void job_fill(struct run *r, struct job *j, const struct csvin_record *re
         r->cellv[i] = j->data.data + j->off[i];
 }
 
-/* --resume: a row that already succeeded is copied as it is. */
+/* --resume: a row that already succeeded is copied as it is, and so is a
+ * prune row --max-prune held (it is never sent). */
 static int kept_from_before(struct run *r, struct job *j)
 {
     int c = r->map.col[COL_STATUS];
     if (!r->cfg->resume || c < 0 || (unsigned)c >= j->n)
         return 0;
-    return resume_status_is_ok(r->cellv[c], j->lens[c]);
+    return resume_status_is_ok(r->cellv[c], j->lens[c]) ||
+           ascii_ieq(r->cellv[c], j->lens[c], "held");
 }
 
 /* A valid row: settle it (--dry-run, cancelled) or hand it to the pool. */
@@ -253,6 +265,7 @@ static void expand_pattern(struct run *r, struct job *j, const struct csvin_reco
     if (catalog_repos(r->catalog, ws, proj, session_fetch(&r->ses), &slugs, &n, &err) != 0) {
         j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
         j->res.http_status = err.status > 0 ? err.status : 0;
+        j->res.unresolved = 1;
         snprintf(j->res.msg, sizeof j->res.msg, "cannot list the repositories of %.100s%s%.100s: %.350s",
                  proj && r->ses.api->has_workspaces ? ws : "", proj && r->ses.api->has_workspaces ? "/" : "",
                  proj ? proj : ws, err.msg);
@@ -312,6 +325,16 @@ static int start_header(struct run *r, const struct csvin_record *rec)
         r->fatal = 1;
         return 1;
     }
+    if (r->cfg->prune && (r->map.col[COL_PROJECT] < 0 || r->map.col[COL_GROUP] < 0 ||
+                          r->map.col[COL_USER] < 0 ||
+                          (r->ses.api->has_workspaces && r->map.col[COL_WORKSPACE] < 0))) {
+        fprintf(stderr, "bbperm: --prune writes its rows in the file's columns, so the header "
+                        "needs %sproject, group and user columns (as export writes them)\n",
+                r->ses.api->has_workspaces ? "workspace, " : "");
+        r->fatal = 1;
+        return 1;
+    }
+    markdown_header(r->md, rec->cells, rec->lens, rec->n);
     result_header(&r->res, rec->cells, rec->lens, rec->n);
     result_fill_roles(&r->res, rec->cells, rec->lens, rec->n, r->cfg);
     r->have_header = 1;
@@ -429,6 +452,11 @@ static int start_workers(struct run *r)
         a->people = people_new(a->api, a->base);
     if (cfg->undo_file && !(a->undo = undo_open(cfg->undo_file, stderr)))
         return -1;
+    if (cfg->prune) {
+        r->prune = prune_new(cfg, &r->ses, a->live);
+        a->read_target = prune_read_target;
+        a->read_ctx = r->prune;
+    }
     struct pool_ops ops = {
         .worker_init = apply_worker_init,
         .worker_fini = apply_worker_fini,
@@ -455,6 +483,8 @@ static void free_run(struct run *r)
     r->apply.undo = NULL;
     catalog_free(r->catalog);
     ring_free(&r->ring);
+    prune_free(r->prune);
+    markdown_free(r->md);
     free(r->cellv);
     resume_free(&r->resume);
     csvin_close(r->csv);
@@ -517,6 +547,7 @@ int run_main(const struct bb_config *cfg)
                                              (r->in_regular &&
                                               resume_check_input(&r->resume, cfg->input, cfg) != 0))) ||
                        result_open(&r->res, cfg->output, r->in_fd, cfg->resume_from) != 0 ||
+                       (cfg->markdown && !(r->md = markdown_open(cfg->markdown))) ||
                        (!cfg->dry_run && start_workers(r) != 0);
     if (!setup_failed) {
         r->csv = csvin_open(r->in_fd, cfg->delimiter);
@@ -562,6 +593,11 @@ int run_main(const struct bb_config *cfg)
     reader_waiting(r, 1);
     if (!r->fatal || read_rc < 0)
         ring_drain(&r->ring, r->ring.next_seq);
+    /* the file's own rows are all done: now what it does not name */
+    if (r->prune && !r->fatal && r->have_header && read_rc >= 0) {
+        prune_run(r->prune, &r->ring, &r->map);
+        ring_drain(&r->ring, r->ring.next_seq);
+    }
     flush_out(r);
 
     struct run_figures f;
@@ -582,7 +618,12 @@ int run_main(const struct bb_config *cfg)
     /* the result gets its name when it holds a line for every input row */
     if (result_close(&r->res, !r->fatal) != 0)
         r->fatal = 1;
-    int code = session_exit_code(&r->ses, r->fatal, r->tally.failed || r->tally.invalid);
+    if (r->md && r->have_header && markdown_close(r->md, &r->tally, cfg->command == CMD_PLAN) != 0)
+        r->fatal = 1;
+    if (r->have_header)
+        r->md = NULL;               /* closed */
+    int failed = r->tally.failed || r->tally.invalid || r->tally.held || prune_failed(r->prune);
+    int code = session_exit_code(&r->ses, r->fatal, failed, r->tally.planned != 0);
     free_run(r);
     return r->fatal ? 2 : code;
 }

@@ -236,14 +236,16 @@ int session_poll(struct session *s, void (*before_message)(void *), void *ctx)
     return began;
 }
 
-int session_exit_code(struct session *s, int fatal, int failed)
+int session_exit_code(struct session *s, int fatal, int failed, int changes)
 {
     session_poll(s, NULL, NULL);
     if (fatal || s->auth_stopped || s->errors_stopped)
         return 2;
     if (s->cancel_level > 0)
         return 130;
-    return failed ? 1 : 0;
+    if (failed)
+        return 1;
+    return changes && s->cfg->detailed_exitcode ? 3 : 0;
 }
 
 void session_figures(struct session *s, unsigned long *requests, unsigned long *reads,

@@ -1,0 +1,34 @@
+#ifndef BBPERM_MARKDOWN_H
+#define BBPERM_MARKDOWN_H
+
+#include "job.h"
+#include "progress.h"
+#include "row.h"
+#include "util.h"
+
+/* --markdown FILE: a report of a plan or an apply for a pull-request comment
+ * or a change ticket. See the DESIGN comment in markdown.c. Main thread. */
+
+#define MARKDOWN_MAX_ROWS 1000  /* table rows over all tables */
+
+struct markdown;
+
+/* Open path for writing. NULL after one line on stderr. */
+struct markdown *markdown_open(const char *path);
+/* The input's header: which column is the ticket. */
+void markdown_header(struct markdown *md, const char *const *cells, const size_t *lens, unsigned n);
+/* A row as it is written to the result. */
+void markdown_row(struct markdown *md, const struct colmap *m, const struct job *j);
+/* Write the report and close the file. plan: the counts say 'to grant'.
+ * Returns 0, or -1 after one line on stderr. */
+int markdown_close(struct markdown *md, const struct tally *t, int plan);
+/* Free without writing (set-up failed). */
+void markdown_free(struct markdown *md);
+
+/* Append s as the text of one table cell: it cannot end the cell, start a
+ * line, or make a link, an image, HTML, an entity, emphasis or a mention
+ * (every ASCII punctuation character but - and / is escaped with a backslash; control
+ * characters and line breaks become spaces). Pure. */
+void markdown_cell(struct buf *out, const char *s, size_t len);
+
+#endif

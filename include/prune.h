@@ -1,0 +1,47 @@
+#ifndef BBPERM_PRUNE_H
+#define BBPERM_PRUNE_H
+
+#include "job.h"
+#include "live.h"
+#include "pager.h"
+#include "ring.h"
+#include "row.h"
+#include "session.h"
+
+/* --prune: within each scope, the explicit permissions no row of the file
+ * names are revoked, after the file's own rows. See the DESIGN comment in
+ * prune.c. Main thread only, but for prune_read_target. */
+
+struct prune;
+
+/* live: the run's live cache (the walk reads through it); copied pointers. */
+struct prune *prune_new(const struct bb_config *cfg, struct session *ses, struct live *live);
+void prune_free(struct prune *p);
+
+/* A row of the file as it is written: what it names, or what it stops. */
+void prune_note(struct prune *p, const struct colmap *m, const struct job *j);
+
+/* After the input's rows are all written: walk each scope, compare, and
+ * append its prune rows through the ring (plan: settled; apply: submitted
+ * to the pool). map: the input's columns, for the cells of those rows. */
+void prune_run(struct prune *p, struct ring *ring, const struct colmap *map);
+
+/* The worker's part of a target job (j->exp.target): read its
+ * permissions. ctx is the prune. */
+void prune_read_target(void *ctx, struct job *j, const struct pager_fetch *f);
+/* The ring hands back a job prune made: a target read (not written), or a
+ * prune row about to be written (its message is set). */
+void prune_job_done(struct prune *p, struct job *j);
+
+/* 1 when a scope was not pruned, a target could not be read, or the
+ * caller could not be told: the run's exit is then at least 1. */
+int prune_failed(const struct prune *p);
+
+/* The limit of --max-prune for a scope that read `total` permissions: 1
+ * when `revokes` exceed it. Pure. */
+int prune_over_limit(const struct bb_config *cfg, unsigned long revokes, unsigned long total);
+
+/* Bytes the named-permission set holds per row it names. */
+#define PRUNE_BYTES_PER_NAME 16
+
+#endif

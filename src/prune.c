@@ -1,0 +1,646 @@
+/*
+ * DESIGN
+ *
+ * Prune is the walk export does (walk.c), compared with the set of
+ * permissions the file named.
+ *
+ * While the file's rows are written (prune_note, main thread), each valid
+ * row whose target may fall in a scope adds its permission to the named
+ * set: a 64-bit api_key_hash of target and subject (both names of a Cloud
+ * user an email resolved to, so one user however written is one entry).
+ * The set is open addressing kept at most half full: PRUNE_BYTES_PER_NAME
+ * bytes per row, and nothing else grows with the file. A row that cannot
+ * be trusted (invalid, an unknown email, a pattern whose listing failed)
+ * is noted as a stop instead, keyed by its target (or its workspace or
+ * project when the target cannot be told), with its line.
+ *
+ * After the last input row (prune_run), each scope is walked: its targets
+ * are listed on the main thread and read by the workers through the live
+ * cache, which the file's rows already filled, so no target is listed twice
+ * for one subject kind while the cache holds it. The ring hands the targets
+ * back in listing order (prune_job_done); every permission the set does not
+ * hold becomes a candidate. When the scope's walk is done: a stop that
+ * falls in it prunes nothing (one stderr line); more revocations than
+ * --max-prune allows are written 'held'; the caller's own permissions are
+ * kept; every other candidate becomes a revoke row, settled as 'planned'
+ * in a plan or handed to the pool in apply, which revokes it as any row
+ * (undo file included).
+ */
+#include "prune.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api.h"
+#include "walk.h"
+
+/* ---- sets of hashes ------------------------------------------------------ */
+
+struct slot {
+    uint64_t key;               /* 0: empty */
+    unsigned long line;         /* stops: the first line; else unused */
+};
+
+struct hset {
+    struct slot *v;
+    size_t cap, n;
+};
+
+static struct slot *hset_slot(struct slot *v, size_t cap, uint64_t key)
+{
+    size_t k = key & (cap - 1);
+    while (v[k].key && v[k].key != key)
+        k = (k + 1) & (cap - 1);
+    return &v[k];
+}
+
+/* Add key (nonzero); a stop keeps the first line it was noted with. */
+static void hset_add(struct hset *s, uint64_t key, unsigned long line)
+{
+    if ((s->n + 1) * 2 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 1024;
+        struct slot *v = xcalloc(cap, sizeof *v);
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->v[i].key)
+                *hset_slot(v, cap, s->v[i].key) = s->v[i];
+        free(s->v);
+        s->v = v;
+        s->cap = cap;
+    }
+    struct slot *e = hset_slot(s->v, s->cap, key);
+    if (!e->key) {
+        e->key = key;
+        e->line = line;
+        s->n++;
+    }
+}
+
+static const struct slot *hset_get(const struct hset *s, uint64_t key)
+{
+    if (!s->n || !key)
+        return NULL;
+    const struct slot *e = hset_slot(s->v, s->cap, key);
+    return e->key ? e : NULL;
+}
+
+/* ---- the prune ------------------------------------------------------------ */
+
+/* A permission the walk found that the file does not name. Its strings sit
+ * in the scope's arena. */
+struct cand {
+    enum target_kind target;
+    enum subject_kind kind;
+    enum privilege priv;
+    size_t ws, project, slug, id;   /* offsets into arena */
+    int own;                        /* the caller's own: kept */
+};
+
+struct prune {
+    const struct bb_config *cfg;
+    struct session *ses;
+    struct live *live;
+    const struct api_ops *api;
+    struct hset named;          /* permissions the file names */
+    struct hset stops;          /* targets (and workspaces, projects) a bad row stops */
+    unsigned long stop_all;     /* a bad row whose place cannot be told: its line */
+    struct hset walked;         /* targets read already (scopes may overlap) */
+    char *caller_id, *caller_alt; /* the account the run authenticates as, or NULL */
+    int caller_unknown;         /* Cloud: GET /user did not answer */
+    int failed;
+
+    /* the scope being walked */
+    const char *scope;
+    struct cand *c;
+    size_t nc, capc;
+    struct buf arena;
+    unsigned long total, revokes, unreadable, stop_line;
+};
+
+struct prune *prune_new(const struct bb_config *cfg, struct session *ses, struct live *live)
+{
+    struct prune *p = xcalloc(1, sizeof *p);
+    p->cfg = cfg;
+    p->ses = ses;
+    p->live = live;
+    p->api = ses->api;
+    if (!p->api->has_workspaces && cfg->auth == AUTH_BASIC && cfg->user && cfg->user[0])
+        p->caller_id = xstrdup(cfg->user);
+    return p;
+}
+
+void prune_free(struct prune *p)
+{
+    if (!p)
+        return;
+    free(p->named.v);
+    free(p->stops.v);
+    free(p->walked.v);
+    free(p->c);
+    buf_free(&p->arena);
+    free(p->caller_id);
+    free(p->caller_alt);
+    free(p);
+}
+
+int prune_failed(const struct prune *p)
+{
+    return p && p->failed;
+}
+
+int prune_over_limit(const struct bb_config *cfg, unsigned long revokes, unsigned long total)
+{
+    if (cfg->max_prune_pct)     /* no rounding: revokes / total > P / 100 */
+        return (double)revokes * 100.0 > cfg->max_prune * (double)total;
+    return (double)revokes > cfg->max_prune;
+}
+
+/* A key for a place: kind 'w' (any row of a workspace), 'W' (a row of a
+ * workspace whose target cannot be told), 'P' (any row of a Data Center
+ * project). */
+static uint64_t place_key(char kind, const char *s, size_t len)
+{
+    struct buf k = {0};
+    buf_addc(&k, kind);
+    buf_addc(&k, '\x1f');
+    for (size_t i = 0; i < len; i++)
+        buf_addc(&k, (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]));
+    uint64_t h = hash64(k.data, k.len);
+    buf_free(&k);
+    return h ? h : 1;
+}
+
+static uint64_t target_hash(const struct request *t)
+{
+    struct buf k = {0};
+    api_target_key(&k, t);
+    uint64_t h = hash64(k.data, k.len);
+    buf_free(&k);
+    return h ? h : 1;
+}
+
+static int same_word(const char *a, size_t alen, const char *b, size_t blen)
+{
+    return alen == blen && !strncasecmp(a, b, alen);
+}
+
+/* 1 when a row on this workspace (Cloud) or project (Data Center) may fall
+ * in a scope: only those rows are kept in the named set. */
+static int may_fall_in(const struct prune *p, const struct request *r)
+{
+    for (int i = 0; i < p->cfg->nscopes; i++) {
+        const char *sc = p->cfg->scopes[i], *slash = strchr(sc, '/');
+        size_t n = slash ? (size_t)(slash - sc) : strlen(sc);
+        if (p->api->has_workspaces && same_word(r->workspace, r->workspace_len, sc, n))
+            return 1;
+        if (!p->api->has_workspaces) {
+            const char *k = r->target == TARGET_REPO ? r->project : r->target_name;
+            size_t kl = r->target == TARGET_REPO ? r->project_len : r->target_len;
+            if (same_word(k, kl, sc, n))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* A trimmed cell of a role, or "". */
+static const char *role_cell(const struct colmap *m, const struct job *j, enum col_role role,
+                             size_t *len)
+{
+    int c = m->col[role];
+    *len = 0;
+    if (c < 0 || (unsigned)c >= j->n)
+        return "";
+    const char *s = j->data.data + j->off[c];
+    size_t n = j->lens[c];
+    while (n && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    *len = n;
+    return s;
+}
+
+/* A row that cannot be trusted stops the scopes it may fall in. */
+static void note_stop(struct prune *p, const struct colmap *m, const struct job *j)
+{
+    unsigned long line = j->line;
+    size_t wl, rl, pl;
+    const char *ws = role_cell(m, j, COL_WORKSPACE, &wl);
+    const char *repo = role_cell(m, j, COL_REPO, &rl);
+    const char *proj = role_cell(m, j, COL_PROJECT, &pl);
+    if (j->res.status != ROW_INVALID) {    /* valid but not resolved: the request says */
+        ws = j->req.workspace, wl = j->req.workspace_len;
+        proj = j->req.project, pl = j->req.project_len;
+        repo = j->req.target == TARGET_REPO ? j->req.target_name : "";
+        rl = j->req.target == TARGET_REPO ? j->req.target_len : 0;
+        if (j->req.target == TARGET_PROJECT)
+            proj = j->req.target_name, pl = j->req.target_len;
+    }
+    if (p->api->has_workspaces && !wl && m->default_ws) {
+        ws = m->default_ws;
+        wl = strlen(ws);
+    }
+    int repo_ok = rl && !repo_is_pattern(repo, rl) && !api_name_problem(repo, rl);
+    int proj_ok = pl && !api_name_problem(proj, pl);
+    struct request t = {0};
+    t.workspace = ws;
+    t.workspace_len = wl;
+    if (p->api->has_workspaces) {
+        if (!wl || api_name_problem(ws, wl)) {
+            if (!p->stop_all)
+                p->stop_all = line;
+            return;
+        }
+        hset_add(&p->stops, place_key('w', ws, wl), line);
+        if (repo_ok) {
+            t.target = TARGET_REPO, t.target_name = repo, t.target_len = rl;
+        } else if (!rl && proj_ok) {
+            t.target = TARGET_PROJECT, t.target_name = proj, t.target_len = pl;
+        } else {
+            hset_add(&p->stops, place_key('W', ws, wl), line);
+            return;
+        }
+        hset_add(&p->stops, target_hash(&t), line);
+        return;
+    }
+    t.workspace_len = 0;
+    if (!proj_ok) {
+        if (!p->stop_all)
+            p->stop_all = line;
+        return;
+    }
+    hset_add(&p->stops, place_key('P', proj, pl), line);
+    if (repo_ok) {
+        t.target = TARGET_REPO, t.project = proj, t.project_len = pl;
+        t.target_name = repo, t.target_len = rl;
+        hset_add(&p->stops, target_hash(&t), line);
+    } else if (!rl) {
+        t.target = TARGET_PROJECT, t.target_name = proj, t.target_len = pl;
+        hset_add(&p->stops, target_hash(&t), line);
+    }
+}
+
+void prune_note(struct prune *p, const struct colmap *m, const struct job *j)
+{
+    if (!p || j->exp.target || j->exp.pruned)
+        return;
+    if (j->res.status == ROW_INVALID || j->res.unresolved) {
+        note_stop(p, m, j);
+        return;
+    }
+    if (j->res.status == ROW_CANCELLED || j->res.status == ROW_PENDING || !may_fall_in(p, &j->req))
+        return;
+    if (j->res.named[0] || j->res.named[1]) {
+        for (int i = 0; i < 2; i++)
+            if (j->res.named[i])
+                hset_add(&p->named, j->res.named[i], 0);
+    } else {
+        uint64_t h = api_key_hash(&j->req, j->req.subject_name, j->req.subject_len);
+        hset_add(&p->named, h ? h : 1, 0);
+    }
+}
+
+/* ---- the walk --------------------------------------------------------------- */
+
+void prune_read_target(void *ctx, struct job *j, const struct pager_fetch *f)
+{
+    struct prune *p = ctx;
+    struct pager_error err;
+    j->res.status = ROW_OK;
+    if (walk_read(p->api, p->ses->base.data, p->live, f, &j->req, &j->exp.perms, NULL, &err) != 0) {
+        j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
+        j->res.http_status = err.status;
+        snprintf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
+    }
+}
+
+static int is_named(const struct prune *p, const struct request *t, const struct walk_perm *w)
+{
+    struct request r = *t;
+    r.subject = w->kind;
+    uint64_t h = api_key_hash(&r, w->id, strlen(w->id));
+    if (hset_get(&p->named, h ? h : 1))
+        return 1;
+    if (w->alt) {
+        h = api_key_hash(&r, w->alt, strlen(w->alt));
+        return hset_get(&p->named, h ? h : 1) != NULL;
+    }
+    return 0;
+}
+
+static int is_caller(const struct prune *p, const struct walk_perm *w)
+{
+    if (w->kind != SUBJECT_USER)
+        return 0;
+    const char *names[2] = {p->caller_id, p->caller_alt};
+    for (int i = 0; i < 2; i++)
+        if (names[i] && (!strcasecmp(w->id, names[i]) || (w->alt && !strcasecmp(w->alt, names[i]))))
+            return 1;
+    return 0;
+}
+
+static size_t arena_add(struct buf *a, const char *s, size_t len)
+{
+    size_t at = a->len;
+    buf_add(a, s, len);
+    buf_addc(a, '\0');
+    return at;
+}
+
+static void note_stop_line(struct prune *p, unsigned long line)
+{
+    if (line && (!p->stop_line || line < p->stop_line))
+        p->stop_line = line;
+}
+
+static void target_read(struct prune *p, struct job *j)
+{
+    const struct request *t = &j->req;
+    const struct slot *s = hset_get(&p->stops, target_hash(t));
+    if (s)
+        note_stop_line(p, s->line);
+    if (j->res.status == ROW_CANCELLED)
+        return;
+    if (j->res.status != ROW_OK) {
+        char label[600], shown[4 * sizeof label], msg[4 * sizeof j->res.msg];
+        api_target_label(t, label, sizeof label);
+        str_printable(shown, sizeof shown, label);
+        str_printable(msg, sizeof msg, j->res.msg);
+        if (j->res.http_status)
+            fprintf(stderr, "bbperm: prune: cannot read %s: %ld %s; it is not pruned\n", shown,
+                    j->res.http_status, msg);
+        else
+            fprintf(stderr, "bbperm: prune: cannot read %s: %s; it is not pruned\n", shown, msg);
+        p->unreadable++;
+        p->failed = 1;
+        return;
+    }
+    for (size_t i = 0; i < j->exp.perms.n; i++) {
+        const struct walk_perm *w = &j->exp.perms.v[i];
+        int own = is_caller(p, w);
+        if (!own)
+            p->total++;
+        if (is_named(p, t, w))
+            continue;
+        if (p->nc == p->capc) {
+            p->capc = p->capc ? p->capc * 2 : 64;
+            p->c = xrealloc(p->c, p->capc * sizeof *p->c);
+        }
+        struct cand *c = &p->c[p->nc++];
+        c->target = t->target;
+        c->kind = w->kind;
+        c->priv = w->priv;
+        c->own = own;
+        c->ws = arena_add(&p->arena, t->workspace, t->workspace_len);
+        c->project = arena_add(&p->arena, t->project, t->project_len);
+        c->slug = arena_add(&p->arena, t->target_name, t->target_len);
+        c->id = arena_add(&p->arena, w->id, strlen(w->id));
+        if (!own)
+            p->revokes++;
+    }
+}
+
+void prune_job_done(struct prune *p, struct job *j)
+{
+    if (j->exp.target) {
+        target_read(p, j);
+        return;
+    }
+    /* a prune row the pool ran (its message is still empty): say why it
+     * was sent */
+    if (j->res.msg[0])
+        return;
+    if (j->res.status == ROW_OK && j->res.change == CH_REVOKE && j->res.prev >= 0)
+        snprintf(j->res.msg, sizeof j->res.msg, "revoke %s: not in the file",
+                 privilege_name((enum privilege)j->res.prev));
+    else if (j->res.status == ROW_OK && j->res.change == CH_UNCHANGED)
+        snprintf(j->res.msg, sizeof j->res.msg, "unchanged: revoked since the walk read it");
+}
+
+struct lister_ctx {
+    struct prune *p;
+    struct ring *ring;
+};
+
+static void on_target(void *ctx, enum target_kind kind, const char *ws, const char *project,
+                      const char *slug)
+{
+    struct lister_ctx *lc = ctx;
+    struct prune *p = lc->p;
+    if (p->ses->cancel_level > 0)
+        return;
+    struct job *j = walk_job(lc->ring, kind, ws, project, slug);
+    if (!j)
+        return;
+    j->exp.target = 1;
+    uint64_t h = target_hash(&j->req);
+    if (hset_get(&p->walked, h)) {     /* in a scope before: pruned there */
+        j->res.status = ROW_CANCELLED;
+        ring_settle(lc->ring, j);
+        return;
+    }
+    hset_add(&p->walked, h, 0);
+    ring_submit(lc->ring, j);
+}
+
+static int stop_listing(void *ctx)
+{
+    struct lister_ctx *lc = ctx;
+    session_poll(lc->p->ses, NULL, NULL);
+    return lc->ring->ops.failed(lc->ring->ops.ctx) || lc->p->ses->cancel_level > 0;
+}
+
+/* Fill a prune row's cells in the input's columns and its request. */
+static void fill_row(struct job *j, const struct colmap *m, const struct api_ops *api,
+                     const struct cand *c, const char *arena)
+{
+    unsigned n = m->ninput;
+    for (int r = COL_WORKSPACE; r <= COL_PRIVILEGE; r++)
+        if (m->col[r] >= 0 && (unsigned)m->col[r] + 1 > n)
+            n = (unsigned)m->col[r] + 1;
+    if (n > j->cap) {
+        j->cap = n;
+        j->off = xrealloc(j->off, j->cap * sizeof *j->off);
+        j->lens = xrealloc(j->lens, j->cap * sizeof *j->lens);
+    }
+    const char *ws = arena + c->ws, *proj = arena + c->project, *slug = arena + c->slug;
+    const char *id = arena + c->id;
+    const char *val[NCOL_ROLES] = {0};
+    val[COL_WORKSPACE] = api->has_workspaces ? ws : "";
+    val[COL_REPO] = c->target == TARGET_REPO ? slug : "";
+    val[COL_PROJECT] = c->target == TARGET_REPO ? proj : slug;
+    val[COL_GROUP] = c->kind == SUBJECT_GROUP ? id : "";
+    val[COL_USER] = c->kind == SUBJECT_USER ? id : "";
+    val[COL_PRIVILEGE] = "none";
+    j->data.len = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const char *v = "";
+        for (int r = COL_WORKSPACE; r <= COL_PRIVILEGE; r++)
+            if (m->col[r] == (int)i)
+                v = val[r];
+        j->off[i] = j->data.len;
+        j->lens[i] = strlen(v);
+        buf_adds(&j->data, v);
+        buf_addc(&j->data, '\0');
+    }
+    j->n = n;
+    j->line = 0;
+    /* the request, as views into the cells (the buffer is final now) */
+    const char *base = j->data.data;
+    memset(&j->req, 0, sizeof j->req);
+    j->req.target = c->target;
+    j->req.subject = c->kind;
+    j->req.priv = PRIV_NONE;
+    /* the data buffer may have moved while it grew: views are taken after */
+    size_t wo = 0, po = 0, so = 0, io = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (m->col[COL_WORKSPACE] == (int)i) wo = j->off[i];
+        if (m->col[COL_PROJECT] == (int)i) po = j->off[i];
+        if (m->col[c->target == TARGET_REPO ? COL_REPO : COL_PROJECT] == (int)i) so = j->off[i];
+        if (m->col[c->kind == SUBJECT_GROUP ? COL_GROUP : COL_USER] == (int)i) io = j->off[i];
+    }
+    j->req.workspace = api->has_workspaces ? base + wo : "";
+    j->req.workspace_len = strlen(j->req.workspace);
+    j->req.project = c->target == TARGET_REPO ? base + po : "";
+    j->req.project_len = strlen(j->req.project);
+    j->req.target_name = base + so;
+    j->req.target_len = strlen(j->req.target_name);
+    j->req.subject_name = base + io;
+    j->req.subject_len = strlen(j->req.subject_name);
+}
+
+/* The rows of the scope just walked. */
+static void finish_scope(struct prune *p, struct ring *ring, const struct colmap *m)
+{
+    const char *sc = p->scope, *slash = strchr(sc, '/');
+    size_t n = slash ? (size_t)(slash - sc) : strlen(sc);
+    const struct slot *s;
+    if (p->stop_all)
+        note_stop_line(p, p->stop_all);
+    if (p->api->has_workspaces) {
+        if ((s = hset_get(&p->stops, place_key('W', sc, n))))
+            note_stop_line(p, s->line);
+        if (!slash && (s = hset_get(&p->stops, place_key('w', sc, n))))
+            note_stop_line(p, s->line);
+    } else if ((s = hset_get(&p->stops, place_key('P', sc, n)))) {
+        note_stop_line(p, s->line);
+    }
+    char shown[4 * 300];
+    str_printable(shown, sizeof shown, sc);
+    if (p->stop_line || p->caller_unknown) {
+        if (p->caller_unknown)
+            fprintf(stderr, "bbperm: prune: %s is not pruned: the account the run authenticates "
+                            "as could not be told (GET /user did not answer)\n", shown);
+        else
+            fprintf(stderr, "bbperm: prune: %s is not pruned: line %lu is invalid or could not be "
+                            "resolved, and a wrong row must not become a revocation\n",
+                    shown, p->stop_line);
+        p->failed = 1;
+        return;
+    }
+    int held = p->revokes && prune_over_limit(p->cfg, p->revokes, p->total);
+    char limit[64];
+    int ln = p->cfg->max_prune_pct ? snprintf(limit, sizeof limit, "%g%% of %lu", p->cfg->max_prune, p->total)
+                                   : snprintf(limit, sizeof limit, "%.0f", p->cfg->max_prune);
+    if (ln < 0 || (size_t)ln >= sizeof limit)
+        limit[0] = '\0';
+    if (held) {
+        fprintf(stderr, "bbperm: prune: %s is not pruned: %lu %s would exceed --max-prune %s; "
+                        "its rows are written 'held'\n", shown, p->revokes,
+                p->revokes == 1 ? "revocation" : "revocations", limit);
+        p->failed = 1;
+    }
+    for (size_t i = 0; i < p->nc; i++) {
+        const struct cand *c = &p->c[i];
+        struct job *j = ring_take(ring);
+        if (!j)
+            return;
+        j->exp.pruned = 1;
+        fill_row(j, m, p->api, c, p->arena.data);
+        j->res.prev = (int)c->priv;
+        const char *pn = privilege_name(c->priv);
+        if (c->own) {
+            j->res.status = ROW_OK;
+            j->res.change = CH_UNCHANGED;
+            snprintf(j->res.msg, sizeof j->res.msg, "kept as the caller's own: %s is the "
+                     "account this run authenticates as", p->arena.data + c->id);
+        } else if (held) {
+            j->res.status = ROW_HELD;
+            snprintf(j->res.msg, sizeof j->res.msg, "held: revoke %s: not in the file; %lu "
+                     "revocations in %.200s exceed --max-prune %s", pn, p->revokes, sc, limit);
+        } else if (p->ses->cancel_level > 0) {
+            j->res.status = ROW_CANCELLED;
+            snprintf(j->res.msg, sizeof j->res.msg, "not sent: the run was interrupted");
+        } else if (p->cfg->command == CMD_PLAN) {
+            j->res.status = ROW_PLANNED;
+            j->res.change = CH_REVOKE;
+            snprintf(j->res.msg, sizeof j->res.msg, "revoke %s: not in the file", pn);
+        } else {
+            j->key.len = 0;
+            api_order_key(&j->key, p->api, &j->req);
+            ring_submit(ring, j);
+            continue;
+        }
+        ring_settle(ring, j);
+    }
+}
+
+/* Cloud: GET /user names the caller (one request). */
+static void learn_caller(struct prune *p)
+{
+    if (!p->api->has_workspaces || p->caller_id)
+        return;
+    const struct pager_fetch *f = session_fetch(p->ses);
+    struct buf url = {0};
+    buf_add(&url, p->ses->base.data, p->ses->base.len);
+    buf_adds(&url, "/user");
+    const char *body;
+    size_t len;
+    struct pager_error err;
+    if (!f || f->fn(f->ctx, url.data, &body, &len, &err) != 0) {
+        if (!(f && err.cancelled))
+            p->caller_unknown = 1;
+        buf_free(&url);
+        return;
+    }
+    buf_free(&url);
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    const char *account, *uuid;
+    api_user_names(root, "", &account, &uuid);
+    if (account)
+        p->caller_id = xstrdup(account);
+    if (uuid)
+        p->caller_alt = xstrdup(uuid);
+    if (!account && !uuid)
+        p->caller_unknown = 1;
+    cJSON_Delete(root);
+}
+
+void prune_run(struct prune *p, struct ring *ring, const struct colmap *map)
+{
+    if (!p || p->ses->cancel_level > 0 || ring->ops.failed(ring->ops.ctx))
+        return;
+    learn_caller(p);
+    struct lister_ctx lc = {p, ring};
+    struct walk_lister wl = {
+        .ses = p->ses, .cmd = "prune", .target = on_target, .stop = stop_listing, .ctx = &lc,
+    };
+    for (int i = 0; i < p->cfg->nscopes && p->ses->cancel_level == 0; i++) {
+        p->scope = p->cfg->scopes[i];
+        p->nc = 0;
+        p->arena.len = 0;
+        p->total = p->revokes = p->stop_line = 0;
+        unsigned long before = wl.unreadable;
+        walk_scope(&wl, p->scope);
+        ring_drain(ring, ring->next_seq);   /* every target of the scope is read */
+        if (wl.unreadable != before)
+            p->failed = 1;
+        if (ring->ops.failed(ring->ops.ctx) || p->ses->cancel_level > 0)
+            return;
+        finish_scope(p, ring, map);
+    }
+}
