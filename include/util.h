@@ -10,10 +10,11 @@
  * tool cannot make progress without memory, so xmalloc and friends print
  * one line and exit with code 2. */
 
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t size);
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
+#define XALLOC __attribute__((returns_nonnull, warn_unused_result))
+XALLOC void *xmalloc(size_t n);
+XALLOC void *xcalloc(size_t n, size_t size);
+XALLOC void *xrealloc(void *p, size_t n);
+XALLOC char *xstrdup(const char *s);
 
 /* Seconds on the monotonic clock. */
 double now_mono(void);

@@ -177,7 +177,7 @@ static int on_admin(void *ctx, const cJSON *item)
     struct reach_grant g = {REACH_GLOBAL, c->kind == SUBJECT_GROUP, r.id, r.alt_id, r.display,
                             r.email, PRIV_ADMIN, NULL};
     if (c->cloud) {
-        if (strcmp(r.level, "owner"))
+        if (strcmp(r.level, "owner") != 0)
             return 0;
         g.label = "workspace admin";
     } else if (!strcmp(r.level, "ADMIN")) {
@@ -284,9 +284,12 @@ static int space_load(struct access *a, struct space *sp, int whole)
             str_printable(shown, sizeof shown, sp->ws);
             str_printable(msg, sizeof msg, err.msg);
             clear_line(a);
-            fprintf(stderr, "bbperm: access: group membership of %s could not be read (%s%s%s): "
+            char status[32] = "";
+            if (err.status && snprintf(status, sizeof status, "%ld ", err.status) >= (int)sizeof status)
+                status[0] = '\0';
+            fprintf(stderr, "bbperm: access: group membership of %s could not be read (%s%s): "
                             "each group stands as 'group SLUG P?' for the users at its level\n",
-                    shown, err.status ? "" : "", err.status ? "" : "", msg);
+                    shown, status, msg);
         }
     }
     if (cloud && whole) {
@@ -421,7 +424,7 @@ static struct proj *project_get(struct access *a, const char *ws, const char *ke
     }
     if (a->nprojs == a->capprojs) {
         a->capprojs = a->capprojs ? a->capprojs * 2 : 16;
-        a->projs = xrealloc(a->projs, a->capprojs * sizeof *a->projs);
+        a->projs = xrealloc(a->projs, a->capprojs * sizeof(struct proj *));
     }
     struct proj *p = xcalloc(1, sizeof *p);
     p->ws = xstrdup(ws);
@@ -863,7 +866,9 @@ int access_main(const struct bb_config *cfg)
     memset(a, 0, sizeof *a);
     a->cfg = cfg;
     a->started = now_mono();
-    a->delim = cfg->delimiter ? cfg->delimiter : ',';
+    a->delim = cfg->delimiter;
+    if (!a->delim)
+        a->delim = ',';
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
     struct ring_ops ops = {on_write, on_idle, on_poll, on_failed, a};

@@ -69,7 +69,9 @@ static void format_row(struct buf *out, const struct api_ops *api, const struct 
 /* --delimiter, else a comma. */
 static char export_delimiter(const struct bb_config *cfg)
 {
-    return cfg->delimiter ? cfg->delimiter : ',';
+    if (cfg->delimiter)
+        return cfg->delimiter;
+    return ',';
 }
 
 struct export_worker {

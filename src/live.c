@@ -467,12 +467,17 @@ void live_pair(struct live *l, const struct request *req, const char *account_id
     if (a && u && a != u) {
         /* rows added the one user under both names before they were known
          * as one: the item added last holds the later value */
-        struct item *keep = a > u ? a : u, *drop = keep == a ? u : a;
-        free(drop->id);
-        free(drop->alt);
-        size_t k = (size_t)(keep - ls->items);
-        *drop = ls->items[--ls->n];
-        a = k == ls->n ? drop : &ls->items[k];
+        size_t kk = (size_t)((a > u ? a : u) - ls->items);
+        size_t kd = (size_t)((a > u ? u : a) - ls->items);
+        free(ls->items[kd].id);
+        free(ls->items[kd].alt);
+        size_t last = --ls->n;
+        if (kd != last) {           /* the last item fills the hole */
+            ls->items[kd] = ls->items[last];
+            if (kk == last)
+                kk = kd;
+        }
+        a = &ls->items[kk];
     } else if (!a) {
         a = u;
     }

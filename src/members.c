@@ -90,7 +90,7 @@ static struct group *insert(struct members *m, const char *name, int state)
 {
     if (m->n == m->cap) {
         m->cap = m->cap ? m->cap * 2 : 16;
-        m->g = xrealloc(m->g, m->cap * sizeof *m->g);
+        m->g = xrealloc(m->g, m->cap * sizeof(struct group *));
     }
     struct group *g = xcalloc(1, sizeof *g);
     g->name = xstrdup(name);

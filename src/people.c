@@ -287,7 +287,7 @@ static int on_member(void *ctx, const cJSON *item)
                 return 1;
             }
             a->account = xstrdup(m.account_id);
-            a->uuid = m.uuid && strcmp(m.uuid, m.account_id) ? xstrdup(m.uuid) : NULL;
+            a->uuid = m.uuid && strcmp(m.uuid, m.account_id) != 0 ? xstrdup(m.uuid) : NULL;
         }
     }
     return 0;

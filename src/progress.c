@@ -229,7 +229,7 @@ void progress_tick(struct progress *p, FILE *err, const struct tally *t,
 
 void progress_echo_to(struct progress *p, const char *file)
 {
-    p->echo_file = file && strcmp(file, "-") ? file : NULL;
+    p->echo_file = file && strcmp(file, "-") != 0 ? file : NULL;
     p->echoed = p->not_echoed = 0;
 }
 
@@ -245,7 +245,7 @@ void progress_echo_row(struct progress *p, FILE *err, const struct job *j)
     char msg[240];
     size_t n = 0;
     for (const char *c = j->res.msg; *c && n + 1 < sizeof msg; c++)
-        msg[n++] = (unsigned char)*c < 0x20 ? ' ' : *c;
+        msg[n++] = (unsigned char)*c < 0x20 ? ' ' : *c;  /* NOLINT(bugprone-narrowing-conversions) */
     msg[n] = '\0';
     progress_clear(p, err);
     if (j->res.status == ROW_INVALID)

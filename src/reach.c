@@ -231,7 +231,7 @@ void reach_join(const struct reach_input *in, struct reach_out *out)
         size_t nm = 0;
         if (!in->members || in->members(in->ctx, gr->id, &m, &nm) != 0) {
             out->unknown_groups = 1;
-            unsure = xrealloc(unsure, (nunsure + 1) * sizeof *unsure);
+            unsure = xrealloc(unsure, (nunsure + 1) * sizeof(const struct reach_grant *));
             unsure[nunsure++] = gr;
             continue;
         }
@@ -251,7 +251,8 @@ void reach_join(const struct reach_input *in, struct reach_out *out)
                 pairs_add(&ps, &p);
             }
         }
-        qsort(ps.p, ps.n, sizeof *ps.p, cmp_pair_user);
+        if (ps.n > 1)
+            qsort(ps.p, ps.n, sizeof *ps.p, cmp_pair_user);
         size_t i = 0;
         for (size_t u = 0; u < in->nreported; u++) {
             const struct reach_level *l = &in->reported[u];
@@ -274,7 +275,8 @@ void reach_join(const struct reach_input *in, struct reach_out *out)
             i = j;
         }
     } else {
-        qsort(ps.p, ps.n, sizeof *ps.p, cmp_pair_id);
+        if (ps.n > 1)
+            qsort(ps.p, ps.n, sizeof *ps.p, cmp_pair_id);
         if (deflt) {
             struct reach_row *r = row_add(out);
             r->id = "*";

@@ -304,7 +304,9 @@ static int start_header(struct run *r, const struct csvin_record *rec)
     r->res.delim = csvin_delimiter(r->csv);
     r->res.eol = csvin_crlf(r->csv) ? "\r\n" : "\n";
     r->res.bom = csvin_bom(r->csv);
-    r->res.sep = csvin_sep(r->csv) ? r->res.delim : 0;
+    r->res.sep = '\0';
+    if (csvin_sep(r->csv))
+        r->res.sep = r->res.delim;
     r->res.map = &r->map;
     if (r->cfg->no_header) {
         colmap_positional(&r->map, rec->n > 4 ? rec->n : 4, r->cfg);

@@ -78,8 +78,11 @@ void mono_timespec(struct timespec *ts, double deadline)
 
 void buf_reserve(struct buf *b, size_t extra)
 {
-    if (b->len + extra + 1 <= b->cap)
+    /* room for extra bytes and the NUL, written so no sum can wrap */
+    if (b->cap > b->len && extra < b->cap - b->len)
         return;
+    if (extra >= SIZE_MAX / 2 - b->len)
+        oom();
     size_t cap = b->cap ? b->cap : 64;
     while (cap < b->len + extra + 1)
         cap *= 2;
@@ -90,7 +93,8 @@ void buf_reserve(struct buf *b, size_t extra)
 void buf_add(struct buf *b, const void *p, size_t n)
 {
     buf_reserve(b, n);
-    memcpy(b->data + b->len, p, n);
+    if (n)
+        memcpy(b->data + b->len, p, n);
     b->len += n;
     b->data[b->len] = '\0';
 }
