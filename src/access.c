@@ -1,8 +1,9 @@
 /*
  * DESIGN
  *
- * access is a command beside export and shares its parts: the session,
- * the walk of targets (walk.c), the ring of jobs and the pool.
+ * access is a command beside export and shares its parts: the sweep of
+ * targets (sweep.c: the session, the walk, the ring, the output, the
+ * progress line and the exit code) and the pool.
  *
  * Before the walk the main thread reads what every repository of a
  * workspace shares and holds it for the run:
@@ -39,9 +40,8 @@
 #include "members.h"
 #include "progress.h"
 #include "reach.h"
-#include "result.h"
-#include "ring.h"
 #include "session.h"
+#include "sweep.h"
 #include "walk.h"
 #include "who.h"
 
@@ -129,10 +129,7 @@ struct proj {
 };
 
 struct access {
-    const struct bb_config *cfg;
-    struct session ses;
-    struct ring ring;
-    struct result res;
+    struct sweep sw;            /* the session, ring, output and counts */
     struct who who;
     struct compare cmp;
     int comparing;
@@ -144,10 +141,7 @@ struct access {
     struct proj **projs;
     size_t nprojs, capprojs;
     atomic_ulong unexplained, added, removed, raised, lowered;
-    unsigned long targets, rows, unreadable, listed_pages, pre_requests;
-    int listing_done, fatal;
-    double started, last_draw;
-    int tty, show, drawn;
+    unsigned long pre_requests;
     char delim;
 };
 
@@ -197,7 +191,7 @@ static int on_eff(void *ctx, const cJSON *item)
     struct effs *es = ((void **)ctx)[1];
     struct api_reach r;
     enum privilege p;
-    if (a->ses.api->reach_item(item, SUBJECT_USER, &r) != 0 || !r.level ||
+    if (a->sw.ses.api->reach_item(item, SUBJECT_USER, &r) != 0 || !r.level ||
         privilege_parse(r.level, strlen(r.level), &p) != 0 || p == PRIV_NONE)
         return 0;
     if (es->n == es->cap) {
@@ -219,22 +213,13 @@ static int cmp_eff(const void *x, const void *y)
     return strcasecmp(a->repo, b->repo);
 }
 
-static void clear_line(void *ctx)
-{
-    struct access *a = ctx;
-    if (a->drawn) {
-        fputs("\r\033[K", stderr);
-        a->drawn = 0;
-    }
-}
-
 static void tell_failure(struct access *a, const char *what, const char *where,
                          const struct pager_error *err)
 {
     char shown[400], msg[4 * sizeof err->msg];
     str_printable(shown, sizeof shown, where);
     str_printable(msg, sizeof msg, err->msg);
-    clear_line(a);
+    sweep_clear_line(&a->sw);
     if (err->status)
         fprintf(stderr, "bbperm: access: %s of %s: %ld %s\n", what, shown, err->status, msg);
     else
@@ -246,7 +231,7 @@ static int main_walk(struct access *a, const char *url, pager_item_fn fn, void *
                      struct pager_error *err)
 {
     unsigned pages = 0;
-    int rc = pager_walk(a->ses.api, url, session_fetch(&a->ses), fn, ctx, &pages, err);
+    int rc = pager_walk(a->sw.ses.api, url, session_fetch(&a->sw.ses), fn, ctx, &pages, err);
     a->pre_requests += pages;
     return rc;
 }
@@ -254,13 +239,13 @@ static int main_walk(struct access *a, const char *url, pager_item_fn fn, void *
 /* Read what every repository of a workspace shares. -1: stop the run. */
 static int space_load(struct access *a, struct space *sp, int whole)
 {
-    const struct api_ops *api = a->ses.api;
+    const struct api_ops *api = a->sw.ses.api;
     int cloud = api->has_workspaces;
     struct pager_error err;
     struct buf url = {0};
     for (int k = cloud ? SUBJECT_USER : SUBJECT_GROUP; k <= SUBJECT_USER; k++) {
         url.len = 0;
-        buf_add(&url, a->ses.base.data, a->ses.base.len);
+        buf_add(&url, a->sw.ses.base.data, a->sw.ses.base.len);
         api->admins_list(&url, sp->ws, (enum subject_kind)k);
         buf_addc(&url, '\0');
         struct admins_ctx c = {api, &sp->admins, (enum subject_kind)k, cloud};
@@ -272,9 +257,9 @@ static int space_load(struct access *a, struct space *sp, int whole)
             return -1;
         }
     }
-    sp->members = members_new(api, a->ses.base.data, sp->ws);
+    sp->members = members_new(api, a->sw.ses.base.data, sp->ws);
     if (api->members_all) {
-        if (members_load_all(sp->members, session_fetch(&a->ses), &err) != 0) {
+        if (members_load_all(sp->members, session_fetch(&a->sw.ses), &err) != 0) {
             if (err.cancelled) {
                 buf_free(&url);
                 return -1;
@@ -283,7 +268,7 @@ static int space_load(struct access *a, struct space *sp, int whole)
             char shown[400], msg[4 * sizeof err.msg];
             str_printable(shown, sizeof shown, sp->ws);
             str_printable(msg, sizeof msg, err.msg);
-            clear_line(a);
+            sweep_clear_line(&a->sw);
             char status[32] = "";
             if (err.status && snprintf(status, sizeof status, "%ld ", err.status) >= (int)sizeof status)
                 status[0] = '\0';
@@ -294,7 +279,7 @@ static int space_load(struct access *a, struct space *sp, int whole)
     }
     if (cloud && whole) {
         url.len = 0;
-        buf_add(&url, a->ses.base.data, a->ses.base.len);
+        buf_add(&url, a->sw.ses.base.data, a->sw.ses.base.len);
         api->effective_list(&url, sp->ws, NULL);
         buf_addc(&url, '\0');
         void *ctx[2] = {a, &sp->eff};
@@ -440,9 +425,9 @@ static struct proj *project_get(struct access *a, const char *ws, const char *ke
     t.workspace_len = strlen(ws);
     t.target_name = key;
     t.target_len = strlen(key);
-    int rc = read_grants(&a->ses, f, &t, &p->grants, requests, err);
-    if (rc == 0 && a->ses.api->default_check)
-        rc = read_default(&a->ses, f, key, &p->grants, requests, err);
+    int rc = read_grants(&a->sw.ses, f, &t, &p->grants, requests, err);
+    if (rc == 0 && a->sw.ses.api->default_check)
+        rc = read_default(&a->sw.ses, f, key, &p->grants, requests, err);
 
     pthread_mutex_lock(&a->mu);
     p->state = rc == 0 ? P_READY : P_FAILED;
@@ -470,7 +455,7 @@ struct access_worker {
 static void *access_worker_init(void *arg, int index)
 {
     struct access *a = arg;
-    struct exec_worker *ex = exec_worker_new(&a->ses.ex, index);
+    struct exec_worker *ex = exec_worker_new(&a->sw.ses.ex, index);
     if (!ex)
         return NULL;
     struct access_worker *w = xcalloc(1, sizeof *w);
@@ -524,7 +509,7 @@ static void format_row(struct access *a, struct buf *out, const struct request *
     buf_addc(out, d);
     if (via)
         csvout_cell(out, via->data, via->len, d);
-    if (!a->ses.api->has_workspaces) {
+    if (!a->sw.ses.api->has_workspaces) {
         buf_addc(out, d);
         csvout_name_cell(out, email, strlen(email), d);
     }
@@ -566,7 +551,7 @@ static void access_target(void *wctx, struct pool_node *n)
     struct job *j = POOL_JOB(n, struct job, node);
     struct access_worker *w = wctx;
     struct access *a = w->a;
-    const struct api_ops *api = a->ses.api;
+    const struct api_ops *api = a->sw.ses.api;
     const struct pager_fetch *f = exec_pager(w->ex);
     struct space *sp = space_of(a, j->req.workspace);
     struct grants gs = {0};
@@ -577,7 +562,7 @@ static void access_target(void *wctx, struct pool_node *n)
     size_t nlv = 0;
     j->res.status = ROW_OK;
 
-    int rc = read_grants(&a->ses, f, &j->req, &gs, &requests, &err);
+    int rc = read_grants(&a->sw.ses, f, &j->req, &gs, &requests, &err);
     if (rc == 0 && j->req.project_len) {
         struct proj *p = project_get(a, j->req.workspace, j->req.project, f, &requests, &err);
         if (!p)
@@ -606,7 +591,7 @@ static void access_target(void *wctx, struct pool_node *n)
                 ne++;
         } else {
             struct buf url = {0};
-            buf_add(&url, a->ses.base.data, a->ses.base.len);
+            buf_add(&url, a->sw.ses.base.data, a->sw.ses.base.len);
             api->effective_list(&url, j->req.workspace, j->req.target_name);
             buf_addc(&url, '\0');
             void *ctx[2] = {a, &own};
@@ -670,30 +655,6 @@ static void access_target(void *wctx, struct pool_node *n)
 
 /* ---- the main thread --------------------------------------------------- */
 
-static void draw(struct access *a, int force)
-{
-    if (!a->show)
-        return;
-    double now = now_mono();
-    if (!force && now - a->last_draw < (a->tty ? 0.25 : 10))
-        return;
-    a->last_draw = now;
-    unsigned long req, reads, n429;
-    double paused;
-    session_figures(&a->ses, &req, &reads, &n429, &paused);
-    fprintf(stderr, "%sbbperm: access: %lu of %lu%s repositories, %lu rows, %lu requests, "
-                    "%lu x 429, %.0f s paused%s",
-            a->tty ? "\r\033[K" : "", (unsigned long)a->ring.next_out, a->targets,
-            a->listing_done ? "" : "+", a->rows, req, n429, paused, a->tty ? "" : "\n");
-    a->drawn = a->tty;
-}
-
-static void write_out(struct access *a, const struct buf *b)
-{
-    if (!a->res.failed && b->len && fwrite(b->data, 1, b->len, a->res.out) != b->len)
-        result_flush(&a->res);
-}
-
 /* --compare: the earlier rows of repositories that sort before the one
  * about to be written (or all that are left, t NULL) are gone. */
 static void settle_earlier(struct access *a, const struct request *t)
@@ -716,80 +677,27 @@ static void settle_earlier(struct access *a, const struct request *t)
             gone.target_name = r->repo;
             gone.target_len = strlen(r->repo);
             out.len = 0;
-            a->rows += format_removed(a, &out, &gone, first, n);
-            a->res.rows += n;
-            write_out(a, &out);
+            a->sw.rows += format_removed(a, &out, &gone, first, n);
+            a->sw.res.rows += n;
+            sweep_write(&a->sw, &out);
         }
         a->cmp_next = first + (n ? n : 1);
     }
     buf_free(&out);
 }
 
-static void on_write(void *ctx, struct job *j)
+/* Before each repository's rows: what --compare says is gone before it. */
+static void before_write(void *ctx, const struct job *j)
 {
-    struct access *a = ctx;
-    settle_earlier(a, &j->req);
-    if (j->res.status == ROW_OK) {
-        write_out(a, &j->exp.rows);
-        a->rows += j->exp.nrows;
-        a->res.rows += j->exp.nrows;
-    } else if (j->res.status != ROW_CANCELLED) {
-        char label[600], shown[4 * sizeof label], msg[4 * sizeof j->res.msg];
-        api_target_label(&j->req, label, sizeof label);
-        str_printable(shown, sizeof shown, label);
-        str_printable(msg, sizeof msg, j->res.msg);
-        clear_line(a);
-        if (j->res.http_status)
-            fprintf(stderr, "bbperm: access: cannot read %s: %ld %s\n", shown, j->res.http_status, msg);
-        else
-            fprintf(stderr, "bbperm: access: cannot read %s: %s\n", shown, msg);
-        a->unreadable++;
-    }
-    if (a->res.failed)
-        a->fatal = 1;
-}
-
-static void on_idle(void *ctx)
-{
-    struct access *a = ctx;
-    if (result_flush(&a->res) != 0 && !a->fatal) {
-        a->fatal = 1;
-        session_cancel(&a->ses, 0);
-    }
-    draw(a, 0);
-}
-
-static void on_poll(void *ctx)
-{
-    struct access *a = ctx;
-    session_poll(&a->ses, clear_line, a);
-}
-
-static int on_failed(void *ctx)
-{
-    struct access *a = ctx;
-    return a->fatal;
+    settle_earlier(ctx, &j->req);
 }
 
 static void on_walk_target(void *ctx, enum target_kind kind, const char *ws, const char *project,
                            const char *slug)
 {
     struct access *a = ctx;
-    if (kind != TARGET_REPO || a->ses.cancel_level > 0)
-        return;
-    struct job *j = ring_take(&a->ring);
-    if (!j)
-        return;
-    a->targets++;
-    walk_fill_job(j, kind, ws, project, slug);
-    ring_submit(&a->ring, j);
-}
-
-static int walk_stop(void *ctx)
-{
-    struct access *a = ctx;
-    on_poll(a);
-    return a->fatal || a->ses.cancel_level > 0;
+    if (kind == TARGET_REPO)
+        sweep_target(&a->sw, kind, ws, project, slug);
 }
 
 /* --compare: an earlier row counts when it is within a scope and --user. */
@@ -798,12 +706,12 @@ static int keep_earlier(void *ctx, const struct compare_row *r)
     struct access *a = ctx;
     if (a->who.active && (!strcmp(r->user, "*") || !who_match(&a->who, r->user, NULL, r->email)))
         return 0;
-    const struct bb_config *cfg = a->cfg;
+    const struct bb_config *cfg = a->sw.cfg;
     if (cfg->nscopes == 0)
         return 1;
     for (int i = 0; i < cfg->nscopes; i++) {
         const char *sc = cfg->scopes[i];
-        if (!a->ses.api->has_workspaces) {
+        if (!a->sw.ses.api->has_workspaces) {
             if (!strcasecmp(sc, r->project))
                 return 1;
             continue;
@@ -819,24 +727,24 @@ static int keep_earlier(void *ctx, const struct compare_row *r)
 /* The workspaces of the scopes (Data Center: one, ""), each read once. */
 static int load_spaces(struct access *a)
 {
-    const struct bb_config *cfg = a->cfg;
+    const struct bb_config *cfg = a->sw.cfg;
     int n = cfg->nscopes ? cfg->nscopes : 1;
     a->spaces = xcalloc((size_t)n, sizeof *a->spaces);
-    for (int i = 0; i < n && !a->fatal && a->ses.cancel_level == 0; i++) {
-        char *ws = xstrdup(a->ses.api->has_workspaces ? cfg->scopes[i] : "");
+    for (int i = 0; i < n && !a->sw.fatal && a->sw.ses.cancel_level == 0; i++) {
+        char *ws = xstrdup(a->sw.ses.api->has_workspaces ? cfg->scopes[i] : "");
         size_t wl = strcspn(ws, "/");
         int whole = ws[wl] == '\0';
         ws[wl] = '\0';
         struct space *sp = space_of(a, ws);
         if (sp) {
             free(ws);
-            if (whole && !sp->have_eff && a->ses.api->effective_list) {
+            if (whole && !sp->have_eff && a->sw.ses.api->effective_list) {
                 /* a workspace scope after a project scope of the same workspace */
                 void *ctx[2] = {a, &sp->eff};
                 struct buf url = {0};
                 struct pager_error err;
-                buf_add(&url, a->ses.base.data, a->ses.base.len);
-                a->ses.api->effective_list(&url, sp->ws, NULL);
+                buf_add(&url, a->sw.ses.base.data, a->sw.ses.base.len);
+                a->sw.ses.api->effective_list(&url, sp->ws, NULL);
                 buf_addc(&url, '\0');
                 if (main_walk(a, url.data, on_eff, ctx, &err) == 0) {
                     sp->have_eff = 1;
@@ -852,7 +760,7 @@ static int load_spaces(struct access *a)
         sp->ws = ws;
         if (space_load(a, sp, whole) != 0)
             return -1;
-        if (a->ses.api->has_workspaces && who_resolve(&a->who, &a->ses, ws, "access") != 0)
+        if (a->sw.ses.api->has_workspaces && who_resolve(&a->who, &a->sw.ses, ws, "access") != 0)
             return -1;
     }
     return 0;
@@ -864,15 +772,12 @@ int access_main(const struct bb_config *cfg)
     struct access *a = &ac;
     int code;
     memset(a, 0, sizeof *a);
-    a->cfg = cfg;
-    a->started = now_mono();
-    a->delim = cfg->delimiter;
-    if (!a->delim)
-        a->delim = ',';
+    sweep_init(&a->sw, cfg, "access", "repository", "repositories");
+    a->sw.before_write = before_write;
+    a->sw.ctx = a;
+    a->delim = sweep_delimiter(&a->sw);
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
-    struct ring_ops ops = {on_write, on_idle, on_poll, on_failed, a};
-    ring_init(&a->ring, &ops);
     struct pool_ops pops = {
         .worker_init = access_worker_init,
         .worker_fini = access_worker_fini,
@@ -880,62 +785,36 @@ int access_main(const struct bb_config *cfg)
         .cancelled = access_cancelled,
         .arg = a,
     };
-    int failed = session_init(&a->ses, cfg, 1) != 0;
+    int failed = sweep_open(&a->sw) != 0;
     if (!failed) {
-        who_init(&a->who, cfg, a->ses.api);
+        who_init(&a->who, cfg, a->sw.ses.api);
         if (cfg->compare) {
-            if (compare_load(&a->cmp, cfg->compare, !a->ses.api->has_workspaces, keep_earlier, a,
+            if (compare_load(&a->cmp, cfg->compare, !a->sw.ses.api->has_workspaces, keep_earlier, a,
                              stderr) != 0)
                 failed = 1;
             else
                 a->comparing = 1;
         }
     }
-    failed = failed || result_open(&a->res, cfg->output, -1, NULL) != 0;
-    a->tty = isatty(STDERR_FILENO);
-    a->show = !cfg->quiet && cfg->progress != PROGRESS_OFF &&
-              (cfg->progress == PROGRESS_ON || a->tty) && !cfg->verbose;
     /* the shared reads come first, on the main thread, before the pool */
     if (!failed && load_spaces(a) != 0)
         failed = 1;
-    failed = failed || session_start_pool(&a->ses, &pops) != 0;
-    if (failed) {
-        if (a->res.out)
-            result_close(&a->res, 0);
-        code = a->ses.cancel_level > 0 ? 130 : 2;
-        session_free(&a->ses);
-        ring_free(&a->ring);
+    if (failed || sweep_start(&a->sw, &pops) != 0) {
+        code = sweep_abort(&a->sw);
         goto out;
     }
-    a->ring.pool = a->ses.pool;
 
-    for (const char *h = a->ses.api->access_header; *h; h++)
-        fputc(*h == ',' ? a->delim : *h, a->res.out);
-    if (a->comparing) {
-        fputc(a->delim, a->res.out);
-        fputs("change", a->res.out);
-    }
-    fputc('\n', a->res.out);
-    if (result_flush(&a->res) != 0)
-        a->fatal = 1;
-    struct walk_lister walk = {
-        .ses = &a->ses, .cmd = "access", .target = on_walk_target, .before_message = clear_line,
-        .stop = walk_stop, .ctx = a, .repos_only = 1, .sorted = 1,
-    };
-    if (cfg->nscopes == 0 && !a->fatal)
-        walk_scope(&walk, NULL);
-    for (int i = 0; i < cfg->nscopes && !a->fatal && a->ses.cancel_level == 0; i++)
-        walk_scope(&walk, cfg->scopes[i]);
-    a->listed_pages += walk.pages;
-    a->unreadable += walk.unreadable;
-    a->listing_done = 1;
-    if (!a->fatal)
-        ring_drain(&a->ring, a->ring.next_seq);
-    if (!a->fatal && a->ses.cancel_level == 0 && walk.unreadable == 0)
+    sweep_header(&a->sw, a->sw.ses.api->access_header, a->comparing ? "change" : NULL);
+    struct walk_lister walk = {.target = on_walk_target, .ctx = a, .repos_only = 1, .sorted = 1};
+    unsigned long unreadable_before = a->sw.unreadable;
+    sweep_walk(&a->sw, &walk);
+    int listed_all = a->sw.unreadable == unreadable_before;
+    a->sw.listing_done = 1;
+    if (!a->sw.fatal)
+        ring_drain(&a->sw.ring, a->sw.ring.next_seq);
+    if (!a->sw.fatal && a->sw.ses.cancel_level == 0 && listed_all)
         settle_earlier(a, NULL);
-    if (result_flush(&a->res) != 0)
-        a->fatal = 1;
-    clear_line(a);
+    sweep_finish(&a->sw);
 
     unsigned long groups_failed = 0;
     for (size_t i = 0; i < a->nspaces; i++) {
@@ -953,23 +832,19 @@ int access_main(const struct bb_config *cfg)
     }
     unsigned long req, reads, n429;
     double paused;
-    session_figures(&a->ses, &req, &reads, &n429, &paused);
+    session_figures(&a->sw.ses, &req, &reads, &n429, &paused);
     if (!cfg->quiet) {
         fprintf(stderr, "bbperm: access: %lu %s (%lu could not be read), %lu %s, %lu unexplained",
-                a->targets, progress_plural(a->targets, "repository", "repositories"), a->unreadable,
-                a->rows, progress_plural(a->rows, "row", "rows"), (unsigned long)a->unexplained);
+                a->sw.targets, progress_plural(a->sw.targets, "repository", "repositories"), a->sw.unreadable,
+                a->sw.rows, progress_plural(a->sw.rows, "row", "rows"), (unsigned long)a->unexplained);
         if (a->comparing)
             fprintf(stderr, "; %lu added, %lu removed, %lu raised, %lu lowered",
                     (unsigned long)a->added, (unsigned long)a->removed,
                     (unsigned long)a->raised, (unsigned long)a->lowered);
         fprintf(stderr, "; %lu %s, %lu x 429, %.1f s paused; %.2f s\n", req,
-                progress_plural(req, "request", "requests"), n429, paused, now_mono() - a->started);
+                progress_plural(req, "request", "requests"), n429, paused, now_mono() - a->sw.started);
     }
-    if (result_close(&a->res, !a->fatal && a->ses.cancel_level == 0) != 0)
-        a->fatal = 1;
-    code = session_exit_code(&a->ses, a->fatal, a->unreadable != 0 || groups_failed != 0, 0);
-    session_free(&a->ses);
-    ring_free(&a->ring);
+    code = sweep_close(&a->sw, groups_failed != 0);
 out:
     for (size_t i = 0; i < a->nspaces; i++) {
         struct space *sp = &a->spaces[i];

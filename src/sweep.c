@@ -1,0 +1,235 @@
+/*
+ * DESIGN
+ *
+ * export and access are one shape: the main thread lists the targets of
+ * the scopes (walk.c) and turns each into a job in the ring; a worker reads
+ * what the command needs of that target and formats its rows into the job
+ * (j->exp); the ring hands the jobs back in listing order and this module
+ * writes their rows. So rows stream out as targets finish, in a fixed
+ * order, and memory holds at most RING_SIZE targets whatever the size of
+ * the workspace. Everything here is the main thread's: the session, the
+ * ring's callbacks, the output, the progress line, the counts, the exit
+ * code (session_exit_code).
+ *
+ * A target that cannot be read is named on stderr and counted; every other
+ * row is still written, and the exit code is 1. An output that cannot be
+ * written stops the sweep: no new request starts (session_cancel), exit 2.
+ */
+#include "sweep.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "util.h"
+
+static void draw(struct sweep *s, int force)
+{
+    if (!s->show)
+        return;
+    double now = now_mono();
+    if (!force && now - s->last_draw < (s->tty ? 0.25 : 10))
+        return;
+    s->last_draw = now;
+    unsigned long req, reads, n429;
+    double paused;
+    session_figures(&s->ses, &req, &reads, &n429, &paused);
+    fprintf(stderr, "%sbbperm: %s: %lu of %lu%s %s, %lu %s, %lu %s, %lu x 429, %.0f s paused%s",
+            s->tty ? "\r\033[K" : "", s->cmd, (unsigned long)s->ring.next_out, s->targets,
+            s->listing_done ? "" : "+", s->nouns, s->rows, s->rows == 1 ? "row" : "rows", req,
+            req == 1 ? "request" : "requests", n429, paused, s->tty ? "" : "\n");
+    s->drawn = s->tty;
+}
+
+void sweep_clear_line(void *ctx)
+{
+    struct sweep *s = ctx;
+    if (s->drawn) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        s->drawn = 0;
+    }
+}
+
+/* The output failed: nothing new may start, nothing could record it. */
+static void output_failed(struct sweep *s)
+{
+    if (!s->fatal)
+        session_cancel(&s->ses, 0);
+    s->fatal = 1;
+}
+
+void sweep_write(struct sweep *s, const struct buf *rows)
+{
+    if (s->res.failed || !rows->len)
+        return;
+    /* rows and the progress line on one terminal: the line goes first */
+    if (s->drawn && isatty(fileno(s->res.out)))
+        sweep_clear_line(s);
+    if (fwrite(rows->data, 1, rows->len, s->res.out) != rows->len)
+        result_flush(&s->res);
+    if (s->res.failed)
+        output_failed(s);
+}
+
+static void on_write(void *ctx, struct job *j)
+{
+    struct sweep *s = ctx;
+    if (s->before_write)
+        s->before_write(s->ctx, j);
+    if (j->res.status == ROW_OK) {
+        sweep_write(s, &j->exp.rows);
+        s->rows += j->exp.nrows;
+        s->res.rows += j->exp.nrows;
+    } else if (j->res.status != ROW_CANCELLED) {
+        char label[600], shown[4 * sizeof label], msg[4 * sizeof j->res.msg];
+        api_target_label(&j->req, label, sizeof label);
+        str_printable(shown, sizeof shown, label);
+        str_printable(msg, sizeof msg, j->res.msg);
+        sweep_clear_line(s);
+        if (j->res.http_status)
+            fprintf(stderr, "bbperm: %s: cannot read %s: %ld %s\n", s->cmd, shown,
+                    j->res.http_status, msg);
+        else
+            fprintf(stderr, "bbperm: %s: cannot read %s: %s\n", s->cmd, shown, msg);
+        s->unreadable++;
+    }
+}
+
+static void on_idle(void *ctx)
+{
+    struct sweep *s = ctx;
+    if (result_flush(&s->res) != 0)
+        output_failed(s);
+    draw(s, 0);
+}
+
+static void on_poll(void *ctx)
+{
+    struct sweep *s = ctx;
+    session_poll(&s->ses, sweep_clear_line, s);
+}
+
+static int on_failed(void *ctx)
+{
+    struct sweep *s = ctx;
+    return s->fatal;
+}
+
+void sweep_init(struct sweep *s, const struct bb_config *cfg, const char *cmd,
+                const char *noun, const char *nouns)
+{
+    memset(s, 0, sizeof *s);
+    s->cfg = cfg;
+    s->cmd = cmd;
+    s->noun = noun;
+    s->nouns = nouns;
+    s->started = now_mono();
+    struct ring_ops ops = {on_write, on_idle, on_poll, on_failed, s};
+    ring_init(&s->ring, &ops);
+}
+
+int sweep_open(struct sweep *s)
+{
+    const struct bb_config *cfg = s->cfg;
+    if (session_init(&s->ses, cfg, 1) != 0 || result_open(&s->res, cfg->output, -1, NULL) != 0)
+        return -1;
+    s->tty = isatty(STDERR_FILENO);
+    s->show = !cfg->quiet && cfg->progress != PROGRESS_OFF &&
+              (cfg->progress == PROGRESS_ON || s->tty) && !cfg->verbose;
+    return 0;
+}
+
+int sweep_start(struct sweep *s, const struct pool_ops *ops)
+{
+    if (session_start_pool(&s->ses, ops) != 0)
+        return -1;
+    s->ring.pool = s->ses.pool;
+    return 0;
+}
+
+char sweep_delimiter(const struct sweep *s)
+{
+    if (s->cfg->delimiter)
+        return s->cfg->delimiter;
+    return ',';
+}
+
+void sweep_header(struct sweep *s, const char *header, const char *extra)
+{
+    char delim = sweep_delimiter(s);
+    for (const char *h = header; *h; h++)
+        fputc(*h == ',' ? delim : *h, s->res.out);
+    if (extra) {
+        fputc(delim, s->res.out);
+        fputs(extra, s->res.out);
+    }
+    fputc('\n', s->res.out);
+    if (result_flush(&s->res) != 0)
+        output_failed(s);
+}
+
+static int walk_stop(void *ctx)
+{
+    struct sweep *s = ctx;
+    on_poll(s);
+    return s->fatal || s->ses.cancel_level > 0;
+}
+
+void sweep_walk(struct sweep *s, struct walk_lister *w)
+{
+    w->ses = &s->ses;
+    w->cmd = s->cmd;
+    w->before_message = sweep_clear_line;
+    w->stop = walk_stop;
+    if (s->cfg->nscopes == 0 && !s->fatal)
+        walk_scope(w, NULL);
+    for (int i = 0; i < s->cfg->nscopes && !s->fatal && s->ses.cancel_level == 0; i++)
+        walk_scope(w, s->cfg->scopes[i]);
+    s->listed_pages += w->pages;
+    s->unreadable += w->unreadable;
+}
+
+void sweep_target(struct sweep *s, enum target_kind kind, const char *ws, const char *project,
+                  const char *slug)
+{
+    if (s->ses.cancel_level > 0)
+        return;
+    struct job *j = walk_job(&s->ring, kind, ws, project, slug);
+    if (!j)
+        return;
+    s->targets++;
+    ring_submit(&s->ring, j);
+}
+
+void sweep_finish(struct sweep *s)
+{
+    s->listing_done = 1;
+    if (!s->fatal)
+        ring_drain(&s->ring, s->ring.next_seq);
+    if (result_flush(&s->res) != 0)
+        output_failed(s);
+    sweep_clear_line(s);
+}
+
+int sweep_close(struct sweep *s, int failed)
+{
+    /* a file named as asked holds every target that was listed */
+    if (result_close(&s->res, !s->fatal && s->ses.cancel_level == 0) != 0)
+        s->fatal = 1;
+    int code = session_exit_code(&s->ses, s->fatal, failed || s->unreadable != 0, 0);
+    session_free(&s->ses);
+    ring_free(&s->ring);
+    return code;
+}
+
+int sweep_abort(struct sweep *s)
+{
+    if (s->res.out)
+        result_close(&s->res, 0);
+    int code = s->ses.cancel_level > 0 ? 130 : 2;
+    session_free(&s->ses);
+    ring_free(&s->ring);
+    return code;
+}
