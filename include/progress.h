@@ -17,7 +17,7 @@ struct tally {
     unsigned long no_answer;        /* failed rows without an HTTP status (no answer, no member) */
 };
 
-void tally_add(struct tally *t, const struct job *j);
+void tally_add(struct tally *t, const struct row_result *r);
 /* Add `from` into `into` and clear `from`. */
 void tally_merge(struct tally *into, struct tally *from);
 
@@ -64,7 +64,8 @@ void progress_before_output(struct progress *p, FILE *err);
  * how many more the file holds. file NULL or "-" turns it off. */
 #define PROGRESS_ECHO_MAX 5
 void progress_echo_to(struct progress *p, const char *file);
-void progress_echo_row(struct progress *p, FILE *err, const struct job *j);
+void progress_echo_row(struct progress *p, FILE *err, unsigned long line,
+                       const struct row_result *r);
 void progress_echo_end(struct progress *p, FILE *err);
 /* 1 when both descriptors are the same terminal. */
 int progress_same_terminal(int fd1, int fd2);

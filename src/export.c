@@ -26,11 +26,9 @@ struct export {
     struct sweep sw;                    /* the session, ring, output and counts */
     struct who who;                     /* --user; read-only once the pool runs */
     /* Data Center: slugs seen, to name those that would collide in one
-     * Cloud workspace (64-bit hashes; 8 bytes per repository) */
-    uint64_t *slugs;
-    size_t nslugs, slugcap;
-    uint64_t *told;
-    size_t ntold, toldcap;
+     * Cloud workspace: slug hash -> told (an hmap slot of 16 bytes a
+     * repository) */
+    struct hmap slugs;
 };
 
 /* ---- the worker: one target ------------------------------------------- */
@@ -129,30 +127,6 @@ static uint64_t slug_hash(const char *s)
     return h;
 }
 
-/* 1 when h was in the set (linear: only to name collisions, and sets are
- * kept sorted for a binary search). */
-static int set_add(uint64_t **set, size_t *n, size_t *cap, uint64_t h)
-{
-    size_t lo = 0, hi = *n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if ((*set)[mid] < h)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo < *n && (*set)[lo] == h)
-        return 1;
-    if (*n == *cap) {
-        *cap = *cap ? *cap * 2 : 256;
-        *set = xrealloc(*set, *cap * sizeof **set);
-    }
-    memmove(*set + lo + 1, *set + lo, (*n - lo) * sizeof **set);
-    (*set)[lo] = h;
-    (*n)++;
-    return 0;
-}
-
 /* A listed target: queued in the ring (the strings are copied into the
  * job). On Data Center, a slug seen in another project is named. */
 static void on_target(void *ctx, enum target_kind kind, const char *ws, const char *project,
@@ -161,9 +135,13 @@ static void on_target(void *ctx, enum target_kind kind, const char *ws, const ch
     struct export *e = ctx;
     if (e->sw.ses.cancel_level > 0)
         return;
-    if (kind == TARGET_REPO && !e->sw.ses.api->has_workspaces &&
-        set_add(&e->slugs, &e->nslugs, &e->slugcap, slug_hash(slug)) &&
-        !set_add(&e->told, &e->ntold, &e->toldcap, slug_hash(slug))) {
+    int seen = 0, *told = NULL;
+    if (kind == TARGET_REPO && !e->sw.ses.api->has_workspaces) {
+        told = hmap_put(&e->slugs, slug_hash(slug), &seen);
+        seen = !seen;
+    }
+    if (seen && !*told) {
+        *told = 1;
         sweep_clear_line(&e->sw);
         char shown[200], where[200];
         str_printable(shown, sizeof shown, slug);
@@ -180,6 +158,7 @@ int export_main(const struct bb_config *cfg)
     struct export *e = &ex;
     memset(e, 0, sizeof *e);
     sweep_init(&e->sw, cfg, "export", "target", "targets");
+    hmap_init(&e->slugs, sizeof(int));
     struct pool_ops pops = {
         .worker_init = export_worker_init,
         .worker_fini = export_worker_fini,
@@ -219,8 +198,7 @@ int export_main(const struct bb_config *cfg)
                 req, progress_plural(req, "request", "requests"), n429, paused,
                 now_mono() - e->sw.started);
     int code = sweep_close(&e->sw, 0);
-    free(e->slugs);
-    free(e->told);
+    hmap_free(&e->slugs);
     who_free(&e->who);
     return code;
 }

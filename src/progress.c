@@ -6,19 +6,19 @@
 #include <strings.h>
 #include <unistd.h>
 
-void tally_add(struct tally *t, const struct job *j)
+void tally_add(struct tally *t, const struct row_result *r)
 {
     t->rows++;
-    switch (j->res.status) {
+    switch (r->status) {
     case ROW_OK:
         t->ok++;
-        if (j->res.change == CH_UNCHANGED)
+        if (r->change == CH_UNCHANGED)
             t->unchanged++;
-        else if (j->res.change == CH_GRANT)
+        else if (r->change == CH_GRANT)
             t->granted++;
-        else if (j->res.change == CH_CHANGE)
+        else if (r->change == CH_CHANGE)
             t->changed++;
-        else if (j->res.change == CH_REVOKE)
+        else if (r->change == CH_REVOKE)
             t->revoked++;
         break;
     case ROW_HELD: t->held++; break;
@@ -26,19 +26,19 @@ void tally_add(struct tally *t, const struct job *j)
     case ROW_DONE_BEFORE: t->ok++; t->kept++; break;
     case ROW_PLANNED:
         t->planned++;
-        if (j->res.change == CH_GRANT)
+        if (r->change == CH_GRANT)
             t->grant++;
-        else if (j->res.change == CH_CHANGE)
+        else if (r->change == CH_CHANGE)
             t->change++;
-        else if (j->res.change == CH_REVOKE)
+        else if (r->change == CH_REVOKE)
             t->revoke++;
         break;
     case ROW_INVALID: t->invalid++; break;
     case ROW_CANCELLED: t->cancelled++; break;
     case ROW_FAILED:
         t->failed++;
-        if (j->res.http_status > 0 && j->res.http_status < 600)
-            t->by_status[j->res.http_status]++;
+        if (r->http_status > 0 && r->http_status < 600)
+            t->by_status[r->http_status]++;
         else
             t->no_answer++;
         break;
@@ -233,9 +233,10 @@ void progress_echo_to(struct progress *p, const char *file)
     p->echoed = p->not_echoed = 0;
 }
 
-void progress_echo_row(struct progress *p, FILE *err, const struct job *j)
+void progress_echo_row(struct progress *p, FILE *err, unsigned long line,
+                       const struct row_result *r)
 {
-    if (!p->echo_file || (j->res.status != ROW_FAILED && j->res.status != ROW_INVALID))
+    if (!p->echo_file || (r->status != ROW_FAILED && r->status != ROW_INVALID))
         return;
     if (p->echoed == PROGRESS_ECHO_MAX) {
         p->not_echoed++;
@@ -244,16 +245,16 @@ void progress_echo_row(struct progress *p, FILE *err, const struct job *j)
     p->echoed++;
     char msg[240];
     size_t n = 0;
-    for (const char *c = j->res.msg; *c && n + 1 < sizeof msg; c++)
+    for (const char *c = r->msg; *c && n + 1 < sizeof msg; c++)
         msg[n++] = (unsigned char)*c < 0x20 ? ' ' : *c;  /* NOLINT(bugprone-narrowing-conversions) */
     msg[n] = '\0';
     progress_clear(p, err);
-    if (j->res.status == ROW_INVALID)
+    if (r->status == ROW_INVALID)
         fprintf(err, "bbperm: invalid: %s\n", msg);    /* the message names the line */
-    else if (j->res.http_status > 0)
-        fprintf(err, "bbperm: failed: line %lu: %ld %s\n", j->line, j->res.http_status, msg);
+    else if (r->http_status > 0)
+        fprintf(err, "bbperm: failed: line %lu: %ld %s\n", line, r->http_status, msg);
     else
-        fprintf(err, "bbperm: failed: line %lu: %s\n", j->line, msg);
+        fprintf(err, "bbperm: failed: line %lu: %s\n", line, msg);
 }
 
 void progress_echo_end(struct progress *p, FILE *err)

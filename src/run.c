@@ -114,9 +114,9 @@ static void on_write(void *ctx, struct job *j)
     prune_note(r->prune, &r->map, j);
     markdown_row(r->md, &r->map, j);
     progress_before_output(&r->progress, stderr);
-    progress_echo_row(&r->progress, stderr, j);
+    progress_echo_row(&r->progress, stderr, j->line, &j->res);
     result_row(&r->res, j);
-    tally_add(&r->unflushed, j);
+    tally_add(&r->unflushed, &j->res);
     if (r->res.failed)
         output_failed(r);
 }

@@ -80,13 +80,13 @@ static void test_echo_first_failures(void **state)
     struct job j;
     memset(&j, 0, sizeof j);
     j.res.status = ROW_OK;
-    progress_echo_row(&p, out, &j);             /* ok rows are not named */
+    progress_echo_row(&p, out, j.line, &j.res);             /* ok rows are not named */
     for (int i = 0; i < 7; i++) {
         j.line = (unsigned long)i + 2;
         j.res.status = i % 2 ? ROW_INVALID : ROW_FAILED;
         j.res.http_status = i % 2 ? 0 : 404;
         snprintf(j.res.msg, sizeof j.res.msg, i % 2 ? "line %d: privilege: empty" : "Not\nfound", i + 2);
-        progress_echo_row(&p, out, &j);
+        progress_echo_row(&p, out, j.line, &j.res);
     }
     progress_echo_end(&p, out);
     fclose(out);
@@ -101,7 +101,7 @@ static void test_echo_first_failures(void **state)
     progress_echo_to(&p, "-");
     text = NULL;
     out = open_memstream(&text, &len);
-    progress_echo_row(&p, out, &j);
+    progress_echo_row(&p, out, j.line, &j.res);
     progress_echo_end(&p, out);
     fclose(out);
     assert_string_equal(text, "");
