@@ -1,3 +1,20 @@
+/*
+ * What a worker does with one row of apply or plan (apply_run), in order:
+ *   1. an email (Cloud) becomes the member's account (people.c, batched);
+ *   2. with the live state (plan, --diff, --undo-file, --prune), the row is
+ *      compared with what its target holds now (live_get, live_change): an
+ *      unchanged row is done, a plan's row is described and recorded as
+ *      what the rows after it will find (live_set);
+ *   3. the undo row is written ahead of the write (undo.c), once per
+ *      permission however the rows spell its user;
+ *   4. the write goes out (exec.c) and its outcome is recorded: in the live
+ *      state, and for the undo file (a refused write changed nothing).
+ * A Cloud user has two names, {uuid} and account id; the pool runs every
+ * user row of a target one at a time (api_order_key), and the live state
+ * learns which names are one user from the email lookup, the PUT's answer
+ * or GET /users/{id} (learn_other_name), so each row compares with what the
+ * rows before it left.
+ */
 #include "apply.h"
 
 #include <errno.h>
