@@ -283,7 +283,7 @@ enum exec_outcome exec_request(struct exec_worker *w, const char *method, const 
             }
             if (retries) {
                 char what[64];
-                snprintf(what, sizeof what, "gave up after %u retries: ", retries);
+                snprintf(what, sizeof what, "gave up after %u %s: ", retries, retries == 1 ? "retry" : "retries");
                 prefix_msg(res, what);
             }
             return EXEC_FAILED;

@@ -33,14 +33,14 @@ port=$FAKEBB_PORT; fakebb_stop
 RC=0; "$BBPERM" --base-url "http://127.0.0.1:$port" --retries 1 --backoff-base 0.01 --no-check-auth three.csv > out.csv 2>/dev/null || RC=$?
 expect_eq "$RC" 1 "exit code with no server (no check before the run)"
 expect_eq "$(csv_col out.csv http_status | paste -sd,)" ",," "no http_status"
-expect_match "$(csv_col out.csv message | head -1)" "gave up after 1 retries: .*(connect|Connection refused)" "curl's error text"
+expect_match "$(csv_col out.csv message | head -1)" "gave up after 1 retry: .*(connect|Connection refused)" "curl's error text"
 # a server slower than --timeout: retried, then failed with curl's timeout text
 fakebb_start --latency 2500
 rows_csv 2 > two.csv
 run_bb --timeout 1 --retries 1 --backoff-base 0.01 two.csv
 expect_eq "$RC" 1 "exit code after timeouts"
 expect_eq "$(csv_col out.csv attempts | paste -sd,)" "2,2" "a timed-out request is retried"
-expect_match "$(csv_col out.csv message | head -1)" "gave up after 1 retries: .*[Tt]imeout|timed out" "timeout message"
+expect_match "$(csv_col out.csv message | head -1)" "gave up after 1 retry: .*[Tt]imeout|timed out" "timeout message"
 expect_eq "$(csv_col out.csv http_status | paste -sd,)" "," "no http_status after timeouts"
 # a 503 with Retry-After: the retry waits what the server says
 fakebb_stop
