@@ -293,7 +293,8 @@ static int space_load(struct access *a, struct space *sp, int whole)
                             "instead)", sp->ws, &err);
         } else {
             sp->have_eff = 1;
-            qsort(sp->eff.e, sp->eff.n, sizeof *sp->eff.e, cmp_eff);
+            if (sp->eff.n > 1)
+                qsort(sp->eff.e, sp->eff.n, sizeof *sp->eff.e, cmp_eff);
         }
     }
     buf_free(&url);
@@ -748,7 +749,8 @@ static int load_spaces(struct access *a)
                 buf_addc(&url, '\0');
                 if (main_walk(a, url.data, on_eff, ctx, &err) == 0) {
                     sp->have_eff = 1;
-                    qsort(sp->eff.e, sp->eff.n, sizeof *sp->eff.e, cmp_eff);
+                    if (sp->eff.n > 1)
+                        qsort(sp->eff.e, sp->eff.n, sizeof *sp->eff.e, cmp_eff);
                 } else {
                     effs_free(&sp->eff);
                 }

@@ -139,7 +139,8 @@ int compare_load(struct compare *c, const char *path, int by_project, compare_ke
         return -1;
     }
     sort_ctx = c;
-    qsort(c->rows, c->n, sizeof *c->rows, cmp_rows);
+    if (c->n > 1)
+        qsort(c->rows, c->n, sizeof *c->rows, cmp_rows);
     sort_ctx = NULL;
     return 0;
 }

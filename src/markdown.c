@@ -227,8 +227,10 @@ int markdown_close(struct markdown *md, const struct tally *t, int plan)
             md->v[nchanges++] = md->v[i];
             md->v[i] = tmp;
         }
-    qsort(md->v, nchanges, sizeof *md->v, by_target);
-    qsort(md->v + nchanges, md->n - nchanges, sizeof *md->v, by_order);
+    if (nchanges > 1)
+        qsort(md->v, nchanges, sizeof *md->v, by_target);
+    if (md->n - nchanges > 1)
+        qsort(md->v + nchanges, md->n - nchanges, sizeof *md->v, by_order);
     if (nchanges) {
         buf_adds(&b, "### Changes\n");
         const char *last = NULL;
