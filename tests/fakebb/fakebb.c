@@ -570,6 +570,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return api_request(c, method, r);
 	case RT_USER: {
 		const char *who = strcmp(method, "GET") == 0 ? authenticate(c) : NULL;
+		if (strcmp(method, "GET") == 0)
+			stats_identity();
 		if (strcmp(method, "GET") != 0) {
 			reply_error(&rep, 405, "Method %s is not allowed here", method);
 		} else if (!who) {

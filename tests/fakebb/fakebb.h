@@ -291,10 +291,11 @@ int access_route(struct req *r);
 void access_handle(const struct req *r, struct reply *rep);
 
 /* state.c: the counters of /_stats and the --log line. */
-enum { LC_NONE, LC_PERMS, LC_REPOS, LC_PROJECTS, LC_MEMBERS };
+enum { LC_NONE, LC_PERMS, LC_REPOS, LC_PROJECTS, LC_MEMBERS, LC_ACCESS };
 int list_counter(const struct req *r);
 void stats_enter(struct req *r);
 void finish(struct req *r, const char *method, int status, const char *perm);
+void stats_identity(void);
 void stats_json(struct buf *b);
 void stats_reset(void);
 int log_open(const char *path);

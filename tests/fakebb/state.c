@@ -19,12 +19,14 @@ static struct {
 } g_state = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 enum { C_REQUESTS, C_OK, C_429, C_5XX, C_DROPPED, C_4XX, C_OVERLAPS, C_ABORTED,
-       C_LISTS, C_REPO_LISTS, C_PROJECT_LISTS, C_MEMBER_LISTS, C_WRITES, C_GETS, C_COUNT };
+       C_LISTS, C_REPO_LISTS, C_PROJECT_LISTS, C_MEMBER_LISTS, C_WRITES, C_GETS,
+       C_ACCESS_LISTS, C_IDENTITY, C_COUNT };
 
 /* In the order /_stats shows them, in_flight and max_in_flight aside. */
 static const char *const counter_names[C_COUNT] = {
 	"requests", "ok", "status_429", "status_5xx", "dropped", "status_4xx", "overlaps",
 	"aborted", "lists", "repo_lists", "project_lists", "member_lists", "writes", "gets",
+	"access_lists", "identity",
 };
 
 static struct {
@@ -166,6 +168,7 @@ int list_counter(const struct req *r)
 	case EP_REPO_LIST: return LC_REPOS;
 	case EP_PROJECT_LIST: return LC_PROJECTS;
 	case EP_MEMBER_LIST: return LC_MEMBERS;
+	case EP_ACCESS: return LC_ACCESS;
 	default: return LC_NONE;
 	}
 }
@@ -194,7 +197,8 @@ void stats_enter(struct req *r)
 /* status 0: dropped; -1: the client went away. */
 static void stats_leave(struct req *r, int status)
 {
-	static const int list_c[] = { -1, C_LISTS, C_REPO_LISTS, C_PROJECT_LISTS, C_MEMBER_LISTS };
+	static const int list_c[] = { -1, C_LISTS, C_REPO_LISTS, C_PROJECT_LISTS, C_MEMBER_LISTS,
+				      C_ACCESS_LISTS };
 	int lc = list_counter(r);
 	pthread_mutex_lock(&g_stats.mu);
 	g_stats.in_flight--;
@@ -219,6 +223,15 @@ static void stats_leave(struct req *r, int status)
 		g_stats.n[list_c[lc]]++;
 	pthread_mutex_unlock(&g_stats.mu);
 	r->in_flight = 0;
+}
+
+/* GET /user: not an API request (no misbehaviour, not in `requests`), but
+ * counted on its own so a run's whole budget can be told. */
+void stats_identity(void)
+{
+	pthread_mutex_lock(&g_stats.mu);
+	g_stats.n[C_IDENTITY]++;
+	pthread_mutex_unlock(&g_stats.mu);
 }
 
 void stats_json(struct buf *b)
