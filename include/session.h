@@ -28,6 +28,9 @@ struct session {
     int auth_stopped;                   /* the first answers were all 401 */
     int errors_stopped;                 /* --fail-after-errors rows had no answer */
     int told_waited_out;                /* the --max-wait line is printed */
+    /* Cloud: the account the run authenticates as, from the answer to the
+     * check before the first row; NULL or malloced, freed by session_free */
+    char *caller_account, *caller_uuid;
 };
 
 /* Base URL and flavour; with online, libcurl, the gate and the check

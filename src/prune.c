@@ -589,11 +589,19 @@ static void finish_scope(struct prune *p, struct ring *ring, const struct colmap
     }
 }
 
-/* Cloud: GET /user names the caller (one request). */
+/* Cloud: GET /user names the caller (one request, unless the check before
+ * the first row made it). */
 static void learn_caller(struct prune *p)
 {
     if (!p->api->has_workspaces || p->caller_id)
         return;
+    if (p->ses->caller_account || p->ses->caller_uuid) {   /* the check asked already */
+        if (p->ses->caller_account)
+            p->caller_id = xstrdup(p->ses->caller_account);
+        if (p->ses->caller_uuid)
+            p->caller_alt = xstrdup(p->ses->caller_uuid);
+        return;
+    }
     const struct pager_fetch *f = session_fetch(p->ses);
     struct buf url = {0};
     buf_add(&url, p->ses->base.data, p->ses->base.len);

@@ -61,6 +61,14 @@ static int preflight(struct session *s)
     enum exec_outcome o = exec_request(w, "GET", url.data, NULL, &res);
     int rc = 0;
     if (o == EXEC_OK) {
+        if (s->api->has_workspaces) {   /* GET /user: who the caller is */
+            cJSON *root = cJSON_ParseWithLength(res.body, res.body_len);
+            const char *account, *uuid;
+            api_user_names(root, "", &account, &uuid);
+            s->caller_account = account ? xstrdup(account) : NULL;
+            s->caller_uuid = uuid ? xstrdup(uuid) : NULL;
+            cJSON_Delete(root);
+        }
         if (s->cfg->verbose)
             fprintf(stderr, "bbperm: --check-auth: credentials from %s accepted\n", s->cfg->auth_source);
     } else if (o == EXEC_CANCELLED || o == EXEC_ABORTED) {
@@ -177,6 +185,9 @@ void session_free(struct session *s)
         s->online = 0;
     }
     buf_free(&s->base);
+    free(s->caller_account);
+    free(s->caller_uuid);
+    s->caller_account = s->caller_uuid = NULL;
 }
 
 const struct pager_fetch *session_fetch(struct session *s)
