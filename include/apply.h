@@ -29,8 +29,9 @@ struct apply_shared {
 void *apply_worker_init(void *shared, int index);
 void apply_worker_fini(void *wctx);
 void apply_run(void *wctx, struct pool_node *n);
-void apply_cancelled(struct pool_node *n);
-/* Fill the result of a row that is not sent because the run was stopped. */
-void apply_cancel_row(struct job *j);
+void apply_cancelled(void *arg, struct pool_node *n);
+/* Fill the result of a row that is not sent because the run was stopped,
+ * saying why (sh may be NULL: then a signal). */
+void apply_cancel_row(const struct apply_shared *sh, struct job *j);
 
 #endif

@@ -36,6 +36,11 @@ struct exec_worker;
 /* NULL when libcurl cannot set up a handle. */
 struct exec_worker *exec_worker_new(struct exec_shared *sh, int index);
 void exec_worker_free(struct exec_worker *w);
+/* Why requests are not sent any more: "the run was interrupted", or which
+ * early stop (--fail-after-401, --fail-after-errors) stopped it. sh may be
+ * NULL. */
+const char *exec_stop_reason(const struct exec_shared *sh);
+
 /* Retries for 5xx and network faults on this worker (default --retries). */
 void exec_worker_retries(struct exec_worker *w, int retries);
 

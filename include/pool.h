@@ -32,8 +32,8 @@ struct pool_ops {
     /* Do the work of one job; fill its result. No pool lock held. */
     void (*run)(void *wctx, struct pool_node *n);
     /* Fill the result of a job that is dropped because the run was
-     * cancelled before it started. */
-    void (*cancelled)(struct pool_node *n);
+     * cancelled before it started (arg: as for worker_init). */
+    void (*cancelled)(void *arg, struct pool_node *n);
     void *arg;
 };
 

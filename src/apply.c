@@ -46,10 +46,10 @@ void apply_worker_fini(void *wctx)
     free(w);
 }
 
-void apply_cancel_row(struct job *j)
+void apply_cancel_row(const struct apply_shared *sh, struct job *j)
 {
     j->res.status = ROW_CANCELLED;
-    snprintf(j->res.msg, sizeof j->res.msg, "not sent: the run was interrupted");
+    snprintf(j->res.msg, sizeof j->res.msg, "not sent: %s", exec_stop_reason(sh ? sh->ex : NULL));
 }
 
 /* Append "; text" (or text) to the message, cut if need be. */
@@ -120,9 +120,9 @@ static void learn_from_answer(struct apply_shared *sh, const struct request *req
 
 static void run_row(struct apply_worker *w, struct job *j);
 
-void apply_cancelled(struct pool_node *n)
+void apply_cancelled(void *arg, struct pool_node *n)
 {
-    apply_cancel_row(POOL_JOB(n, struct job, node));
+    apply_cancel_row(arg, POOL_JOB(n, struct job, node));
 }
 
 void apply_run(void *wctx, struct pool_node *n)

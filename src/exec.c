@@ -159,12 +159,26 @@ static void prefix_msg(struct exec_result *res, const char *prefix)
 }
 
 /* The run was cancelled before the next request went out. */
-static enum exec_outcome cancel_before_retry(struct exec_result *res, unsigned sent_before)
+const char *exec_stop_reason(const struct exec_shared *sh)
 {
-    if (res->attempts == sent_before)
-        snprintf(res->msg, sizeof res->msg, "not sent: the run was interrupted");
-    else
-        prefix_msg(res, "interrupted before a retry; last answer: ");
+    if (sh && atomic_load(&sh->auth_stop))
+        return "the run was stopped: its first answers were all 401 (--fail-after-401)";
+    if (sh && atomic_load(&sh->errors_stop))
+        return "the run was stopped: rows in a row got no answer from the server "
+               "(--fail-after-errors)";
+    return "the run was interrupted";
+}
+
+static enum exec_outcome cancel_before_retry(const struct exec_shared *sh, struct exec_result *res,
+                                             unsigned sent_before)
+{
+    char what[160];
+    if (res->attempts == sent_before) {
+        snprintf(res->msg, sizeof res->msg, "not sent: %s", exec_stop_reason(sh));
+    } else if (snprintf(what, sizeof what, "%s before a retry; last answer: ",
+                        exec_stop_reason(sh)) < (int)sizeof what) {
+        prefix_msg(res, what);
+    }
     return EXEC_CANCELLED;
 }
 
@@ -216,7 +230,7 @@ enum exec_outcome exec_request(struct exec_worker *w, const char *method, const 
         if (entered == -2)
             return waited_out(sh, res);
         if (entered != 0)
-            return cancel_before_retry(res, sent_before);
+            return cancel_before_retry(sh, res, sent_before);
         char shown[4 * 1024 + 1];
         if (cfg->verbose)
             fprintf(stderr, "bbperm: > %s %s\n", method, str_printable(shown, sizeof shown, url));
@@ -278,7 +292,7 @@ enum exec_outcome exec_request(struct exec_worker *w, const char *method, const 
                             r.code == CURLE_OK ? "server error" : "network error",
                             r.retry_after >= backoff_floor(cfg->backoff_base) ? ", Retry-After" : "");
                 if (gate_sleep(sh->gate, wait) != 0)
-                    return cancel_before_retry(res, sent_before);
+                    return cancel_before_retry(sh, res, sent_before);
                 continue;
             }
             if (retries) {

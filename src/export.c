@@ -77,8 +77,9 @@ static void export_worker_fini(void *wctx)
     free(w);
 }
 
-static void export_cancelled(struct pool_node *n)
+static void export_cancelled(void *arg, struct pool_node *n)
 {
+    (void)arg;
     struct job *j = POOL_JOB(n, struct job, node);
     j->res.status = ROW_CANCELLED;
     snprintf(j->res.msg, sizeof j->res.msg, "not read: the run was interrupted");

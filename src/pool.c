@@ -144,7 +144,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&p->mu);
 
         if (cancelled)
-            p->ops.cancelled(j);
+            p->ops.cancelled(p->ops.arg, j);
         else
             p->ops.run(ctx, j);
 

@@ -200,7 +200,7 @@ static void settle_or_submit(struct run *r, struct job *j)
         j->res.status = ROW_DONE_BEFORE;
         snprintf(j->res.msg, sizeof j->res.msg, "ok in the earlier run; not sent again");
     } else if (r->ses.cancel_level > 0) {
-        apply_cancel_row(j);
+        apply_cancel_row(&r->apply, j);
     } else if (r->cfg->dry_run) {
         j->res.status = ROW_PLANNED;
         j->url.len = 0;

@@ -44,6 +44,7 @@ expect_eq "$RC" 2 "exit code after rows without answers"
 expect_eq "$(csv_col out.csv status | grep -c '^failed$')" 5 "failed rows before the stop"
 expect_eq "$(csv_col out.csv status | grep -c '^cancelled$')" 35 "rows not sent"
 expect_match "$(cat err.txt)" "fail-after-errors" "message names the option"
+expect_match "$(csv_col out.csv message | tail -1)" "^not sent: the run was stopped: .*--fail-after-errors" "a row not sent says why"
 
 # SIGINT while the main thread lists a pattern's repositories from a failing server
 fakebb_stop; fakebb_start --fail-rate 1

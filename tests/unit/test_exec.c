@@ -107,7 +107,7 @@ static void test_cancelled_fills_result(void **state)
     (void)state;
     static struct job j;
     memset(&j, 0, sizeof j);
-    apply_cancel_row(&j);
+    apply_cancel_row(NULL, &j);
     assert_int_equal(j.res.status, ROW_CANCELLED);
     assert_string_equal(j.res.msg, "not sent: the run was interrupted");
 }

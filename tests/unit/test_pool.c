@@ -142,8 +142,9 @@ static void fake_run(void *wctx, struct pool_node *n)
     atomic_fetch_add(&T.runs[seq], 1);
 }
 
-static void fake_cancelled(struct pool_node *n)
+static void fake_cancelled(void *arg, struct pool_node *n)
 {
+    (void)arg;
     struct tjob *j = tjob_of(n);
     j->ok = 2;
     snprintf(j->msg, sizeof j->msg, "cancelled %llu", (unsigned long long)j->seq);

@@ -75,8 +75,9 @@ static void slow_run(void *wctx, struct pool_node *n)
     j->res.status = ROW_OK;
 }
 
-static void drop(struct pool_node *n)
+static void drop(void *arg, struct pool_node *n)
 {
+    (void)arg;
     POOL_JOB(n, struct job, node)->res.status = ROW_CANCELLED;
 }
 
