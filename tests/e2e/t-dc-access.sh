@@ -4,6 +4,9 @@
 # admin is global SYS_ADMIN, ann a member of a group with global ADMIN;
 # REPO_CREATE reaches as write; the project default is a '*' row and ends
 # every named user's via. --user by email (case ignored) leaves '*' out.
+# --compare after a project grant is gone. The offboarding run end to end:
+# export --user --revoke | plan -, apply with --undo-file, access --user
+# shows the group grant that is left, the undo restores the state.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/e2e/dclib.sh"
 has() { grep -qE -- "$1" "$2" || { echo "--- $2:"; cat "$2"; fail "no /$1/ in $2"; }; }
@@ -67,4 +70,28 @@ curl -sf -X DELETE -H "Authorization: Bearer dc-token-123" "$API/projects/PRJ/pe
 has "^,api,PRJ,jdoe,John Doe,write,repository user write; repository group dev-team read; project user read,john@example.com,lowered$" c.csv
 has "^,web,PRJ,jdoe,John Doe,read,project user read,john@example.com,lowered$" c.csv
 has "0 added, 0 removed, 0 raised, 2 lowered" errc
+
+# offboarding: export --user --revoke | plan -, apply with an undo file;
+# access --user shows what is left through groups; the undo puts it back
+state > before.state
+"$BBPERM" export --base-url "$API" --no-progress --user john@example.com --revoke PRJ 2>/dev/null |
+  "$BBPERM" plan --base-url "$API" --no-progress - > plan.csv 2> errp || fail "export | plan -: $(cat errp)"
+expect_eq "$(tail -n +2 plan.csv | cut -d, -f2,3,5,6,9,12 | sort | tr '\n' ' ')" \
+  ",PRJ,jdoe,none,planned,revoke read api,PRJ,jdoe,none,planned,revoke write " "the offboarding plan"
+"$BBPERM" export --base-url "$API" --no-progress --user john@example.com --revoke PRJ > off.csv 2>/dev/null
+"$BBPERM" --base-url "$API" --no-progress --undo-file undo.csv off.csv > res.csv 2> erra || fail "apply: $(cat erra)"
+expect_eq "$(csv_col res.csv status | sort | uniq -c | tr -s ' ')" " 2 ok" "apply results"
+"$BBPERM" export --base-url "$API" --no-progress --user john@example.com PRJ > gone.csv 2>/dev/null
+expect_eq "$(tail -n +2 gone.csv | wc -l)" 0 "jdoe's explicit grants after the offboarding"
+"$BBPERM" access --base-url "$API" --no-progress --user john@example.com PRJ > left.csv 2> errl || fail "access --user: $(cat errl)"
+cat > want-left.csv <<'CSV'
+workspace,repo,project,user,name,permission,via,email
+,api,PRJ,jdoe,John Doe,read,repository group dev-team read,john@example.com
+CSV
+expect_file left.csv want-left.csv "what is left through groups"
+"$BBPERM" --base-url "$API" --no-progress undo.csv > /dev/null 2>&1 || fail "undo"
+state > after.state
+expect_file after.state before.state "the state after the undo"
+"$BBPERM" export --base-url "$API" --no-progress --user john@example.com PRJ > e2.csv 2>/dev/null
+expect_file e2.csv e.csv "jdoe's grants after the undo"
 exit 0

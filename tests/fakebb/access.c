@@ -3,7 +3,10 @@
  * members and the owners, plus "extra" levels no source explains),
  * workspace owners and the 1.0 groups with their members ("groups_gone":
  * true makes it answer 410); Data Center's group members, global
- * permissions and project defaults. Lists come on one page. */
+ * permissions and project defaults. Lists are paged as every other list of
+ * their API (cloud_page_reply, dc_page_reply): the items are written into one
+ * buffer first (struct items), then the page's share is copied out. The 1.0
+ * groups resource is one bare array, as Atlassian serves it. */
 #include "fakebb.h"
 
 #include <stdlib.h>
@@ -43,6 +46,37 @@ static int in_list(const cJSON *arr, const char *a, const char *b)
 			return 1;
 	}
 	return 0;
+}
+
+/* The items of a list, written one after another into b; item i ends at
+ * end[i]. */
+struct items {
+	struct buf b;
+	size_t *end;
+	size_t n, cap;
+};
+
+/* Ends the item just written into it->b. */
+static void items_mark(struct items *it)
+{
+	if (it->n == it->cap) {
+		it->cap = it->cap ? 2 * it->cap : 16;
+		it->end = xrealloc(it->end, it->cap * sizeof *it->end);
+	}
+	it->end[it->n++] = it->b.len;
+}
+
+static void items_free(struct items *it)
+{
+	free(it->b.p);
+	free(it->end);
+}
+
+static void item_copy(struct buf *b, const void *ctx, size_t i)
+{
+	const struct items *it = ctx;
+	size_t from = i ? it->end[i - 1] : 0;
+	buf_add(b, it->b.p + from, it->end[i] - from);
 }
 
 /* Route what access serves: sets ep = EP_ACCESS. Returns 1 when it did. */
@@ -124,12 +158,11 @@ static int level_of(const struct space *ws, const struct ent *e, const struct en
 	return best;
 }
 
-static void effective(const struct space *ws, const char *only, struct reply *rep)
+static void effective(struct MHD_Connection *c, const struct req *r, const struct space *ws,
+		      const char *only, struct reply *rep)
 {
 	static const char *const names[] = {"none", "read", "write", "admin"};
-	int first = 1;
-	reply_json_start(rep, 200);
-	buf_puts(&rep->body, "{\"pagelen\":100,\"page\":1,\"values\":[");
+	struct items it = {0};
 	for (size_t i = 0; i < ws->nlist[NT_REPO]; i++) {
 		const struct ent *e = ws->list[NT_REPO][i];
 		if (only && strcasecmp(only, e->id))
@@ -139,19 +172,19 @@ static void effective(const struct space *ws, const char *only, struct reply *re
 			int l = level_of(ws, e, u);
 			if (!l)
 				continue;
-			buf_puts(&rep->body, first ? "" : ",");
-			first = 0;
-			buf_json(&rep->body, "{\"type\":\"repository_permission\",\"permission\":%j,\"user\":",
+			buf_json(&it.b, "{\"type\":\"repository_permission\",\"permission\":%j,\"user\":",
 				 names[l]);
-			user_obj(&rep->body, u);
-			buf_json(&rep->body, ",\"repository\":{\"type\":\"repository\",\"full_name\":\"%s/%s\","
+			user_obj(&it.b, u);
+			buf_json(&it.b, ",\"repository\":{\"type\":\"repository\",\"full_name\":\"%s/%s\","
 				 "\"name\":%j}}", ws->name, e->id, e->name);
+			items_mark(&it);
 		}
 	}
-	buf_puts(&rep->body, "]}");
+	cloud_page_reply(c, r, rep, it.n, item_copy, &it);
+	items_free(&it);
 }
 
-static void cloud(const struct req *r, struct reply *rep)
+static void cloud(struct MHD_Connection *c, const struct req *r, struct reply *rep)
 {
 	char *path = xstrdup(!strncmp(r->url, "/1.0/", 5) ? r->url + 4 : r->rel);
 	char *q = strchr(path, '?');
@@ -196,25 +229,23 @@ static void cloud(const struct req *r, struct reply *rep)
 	} else if (n == 3) {
 		/* GET /workspaces/{ws}/permissions (owners) */
 		const cJSON *owners = cJSON_GetObjectItemCaseSensitive(sec, "owners");
-		int first = 1;
-		reply_json_start(rep, 200);
-		buf_puts(&rep->body, "{\"pagelen\":100,\"page\":1,\"values\":[");
+		struct items it = {0};
 		for (size_t k = 0; k < ws->nlist[NT_USER]; k++) {
 			const struct ent *u = ws->list[NT_USER][k];
 			if (!in_list(owners, u->account_id, u->uuid))
 				continue;
-			buf_puts(&rep->body, first ? "" : ",");
-			first = 0;
-			buf_puts(&rep->body, "{\"type\":\"workspace_membership\",\"permission\":\"owner\",\"user\":");
-			user_obj(&rep->body, u);
-			buf_puts(&rep->body, "}");
+			buf_puts(&it.b, "{\"type\":\"workspace_membership\",\"permission\":\"owner\",\"user\":");
+			user_obj(&it.b, u);
+			buf_puts(&it.b, "}");
+			items_mark(&it);
 		}
-		buf_puts(&rep->body, "]}");
+		cloud_page_reply(c, r, rep, it.n, item_copy, &it);
+		items_free(&it);
 	} else if (n >= 4 && !strcmp(seg[3], "repositories")) {
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sec, "effective_timeout")) && n == 4)
 			reply_error(rep, 504, "Gateway timeout");
 		else
-			effective(ws, n == 5 ? seg[4] : NULL, rep);
+			effective(c, r, ws, n == 5 ? seg[4] : NULL, rep);
 	} else {
 		reply_error(rep, 404, "No such resource");
 	}
@@ -222,10 +253,14 @@ static void cloud(const struct req *r, struct reply *rep)
 	free(path);
 }
 
+/* A user as Data Center writes one: emailAddress only when there is one. */
 static void dc_user(struct buf *b, const struct ent *u)
 {
-	buf_json(b, "{\"name\":%j,\"displayName\":%j,\"emailAddress\":%j,\"active\":true,\"type\":\"NORMAL\"}",
-		 u->slug, u->name, u->email);
+	buf_json(b, "{\"name\":%j,", u->slug);
+	if (u->email)
+		buf_json(b, "\"emailAddress\":%j,", u->email);
+	buf_json(b, "\"displayName\":%j,\"id\":%d,\"slug\":%j,\"active\":true,\"type\":\"NORMAL\"}",
+		 u->name, u->num, u->id);
 }
 
 static const struct ent *dc_ent(int nt, const char *name)
@@ -240,44 +275,40 @@ static const struct ent *dc_ent(int nt, const char *name)
 static void dc(const struct req *r, struct reply *rep)
 {
 	const cJSON *sec = section(NULL), *x;
-	int first = 1;
+	struct items it = {0};
 	if (!strncmp(r->rel, "/admin/groups/more-members", 26)) {
 		const char *g = query_get(r, "context");
 		const cJSON *m = NULL;
 		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(sec, "members"))
 			if (g && !strcasecmp(x->string, g))
 				m = x;
-		reply_json_start(rep, 200);
-		buf_puts(&rep->body, "{\"start\":0,\"limit\":1000,\"isLastPage\":true,\"values\":[");
 		cJSON_ArrayForEach(x, m) {
 			const struct ent *u = cJSON_IsString(x) ? dc_ent(NT_USER, x->valuestring) : NULL;
 			if (!u)
 				continue;
-			buf_puts(&rep->body, first ? "" : ",");
-			first = 0;
-			dc_user(&rep->body, u);
+			dc_user(&it.b, u);
+			items_mark(&it);
 		}
-		buf_puts(&rep->body, "]}");
+		dc_page_reply(r, rep, it.n, item_copy, &it);
+		items_free(&it);
 	} else if (!strncmp(r->rel, "/admin/permissions/", 19)) {
 		int groups = !strncmp(r->rel + 19, "groups", 6);
-		reply_json_start(rep, 200);
-		buf_puts(&rep->body, "{\"start\":0,\"limit\":1000,\"isLastPage\":true,\"values\":[");
 		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(sec, groups ? "global_groups" : "global_users")) {
 			const struct ent *u = groups ? NULL : dc_ent(NT_USER, x->string);
 			if (!groups && !u)
 				continue;
-			buf_puts(&rep->body, first ? "" : ",");
-			first = 0;
 			if (groups) {
-				buf_json(&rep->body, "{\"group\":{\"name\":%j},\"permission\":%j}", x->string,
+				buf_json(&it.b, "{\"group\":{\"name\":%j},\"permission\":%j}", x->string,
 					 cJSON_GetStringValue(x));
 			} else {
-				buf_puts(&rep->body, "{\"user\":");
-				dc_user(&rep->body, u);
-				buf_json(&rep->body, ",\"permission\":%j}", cJSON_GetStringValue(x));
+				buf_puts(&it.b, "{\"user\":");
+				dc_user(&it.b, u);
+				buf_json(&it.b, ",\"permission\":%j}", cJSON_GetStringValue(x));
 			}
+			items_mark(&it);
 		}
-		buf_puts(&rep->body, "]}");
+		dc_page_reply(r, rep, it.n, item_copy, &it);
+		items_free(&it);
 	} else {
 		/* /projects/{key}/permissions/{PROJECT_READ|PROJECT_WRITE}/all */
 		char key[256] = "";
@@ -299,14 +330,14 @@ static void dc(const struct req *r, struct reply *rep)
 	}
 }
 
-void access_handle(const struct req *r, struct reply *rep)
+void access_handle(struct MHD_Connection *c, const struct req *r, struct reply *rep)
 {
 	if (strcmp(r->method, "GET") != 0) {
 		reply_allow(rep, "GET");
 		return;
 	}
 	if (r->api == API_CLOUD)
-		cloud(r, rep);
+		cloud(c, r, rep);
 	else
 		dc(r, rep);
 }

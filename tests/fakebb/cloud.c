@@ -229,8 +229,8 @@ static void next_url(struct buf *b, struct MHD_Connection *c, const struct req *
 }
 
 /* A 200 page of a list of total items; item() writes item i. */
-static void page_reply(struct MHD_Connection *c, const struct req *r, struct reply *rep,
-		       size_t total, item_fn item, const void *ctx)
+void cloud_page_reply(struct MHD_Connection *c, const struct req *r, struct reply *rep,
+		      size_t total, item_fn item, const void *ctx)
 {
 	struct cpage pg;
 	size_t i, end;
@@ -503,7 +503,7 @@ static void repo_list(struct MHD_Connection *c, const struct req *r, struct repl
 	}
 	free(key);
 	if (sort_arg(r, rep, "slug", &wl->pk) == 0)
-		page_reply(c, r, rep, wl->pk.n, repo_item, wl);
+		cloud_page_reply(c, r, rep, wl->pk.n, repo_item, wl);
 }
 
 static void project_list(struct MHD_Connection *c, const struct req *r, struct reply *rep,
@@ -518,7 +518,7 @@ static void project_list(struct MHD_Connection *c, const struct req *r, struct r
 	for (i = 0; i < ws->nlist[NT_PROJECT]; i++)
 		picks_add(&wl->pk, ws->list[NT_PROJECT][i]);
 	if (sort_arg(r, rep, "key", &wl->pk) == 0)
-		page_reply(c, r, rep, wl->pk.n, project_item, wl);
+		cloud_page_reply(c, r, rep, wl->pk.n, project_item, wl);
 }
 
 static void member_list(struct MHD_Connection *c, const struct req *r, struct reply *rep,
@@ -546,7 +546,7 @@ static void member_list(struct MHD_Connection *c, const struct req *r, struct re
 				picks_add(&wl->pk, e);
 		}
 		wl->with_email = q != NULL;
-		page_reply(c, r, rep, wl->pk.n, member_item, wl);
+		cloud_page_reply(c, r, rep, wl->pk.n, member_item, wl);
 	}
 	for (k = 0; k < n; k++)
 		free(emails[k]);
@@ -754,7 +754,7 @@ void cloud_handle(struct MHD_Connection *c, struct req *r, struct reply *rep)
 	if (r->ep == EP_PERM_LIST) {
 		struct permlist pl = { v, NULL, c, r };
 		size_t n = state_scan(r->kind, ws->name, v.target, r->subj, &pl.rows);
-		page_reply(c, r, rep, n, perm_item, &pl);
+		cloud_page_reply(c, r, rep, n, perm_item, &pl);
 		permrows_free(pl.rows, n);
 	} else if (r->ep == EP_REPO_LIST) {
 		repo_list(c, r, rep, &wl);

@@ -121,8 +121,8 @@ static int page_args(const struct req *r, struct reply *rep, size_t *start, size
 	return 0;
 }
 
-static void page_reply(const struct req *r, struct reply *rep, size_t total, item_fn item,
-		       const void *ctx)
+void dc_page_reply(const struct req *r, struct reply *rep, size_t total, item_fn item,
+		   const void *ctx)
 {
 	size_t start, limit, end, i;
 	if (page_args(r, rep, &start, &limit) != 0)
@@ -207,7 +207,7 @@ static void perm_list(const struct req *r, struct reply *rep)
 			pl.rows[kept++] = pl.rows[i];
 	}
 	free(lfilter);
-	page_reply(r, rep, kept, perm_item, &pl);
+	dc_page_reply(r, rep, kept, perm_item, &pl);
 	permrows_free(pl.rows, kept);
 }
 
@@ -322,14 +322,14 @@ void dc_handle(struct MHD_Connection *c, struct req *r, struct reply *rep)
 		for (i = 0; i < s->nlist[NT_PROJECT]; i++)
 			picks_add(&pk, s->list[NT_PROJECT][i]);
 		picks_sort(&pk, 0);
-		page_reply(r, rep, pk.n, project_item, &pk);
+		dc_page_reply(r, rep, pk.n, project_item, &pk);
 		break;
 	case EP_REPO_LIST:
 		for (i = 0; i < s->nlist[NT_REPO]; i++)
 			if (s->list[NT_PROJECT][s->list[NT_REPO][i]->project] == p)
 				picks_add(&pk, s->list[NT_REPO][i]);
 		picks_sort(&pk, 0);
-		page_reply(r, rep, pk.n, repo_item, &pk);
+		dc_page_reply(r, rep, pk.n, repo_item, &pk);
 		break;
 	case EP_PERM_LIST:
 		perm_list(r, rep);

@@ -349,7 +349,7 @@ static enum MHD_Result api_request(struct MHD_Connection *c, const char *method,
 		} else {
 			rep.logperm = r->logperm;
 			if (r->ep == EP_ACCESS)
-				access_handle(r, &rep);
+				access_handle(c, r, &rep);
 			else if (r->api == API_CLOUD)
 				cloud_handle(c, r, &rep);
 			else

@@ -283,12 +283,18 @@ void dc_route(struct req *r);
 void cloud_handle(struct MHD_Connection *c, struct req *r, struct reply *rep);
 void dc_handle(struct MHD_Connection *c, struct req *r, struct reply *rep);
 void cloud_tokens_init(uint64_t salt);
+/* A 200 page of a list of total items, paged each API's way (pagelen and a
+ * `next` URL; start, limit and nextPageStart); item() writes item i. */
+void cloud_page_reply(struct MHD_Connection *c, const struct req *r, struct reply *rep,
+		      size_t total, item_fn item, const void *ctx);
+void dc_page_reply(const struct req *r, struct reply *rep, size_t total, item_fn item,
+		   const void *ctx);
 
 /* access.c: the access review's resources (the fixture's "access" section) */
 void access_load(const char *path);
 void access_free(void);
 int access_route(struct req *r);
-void access_handle(const struct req *r, struct reply *rep);
+void access_handle(struct MHD_Connection *c, const struct req *r, struct reply *rep);
 
 /* state.c: the counters of /_stats and the --log line. */
 enum { LC_NONE, LC_PERMS, LC_REPOS, LC_PROJECTS, LC_MEMBERS, LC_ACCESS };
