@@ -107,7 +107,7 @@ FUZZ_SRCS    := src/api.c src/api_cloud.c src/api_dc.c src/csvin.c src/csvout.c 
 $(FUZZ_DIR)/fuzz_rows: tests/fuzz/fuzz_rows.c $(FUZZ_SRCS) $(wildcard include/*.h)
 	mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(WARN) -O1 -g $(DEFS) -Iinclude -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=undefined -o $@ tests/fuzz/fuzz_rows.c $(FUZZ_SRCS) -lcsv -lcjson
+	    -fno-sanitize-recover=undefined -o $@ tests/fuzz/fuzz_rows.c $(FUZZ_SRCS) -lcsv -lcjson -lcurl
 
 fuzz: $(FUZZ_DIR)/fuzz_rows
 	rm -rf $(FUZZ_DIR)/corpus && mkdir -p $(FUZZ_DIR)/corpus
