@@ -48,6 +48,22 @@ static void format_row(struct buf *out, const struct api_ops *api, const struct 
     buf_addc(out, '\n');
 }
 
+unsigned export_rows(struct buf *out, const struct api_ops *api, const struct request *t,
+                     const struct walk_perms *perms, const struct who *who, char delim, int revoke)
+{
+    unsigned rows = 0;
+    for (size_t i = 0; i < perms->n; i++) {
+        const struct walk_perm *p = &perms->v[i];
+        /* --user: their own grants only */
+        if (who && who->active &&
+            (p->kind == SUBJECT_GROUP || !who_match(who, p->id, p->alt, p->email)))
+            continue;
+        format_row(out, api, t, p, delim, revoke);
+        rows++;
+    }
+    return rows;
+}
+
 struct export_worker {
     const struct session *ses;  /* frozen while the pool runs */
     const struct who *who;
@@ -99,17 +115,8 @@ static void export_target(void *wctx, struct pool_node *n)
         j->res.http_status = err.status;
         snprintf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
     } else {
-        unsigned rows = 0;
-        for (size_t i = 0; i < perms.n; i++) {
-            const struct walk_perm *p = &perms.v[i];
-            /* --user: their own grants only */
-            if (w->who->active && (p->kind == SUBJECT_GROUP ||
-                                   !who_match(w->who, p->id, p->alt, p->email)))
-                continue;
-            format_row(&j->exp.rows, api, &j->req, p, w->delim, w->ses->cfg->revoke);
-            rows++;
-        }
-        j->exp.nrows = rows;
+        j->exp.nrows = export_rows(&j->exp.rows, api, &j->req, &perms, w->who, w->delim,
+                                   w->ses->cfg->revoke);
     }
     walk_perms_free(&perms);
 }
