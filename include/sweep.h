@@ -2,6 +2,7 @@
 #define BBPERM_SWEEP_H
 
 #include "config.h"
+#include "exec.h"
 #include "job.h"
 #include "pool.h"
 #include "result.h"
@@ -14,6 +15,10 @@
  * DESIGN comment in sweep.c. The command supplies the pool's callbacks (a
  * worker fills j->exp.rows for one target), the header and its words. */
 
+/* What a worker does with one target: read it through ex (the worker's
+ * client) and fill j->res and j->exp. ctx: the command's. */
+typedef void sweep_run_fn(void *ctx, struct exec_worker *ex, struct job *j);
+
 struct sweep {
     /* Set by sweep_init, read-only afterwards. */
     const struct bb_config *cfg;    /* frozen */
@@ -23,6 +28,8 @@ struct sweep {
      * (access --compare writes the rows of what is gone before it). */
     void (*before_write)(void *ctx, const struct job *j);
     void *ctx;
+    sweep_run_fn *run;              /* set by sweep_start */
+    void *run_ctx;
 
     /* Main thread. */
     struct session ses;
@@ -43,8 +50,9 @@ void sweep_init(struct sweep *s, const struct bb_config *cfg, const char *cmd,
 /* The session (with the check before the first row) and the output file.
  * Returns 0, or -1 after a line on stderr. */
 int sweep_open(struct sweep *s);
-/* Start the pool. Returns 0 or -1. */
-int sweep_start(struct sweep *s, const struct pool_ops *ops);
+/* Start the pool: each worker has its own client and runs `run`; a target
+ * dropped by a stop is 'not read'. Returns 0 or -1. */
+int sweep_start(struct sweep *s, sweep_run_fn *run, void *ctx);
 /* Write the header (its commas in the output's delimiter) and flush it, so
  * a dead output stops the command before any listing. extra: NULL, or one
  * more column. */

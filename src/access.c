@@ -448,38 +448,6 @@ static struct proj *project_get(struct access *a, const char *ws, const char *ke
     return p;
 }
 
-struct access_worker {
-    struct access *a;
-    struct exec_worker *ex;
-};
-
-static void *access_worker_init(void *arg, int index)
-{
-    struct access *a = arg;
-    struct exec_worker *ex = exec_worker_new(&a->sw.ses.ex, index);
-    if (!ex)
-        return NULL;
-    struct access_worker *w = xcalloc(1, sizeof *w);
-    w->a = a;
-    w->ex = ex;
-    return w;
-}
-
-static void access_worker_fini(void *wctx)
-{
-    struct access_worker *w = wctx;
-    exec_worker_free(w->ex);
-    free(w);
-}
-
-static void access_cancelled(void *arg, struct pool_node *n)
-{
-    (void)arg;
-    struct job *j = POOL_JOB(n, struct job, node);
-    j->res.status = ROW_CANCELLED;
-    snprintf(j->res.msg, sizeof j->res.msg, "not read: the run was interrupted");
-}
-
 struct mctx {
     struct members *m;
     const struct pager_fetch *f;
@@ -548,13 +516,11 @@ static unsigned format_removed(struct access *a, struct buf *out, const struct r
     return rows;
 }
 
-static void access_target(void *wctx, struct pool_node *n)
+static void access_target(void *ctx, struct exec_worker *ex, struct job *j)
 {
-    struct job *j = POOL_JOB(n, struct job, node);
-    struct access_worker *w = wctx;
-    struct access *a = w->a;
+    struct access *a = ctx;
     const struct api_ops *api = a->sw.ses.api;
-    const struct pager_fetch *f = exec_pager(w->ex);
+    const struct pager_fetch *f = exec_pager(ex);
     struct space *sp = space_of(a, j->req.workspace);
     struct grants gs = {0};
     struct pager_error err;
@@ -596,9 +562,9 @@ static void access_target(void *wctx, struct pool_node *n)
             buf_add(&url, a->sw.ses.base.data, a->sw.ses.base.len);
             api->effective_list(&url, j->req.workspace, j->req.target_name);
             buf_addc(&url, '\0');
-            void *ctx[2] = {a, &own};
+            void *eff_ctx[2] = {a, &own};
             unsigned pages = 0;
-            rc = pager_walk(api, url.data, f, on_eff, ctx, &pages, &err) < 0 ? -1 : 0;
+            rc = pager_walk(api, url.data, f, on_eff, eff_ctx, &pages, &err) < 0 ? -1 : 0;
             requests += pages;
             buf_free(&url);
             e = own.e;
@@ -781,13 +747,6 @@ int access_main(const struct bb_config *cfg)
     a->delim = sweep_delimiter(&a->sw);
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
-    struct pool_ops pops = {
-        .worker_init = access_worker_init,
-        .worker_fini = access_worker_fini,
-        .run = access_target,
-        .cancelled = access_cancelled,
-        .arg = a,
-    };
     int failed = sweep_open(&a->sw) != 0;
     if (!failed) {
         who_init(&a->who, cfg, a->sw.ses.api);
@@ -802,7 +761,7 @@ int access_main(const struct bb_config *cfg)
     /* the shared reads come first, on the main thread, before the pool */
     if (!failed && load_spaces(a) != 0)
         failed = 1;
-    if (failed || sweep_start(&a->sw, &pops) != 0) {
+    if (failed || sweep_start(&a->sw, access_target, a) != 0) {
         code = sweep_abort(&a->sw);
         goto out;
     }

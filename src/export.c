@@ -64,59 +64,24 @@ unsigned export_rows(struct buf *out, const struct api_ops *api, const struct re
     return rows;
 }
 
-struct export_worker {
-    const struct session *ses;  /* frozen while the pool runs */
-    const struct who *who;
-    char delim;
-    struct exec_worker *ex;
-};
-
-static void *export_worker_init(void *arg, int index)
+/* One target, on a worker: its permissions read and written as rows. The
+ * sweep, who and delimiter are frozen while the pool runs. */
+static void export_target(void *ctx, struct exec_worker *ex, struct job *j)
 {
-    struct export *e = arg;
-    struct session *ses = &e->sw.ses;
-    struct exec_worker *ex = exec_worker_new(&ses->ex, index);
-    if (!ex)
-        return NULL;
-    struct export_worker *w = xcalloc(1, sizeof *w);
-    w->ses = ses;
-    w->who = &e->who;
-    w->delim = sweep_delimiter(&e->sw);
-    w->ex = ex;
-    return w;
-}
-
-static void export_worker_fini(void *wctx)
-{
-    struct export_worker *w = wctx;
-    exec_worker_free(w->ex);
-    free(w);
-}
-
-static void export_cancelled(void *arg, struct pool_node *n)
-{
-    (void)arg;
-    struct job *j = POOL_JOB(n, struct job, node);
-    j->res.status = ROW_CANCELLED;
-    snprintf(j->res.msg, sizeof j->res.msg, "not read: the run was interrupted");
-}
-
-static void export_target(void *wctx, struct pool_node *n)
-{
-    struct export_worker *w = wctx;
-    struct job *j = POOL_JOB(n, struct job, node);
-    const struct api_ops *api = w->ses->api;
+    const struct export *e = ctx;
+    const struct session *ses = &e->sw.ses;
+    const struct api_ops *api = ses->api;
     struct walk_perms perms = {0};
     struct pager_error err;
     j->res.status = ROW_OK;
-    if (walk_read(api, w->ses->base.data, NULL, exec_pager(w->ex), &j->req, &perms,
+    if (walk_read(api, ses->base.data, NULL, exec_pager(ex), &j->req, &perms,
                   &j->exp.pages, &err) != 0) {
         j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
         j->res.http_status = err.status;
         snprintf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
     } else {
-        j->exp.nrows = export_rows(&j->exp.rows, api, &j->req, &perms, w->who, w->delim,
-                                   w->ses->cfg->revoke);
+        j->exp.nrows = export_rows(&j->exp.rows, api, &j->req, &perms, &e->who,
+                                   sweep_delimiter(&e->sw), ses->cfg->revoke);
     }
     walk_perms_free(&perms);
 }
@@ -167,14 +132,7 @@ int export_main(const struct bb_config *cfg)
     memset(e, 0, sizeof *e);
     sweep_init(&e->sw, cfg, "export", "target", "targets");
     hmap_init(&e->slugs, sizeof(int));
-    struct pool_ops pops = {
-        .worker_init = export_worker_init,
-        .worker_fini = export_worker_fini,
-        .run = export_target,
-        .cancelled = export_cancelled,
-        .arg = e,
-    };
-    if (sweep_open(&e->sw) != 0 || sweep_start(&e->sw, &pops) != 0)
+    if (sweep_open(&e->sw) != 0 || sweep_start(&e->sw, export_target, e) != 0)
         return sweep_abort(&e->sw);
     struct session *ses = &e->sw.ses;
     sweep_header(&e->sw, ses->api->export_header, NULL);

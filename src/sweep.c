@@ -18,6 +18,7 @@
 #include "sweep.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -141,9 +142,53 @@ int sweep_open(struct sweep *s)
     return 0;
 }
 
-int sweep_start(struct sweep *s, const struct pool_ops *ops)
+/* ---- the workers --------------------------------------------------------- */
+
+struct sweep_worker {
+    struct sweep *s;            /* frozen while the pool runs, but for what the
+                                 * command's run itself guards */
+    struct exec_worker *ex;     /* this thread's client */
+};
+
+static void *worker_init(void *arg, int index)
 {
-    if (session_start_pool(&s->ses, ops) != 0)
+    struct sweep *s = arg;
+    struct exec_worker *ex = exec_worker_new(&s->ses.ex, index);
+    if (!ex)
+        return NULL;
+    struct sweep_worker *w = xcalloc(1, sizeof *w);
+    w->s = s;
+    w->ex = ex;
+    return w;
+}
+
+static void worker_fini(void *wctx)
+{
+    struct sweep_worker *w = wctx;
+    exec_worker_free(w->ex);
+    free(w);
+}
+
+static void worker_run(void *wctx, struct pool_node *n)
+{
+    struct sweep_worker *w = wctx;
+    w->s->run(w->s->run_ctx, w->ex, POOL_JOB(n, struct job, node));
+}
+
+static void worker_dropped(void *arg, struct pool_node *n)
+{
+    struct sweep *s = arg;
+    struct job *j = POOL_JOB(n, struct job, node);
+    j->res.status = ROW_CANCELLED;
+    snprintf(j->res.msg, sizeof j->res.msg, "not read: %s", exec_stop_reason(&s->ses.ex));
+}
+
+int sweep_start(struct sweep *s, sweep_run_fn *run, void *ctx)
+{
+    s->run = run;
+    s->run_ctx = ctx;
+    struct pool_ops ops = {worker_init, worker_fini, worker_run, worker_dropped, s};
+    if (session_start_pool(&s->ses, &ops) != 0)
         return -1;
     s->ring.pool = s->ses.pool;
     return 0;
