@@ -33,10 +33,17 @@ struct session {
     char *caller_account, *caller_uuid;
 };
 
-/* Base URL and flavour; with online, libcurl, the gate and the check
- * before the first row (--check-auth). Returns 0, or -1 after one line on
- * stderr (cancel_level is 1 when a signal stopped the check). */
+/* Base URL and flavour; with online, libcurl, the gate and the main
+ * thread's client. Sends nothing. Returns 0, or -1 after one line on
+ * stderr. */
 int session_init(struct session *s, const struct bb_config *cfg, int online);
+/* The check before the first row (--check-auth, on unless
+ * --no-check-auth): one cheap authenticated request, made after the checks
+ * that need none (options, credentials, the input's header). Returns 0; -1
+ * after one line on stderr (a refused credential, a wrong base URL, TLS, an
+ * unreachable host: exit 2); -2 when a signal stopped it (the session is
+ * cancelled: exit 130). */
+int session_check(struct session *s);
 /* Start the worker pool with these callbacks. Returns 0 or -1 (message printed). */
 int session_start_pool(struct session *s, const struct pool_ops *ops);
 /* Stop the pool and free everything. */

@@ -298,6 +298,19 @@ static void expand_pattern(struct run *r, struct job *j, const struct csvin_reco
     }
 }
 
+/* The header is read and written: flush it (a dead output sends nothing),
+ * then the check before the first row (session_check). Nonzero: stop. */
+static int first_request_checks(struct run *r)
+{
+    flush_out(r);
+    if (r->fatal)
+        return 1;
+    int rc = session_check(&r->ses);
+    if (rc == -1)
+        r->fatal = 1;
+    return rc != 0;
+}
+
 static int start_header(struct run *r, const struct csvin_record *rec)
 {
     char err[1024];
@@ -313,8 +326,7 @@ static int start_header(struct run *r, const struct csvin_record *rec)
         result_header(&r->res, NULL, NULL, 0);
         result_fill_roles(&r->res, NULL, NULL, 0, r->cfg);
         r->have_header = 1;
-        flush_out(r);       /* before the first request: a dead output sends nothing */
-        return r->fatal;
+        return first_request_checks(r);
     }
     if (colmap_build(&r->map, rec->cells, rec->lens, rec->n, r->cfg, err, sizeof err) != 0) {
         fprintf(stderr, "bbperm: %s\n", err);
@@ -340,8 +352,7 @@ static int start_header(struct run *r, const struct csvin_record *rec)
     result_header(&r->res, rec->cells, rec->lens, rec->n);
     result_fill_roles(&r->res, rec->cells, rec->lens, rec->n, r->cfg);
     r->have_header = 1;
-    flush_out(r);           /* before the first request: a dead output sends nothing */
-    return r->fatal;
+    return first_request_checks(r);
 }
 
 static int on_record(void *ctx, const struct csvin_record *rec)
@@ -349,6 +360,13 @@ static int on_record(void *ctx, const struct csvin_record *rec)
     struct run *r = ctx;
     session_poll(&r->ses, clear_progress, r);
     reader_waiting(r, 0);
+    if (!r->have_header && !r->cfg->no_header && rec->problem) {
+        /* a header that cannot be read names no column for sure */
+        fprintf(stderr, "bbperm: the header of '%s' cannot be read: line %lu: %s\n",
+                r->cfg->input, rec->line, rec->problem);
+        r->fatal = 1;
+        return 1;
+    }
     if (!r->have_header) {
         if (start_header(r, rec))
             return 1;
@@ -611,7 +629,8 @@ int run_main(const struct bb_config *cfg)
                         "read are not in it (those not sent yet were dropped)\n",
                 (unsigned long long)(r->ring.next_seq - r->tally.rows),
                 (unsigned long long)r->ring.next_seq);
-    if (!cfg->quiet && r->have_header) {
+    /* no summary when the run stopped before its first row */
+    if (!cfg->quiet && r->have_header && (r->ring.next_seq > 0 || !r->fatal)) {
         if (cfg->command == CMD_PLAN)
             progress_plan_summary(stderr, &r->tally, &f);
         else

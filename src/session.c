@@ -137,14 +137,17 @@ int session_init(struct session *s, const struct bb_config *cfg, int online)
         fprintf(stderr, "bbperm: cannot set up libcurl (is --cacert readable?)\n");
         return -1;
     }
-    if (cfg->check_auth) {
-        int rc = preflight(s);
-        if (rc == -2)
-            s->cancel_level = 1;    /* a signal: exit 130, not 2 */
-        if (rc)
-            return -1;
-    }
     return 0;
+}
+
+int session_check(struct session *s)
+{
+    if (!s->online || !s->cfg->check_auth)
+        return 0;
+    int rc = preflight(s);
+    if (rc == -2)
+        session_cancel(s, 0);       /* a signal: exit 130, not 2 */
+    return rc;
 }
 
 int session_start_pool(struct session *s, const struct pool_ops *ops)

@@ -134,7 +134,8 @@ void sweep_init(struct sweep *s, const struct bb_config *cfg, const char *cmd,
 int sweep_open(struct sweep *s)
 {
     const struct bb_config *cfg = s->cfg;
-    if (session_init(&s->ses, cfg, 1) != 0 || result_open(&s->res, cfg->output, -1, NULL) != 0)
+    if (session_init(&s->ses, cfg, 1) != 0 || result_open(&s->res, cfg->output, -1, NULL) != 0 ||
+        session_check(&s->ses) != 0)
         return -1;
     s->tty = isatty(STDERR_FILENO);
     s->show = !cfg->quiet && cfg->progress != PROGRESS_OFF &&

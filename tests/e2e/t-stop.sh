@@ -29,7 +29,15 @@ secs=$(echo "$(date +%s.%N) - $t0" | bc)
 expect_eq "$RC" 2 "exit code for a wrong port"
 [ "$(echo "$secs < 8" | bc)" = 1 ] || fail "a wrong port took $secs s"
 expect_match "$(cat err.txt)" "cannot reach http://127.0.0.1:$port" "message for a wrong port"
-expect_eq "$(grep -c . out.csv)" 0 "no result rows for a wrong port"
+expect_eq "$(grep -c . out.csv)" 1 "only the header for a wrong port"
+
+# the check comes after the checks that need no request: a header without
+# its columns stops the run with no request at all
+fakebb_stop; fakebb_start
+printf 'workspace,repo,privilege\nacme,api,write\n' > nohdr.csv
+run_bb nohdr.csv
+expect_eq "$RC" 2 "exit code for a header without a subject column"
+expect_eq "$(stat_of requests)$(curl -sf "$FAKEBB_URL/_stats" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("identity", 0))')" "00" "requests before the header is good"
 
 # a base URL that is not the API's root: 404 names the URL and a right one
 run_bb --base-url "$FAKEBB_URL/nothing/here" in.csv
