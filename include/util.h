@@ -90,4 +90,9 @@ void hmap_del(struct hmap *m, uint64_t key);
  * *key) or NULL at the end. */
 void *hmap_next(const struct hmap *m, size_t *pos, uint64_t *key);
 
+/* snprintf into a message buffer that never cuts silently: what does not
+ * fit ends in "..." so a reader sees the cut. Returns 1 when it was cut. */
+__attribute__((format(printf, 3, 4)))
+int msg_printf(char *out, size_t outsz, const char *fmt, ...);
+
 #endif

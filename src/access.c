@@ -371,7 +371,7 @@ static int read_default(const struct session *ses, const struct pager_fetch *f, 
         int yes = ses->api->default_item(doc);
         cJSON_Delete(doc);
         if (yes < 0) {
-            snprintf(err->msg, sizeof err->msg, "the answer to %s is not {\"permitted\": ...}",
+            msg_printf(err->msg, sizeof err->msg, "the answer to %s is not {\"permitted\": ...}",
                      order[i] == PRIV_WRITE ? "PROJECT_WRITE/all" : "PROJECT_READ/all");
             rc = -1;
             break;
@@ -403,8 +403,7 @@ static struct proj *project_get(struct access *a, const char *ws, const char *ke
                 return p;
             memset(err, 0, sizeof *err);
             err->status = p->status;
-            if (snprintf(err->msg, sizeof err->msg, "project %.80s: %.300s", key, p->msg) < 0)
-                err->msg[0] = '\0';
+            msg_printf(err->msg, sizeof err->msg, "project %.80s: %.300s", key, p->msg);
             return NULL;
         }
     }
@@ -434,15 +433,14 @@ static struct proj *project_get(struct access *a, const char *ws, const char *ke
     p->state = rc == 0 ? P_READY : P_FAILED;
     if (rc) {
         p->status = err->status;
-        snprintf(p->msg, sizeof p->msg, "%s", err->msg);
+        msg_printf(p->msg, sizeof p->msg, "%s", err->msg);
     }
     pthread_cond_broadcast(&a->cv);
     pthread_mutex_unlock(&a->mu);
     if (rc) {
         char m[sizeof err->msg];
         memcpy(m, err->msg, sizeof m);
-        if (snprintf(err->msg, sizeof err->msg, "project %.80s: %.300s", key, m) < 0)
-            err->msg[0] = '\0';
+        msg_printf(err->msg, sizeof err->msg, "project %.80s: %.300s", key, m);
         return NULL;
     }
     return p;
@@ -578,7 +576,7 @@ static void access_target(void *ctx, struct exec_worker *ex, struct job *j)
     if (rc != 0) {
         j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
         j->res.http_status = err.status;
-        snprintf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
+        msg_printf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
     } else {
         struct mctx mc = {sp ? sp->members : NULL, f};
         struct reach_input in = {gs.g, gs.n, lv, nlv, api->effective_list == NULL,

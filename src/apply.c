@@ -49,7 +49,7 @@ void apply_worker_fini(void *wctx)
 void apply_cancel_row(const struct apply_shared *sh, struct job *j)
 {
     j->res.status = ROW_CANCELLED;
-    snprintf(j->res.msg, sizeof j->res.msg, "not sent: %s", exec_stop_reason(sh ? sh->ex : NULL));
+    msg_printf(j->res.msg, sizeof j->res.msg, "not sent: %s", exec_stop_reason(sh ? sh->ex : NULL));
 }
 
 /* Append "; text" (or text) to the message, cut if need be. */
@@ -66,13 +66,13 @@ static void lookup_failed(struct job *j, const struct pager_error *err, const ch
 {
     if (err->cancelled) {
         j->res.status = ROW_CANCELLED;
-        snprintf(j->res.msg, sizeof j->res.msg, "%s", err->msg);
+        msg_printf(j->res.msg, sizeof j->res.msg, "%s", err->msg);
         return;
     }
     j->res.status = ROW_FAILED;
     j->res.http_status = err->status > 0 ? err->status : 0;
     j->res.no_answer = err->status <= 0;
-    snprintf(j->res.msg, sizeof j->res.msg, "%.200s: %.390s", what, err->msg);
+    msg_printf(j->res.msg, sizeof j->res.msg, "%.200s: %.390s", what, err->msg);
 }
 
 /* A Cloud user row, after its target's user list was read. The user may be
@@ -169,7 +169,7 @@ static void run_row(struct apply_worker *w, struct job *j)
         if (rc > 0) {
             j->res.status = ROW_FAILED;
             j->res.unresolved = 1;
-            snprintf(j->res.msg, sizeof j->res.msg, "no member of the workspace %.*s has the email %.*s",
+            msg_printf(j->res.msg, sizeof j->res.msg, "no member of the workspace %.*s has the email %.*s",
                      (int)req->workspace_len, req->workspace, (int)sublen, subject);
             return;
         }
@@ -200,7 +200,7 @@ static void run_row(struct apply_worker *w, struct job *j)
         j->res.change = live_change(now, req->priv);
         if (j->res.change == CH_UNCHANGED) {
             j->res.status = ROW_OK;
-            snprintf(j->res.msg, sizeof j->res.msg, "unchanged");
+            msg_printf(j->res.msg, sizeof j->res.msg, "unchanged");
             add_note(j, note);
             return;
         }
@@ -219,7 +219,7 @@ static void run_row(struct apply_worker *w, struct job *j)
         if (sh->undo && undo_record(sh->undo, req, subject, sublen, other[0] ? other : NULL,
                                     now) != 0) {
             j->res.status = ROW_FAILED;
-            snprintf(j->res.msg, sizeof j->res.msg, "not sent: cannot write the undo file: %s",
+            msg_printf(j->res.msg, sizeof j->res.msg, "not sent: cannot write the undo file: %s",
                      strerror(errno));
             return;
         }
@@ -259,6 +259,6 @@ static void run_row(struct apply_worker *w, struct job *j)
             j->res.http_status = 0;
         break;
     }
-    snprintf(j->res.msg, sizeof j->res.msg, "%s", res.msg);
+    msg_printf(j->res.msg, sizeof j->res.msg, "%s", res.msg);
     add_note(j, note);
 }

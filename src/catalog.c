@@ -63,7 +63,7 @@ static int on_repo(void *ctx, const cJSON *item)
     if (why) {
         char shown[200];
         str_printable(shown, sizeof shown, t.slug);
-        snprintf(l->err.msg, sizeof l->err.msg, "the server listed a repository '%s', which %s",
+        msg_printf(l->err.msg, sizeof l->err.msg, "the server listed a repository '%s', which %s",
                  shown, why);
         l->bad_name = 1;
         return 1;

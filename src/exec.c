@@ -134,15 +134,15 @@ enum verdict exec_classify(CURLcode code, long status)
 static void answer_message(struct exec_result *res, const struct http_response *r)
 {
     if (r->code != CURLE_OK) {
-        snprintf(res->msg, sizeof res->msg, "%s", r->error);
+        msg_printf(res->msg, sizeof res->msg, "%s", r->error);
         return;
     }
     char m[600];
     api_error_message(r->body, r->body_len, m, sizeof m);
     if (m[0])
-        snprintf(res->msg, sizeof res->msg, "%s", m);
+        msg_printf(res->msg, sizeof res->msg, "%s", m);
     else
-        snprintf(res->msg, sizeof res->msg, "HTTP %ld with no message", r->status);
+        msg_printf(res->msg, sizeof res->msg, "HTTP %ld with no message", r->status);
 }
 
 /* Put a prefix in front of the message (cut at the end if need be). */
@@ -174,7 +174,7 @@ static enum exec_outcome cancel_before_retry(const struct exec_shared *sh, struc
 {
     char what[160];
     if (res->attempts == sent_before) {
-        snprintf(res->msg, sizeof res->msg, "not sent: %s", exec_stop_reason(sh));
+        msg_printf(res->msg, sizeof res->msg, "not sent: %s", exec_stop_reason(sh));
     } else if (snprintf(what, sizeof what, "%s before a retry; last answer: ",
                         exec_stop_reason(sh)) < (int)sizeof what) {
         prefix_msg(res, what);
@@ -272,7 +272,7 @@ enum exec_outcome exec_request(struct exec_worker *w, const char *method, const 
             continue;           /* the gate holds every worker back */
         case V_ABORTED:
             res->http_status = 0;
-            snprintf(res->msg, sizeof res->msg,
+            msg_printf(res->msg, sizeof res->msg,
                      get ? "aborted in flight by a second signal"
                          : "aborted in flight by a second signal: the change may or may not be applied");
             return EXEC_ABORTED;
@@ -321,7 +321,7 @@ int exec_fetch(void *ctx, const char *url, const char **body, size_t *len,
     }
     err->status = res.http_status;
     err->cancelled = o == EXEC_CANCELLED || o == EXEC_ABORTED;
-    snprintf(err->msg, sizeof err->msg, "%.399s", res.msg);
+    msg_printf(err->msg, sizeof err->msg, "%.399s", res.msg);
     return -1;
 }
 

@@ -78,7 +78,7 @@ static void export_target(void *ctx, struct exec_worker *ex, struct job *j)
                   &j->exp.pages, &err) != 0) {
         j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
         j->res.http_status = err.status;
-        snprintf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
+        msg_printf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
     } else {
         j->exp.nrows = export_rows(&j->exp.rows, api, &j->req, &perms, &e->who,
                                    sweep_delimiter(&e->sw), ses->cfg->revoke);

@@ -336,14 +336,14 @@ static int ensure_list(struct live *l, struct entry *e, const struct request *re
         if (ls->state == LIST_ABSENT) {
             memset(err, 0, sizeof *err);
             err->cancelled = 1;
-            snprintf(err->msg, sizeof err->msg, "not sent: the run was interrupted");
+            msg_printf(err->msg, sizeof err->msg, "not sent: the run was interrupted");
             return -1;
         }
     }
     if (ls->state == LIST_FAILED) {
         memset(err, 0, sizeof *err);
         err->status = ls->fail_status;
-        snprintf(err->msg, sizeof err->msg, "%s", ls->fail_msg ? ls->fail_msg : "");
+        msg_printf(err->msg, sizeof err->msg, "%s", ls->fail_msg ? ls->fail_msg : "");
         return -1;
     }
     return 0;

@@ -141,7 +141,7 @@ int members_load_all(struct members *m, const struct pager_fetch *f, struct page
         return -1;
     cJSON *doc = body && len ? cJSON_ParseWithLength(body, len) : NULL;
     if (!cJSON_IsArray(doc) || cJSON_GetArraySize(doc) == 0) {
-        snprintf(err->msg, sizeof err->msg, "%s",
+        msg_printf(err->msg, sizeof err->msg, "%s",
                  !len ? "an empty answer" : cJSON_IsArray(doc) ? "no groups ([])" : "not a list of groups");
         cJSON_Delete(doc);
         return -1;
@@ -229,10 +229,10 @@ int members_get(struct members *m, const char *group, const struct pager_fetch *
     if (rc < 0) {
         g->state = G_UNKNOWN;
         if (!err.cancelled && m->failed++ == 0) {
-            int k = err.status ? snprintf(m->err_msg, sizeof m->err_msg, "%ld %s", err.status, err.msg)
-                               : snprintf(m->err_msg, sizeof m->err_msg, "%s", err.msg);
-            if (k < 0)
-                m->err_msg[0] = '\0';   /* a cut message is still worth showing */
+            if (err.status)
+                msg_printf(m->err_msg, sizeof m->err_msg, "%ld %s", err.status, err.msg);
+            else
+                msg_printf(m->err_msg, sizeof m->err_msg, "%s", err.msg);
         }
     } else {
         g->state = G_READY;

@@ -46,7 +46,7 @@ int pager_walk(const struct api_ops *ops, const char *first, const struct pager_
     memset(err, 0, sizeof *err);
     for (unsigned n = 0;; n++) {
         if (n == PAGES_MAX) {
-            snprintf(err->msg, sizeof err->msg, "more than %u pages: the list does not end", PAGES_MAX);
+            msg_printf(err->msg, sizeof err->msg, "more than %u pages: the list does not end", PAGES_MAX);
             rc = -1;
             break;
         }
@@ -61,7 +61,7 @@ int pager_walk(const struct api_ops *ops, const char *first, const struct pager_
         cJSON *page = cJSON_ParseWithLength(body, len);
         const cJSON *values = page ? cJSON_GetObjectItemCaseSensitive(page, "values") : NULL;
         if (!cJSON_IsArray(values)) {
-            snprintf(err->msg, sizeof err->msg, "the list page is not JSON with 'values': %s", url.data);
+            msg_printf(err->msg, sizeof err->msg, "the list page is not JSON with 'values': %s", url.data);
             cJSON_Delete(page);
             rc = -1;
             break;
@@ -70,7 +70,7 @@ int pager_walk(const struct api_ops *ops, const char *first, const struct pager_
          * before it when the flavour tells one */
         double pos = ops->page_position(page, url.data);
         if (pos >= 0 && at >= 0 && pos <= at) {
-            snprintf(err->msg, sizeof err->msg,
+            msg_printf(err->msg, sizeof err->msg,
                      "the list does not advance: page %.0f follows page %.0f: %s", pos, at, url.data);
             cJSON_Delete(page);
             rc = -1;
@@ -94,20 +94,20 @@ int pager_walk(const struct api_ops *ops, const char *first, const struct pager_
             break;
         }
         if (more < 0) {
-            snprintf(err->msg, sizeof err->msg, "the list page names no valid next page: %s", url.data);
+            msg_printf(err->msg, sizeof err->msg, "the list page names no valid next page: %s", url.data);
             rc = -1;
             break;
         }
         if (!more)
             break;
         if (empty) {
-            snprintf(err->msg, sizeof err->msg,
+            msg_printf(err->msg, sizeof err->msg,
                      "the list page is empty but names a next page: %s", url.data);
             rc = -1;
             break;
         }
         if (seen_add(&seen, next.data)) {
-            snprintf(err->msg, sizeof err->msg,
+            msg_printf(err->msg, sizeof err->msg,
                      "the list goes back to a page it already gave: %s", next.data);
             rc = -1;
             break;

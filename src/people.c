@@ -317,7 +317,7 @@ static int query_batch(struct people *p, struct addr **batch, unsigned n,
         rc = -1;
         err.status = 0;
         err.cancelled = 0;
-        snprintf(err.msg, sizeof err.msg, "%s", q.bad);
+        msg_printf(err.msg, sizeof err.msg, "%s", q.bad);
     }
 
     pthread_mutex_lock(&p->mu);
@@ -376,7 +376,7 @@ int people_resolve(struct people *p, const char *ws, size_t wslen, const char *e
             if (!fits(out, outsz, a->account) || (uuid && !fits(uuid, uuidsz, a->uuid ? a->uuid : "")))
                 rc = -1;
             if (rc < 0)
-                snprintf(err->msg, sizeof err->msg, "the account id of %.*s is too long",
+                msg_printf(err->msg, sizeof err->msg, "the account id of %.*s is too long",
                          (int)len, email);
             break;
         }
@@ -386,7 +386,7 @@ int people_resolve(struct people *p, const char *ws, size_t wslen, const char *e
         }
         if (a->state == A_FAILED) {
             err->status = a->status;
-            snprintf(err->msg, sizeof err->msg, "%s", a->msg ? a->msg : "");
+            msg_printf(err->msg, sizeof err->msg, "%s", a->msg ? a->msg : "");
             rc = -1;
             break;
         }
@@ -406,7 +406,7 @@ int people_resolve(struct people *p, const char *ws, size_t wslen, const char *e
             pthread_mutex_lock(&p->mu);
             if (cancelled) {
                 err->cancelled = 1;
-                snprintf(err->msg, sizeof err->msg, "not sent: the run was interrupted");
+                msg_printf(err->msg, sizeof err->msg, "not sent: the run was interrupted");
                 rc = -1;
                 break;
             }

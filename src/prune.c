@@ -314,7 +314,7 @@ void prune_read_target(void *ctx, struct job *j, const struct pager_fetch *f)
     if (walk_read(p->api, p->ses->base.data, p->live, f, &j->req, &j->exp.perms, NULL, &err) != 0) {
         j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
         j->res.http_status = err.status;
-        snprintf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
+        msg_printf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
     }
 }
 
@@ -415,10 +415,10 @@ void prune_job_done(struct prune *p, struct job *j)
     if (j->res.msg[0])
         return;
     if (j->res.status == ROW_OK && j->res.change == CH_REVOKE && j->res.prev >= 0)
-        snprintf(j->res.msg, sizeof j->res.msg, "revoke %s: not in the file",
+        msg_printf(j->res.msg, sizeof j->res.msg, "revoke %s: not in the file",
                  privilege_name((enum privilege)j->res.prev));
     else if (j->res.status == ROW_OK && j->res.change == CH_UNCHANGED)
-        snprintf(j->res.msg, sizeof j->res.msg, "unchanged: revoked since the walk read it");
+        msg_printf(j->res.msg, sizeof j->res.msg, "unchanged: revoked since the walk read it");
 }
 
 struct lister_ctx {
@@ -566,19 +566,19 @@ static void finish_scope(struct prune *p, struct ring *ring, const struct colmap
         if (c->own) {
             j->res.status = ROW_OK;
             j->res.change = CH_UNCHANGED;
-            snprintf(j->res.msg, sizeof j->res.msg, "kept as the caller's own: %s is the "
+            msg_printf(j->res.msg, sizeof j->res.msg, "kept as the caller's own: %s is the "
                      "account this run authenticates as", p->arena.data + c->id);
         } else if (held) {
             j->res.status = ROW_HELD;
-            snprintf(j->res.msg, sizeof j->res.msg, "held: revoke %s: not in the file; %lu "
+            msg_printf(j->res.msg, sizeof j->res.msg, "held: revoke %s: not in the file; %lu "
                      "revocations in %.200s exceed --max-prune %s", pn, p->revokes, sc, limit);
         } else if (p->ses->cancel_level > 0) {
             j->res.status = ROW_CANCELLED;
-            snprintf(j->res.msg, sizeof j->res.msg, "not sent: the run was interrupted");
+            msg_printf(j->res.msg, sizeof j->res.msg, "not sent: the run was interrupted");
         } else if (p->cfg->command == CMD_PLAN) {
             j->res.status = ROW_PLANNED;
             j->res.change = CH_REVOKE;
-            snprintf(j->res.msg, sizeof j->res.msg, "revoke %s: not in the file", pn);
+            msg_printf(j->res.msg, sizeof j->res.msg, "revoke %s: not in the file", pn);
         } else {
             j->key.len = 0;
             api_order_key(&j->key, p->api, &j->req);

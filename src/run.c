@@ -198,7 +198,7 @@ static void settle_or_submit(struct run *r, struct job *j)
     const struct request *req = &j->req;
     if (r->cfg->resume_from && resume_done(&r->resume, req)) {
         j->res.status = ROW_DONE_BEFORE;
-        snprintf(j->res.msg, sizeof j->res.msg, "ok in the earlier run; not sent again");
+        msg_printf(j->res.msg, sizeof j->res.msg, "ok in the earlier run; not sent again");
     } else if (r->ses.cancel_level > 0) {
         apply_cancel_row(&r->apply, j);
     } else if (r->cfg->dry_run) {
@@ -206,7 +206,7 @@ static void settle_or_submit(struct run *r, struct job *j)
         j->url.len = 0;
         const char *body;
         const char *method = r->ses.api->write(&j->url, req, req->subject_name, req->subject_len, &body);
-        snprintf(j->res.msg, sizeof j->res.msg, "%s %s%s%s%s", method, j->url.data, body ? " " : "",
+        msg_printf(j->res.msg, sizeof j->res.msg, "%s %s%s%s%s", method, j->url.data, body ? " " : "",
                  body ? body : "", req->subject_is_email ? " (the email is resolved to an account when applied)" : "");
     } else {
         if (req->subject_is_email)
@@ -226,7 +226,7 @@ static int validate(struct run *r, struct job *j)
     if (row_validate(&r->map, r->cellv, j->lens, j->n, &j->req, why, sizeof why) == 0)
         return 0;
     j->res.status = ROW_INVALID;
-    snprintf(j->res.msg, sizeof j->res.msg, "line %lu: %s", j->line, why);
+    msg_printf(j->res.msg, sizeof j->res.msg, "line %lu: %s", j->line, why);
     return -1;
 }
 
@@ -253,7 +253,7 @@ static void expand_pattern(struct run *r, struct job *j, const struct csvin_reco
     snprintf(pattern, sizeof pattern, "%.*s", (int)patlen, pat);
     if (r->cfg->dry_run) {
         j->res.status = ROW_PLANNED;
-        snprintf(j->res.msg, sizeof j->res.msg, "pattern not expanded in --dry-run");
+        msg_printf(j->res.msg, sizeof j->res.msg, "pattern not expanded in --dry-run");
         ring_settle(&r->ring, j);
         return;
     }
@@ -266,7 +266,7 @@ static void expand_pattern(struct run *r, struct job *j, const struct csvin_reco
         j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
         j->res.http_status = err.status > 0 ? err.status : 0;
         j->res.unresolved = 1;
-        snprintf(j->res.msg, sizeof j->res.msg, "cannot list the repositories of %.100s%s%.100s: %.350s",
+        msg_printf(j->res.msg, sizeof j->res.msg, "cannot list the repositories of %.100s%s%.100s: %.350s",
                  proj && r->ses.api->has_workspaces ? ws : "", proj && r->ses.api->has_workspaces ? "/" : "",
                  proj ? proj : ws, err.msg);
         ring_settle(&r->ring, j);
@@ -292,7 +292,7 @@ static void expand_pattern(struct run *r, struct job *j, const struct csvin_reco
     }
     if (!matched) {
         j->res.status = ROW_FAILED;
-        snprintf(j->res.msg, sizeof j->res.msg, "no repository matches '%.200s' in %s%.200s", pattern,
+        msg_printf(j->res.msg, sizeof j->res.msg, "no repository matches '%.200s' in %s%.200s", pattern,
                  proj ? "project " : "workspace ", proj ? proj : ws);
         ring_settle(&r->ring, j);
     }
@@ -382,7 +382,7 @@ static int on_record(void *ctx, const struct csvin_record *rec)
 
     if (rec->problem) {
         j->res.status = ROW_INVALID;
-        snprintf(j->res.msg, sizeof j->res.msg, "line %lu: %s", rec->line, rec->problem);
+        msg_printf(j->res.msg, sizeof j->res.msg, "line %lu: %s", rec->line, rec->problem);
     } else if (kept_from_before(r, j)) {
         j->res.status = ROW_KEPT;
     } else if (validate(r, j) == 0) {

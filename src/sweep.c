@@ -181,7 +181,7 @@ static void worker_dropped(void *arg, struct pool_node *n)
     struct sweep *s = arg;
     struct job *j = POOL_JOB(n, struct job, node);
     j->res.status = ROW_CANCELLED;
-    snprintf(j->res.msg, sizeof j->res.msg, "not read: %s", exec_stop_reason(&s->ses.ex));
+    msg_printf(j->res.msg, sizeof j->res.msg, "not read: %s", exec_stop_reason(&s->ses.ex));
 }
 
 int sweep_start(struct sweep *s, sweep_run_fn *run, void *ctx)

@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -421,4 +422,19 @@ void *hmap_next(const struct hmap *m, size_t *pos, uint64_t *key)
         }
     }
     return NULL;
+}
+
+int msg_printf(char *out, size_t outsz, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = outsz ? vsnprintf(out, outsz, fmt, ap) : -1;
+    va_end(ap);
+    if (n >= 0 && (size_t)n < outsz)
+        return 0;
+    if (outsz > 4)
+        memcpy(out + outsz - 4, "...", 4);
+    else if (outsz)
+        out[0] = '\0';
+    return 1;
 }

@@ -121,6 +121,19 @@ static void test_hmap_matches_a_reference(void **state)
     hmap_free(&m);
 }
 
+/* A message that does not fit says so: it ends in "...". */
+static void test_msg_printf_marks_a_cut(void **state)
+{
+    (void)state;
+    char out[10];
+    assert_int_equal(msg_printf(out, sizeof out, "%s", "short"), 0);
+    assert_string_equal(out, "short");
+    assert_int_equal(msg_printf(out, sizeof out, "%s-%d", "a long message", 42), 1);
+    assert_string_equal(out, "a long...");
+    assert_int_equal(msg_printf(out, sizeof out, "%s", "123456789"), 0);
+    assert_string_equal(out, "123456789");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -129,6 +142,7 @@ int main(void)
         cmocka_unit_test(test_printable_escapes_controls),
         cmocka_unit_test(test_printable_cuts_to_fit),
         cmocka_unit_test(test_hmap_matches_a_reference),
+        cmocka_unit_test(test_msg_printf_marks_a_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
