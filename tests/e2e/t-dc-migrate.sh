@@ -9,54 +9,7 @@
 # without an email, whose row is invalid and names the 'email' column. A plan
 # afterwards shows every row unchanged; the undo file puts Cloud back.
 . "$(dirname "$0")/lib.sh"
-cat > fx.json <<'JSON'
-{
-  "credentials": [{"username": "admin@example.com", "password": "s3cret-token"}],
-  "bearer_tokens": ["dc-token-123"],
-  "workspaces": {
-    "acme": {
-      "projects": ["PRJ", "OPS"],
-      "repositories": [{"slug": "api", "project": "PRJ"}, {"slug": "web", "project": "PRJ"},
-                       {"slug": "tools", "project": "OPS"}, {"slug": "cloud-only", "project": "OPS"}],
-      "groups": ["developers", "qa-ops", "ops-team", "admins"],
-      "users": [
-        {"uuid": "{aaaaaaaa-0000-0000-0000-000000000001}", "account_id": "557058:john",
-         "display_name": "John Doe", "email": "john@example.com"},
-        {"uuid": "{aaaaaaaa-0000-0000-0000-000000000002}", "account_id": "557058:ann",
-         "display_name": "Ann", "email": "ann@example.com"}
-      ]
-    }
-  },
-  "permissions": [
-    {"workspace": "acme", "project": "PRJ", "group": "developers", "permission": "read"},
-    {"workspace": "acme", "repository": "web", "group": "admins", "permission": "admin"}
-  ],
-  "datacenter": {
-    "projects": [{"key": "PRJ", "repos": ["api", "web"]}, {"key": "OPS", "repos": ["tools"]}],
-    "groups": ["developers", "qa+ops", "ops team", "admins"],
-    "users": [
-      {"name": "jdoe", "displayName": "John Doe", "emailAddress": "john@example.com"},
-      {"name": "ann", "displayName": "Ann", "emailAddress": "Ann@Example.com"},
-      {"name": "nomail", "displayName": "No Mail"}
-    ],
-    "permissions": [
-      {"project": "PRJ", "group": "developers", "permission": "PROJECT_WRITE"},
-      {"project": "PRJ", "user": "jdoe", "permission": "REPO_CREATE"},
-      {"project": "PRJ", "repo": "api", "group": "qa+ops", "permission": "REPO_WRITE"},
-      {"project": "PRJ", "repo": "api", "group": "developers", "permission": "REPO_READ"},
-      {"project": "PRJ", "repo": "api", "user": "ann", "permission": "REPO_ADMIN"},
-      {"project": "PRJ", "repo": "api", "user": "nomail", "permission": "REPO_READ"},
-      {"project": "PRJ", "repo": "web", "group": "admins", "permission": "REPO_ADMIN"},
-      {"project": "PRJ", "repo": "web", "user": "jdoe", "permission": "REPO_WRITE"},
-      {"project": "OPS", "group": "admins", "permission": "PROJECT_ADMIN"},
-      {"project": "OPS", "group": "ops team", "permission": "PROJECT_READ"},
-      {"project": "OPS", "repo": "tools", "user": "jdoe", "permission": "REPO_READ"},
-      {"project": "OPS", "repo": "tools", "group": "ops team", "permission": "REPO_WRITE"}
-    ]
-  }
-}
-JSON
-FAKEBB_FIXTURE=$PWD/fx.json
+FAKEBB_FIXTURE=$ROOT/tests/e2e/data/migrate-fx.json   # both sides, one fake
 fakebb_start
 state | awk -F'\t' '$2=="acme"' > cloud0.txt
 dc() { env -u BITBUCKET_EMAIL -u BITBUCKET_API_TOKEN BITBUCKET_TOKEN=dc-token-123 "$BBPERM" "$@"; }
@@ -121,9 +74,9 @@ expect_eq "$(csv_col applied.csv status | sort | uniq -c | tr -s ' ')" " 1 inval
 # the two states: Data Center's in Cloud form (target by slug or key, users by
 # the account of their email, groups renamed), without the user who has none
 state > state.txt
-python3 - <<'PY'
-import json
-fx = json.load(open("fx.json"))
+python3 - "$FAKEBB_FIXTURE" <<'PY'
+import json, sys
+fx = json.load(open(sys.argv[1]))
 email = {u["name"]: u.get("emailAddress", "").lower() for u in fx["datacenter"]["users"]}
 account = {u["email"]: u["account_id"] for u in fx["workspaces"]["acme"]["users"]}
 rename = {"qa+ops": "qa-ops", "ops team": "ops-team"}
