@@ -18,7 +18,6 @@ struct who {
     const char **emails;        /* the values with '@' (point into argv) */
     size_t nemails;
     int cloud;
-    unsigned long lookups;      /* member lookups sent */
 };
 
 void who_init(struct who *w, const struct bb_config *cfg, const struct api_ops *api);

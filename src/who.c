@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "people.h"
+
 static void add_id(struct who *w, const char *id)
 {
     if (!id || !id[0])
@@ -44,68 +46,43 @@ void who_free(struct who *w)
     memset(w, 0, sizeof *w);
 }
 
-struct found {
-    struct who *w;
-    unsigned char *seen;        /* per email of the batch */
-    const char *const *batch;
-    unsigned n;
-};
-
-static int on_member(void *ctx, const cJSON *item)
-{
-    struct found *f = ctx;
-    struct api_member m;
-    if (api_member_item(item, &m) != 0)
-        return 0;
-    for (unsigned i = 0; i < f->n; i++) {
-        if (!strcasecmp(f->batch[i], m.email)) {
-            f->seen[i] = 1;
-            add_id(f->w, m.account_id);
-            add_id(f->w, m.uuid);
-        }
-    }
-    return 0;
-}
-
 int who_resolve(struct who *w, struct session *ses, const char *ws, const char *command)
 {
     if (!w->cloud || w->nemails == 0)
         return 0;
+    /* the same batched lookup as email rows: 90 addresses a request */
+    struct people *p = people_new(ses->api, ses->base.data);
+    size_t wslen = strlen(ws);
+    for (size_t i = 0; i < w->nemails; i++)
+        people_note(p, ws, wslen, w->emails[i], strlen(w->emails[i]));
+    people_reader_waiting(p, 1);        /* no more to come: send what there is */
     int rc = 0;
-    for (size_t at = 0; at < w->nemails && rc == 0; at += API_EMAILS_PER_QUERY) {
-        unsigned n = (unsigned)(w->nemails - at < API_EMAILS_PER_QUERY ? w->nemails - at
-                                                                       : API_EMAILS_PER_QUERY);
-        unsigned char seen[API_EMAILS_PER_QUERY] = {0};
-        struct found f = {w, seen, w->emails + at, n};
-        struct buf url = {0};
-        buf_add(&url, ses->base.data, ses->base.len);
-        api_members_by_email(&url, ws, w->emails + at, n);
+    char shown[400], who_shown[400];
+    for (size_t i = 0; i < w->nemails && rc == 0; i++) {
+        char account[256], uuid[128];
         struct pager_error err;
-        unsigned pages = 0;
-        int wr = pager_walk(ses->api, url.data, session_fetch(ses), on_member, &f, &pages, &err);
-        buf_free(&url);
-        w->lookups += pages;
-        char shown[400], msg[4 * sizeof err.msg];
-        if (wr < 0) {
+        int r = people_resolve(p, ws, wslen, w->emails[i], strlen(w->emails[i]),
+                               session_fetch(ses), account, sizeof account, uuid, sizeof uuid,
+                               &err);
+        str_printable(shown, sizeof shown, ws);
+        if (r < 0) {
             if (!err.cancelled) {
-                str_printable(shown, sizeof shown, ws);
+                char msg[4 * sizeof err.msg];
                 str_printable(msg, sizeof msg, err.msg);
                 fprintf(stderr, "bbperm: %s: cannot look up --user addresses in %s: %ld %s\n",
                         command, shown, err.status, msg);
             }
             rc = -1;
-            break;
-        }
-        for (unsigned i = 0; i < n; i++) {
-            if (!seen[i]) {
-                char who_shown[400];
-                str_printable(who_shown, sizeof who_shown, f.batch[i]);
-                str_printable(shown, sizeof shown, ws);
-                fprintf(stderr, "bbperm: %s: no member of %s has the address %s\n", command,
-                        shown, who_shown);
-            }
+        } else if (r > 0) {
+            str_printable(who_shown, sizeof who_shown, w->emails[i]);
+            fprintf(stderr, "bbperm: %s: no member of %s has the address %s\n", command, shown,
+                    who_shown);
+        } else {
+            add_id(w, account);
+            add_id(w, uuid);
         }
     }
+    people_free(p);
     return rc;
 }
 
