@@ -36,53 +36,15 @@
 #include "api.h"
 #include "walk.h"
 
-/* ---- sets of hashes ------------------------------------------------------ */
+/* ---- sets of hashes (hmap: key -> the first line a stop was noted with) -- */
 
-struct slot {
-    uint64_t key;               /* 0: empty */
-    unsigned long line;         /* stops: the first line; else unused */
-};
-
-struct hset {
-    struct slot *v;
-    size_t cap, n;
-};
-
-static struct slot *hset_slot(struct slot *v, size_t cap, uint64_t key)
+/* Add key; a stop keeps the first line it was noted with. */
+static void hset_add(struct hmap *s, uint64_t key, unsigned long line)
 {
-    size_t k = key & (cap - 1);
-    while (v[k].key && v[k].key != key)
-        k = (k + 1) & (cap - 1);
-    return &v[k];
-}
-
-/* Add key (nonzero); a stop keeps the first line it was noted with. */
-static void hset_add(struct hset *s, uint64_t key, unsigned long line)
-{
-    if ((s->n + 1) * 2 > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 1024;
-        struct slot *v = xcalloc(cap, sizeof *v);
-        for (size_t i = 0; i < s->cap; i++)
-            if (s->v[i].key)
-                *hset_slot(v, cap, s->v[i].key) = s->v[i];
-        free(s->v);
-        s->v = v;
-        s->cap = cap;
-    }
-    struct slot *e = hset_slot(s->v, s->cap, key);
-    if (!e->key) {
-        e->key = key;
-        e->line = line;
-        s->n++;
-    }
-}
-
-static const struct slot *hset_get(const struct hset *s, uint64_t key)
-{
-    if (!s->n || !key)
-        return NULL;
-    const struct slot *e = hset_slot(s->v, s->cap, key);
-    return e->key ? e : NULL;
+    int added;
+    unsigned long *first = hmap_put(s, key, &added);
+    if (added)
+        *first = line;
 }
 
 /* ---- the prune ------------------------------------------------------------ */
@@ -102,10 +64,11 @@ struct prune {
     struct session *ses;
     struct live *live;
     const struct api_ops *api;
-    struct hset named;          /* permissions the file names */
-    struct hset stops;          /* targets (and workspaces, projects) a bad row stops */
+    struct hmap named;          /* permissions the file names */
+    struct hmap stops;          /* targets (and workspaces, projects) a bad row stops:
+                                 * hash -> the line of the first such row */
     unsigned long stop_all;     /* a bad row whose place cannot be told: its line */
-    struct hset walked;         /* targets read already (scopes may overlap) */
+    struct hmap walked;         /* targets read already (scopes may overlap) */
     char *caller_id, *caller_alt; /* the account the run authenticates as, or NULL */
     int caller_unknown;         /* Cloud: GET /user did not answer */
     int failed;
@@ -125,6 +88,9 @@ struct prune *prune_new(const struct bb_config *cfg, struct session *ses, struct
     p->ses = ses;
     p->live = live;
     p->api = ses->api;
+    hmap_init(&p->named, sizeof(unsigned long));
+    hmap_init(&p->stops, sizeof(unsigned long));
+    hmap_init(&p->walked, sizeof(unsigned long));
     if (!p->api->has_workspaces && cfg->auth == AUTH_BASIC && cfg->user && cfg->user[0])
         p->caller_id = xstrdup(cfg->user);
     return p;
@@ -134,9 +100,9 @@ void prune_free(struct prune *p)
 {
     if (!p)
         return;
-    free(p->named.v);
-    free(p->stops.v);
-    free(p->walked.v);
+    hmap_free(&p->named);
+    hmap_free(&p->stops);
+    hmap_free(&p->walked);
     free(p->c);
     buf_free(&p->arena);
     free(p->caller_id);
@@ -300,7 +266,7 @@ void prune_note(struct prune *p, const struct colmap *m, const struct job *j)
                 hset_add(&p->named, j->res.named[i], 0);
     } else {
         uint64_t h = api_key_hash(&j->req, j->req.subject_name, j->req.subject_len);
-        hset_add(&p->named, h ? h : 1, 0);
+        hset_add(&p->named, h, 0);
     }
 }
 
@@ -323,11 +289,11 @@ static int is_named(const struct prune *p, const struct request *t, const struct
     struct request r = *t;
     r.subject = w->kind;
     uint64_t h = api_key_hash(&r, w->id, strlen(w->id));
-    if (hset_get(&p->named, h ? h : 1))
+    if (hmap_get(&p->named, h))
         return 1;
     if (w->alt) {
         h = api_key_hash(&r, w->alt, strlen(w->alt));
-        return hset_get(&p->named, h ? h : 1) != NULL;
+        return hmap_get(&p->named, h) != NULL;
     }
     return 0;
 }
@@ -360,9 +326,9 @@ static void note_stop_line(struct prune *p, unsigned long line)
 static void target_read(struct prune *p, struct job *j)
 {
     const struct request *t = &j->req;
-    const struct slot *s = hset_get(&p->stops, target_hash(t));
+    const unsigned long *s = hmap_get(&p->stops, target_hash(t));
     if (s)
-        note_stop_line(p, s->line);
+        note_stop_line(p, *s);
     if (j->res.status == ROW_CANCELLED)
         return;
     if (j->res.status != ROW_OK) {
@@ -438,7 +404,7 @@ static void on_target(void *ctx, enum target_kind kind, const char *ws, const ch
         return;
     j->exp.target = 1;
     uint64_t h = target_hash(&j->req);
-    if (hset_get(&p->walked, h)) {     /* in a scope before: pruned there */
+    if (hmap_get(&p->walked, h)) {     /* in a scope before: pruned there */
         j->res.status = ROW_CANCELLED;
         ring_settle(lc->ring, j);
         return;
@@ -518,16 +484,16 @@ static void finish_scope(struct prune *p, struct ring *ring, const struct colmap
 {
     const char *sc = p->scope, *slash = strchr(sc, '/');
     size_t n = slash ? (size_t)(slash - sc) : strlen(sc);
-    const struct slot *s;
+    const unsigned long *s;
     if (p->stop_all)
         note_stop_line(p, p->stop_all);
     if (p->api->has_workspaces) {
-        if ((s = hset_get(&p->stops, place_key('W', sc, n))))
-            note_stop_line(p, s->line);
-        if (!slash && (s = hset_get(&p->stops, place_key('w', sc, n))))
-            note_stop_line(p, s->line);
-    } else if ((s = hset_get(&p->stops, place_key('P', sc, n)))) {
-        note_stop_line(p, s->line);
+        if ((s = hmap_get(&p->stops, place_key('W', sc, n))))
+            note_stop_line(p, *s);
+        if (!slash && (s = hmap_get(&p->stops, place_key('w', sc, n))))
+            note_stop_line(p, *s);
+    } else if ((s = hmap_get(&p->stops, place_key('P', sc, n)))) {
+        note_stop_line(p, *s);
     }
     char shown[4 * 300];
     str_printable(shown, sizeof shown, sc);
