@@ -53,7 +53,13 @@ struct progress {
 };
 
 void progress_init(struct progress *p, int enabled, int tty, long total, double now);
-/* Draw when it is time to (at most 4 times a second on a terminal). */
+/* 1 when a line is to be drawn now: enabled, and at most 4 times a second
+ * on a terminal (else every 10 s), unless force. */
+int progress_due(struct progress *p, double now, int force);
+/* Draw "bbperm: text" as the progress line: in place on a terminal, else
+ * as a line of its own. */
+void progress_line(struct progress *p, FILE *err, const char *text);
+/* Draw the row counts when it is time to (progress_due). */
 void progress_tick(struct progress *p, FILE *err, const struct tally *t,
                    const struct run_figures *f, double now, int force);
 /* Before a result row is written: when the result goes to the terminal the

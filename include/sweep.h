@@ -5,6 +5,7 @@
 #include "exec.h"
 #include "job.h"
 #include "pool.h"
+#include "progress.h"
 #include "result.h"
 #include "ring.h"
 #include "session.h"
@@ -41,8 +42,8 @@ struct sweep {
     unsigned long listed_pages;
     int listing_done;               /* targets is final */
     int fatal;                      /* the output failed (exit 2) */
-    double started, last_draw;
-    int show, tty, drawn;           /* the progress line */
+    double started;
+    struct progress progress;       /* the progress line (progress.c) */
 };
 
 void sweep_init(struct sweep *s, const struct bb_config *cfg, const char *cmd,

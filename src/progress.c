@@ -187,13 +187,29 @@ static void fmt_eta(char *out, size_t n, double secs)
         snprintf(out, n, "%lds", s);
 }
 
+int progress_due(struct progress *p, double now, int force)
+{
+    if (!p->enabled)
+        return 0;
+    double every = p->tty ? 0.25 : 10.0;
+    if (!force && now - p->last_draw < every)
+        return 0;
+    p->last_draw = now;
+    return 1;
+}
+
+void progress_line(struct progress *p, FILE *err, const char *text)
+{
+    /* on a terminal the line is redrawn in place; else one line each time */
+    fprintf(err, "%sbbperm: %s%s", p->tty ? "\r" : "", text, p->tty ? "\033[K" : "\n");
+    fflush(err);
+    p->drawn = p->tty;
+}
+
 void progress_tick(struct progress *p, FILE *err, const struct tally *t,
                    const struct run_figures *f, double now, int force)
 {
-    if (!p->enabled)
-        return;
-    double every = p->tty ? 0.25 : 10.0;
-    if (!force && now - p->last_draw < every)
+    if (!progress_due(p, now, force))
         return;
     if (now - p->last_rate_at >= 1.0 || p->rate == 0) {
         double dt = now - p->last_rate_at;
@@ -202,7 +218,6 @@ void progress_tick(struct progress *p, FILE *err, const struct tally *t,
         p->last_rows = t->rows;
         p->last_rate_at = now;
     }
-    p->last_draw = now;
     char done[64], eta[32] = "?";
     if (p->total >= 0) {
         snprintf(done, sizeof done, "%lu/%ld", t->rows, p->total);
@@ -219,12 +234,12 @@ void progress_tick(struct progress *p, FILE *err, const struct tally *t,
     progress_fmt_rate(rate, sizeof rate, p->rate, 1.0, "req", "req");
     if (rate[0])
         snprintf(rates, sizeof rates, ", %s", rate);
-    fprintf(err, "%sbbperm: %s %s, %lu ok%s, %lu failed, %lu invalid%s, %lu x 429, %.0f s paused, ETA %s%s",
-            p->tty ? "\r" : "", done, p->total == 1 || (p->total < 0 && t->rows == 1) ? "row" : "rows",
-            t->ok, planned, t->failed, t->invalid, rates, f->n429, f->paused, eta,
-            p->tty ? "\033[K" : "\n");
-    fflush(err);
-    p->drawn = p->tty;
+    char line[400];
+    msg_printf(line, sizeof line, "%s %s, %lu ok%s, %lu failed, %lu invalid%s, %lu x 429, "
+               "%.0f s paused, ETA %s", done,
+               p->total == 1 || (p->total < 0 && t->rows == 1) ? "row" : "rows", t->ok, planned,
+               t->failed, t->invalid, rates, f->n429, f->paused, eta);
+    progress_line(p, err, line);
 }
 
 void progress_echo_to(struct progress *p, const char *file)

@@ -27,30 +27,23 @@
 
 static void draw(struct sweep *s, int force)
 {
-    if (!s->show)
+    if (!progress_due(&s->progress, now_mono(), force))
         return;
-    double now = now_mono();
-    if (!force && now - s->last_draw < (s->tty ? 0.25 : 10))
-        return;
-    s->last_draw = now;
     unsigned long req, reads, n429;
     double paused;
     session_figures(&s->ses, &req, &reads, &n429, &paused);
-    fprintf(stderr, "%sbbperm: %s: %lu of %lu%s %s, %lu %s, %lu %s, %lu x 429, %.0f s paused%s",
-            s->tty ? "\r\033[K" : "", s->cmd, (unsigned long)s->ring.next_out, s->targets,
-            s->listing_done ? "" : "+", s->nouns, s->rows, s->rows == 1 ? "row" : "rows", req,
-            req == 1 ? "request" : "requests", n429, paused, s->tty ? "" : "\n");
-    s->drawn = s->tty;
+    char line[300];
+    msg_printf(line, sizeof line, "%s: %lu of %lu%s %s, %lu %s, %lu %s, %lu x 429, %.0f s paused",
+               s->cmd, (unsigned long)s->ring.next_out, s->targets, s->listing_done ? "" : "+",
+               s->nouns, s->rows, s->rows == 1 ? "row" : "rows", req,
+               req == 1 ? "request" : "requests", n429, paused);
+    progress_line(&s->progress, stderr, line);
 }
 
 void sweep_clear_line(void *ctx)
 {
     struct sweep *s = ctx;
-    if (s->drawn) {
-        fputs("\r\033[K", stderr);
-        fflush(stderr);
-        s->drawn = 0;
-    }
+    progress_clear(&s->progress, stderr);
 }
 
 /* The output failed: nothing new may start, nothing could record it. */
@@ -66,8 +59,7 @@ void sweep_write(struct sweep *s, const struct buf *rows)
     if (s->res.failed || !rows->len)
         return;
     /* rows and the progress line on one terminal: the line goes first */
-    if (s->drawn && isatty(fileno(s->res.out)))
-        sweep_clear_line(s);
+    progress_before_output(&s->progress, stderr);
     if (fwrite(rows->data, 1, rows->len, s->res.out) != rows->len)
         result_flush(&s->res);
     if (s->res.failed)
@@ -137,9 +129,12 @@ int sweep_open(struct sweep *s)
     if (session_init(&s->ses, cfg, 1) != 0 || result_open(&s->res, cfg->output, -1, NULL) != 0 ||
         session_check(&s->ses) != 0)
         return -1;
-    s->tty = isatty(STDERR_FILENO);
-    s->show = !cfg->quiet && cfg->progress != PROGRESS_OFF &&
-              (cfg->progress == PROGRESS_ON || s->tty) && !cfg->verbose;
+    int tty = isatty(STDERR_FILENO);
+    progress_init(&s->progress, !cfg->quiet && cfg->progress != PROGRESS_OFF &&
+                                    (cfg->progress == PROGRESS_ON || tty) && !cfg->verbose,
+                  tty, -1, s->started);
+    s->progress.shares_output = (!cfg->output || !strcmp(cfg->output, "-")) &&
+                                progress_same_terminal(STDOUT_FILENO, STDERR_FILENO);
     return 0;
 }
 
