@@ -51,6 +51,9 @@ int result_flush(struct result *w);
  * no row, is removed). Returns -1 when the last writes failed. */
 int result_close(struct result *w, int complete);
 
+/* The name a result is written under until it is finished: path.partial
+ * (malloced). */
+char *result_partial_name(const char *path);
 /* 1 when path is a result left by a run that did not finish (.partial). */
 int result_is_partial_name(const char *path);
 

@@ -28,6 +28,15 @@ static int same_file(const struct stat *st, const char *path)
 
 #define PARTIAL_SUFFIX ".partial"
 
+char *result_partial_name(const char *path)
+{
+    size_t n = strlen(path) + sizeof PARTIAL_SUFFIX;
+    char *name = xmalloc(n);
+    memcpy(name, path, n - sizeof PARTIAL_SUFFIX);
+    memcpy(name + n - sizeof PARTIAL_SUFFIX, PARTIAL_SUFFIX, sizeof PARTIAL_SUFFIX);
+    return name;
+}
+
 int result_is_partial_name(const char *path)
 {
     size_t n = strlen(path), k = sizeof PARTIAL_SUFFIX - 1;
@@ -73,9 +82,7 @@ int result_open(struct result *w, const char *path, int in_fd, const char *other
         return -1;
     const char *name = path;
     if (!direct) {
-        size_t n = strlen(path) + sizeof PARTIAL_SUFFIX;
-        w->partial = xmalloc(n);
-        snprintf(w->partial, n, "%s%s", path, PARTIAL_SUFFIX);
+        w->partial = result_partial_name(path);
         name = w->partial;
         if (refuse(path, name, in_fd, other) != 0) {
             free(w->partial);

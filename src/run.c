@@ -434,11 +434,8 @@ static int check_files(const struct bb_config *cfg)
         return 0;
     const char *what = NULL, *other = NULL;
     char *partial = NULL;
-    if (strcmp(cfg->output, "-") != 0) {
-        size_t n = strlen(cfg->output) + sizeof ".partial";
-        partial = xmalloc(n);
-        snprintf(partial, n, "%s.partial", cfg->output);
-    }
+    if (strcmp(cfg->output, "-") != 0)
+        partial = result_partial_name(cfg->output);
     if (strcmp(cfg->output, "-") != 0 && (path_same_file(cfg->undo_file, cfg->output) ||
                                      path_same_file(cfg->undo_file, partial)))
         what = "the output", other = cfg->output;
