@@ -57,6 +57,12 @@ int creds_netrc_has_host(FILE *f, const char *host)
 
 /* --netrc / --netrc-file: the file must be readable and hold an entry for
  * the base URL's host, else libcurl would send every request anonymously. */
+static void warn_open(FILE *err, const char *shown, const struct stat *st)
+{
+    fprintf(err, "bbperm: warning: the netrc file '%s' may be read by others (mode %03o): "
+                 "chmod 600 it\n", shown, (unsigned)(st->st_mode & 0777));
+}
+
 static int netrc_check(const struct bb_config *cfg, FILE *err)
 {
     char path[4096];
@@ -83,16 +89,24 @@ static int netrc_check(const struct bb_config *cfg, FILE *err)
         fprintf(err, "bbperm: cannot read netrc file '%s': %s\n", shown, strerror(errno));
         return -1;
     }
+    /* a netrc file others may read holds a password they can read: say so,
+     * as curl does, once it is the one the run uses (the run goes on) */
+    struct stat st;
+    int open_to_others = fstat(fileno(f), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO));
     CURLU *u = curl_url();
     char *host = NULL;
     if (!u || curl_url_set(u, CURLUPART_URL, cfg->base_url, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
         curl_url_cleanup(u);
         fclose(f);
+        if (open_to_others)
+            warn_open(err, shown, &st);
         return 0;               /* cli_parse checked the URL already */
     }
     int found = creds_netrc_has_host(f, host);
     fclose(f);
+    if (found && open_to_others)
+        warn_open(err, shown, &st);
     if (!found)
         fprintf(err, "bbperm: netrc file '%s' has no entry for %s: add 'machine %s login USER "
                      "password SECRET'\n", shown, host, host);
@@ -106,26 +120,6 @@ static int netrc_check(const struct bb_config *cfg, FILE *err)
 static void keep_out_of_dumps(void)
 {
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-}
-
-/* A netrc file others may read holds a password they can read: say so, as
- * curl does (the run goes on). path NULL: ~/.netrc. */
-static void netrc_mode_warning(const char *path, FILE *err)
-{
-    char buf[4096];
-    if (!path) {
-        const char *home = getenv("HOME");
-        if (!home || !*home)
-            return;
-        int n = snprintf(buf, sizeof buf, "%s/.netrc", home);
-        if (n < 0 || (size_t)n >= sizeof buf)
-            return;
-        path = buf;
-    }
-    struct stat st;
-    if (stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
-        fprintf(err, "bbperm: warning: the netrc file '%s' may be read by others (mode %03o): "
-                     "chmod 600 it\n", path, (unsigned)(st.st_mode & 0777));
 }
 
 int creds_load(struct bb_config *cfg, FILE *err)
@@ -149,7 +143,6 @@ int creds_load(struct bb_config *cfg, FILE *err)
     if (r == 0 && (cfg->netrc || cfg->netrc_file)) {
         if (netrc_check(cfg, err) != 0)
             return 2;
-        netrc_mode_warning(cfg->netrc_file, err);
         cfg->auth = AUTH_NETRC;
         cfg->auth_source = cfg->netrc_file ? "the --netrc-file" : "~/.netrc";
         r = 1;
