@@ -192,7 +192,8 @@ static void cloud(struct MHD_Connection *c, const struct req *r, struct reply *r
 		*q = '\0';
 	char *seg[6] = {0};
 	size_t n = 0;
-	for (char *p = strtok(path, "/"); p && n < 6; p = strtok(NULL, "/"))
+	char *save = NULL;     /* strtok_r: requests are answered on several threads */
+	for (char *p = strtok_r(path, "/", &save); p && n < 6; p = strtok_r(NULL, "/", &save))
 		seg[n++] = p;
 	char *lws = n > 1 ? lower_dup(seg[1]) : NULL;
 	const struct space *ws = lws ? find_ws(lws) : NULL;
