@@ -72,6 +72,9 @@ const struct brule_rule *brule_rules(enum api_flavour f, size_t *n);
 const struct brule_rule *brule_rule_parse(enum api_flavour f, const char *s, size_t len,
                                           char *msg, size_t msgsz);
 
+/* The rule of that exact name, or NULL. */
+const struct brule_rule *brule_rule_find(enum api_flavour f, const char *name);
+
 /* Parse a value cell: a decimal integer 0..1000000. Returns 0 or -1. */
 int brule_value_parse(const char *s, size_t len, long *out);
 

@@ -78,6 +78,16 @@ const struct brule_rule *brule_rule_parse(enum api_flavour f, const char *s, siz
     return NULL;
 }
 
+const struct brule_rule *brule_rule_find(enum api_flavour f, const char *name)
+{
+    size_t n;
+    const struct brule_rule *r = brule_rules(f, &n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(name, r[i].name) == 0)
+            return &r[i];
+    return NULL;
+}
+
 int brule_value_parse(const char *s, size_t len, long *out)
 {
     if (len == 0 || len > 7)
