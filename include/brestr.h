@@ -18,12 +18,16 @@
 struct brestr_name {
     char *id;                   /* account id / user slug / group slug or name (owned) */
     char *alt;                  /* {uuid} / user name, or NULL (owned) */
+    char *email;                /* Data Center: the user's emailAddress, or NULL (owned) */
 };
 
 struct brestr_names {
     struct brestr_name *v;      /* owned */
     size_t n, cap;
 };
+
+/* Set the email of the entry at i (a copy; NULL or "" clears it). */
+void brestr_names_email(struct brestr_names *l, size_t i, const char *email);
 
 struct brestr {
     long id;                    /* the server's id; 0 when not created */
@@ -41,8 +45,8 @@ void brestr_free(struct brestr *r);
 void brestr_copy(struct brestr *dst, const struct brestr *src);
 
 /* Add a name (alt may be NULL); a name already listed (by either name) is
- * not added twice, and learns alt when it had none. */
-void brestr_names_add(struct brestr_names *l, const char *id, const char *alt);
+ * not added twice, and learns alt when it had none. Returns its index. */
+size_t brestr_names_add(struct brestr_names *l, const char *id, const char *alt);
 /* The index of a name listed as id or alt, or -1. */
 long brestr_names_find(const struct brestr_names *l, const char *name, size_t len);
 /* Remove the entry at i. */

@@ -237,12 +237,16 @@ static int dc_item(const cJSON *item, struct brestr *r)
     const cJSON *u;
     cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(item, "users")) {
         const char *slug = api_json_string(u, "slug"), *name = api_json_string(u, "name");
-        if (slug && slug[0])
-            brestr_names_add(&r->users, slug, name && strcmp(name, slug) ? name : NULL);
-        else if (name && name[0])
-            brestr_names_add(&r->users, name, NULL);
+        size_t at;
+        /* a user goes by its name, as permission rows name one; the slug
+         * (the same but for case and characters a URL cannot hold) beside */
+        if (name && name[0])
+            at = brestr_names_add(&r->users, name, slug && strcmp(name, slug) ? slug : NULL);
+        else if (slug && slug[0])
+            at = brestr_names_add(&r->users, slug, NULL);
         else
             return -1;
+        brestr_names_email(&r->users, at, api_json_string(u, "emailAddress"));
     }
     const cJSON *g;
     cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(item, "groups")) {
@@ -289,8 +293,10 @@ static enum branch_method dc_write(struct buf *url, struct buf *body, const char
     cJSON *type = cJSON_AddObjectToObject(m, "type");
     cJSON_AddStringToObject(type, "id", brule_dc_matcher_type(&want->branch));
     cJSON *users = cJSON_AddArrayToObject(o, "userSlugs");
-    for (size_t i = 0; i < want->users.n; i++)
-        cJSON_AddItemToArray(users, cJSON_CreateString(want->users.v[i].id));
+    for (size_t i = 0; i < want->users.n; i++) {
+        const struct brestr_name *n = &want->users.v[i];
+        cJSON_AddItemToArray(users, cJSON_CreateString(n->alt ? n->alt : n->id));
+    }
     cJSON *groups = cJSON_AddArrayToObject(o, "groupNames");
     for (size_t i = 0; i < want->groups.n; i++)
         cJSON_AddItemToArray(groups, cJSON_CreateString(want->groups.v[i].id));

@@ -17,6 +17,7 @@ static void names_free(struct brestr_names *l)
     for (size_t i = 0; i < l->n; i++) {
         free(l->v[i].id);
         free(l->v[i].alt);
+        free(l->v[i].email);
     }
     free(l->v);
     memset(l, 0, sizeof *l);
@@ -33,7 +34,8 @@ void brestr_free(struct brestr *r)
 static void names_copy(struct brestr_names *dst, const struct brestr_names *src)
 {
     for (size_t i = 0; i < src->n; i++)
-        brestr_names_add(dst, src->v[i].id, src->v[i].alt);
+        brestr_names_email(dst, brestr_names_add(dst, src->v[i].id, src->v[i].alt),
+                           src->v[i].email);
 }
 
 void brestr_copy(struct brestr *dst, const struct brestr *src)
@@ -65,7 +67,13 @@ long brestr_names_find(const struct brestr_names *l, const char *name, size_t le
     return -1;
 }
 
-void brestr_names_add(struct brestr_names *l, const char *id, const char *alt)
+void brestr_names_email(struct brestr_names *l, size_t i, const char *email)
+{
+    free(l->v[i].email);
+    l->v[i].email = email && email[0] ? xstrdup(email) : NULL;
+}
+
+size_t brestr_names_add(struct brestr_names *l, const char *id, const char *alt)
 {
     long at = brestr_names_find(l, id, strlen(id));
     if (at < 0 && alt)
@@ -73,7 +81,7 @@ void brestr_names_add(struct brestr_names *l, const char *id, const char *alt)
     if (at >= 0) {
         if (alt && !l->v[at].alt && !name_is(l->v[at].id, alt, strlen(alt)))
             l->v[at].alt = xstrdup(alt);
-        return;
+        return (size_t)at;
     }
     if (l->n == l->cap) {
         l->cap = l->cap ? 2 * l->cap : 4;
@@ -81,7 +89,8 @@ void brestr_names_add(struct brestr_names *l, const char *id, const char *alt)
     }
     l->v[l->n].id = xstrdup(id);
     l->v[l->n].alt = alt ? xstrdup(alt) : NULL;
-    l->n++;
+    l->v[l->n].email = NULL;
+    return l->n++;
 }
 
 void brestr_names_del(struct brestr_names *l, size_t i)
@@ -90,6 +99,7 @@ void brestr_names_del(struct brestr_names *l, size_t i)
         return;
     free(l->v[i].id);
     free(l->v[i].alt);
+    free(l->v[i].email);
     memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof *l->v);
     l->n--;
 }

@@ -165,8 +165,9 @@ static void test_dc_item_and_writes(void **state)
     assert_string_equal(r.rule, "read-only");
     assert_int_equal(r.branch.match, BM_BRANCH);
     assert_string_equal(r.branch.value, "refs/heads/main");
-    assert_string_equal(r.users.v[0].id, "alice");
-    assert_string_equal(r.users.v[0].alt, "Alice");
+    assert_string_equal(r.users.v[0].id, "Alice");
+    assert_string_equal(r.users.v[0].alt, "alice");
+    assert_string_equal(r.users.v[0].email, "a@x");
     assert_string_equal(r.groups.v[0].id, "devs");
     assert_int_equal(r.nkeys, 1);
     assert_int_equal(r.keys[0], 9);
