@@ -52,6 +52,7 @@ struct api_reach {
 
 struct api_ops {
     const char *name;                   /* "cloud", "datacenter" */
+    enum api_flavour flavour;           /* the same, for tables kept per flavour elsewhere */
     const char *export_header;          /* the header line of an export, no EOL */
     int has_workspaces;                 /* rows and exports name a workspace */
     int resolves_emails;                /* a user cell with '@' is an email */

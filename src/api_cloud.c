@@ -257,6 +257,7 @@ static double cloud_page_position(const cJSON *page, const char *url)
 
 const struct api_ops api_cloud = {
     .name = "cloud",
+    .flavour = API_CLOUD,
     .export_header = "workspace,repo,project,group,user,privilege,name",
     .has_workspaces = 1,
     .resolves_emails = 1,

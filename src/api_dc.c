@@ -176,6 +176,7 @@ static int dc_default_item(const cJSON *answer)
 
 const struct api_ops api_datacenter = {
     .name = "datacenter",
+    .flavour = API_DATACENTER,
     .export_header = "workspace,repo,project,group,user,privilege,name,email",
     .has_workspaces = 0,
     .resolves_emails = 0,
