@@ -24,6 +24,9 @@
 enum branch_method { BRM_GET, BRM_POST, BRM_PUT, BRM_DELETE };
 
 struct branch_api {
+    /* 1 when projects have restrictions of their own (Data Center); Cloud
+     * has none in its public API */
+    int on_projects;
     /* First page of a target's restrictions (a repository; on Data Center
      * also a project: target TARGET_PROJECT). */
     void (*list)(struct buf *url, const struct request *target);

@@ -44,6 +44,7 @@ struct bb_config {
     int nmap;                   /* --map NAME=COLUMN pairs */
     int nusers;                 /* export, access: --user ID|EMAIL, repeatable */
     int revoke;                 /* export --revoke: every privilege 'none' */
+    int branch_rules;           /* export --branch-rules: branch rules, not permissions */
     char delimiter;             /* 0 = detect */
 
     /* How: requests, output, feedback */

@@ -188,6 +188,7 @@ static long cloud_written_id(const cJSON *answer)
 }
 
 const struct branch_api branch_api_cloud = {
+    .on_projects = 0,
     .list = cloud_list,
     .item = cloud_item,
     .write = cloud_write,
@@ -316,6 +317,7 @@ static long dc_written_id(const cJSON *answer)
 }
 
 const struct branch_api branch_api_datacenter = {
+    .on_projects = 1,
     .list = dc_list,
     .item = dc_item,
     .write = dc_write,

@@ -3,7 +3,9 @@
  * CSV. A worker reads one target's group and user permissions (walk_read)
  * and formats them as rows, sorted: groups, then users, each by id. With
  * --user only those people's grants are written; with --revoke every
- * privilege is 'none' (the offboarding plan).
+ * privilege is 'none' (the offboarding plan). With --branch-rules the rows
+ * are a target's branch restrictions instead (branch.c): export reads one
+ * kind of resource, chosen by a table of what each kind reads and writes.
  */
 #include "export.h"
 
@@ -14,6 +16,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "api_branch.h"
+#include "branch.h"
 #include "csvout.h"
 #include "exec.h"
 #include "progress.h"
@@ -22,7 +26,20 @@
 #include "walk.h"
 #include "who.h"
 
+struct export;
+
+/* What export reads of one kind of resource. */
+struct export_kind {
+    const char *(*header)(const struct api_ops *api);
+    /* Read target j->req through ex and fill j->res and j->exp. */
+    void (*target)(const struct export *e, struct exec_worker *ex, struct job *j);
+    /* 1 when the flavour has this kind on projects too, not only on
+     * repositories */
+    int (*on_projects)(const struct api_ops *api);
+};
+
 struct export {
+    const struct export_kind *kind;     /* frozen */
     struct sweep sw;                    /* the session, ring, output and counts */
     struct who who;                     /* --user; read-only once the pool runs */
     /* Data Center: slugs seen, to name those that would collide in one
@@ -66,9 +83,8 @@ unsigned export_rows(struct buf *out, const struct api_ops *api, const struct re
 
 /* One target, on a worker: its permissions read and written as rows. The
  * sweep, who and delimiter are frozen while the pool runs. */
-static void export_target(void *ctx, struct exec_worker *ex, struct job *j)
+static void perms_target(const struct export *e, struct exec_worker *ex, struct job *j)
 {
-    const struct export *e = ctx;
     const struct session *ses = &e->sw.ses;
     const struct api_ops *api = ses->api;
     struct walk_perms perms = {0};
@@ -84,6 +100,52 @@ static void export_target(void *ctx, struct exec_worker *ex, struct job *j)
                                    sweep_delimiter(&e->sw), ses->cfg->revoke);
     }
     walk_perms_free(&perms);
+}
+
+/* One target's branch restrictions as rows. */
+static void branch_target(const struct export *e, struct exec_worker *ex, struct job *j)
+{
+    const struct session *ses = &e->sw.ses;
+    struct brestr_set set = {0};
+    struct pager_error err;
+    j->res.status = ROW_OK;
+    if (branch_read(ses->api, ses->base.data, exec_pager(ex), &j->req, &set, &j->exp.pages,
+                    &err) != 0) {
+        j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
+        j->res.http_status = err.status;
+        msg_printf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
+    } else {
+        j->exp.nrows = branch_export_rows(&j->exp.rows, ses->api, &j->req, &set,
+                                          sweep_delimiter(&e->sw));
+    }
+    brestr_set_free(&set);
+}
+
+static const char *perms_header(const struct api_ops *api)
+{
+    return api->export_header;
+}
+
+static int perms_on_projects(const struct api_ops *api)
+{
+    (void)api;
+    return 1;
+}
+
+static int branch_on_projects(const struct api_ops *api)
+{
+    return branch_api_for(api->flavour)->on_projects;
+}
+
+static const struct export_kind kind_permissions = {perms_header, perms_target,
+                                                    perms_on_projects};
+static const struct export_kind kind_branch_rules = {branch_export_header, branch_target,
+                                                     branch_on_projects};
+
+static void export_target(void *ctx, struct exec_worker *ex, struct job *j)
+{
+    const struct export *e = ctx;
+    e->kind->target(e, ex, j);
 }
 
 /* ---- the main thread ---------------------------------------------------- */
@@ -130,12 +192,13 @@ int export_main(const struct bb_config *cfg)
     struct export ex;
     struct export *e = &ex;
     memset(e, 0, sizeof *e);
+    e->kind = cfg->branch_rules ? &kind_branch_rules : &kind_permissions;
     sweep_init(&e->sw, cfg, "export", "target", "targets");
     hmap_init(&e->slugs, sizeof(int));
     if (sweep_open(&e->sw) != 0 || sweep_start(&e->sw, export_target, e) != 0)
         return sweep_abort(&e->sw);
     struct session *ses = &e->sw.ses;
-    sweep_header(&e->sw, ses->api->export_header, NULL);
+    sweep_header(&e->sw, e->kind->header(ses->api), NULL);
     who_init(&e->who, cfg, ses->api);
     for (int i = 0; i < cfg->nscopes && !e->sw.fatal && e->who.nemails; i++) {
         /* each workspace once: its members by email, 90 addresses a request */
@@ -149,7 +212,8 @@ int export_main(const struct bb_config *cfg)
             e->sw.fatal = 1;
         free(ws);
     }
-    struct walk_lister wl = {.target = on_target, .ctx = e};
+    struct walk_lister wl = {.target = on_target, .ctx = e,
+                             .repos_only = !e->kind->on_projects(ses->api)};
     sweep_walk(&e->sw, &wl);
     sweep_finish(&e->sw);
 
