@@ -40,6 +40,10 @@ struct sweep {
     unsigned long rows;             /* written */
     unsigned long unreadable;       /* targets and listings that could not be read */
     unsigned long listed_pages;
+    /* the command's target callback and its ctx, during sweep_walk */
+    void (*walk_target)(void *ctx, enum target_kind kind, const char *ws, const char *project,
+                        const char *slug);
+    void *walk_ctx;
     int listing_done;               /* targets is final */
     int fatal;                      /* the output failed (exit 2) */
     double started;
@@ -62,8 +66,9 @@ void sweep_header(struct sweep *s, const char *header, const char *extra);
 char sweep_delimiter(const struct sweep *s);
 
 /* List every scope (cfg->scopes; none: the whole Data Center) through w,
- * whose ses, cmd, before_message, stop and ctx sweep_walk sets; w->target
- * is the command's (sweep_target, or one that calls it). */
+ * whose ses, cmd, before_message and stop sweep_walk sets; w->target and
+ * w->ctx are the command's (sweep_target, or one that calls it), called
+ * with that ctx. */
 void sweep_walk(struct sweep *s, struct walk_lister *w);
 /* A listed target: into the ring and on to the pool. */
 void sweep_target(struct sweep *s, enum target_kind kind, const char *ws, const char *project,

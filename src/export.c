@@ -39,8 +39,8 @@ struct export_kind {
 };
 
 struct export {
-    const struct export_kind *kind;     /* frozen */
     struct sweep sw;                    /* the session, ring, output and counts */
+    const struct export_kind *kind;     /* frozen */
     struct who who;                     /* --user; read-only once the pool runs */
     /* Data Center: slugs seen, to name those that would collide in one
      * Cloud workspace: slug hash -> told (an hmap slot of 16 bytes a

@@ -218,8 +218,21 @@ static int walk_stop(void *ctx)
     return s->fatal || s->ses.cancel_level > 0;
 }
 
+/* The lister's callbacks all get the sweep; the command's own target
+ * callback gets the command's ctx back. */
+static void walk_target(void *ctx, enum target_kind kind, const char *ws, const char *project,
+                        const char *slug)
+{
+    struct sweep *s = ctx;
+    s->walk_target(s->walk_ctx, kind, ws, project, slug);
+}
+
 void sweep_walk(struct sweep *s, struct walk_lister *w)
 {
+    s->walk_target = w->target;
+    s->walk_ctx = w->ctx;
+    w->target = walk_target;
+    w->ctx = s;
     w->ses = &s->ses;
     w->cmd = s->cmd;
     w->before_message = sweep_clear_line;
