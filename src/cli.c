@@ -559,6 +559,13 @@ static int option_error(int c, char **argv, FILE *err)
         fprintf(err, "bbperm: option '%s' needs a value (see --help)\n", argv[optind - 1]);
         return 2;
     }
+    /* a known option in optopt: a value given to an option that takes none */
+    for (size_t i = 0; optopt && i < NOPTIONS; i++) {
+        if (optopt == (options[i].letter ? options[i].letter : 256 + (int)i)) {
+            fprintf(err, "bbperm: option '--%s' takes no value (see --help)\n", options[i].name);
+            return 2;
+        }
+    }
     if (optopt)
         fprintf(err, "bbperm: unknown option '-%c' (see --help)\n", optopt);
     else
