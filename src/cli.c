@@ -112,7 +112,7 @@ static const char *const map_names[] = {
     "workspace", "repo", "project", "group", "user", "privilege", NULL
 };
 
-static int parse_map(struct bb_config *cfg, const char *arg, FILE *err)
+static int set_map(struct bb_config *cfg, const char *arg, FILE *err)
 {
     /* The storage holds every --map argument joined; pointers into it are
      * kept in map_name/map_column. A second --map joins the pairs read so
@@ -165,8 +165,9 @@ static int parse_map(struct bb_config *cfg, const char *arg, FILE *err)
 }
 
 /* --max-prune N or P%: a whole count, or a percentage from 0 to 100. */
-static int parse_max_prune(const char *s, struct bb_config *cfg)
+static int set_max_prune(struct bb_config *cfg, const char *s, FILE *err)
 {
+    (void)err;
     size_t n = strlen(s);
     if (n && s[n - 1] == '%') {
         char num[32];
@@ -191,8 +192,10 @@ static int parse_max_prune(const char *s, struct bb_config *cfg)
     return 0;
 }
 
-static int parse_delimiter(const char *s, char *out)
+static int set_delimiter(struct bb_config *cfg, const char *s, FILE *err)
 {
+    char *out = &cfg->delimiter;
+    (void)err;
     if (!strcmp(s, "\\t") || !strcasecmp(s, "tab")) {
         *out = '\t';
         return 0;
@@ -238,23 +241,6 @@ static int set_rate(struct bb_config *cfg, const char *value, FILE *err)
 {
     (void)err;
     return cli_parse_rate(value, &cfg->rate) ? -1 : 0;
-}
-
-static int set_delimiter(struct bb_config *cfg, const char *value, FILE *err)
-{
-    (void)err;
-    return parse_delimiter(value, &cfg->delimiter) ? -1 : 0;
-}
-
-static int set_max_prune(struct bb_config *cfg, const char *value, FILE *err)
-{
-    (void)err;
-    return parse_max_prune(value, cfg) ? -1 : 0;
-}
-
-static int set_map(struct bb_config *cfg, const char *value, FILE *err)
-{
-    return parse_map(cfg, value, err) ? -1 : 0;
 }
 
 static int set_api(struct bb_config *cfg, const char *value, FILE *err)
