@@ -288,12 +288,16 @@ static int set_prune(struct bb_config *cfg, const char *value, FILE *err)
 
 /* ---- the table ----------------------------------------------------------- */
 
-#define AT(f)                 offsetof(struct bb_config, f)
-#define FLAG(f, v)            CLI_FLAG, AT(f), v, 0, NULL, NULL
-#define STRING(f)             CLI_STRING, AT(f), 0, 0, NULL, NULL
-#define INT(f, lo, hi, bad)   CLI_INT, AT(f), lo, hi, NULL, bad
-#define LONG(f, lo, hi, bad)  CLI_LONG, AT(f), lo, hi, NULL, bad
-#define SECONDS(f, lo, hi, bad) CLI_SECONDS, AT(f), lo, hi, NULL, bad
+/* The offset of field f, which must be of type T: a wrong type is an array
+ * of size -1, so a table entry cannot store into a field of another type. */
+#define AT(f, T) (offsetof(struct bb_config, f) + \
+                  0 * sizeof(char[_Generic(((struct bb_config *)0)->f, T: 1, default: -1)]))
+#define FLAG(f, v)            CLI_FLAG, AT(f, int), v, 0, NULL, NULL
+#define MODE(f, v)            CLI_FLAG, AT(f, enum progress_mode), v, 0, NULL, NULL
+#define STRING(f)             CLI_STRING, AT(f, const char *), 0, 0, NULL, NULL
+#define INT(f, lo, hi, bad)   CLI_INT, AT(f, int), lo, hi, NULL, bad
+#define LONG(f, lo, hi, bad)  CLI_LONG, AT(f, long), lo, hi, NULL, bad
+#define SECONDS(f, lo, hi, bad) CLI_SECONDS, AT(f, double), lo, hi, NULL, bad
 #define CALL(fn, bad)         CLI_CALL, 0, 0, 0, fn, bad
 #define APPLY_PLAN            (CLI_APPLY | CLI_PLAN)
 #define SCOPED                (CLI_EXPORT | CLI_ACCESS)
@@ -364,8 +368,8 @@ static const struct cli_option options[] = {
  "export: write 'none' as every privilege (with --user,\nthe offboarding plan)"},
 {"compare", 0, CLI_ACCESS, STRING(compare), "PREV",
  "access: add a 'change' column against an earlier\naccess CSV (added, removed, raised, lowered)"},
-{"progress", 0, CLI_ALL, FLAG(progress, PROGRESS_ON), NULL, "always draw the progress line on stderr"},
-{"no-progress", 0, CLI_ALL, FLAG(progress, PROGRESS_OFF), NULL, "never draw it"},
+{"progress", 0, CLI_ALL, MODE(progress, PROGRESS_ON), NULL, "always draw the progress line on stderr"},
+{"no-progress", 0, CLI_ALL, MODE(progress, PROGRESS_OFF), NULL, "never draw it"},
 {"quiet", 'q', CLI_ALL, FLAG(quiet, 1), NULL, "no summary or progress on stderr"},
 {"verbose", 'v', CLI_ALL, FLAG(verbose, 1), NULL, "one line per request and response on stderr"},
 {"help", 'h', CLI_ALL, CALL(set_help, NULL), NULL, "this text"},
@@ -374,7 +378,7 @@ static const struct cli_option options[] = {
 
 #define NOPTIONS (sizeof options / sizeof options[0])
 
-/* CLI_FLAG stores an int; enum progress_mode is one too. */
+/* CLI_FLAG stores an int; MODE's enum progress_mode is one too. */
 _Static_assert(sizeof(enum progress_mode) == sizeof(int), "progress is set as an int");
 
 const struct cli_option *cli_options(size_t *n)
