@@ -435,7 +435,7 @@ static void usage_option(FILE *out, const struct cli_option *o)
     fprintf(out, "%s%*s", spec, n < HELP_COLUMN ? HELP_COLUMN - n : 2, "");
     for (const char *line = o->help; *line;) {
         size_t len = strcspn(line, "\n");
-        fprintf(out, "%s%.*s\n", line == o->help ? "" : "                          ", (int)len, line);
+        fprintf(out, "%*s%.*s\n", line == o->help ? 0 : HELP_COLUMN, "", (int)len, line);
         line += len + (line[len] == '\n');
     }
 }
