@@ -1,3 +1,19 @@
+/* DESIGN: the command line is one table of options (options[] below, in the
+ * manner of curl's tool_getparam.c aliases[]). Each entry names the option
+ * (long name, short letter), what its value is, the commands that take it,
+ * the field of struct bb_config it sets (an offsetof, or a small setter for
+ * a list or a value in units) and its line in --help. Three things read the
+ * table: cli_parse, which builds getopt_long's arrays from it and stores each
+ * value through it; cli_usage, which prints --help from it; and cli_check,
+ * which refuses an option given to a command not in its mask. The unit tests
+ * check the man page against it.
+ *
+ * cli_parse runs in three steps: defaults and the command word, the options
+ * (each value checked alone, at once, in argv order), then cli_check: every
+ * check that spans options, in one function, in the order their messages have
+ * always come. A new option is one entry in the table, plus a line in
+ * cli_check when it conflicts with another. No option takes a secret:
+ * credentials come from the environment or a netrc file (creds.c). */
 #include "cli.h"
 
 #include <curl/curl.h>
@@ -9,150 +25,6 @@
 #include <sys/stat.h>
 
 #include "util.h"
-
-enum {
-    OPT_BASE_URL = 256, OPT_CACERT, OPT_TIMEOUT, OPT_NETRC, OPT_NETRC_FILE,
-    OPT_RETRIES, OPT_MAX_BACKOFF, OPT_BACKOFF_BASE, OPT_RATE, OPT_RESUME,
-    OPT_DELIMITER, OPT_NO_HEADER, OPT_MAP, OPT_PROGRESS, OPT_NO_PROGRESS,
-    OPT_CHECK_AUTH, OPT_NO_CHECK_AUTH, OPT_FAIL_AFTER_401, OPT_FAIL_AFTER_ERRORS, OPT_RESUME_FROM, OPT_DIFF, OPT_UNDO_FILE,
-    OPT_WORKSPACE, OPT_API, OPT_MAX_WAIT, OPT_USER, OPT_REVOKE, OPT_COMPARE, OPT_PRUNE,
-    OPT_MAX_PRUNE, OPT_DETAILED_EXITCODE, OPT_MARKDOWN
-};
-
-static const struct option long_opts[] = {
-    {"output", required_argument, NULL, 'o'},
-    {"jobs", required_argument, NULL, 'j'},
-    {"dry-run", no_argument, NULL, 'n'},
-    {"base-url", required_argument, NULL, OPT_BASE_URL},
-    {"cacert", required_argument, NULL, OPT_CACERT},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"quiet", no_argument, NULL, 'q'},
-    {"verbose", no_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {"netrc", no_argument, NULL, OPT_NETRC},
-    {"netrc-file", required_argument, NULL, OPT_NETRC_FILE},
-    {"retries", required_argument, NULL, OPT_RETRIES},
-    {"max-backoff", required_argument, NULL, OPT_MAX_BACKOFF},
-    {"backoff-base", required_argument, NULL, OPT_BACKOFF_BASE},
-    {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
-    {"rate", required_argument, NULL, OPT_RATE},
-    {"resume", no_argument, NULL, OPT_RESUME},
-    {"resume-from", required_argument, NULL, OPT_RESUME_FROM},
-    {"delimiter", required_argument, NULL, OPT_DELIMITER},
-    {"no-header", no_argument, NULL, OPT_NO_HEADER},
-    {"map", required_argument, NULL, OPT_MAP},
-    {"progress", no_argument, NULL, OPT_PROGRESS},
-    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
-    {"check-auth", no_argument, NULL, OPT_CHECK_AUTH},
-    {"no-check-auth", no_argument, NULL, OPT_NO_CHECK_AUTH},
-    {"fail-after-401", required_argument, NULL, OPT_FAIL_AFTER_401},
-    {"fail-after-errors", required_argument, NULL, OPT_FAIL_AFTER_ERRORS},
-    {"diff", no_argument, NULL, OPT_DIFF},
-    {"undo-file", required_argument, NULL, OPT_UNDO_FILE},
-    {"workspace", required_argument, NULL, OPT_WORKSPACE},
-    {"api", required_argument, NULL, OPT_API},
-    {"user", required_argument, NULL, OPT_USER},
-    {"revoke", no_argument, NULL, OPT_REVOKE},
-    {"compare", required_argument, NULL, OPT_COMPARE},
-    {"prune", required_argument, NULL, OPT_PRUNE},
-    {"max-prune", required_argument, NULL, OPT_MAX_PRUNE},
-    {"detailed-exitcode", no_argument, NULL, OPT_DETAILED_EXITCODE},
-    {"markdown", required_argument, NULL, OPT_MARKDOWN},
-    {NULL, 0, NULL, 0}
-};
-
-void cli_usage(FILE *out)
-{
-    fputs(
-"Usage: bbperm [apply] [OPTIONS] [INPUT]\n"
-"       bbperm plan [OPTIONS] [INPUT]\n"
-"       bbperm export [OPTIONS] SCOPE...\n"
-"       bbperm access [OPTIONS] SCOPE...\n"
-"\n"
-"apply   apply the rows of a CSV and write a result CSV with one status line\n"
-"        per input row, in input order (the word 'apply' may be left out)\n"
-"plan    read the live permissions and write the result CSV of what apply\n"
-"        would do: 'planned' rows with grant/change/revoke; sends no write\n"
-"export  write the live explicit permissions as an input CSV. SCOPE is\n"
-"        WORKSPACE or WORKSPACE/PROJECT_KEY on Cloud, PROJECT_KEY on Data\n"
-"        Center (none: every project)\n"
-"access  write who can reach each repository of SCOPE (as for export), at\n"
-"        which level, and every source that grants it (the 'via' column)\n"
-"INPUT is a CSV path; '-' or no INPUT reads standard input.\n"
-"\n"
-"  -o, --output PATH       result CSV (default: standard output)\n"
-"  -j, --jobs N            worker threads, 1 to 64 (default 4)\n"
-"  -n, --dry-run           send nothing; valid rows become 'planned'\n"
-"      --diff              read the live state first and send only the writes\n"
-"                          that change something\n"
-"      --undo-file PATH    write a CSV that puts back every permission the run\n"
-"                          changes (implies --diff)\n"
-"      --workspace W       workspace for rows whose workspace cell is empty\n"
-"      --prune SCOPE       the file is the truth within SCOPE (as export's;\n"
-"                          repeatable): every explicit permission there that\n"
-"                          no row names is revoked, after the file's own rows\n"
-"      --max-prune N|P%    prune nothing in a scope whose revocations would\n"
-"                          exceed N, or P% of its permissions (default 25%);\n"
-"                          its rows are written 'held'\n"
-"      --detailed-exitcode plan: exit 0 when nothing would change, 3 when\n"
-"                          something would, 1 when a row failed or is invalid\n"
-"      --markdown FILE     also write a Markdown report (summary, changes by\n"
-"                          target, failed/invalid/held rows) for a review\n"
-"      --api cloud|datacenter  API flavour (default: datacenter when the base\n"
-"                          URL's path contains /rest/api/, else cloud)\n"
-"      --base-url URL      API root (default " DEFAULT_BASE_URL ")\n"
-"      --cacert PATH       extra CA bundle for TLS verification\n"
-"      --timeout SECONDS   per request (default 30)\n"
-"      --netrc             take credentials from ~/.netrc\n"
-"      --netrc-file PATH   take credentials from PATH\n"
-"      --retries N         retries for 5xx and network errors (default 5)\n"
-"      --rate N/s|N/m|N/h  pace requests (e.g. 1000/h); default: no cap\n"
-"      --max-backoff SECS  longest wait after a 429 or fault (default 300)\n"
-"      --backoff-base SECS first wait of the exponential backoff, and the\n"
-"                          shortest wait a Retry-After may ask for (default 1)\n"
-"      --max-wait SECS     longest a row waits out 429s in all before it fails\n"
-"                          (default 900)\n"
-"      --resume            INPUT is an earlier result CSV: keep its 'ok' rows,\n"
-"                          run every other row again\n"
-"      --resume-from PREV  INPUT is the original input and PREV the result\n"
-"                          of an earlier run of it, even one cut short: rows\n"
-"                          PREV shows 'ok' are not sent again\n"
-"      --delimiter C       field delimiter (default: an Excel sep= line, else\n"
-"                          detected among , ; TAB |); export writes with it\n"
-"      --no-header         columns are workspace,repo,group,privilege\n"
-"      --map NAME=COLUMN[,NAME=COLUMN...]  take NAME from a differently\n"
-"                          named column (NAME: workspace, repo, project,\n"
-"                          group, user, privilege); may be repeated\n"
-"      --check-auth        one authenticated request before the run (the default)\n"
-"      --no-check-auth     skip it\n"
-"      --fail-after-401 N  stop when the first N responses are all 401\n"
-"                          (default 5; 0 never stops)\n"
-"      --fail-after-errors N  stop when N rows in a row fail without an answer\n"
-"                          from the server (default 10; 0 never stops)\n"
-"      --user ID|EMAIL     export and access: only this person's rows (account\n"
-"                          id, {uuid}, Data Center user name, or email); may\n"
-"                          be repeated\n"
-"      --revoke            export: write 'none' as every privilege (with --user,\n"
-"                          the offboarding plan)\n"
-"      --compare PREV      access: add a 'change' column against an earlier\n"
-"                          access CSV (added, removed, raised, lowered)\n"
-"      --progress          always draw the progress line on stderr\n"
-"      --no-progress       never draw it\n"
-"  -q, --quiet             no summary or progress on stderr\n"
-"  -v, --verbose           one line per request and response on stderr\n"
-"  -h, --help              this text\n"
-"  -V, --version           the version\n"
-"\n"
-"Credentials come from the environment only: BITBUCKET_EMAIL and\n"
-"BITBUCKET_API_TOKEN (Basic), BITBUCKET_TOKEN (Bearer), or the legacy\n"
-"BITBUCKET_USERNAME and BITBUCKET_APP_PASSWORD; else --netrc/--netrc-file.\n"
-"\n"
-"Exit status: 0 every row ok or planned; 1 some row failed or invalid (export,\n"
-"access: a target could not be read; --prune: a scope was not pruned, a target\n"
-"could not be read, or rows were held); 2 usage, input, output or credential\n"
-"error; 3 plan --detailed-exitcode has changes; 130 interrupted.\n", out);
-}
 
 static int parse_long(const char *s, long lo, long hi, long *out)
 {
@@ -240,7 +112,7 @@ static const char *const map_names[] = {
     "workspace", "repo", "project", "group", "user", "privilege", NULL
 };
 
-static int parse_map(struct bb_config *cfg, const char *arg, FILE *err)
+static int set_map(struct bb_config *cfg, const char *arg, FILE *err)
 {
     /* The storage holds every --map argument joined; pointers into it are
      * kept in map_name/map_column. A second --map joins the pairs read so
@@ -293,8 +165,9 @@ static int parse_map(struct bb_config *cfg, const char *arg, FILE *err)
 }
 
 /* --max-prune N or P%: a whole count, or a percentage from 0 to 100. */
-static int parse_max_prune(const char *s, struct bb_config *cfg)
+static int set_max_prune(struct bb_config *cfg, const char *s, FILE *err)
 {
+    (void)err;
     size_t n = strlen(s);
     if (n && s[n - 1] == '%') {
         char num[32];
@@ -319,8 +192,10 @@ static int parse_max_prune(const char *s, struct bb_config *cfg)
     return 0;
 }
 
-static int parse_delimiter(const char *s, char *out)
+static int set_delimiter(struct bb_config *cfg, const char *s, FILE *err)
 {
+    char *out = &cfg->delimiter;
+    (void)err;
     if (!strcmp(s, "\\t") || !strcasecmp(s, "tab")) {
         *out = '\t';
         return 0;
@@ -346,11 +221,182 @@ int cli_base_url_is_datacenter(const char *base)
     return dc;
 }
 
-static const struct {
-    const char *word;
-    enum command cmd;
-} commands[] = {{"apply", CMD_APPLY}, {"plan", CMD_PLAN}, {"export", CMD_EXPORT},
-                {"access", CMD_ACCESS}};
+/* ---- setters: the options whose value is more than one field ------------ */
+
+static int set_help(struct bb_config *cfg, const char *value, FILE *err)
+{
+    (void)cfg, (void)value, (void)err;
+    cli_usage(stdout);
+    return 1;
+}
+
+static int set_version(struct bb_config *cfg, const char *value, FILE *err)
+{
+    (void)cfg, (void)value, (void)err;
+    printf("bbperm %s (%s)\n", BBPERM_VERSION, curl_version());
+    return 1;
+}
+
+static int set_rate(struct bb_config *cfg, const char *value, FILE *err)
+{
+    (void)err;
+    return cli_parse_rate(value, &cfg->rate) ? -1 : 0;
+}
+
+static int set_api(struct bb_config *cfg, const char *value, FILE *err)
+{
+    (void)err;
+    if (!strcasecmp(value, "cloud"))
+        cfg->api = API_CLOUD;
+    else if (!strcasecmp(value, "datacenter") || !strcasecmp(value, "dc"))
+        cfg->api = API_DATACENTER;
+    else
+        return -1;
+    return 0;
+}
+
+static int set_workspace(struct bb_config *cfg, const char *value, FILE *err)
+{
+    (void)err;
+    if (!value[0] || strchr(value, '/'))
+        return -1;
+    cfg->workspace = value;
+    return 0;
+}
+
+static int set_user(struct bb_config *cfg, const char *value, FILE *err)
+{
+    if (!value[0] || cfg->nusers == USERS_MAX) {
+        fprintf(err, "bbperm: --user needs an account id, {uuid}, user name or email "
+                     "(%d at most)\n", USERS_MAX);
+        return -1;
+    }
+    cfg->users[cfg->nusers++] = value;
+    return 0;
+}
+
+static int set_prune(struct bb_config *cfg, const char *value, FILE *err)
+{
+    if (cfg->nscopes == SCOPES_MAX) {
+        fprintf(err, "bbperm: --prune: %d scopes at most\n", SCOPES_MAX);
+        return -1;
+    }
+    cfg->scopes[cfg->nscopes++] = value;
+    cfg->prune = 1;
+    return 0;
+}
+
+/* ---- the table ----------------------------------------------------------- */
+
+/* The offset of field f, which must be of type T: a wrong type is an array
+ * of size -1, so a table entry cannot store into a field of another type. */
+#define AT(f, T) (offsetof(struct bb_config, f) + \
+                  0 * sizeof(char[_Generic(((struct bb_config *)0)->f, T: 1, default: -1)]))
+#define FLAG(f, v)            CLI_FLAG, AT(f, int), v, 0, NULL, NULL
+#define MODE(f, v)            CLI_FLAG, AT(f, enum progress_mode), v, 0, NULL, NULL
+#define STRING(f)             CLI_STRING, AT(f, const char *), 0, 0, NULL, NULL
+#define INT(f, lo, hi, bad)   CLI_INT, AT(f, int), lo, hi, NULL, bad
+#define LONG(f, lo, hi, bad)  CLI_LONG, AT(f, long), lo, hi, NULL, bad
+#define SECONDS(f, lo, hi, bad) CLI_SECONDS, AT(f, double), lo, hi, NULL, bad
+#define CALL(fn, bad)         CLI_CALL, 0, 0, 0, fn, bad
+#define APPLY_PLAN            (CLI_APPLY | CLI_PLAN)
+#define SCOPED                (CLI_EXPORT | CLI_ACCESS)
+
+/* name, letter, commands, kind and field, the value's name, --help text */
+static const struct cli_option options[] = {
+{"output", 'o', CLI_ALL, STRING(output), "PATH", "result CSV (default: standard output)"},
+{"jobs", 'j', CLI_ALL, INT(jobs, 1, 64, "must be a whole number from 1 to 64"), "N",
+ "worker threads, 1 to 64 (default 4)"},
+{"dry-run", 'n', CLI_APPLY, FLAG(dry_run, 1), NULL, "send nothing; valid rows become 'planned'"},
+{"diff", 0, APPLY_PLAN, FLAG(diff, 1), NULL,
+ "read the live state first and send only the writes\nthat change something"},
+{"undo-file", 0, CLI_APPLY, STRING(undo_file), "PATH",
+ "write a CSV that puts back every permission the run\nchanges (implies --diff)"},
+{"workspace", 0, CLI_ALL, CALL(set_workspace, "needs a workspace slug"), "W",
+ "workspace for rows whose workspace cell is empty"},
+{"prune", 0, APPLY_PLAN, CALL(set_prune, NULL), "SCOPE",
+ "the file is the truth within SCOPE (as export's;\nrepeatable): every explicit permission there that\n"
+ "no row names is revoked, after the file's own rows"},
+{"max-prune", 0, APPLY_PLAN, CALL(set_max_prune, "must be a whole number N or a percentage P% "
+ "(0 to 100)"), "N|P%", "prune nothing in a scope whose revocations would\n"
+ "exceed N, or P% of its permissions (default 25%);\nits rows are written 'held'"},
+{"detailed-exitcode", 0, CLI_PLAN, FLAG(detailed_exitcode, 1), NULL,
+ "plan: exit 0 when nothing would change, 3 when\nsomething would, 1 when a row failed or is invalid"},
+{"markdown", 0, APPLY_PLAN, STRING(markdown), "FILE",
+ "also write a Markdown report (summary, changes by\ntarget, failed/invalid/held rows) for a review"},
+{"api", 0, CLI_ALL, CALL(set_api, "must be cloud or datacenter"), "cloud|datacenter",
+ "API flavour (default: datacenter when the base\nURL's path contains /rest/api/, else cloud)"},
+{"base-url", 0, CLI_ALL, STRING(base_url), "URL", "API root (default " DEFAULT_BASE_URL ")"},
+{"cacert", 0, CLI_ALL, STRING(cacert), "PATH", "extra CA bundle for TLS verification"},
+{"timeout", 0, CLI_ALL, LONG(timeout, 1, 86400, "must be whole seconds from 1 to 86400"),
+ "SECONDS", "per request (default 30)"},
+{"netrc", 0, CLI_ALL, FLAG(netrc, 1), NULL, "take credentials from ~/.netrc"},
+{"netrc-file", 0, CLI_ALL, STRING(netrc_file), "PATH", "take credentials from PATH"},
+{"retries", 0, CLI_ALL, INT(retries, 0, 1000, "must be a whole number from 0 to 1000"), "N",
+ "retries for 5xx and network errors (default 5)"},
+{"rate", 0, CLI_ALL, CALL(set_rate, "must be a number and a unit: N/s, N/m or N/h (also /sec, "
+ "/min, /hour), e.g. 1000/h"), "N/s|N/m|N/h", "pace requests (e.g. 1000/h); default: no cap"},
+{"max-backoff", 0, CLI_ALL, SECONDS(max_backoff, 0.001, 86400, "must be seconds from 0.001 to 86400"),
+ "SECS", "longest wait after a 429 or fault (default 300)"},
+{"backoff-base", 0, CLI_ALL, SECONDS(backoff_base, 0.001, 3600, "must be seconds from 0.001 to 3600"),
+ "SECS", "first wait of the exponential backoff, and the\n"
+ "shortest wait a Retry-After may ask for (default 1)"},
+{"max-wait", 0, CLI_ALL, SECONDS(max_wait, 0.001, 604800, "must be seconds from 0.001 to 604800"),
+ "SECS", "longest a row waits out 429s in all before it fails\n(default 900)"},
+{"resume", 0, APPLY_PLAN, FLAG(resume, 1), NULL,
+ "INPUT is an earlier result CSV: keep its 'ok' rows,\nrun every other row again"},
+{"resume-from", 0, APPLY_PLAN, STRING(resume_from), "PREV",
+ "INPUT is the original input and PREV the result\nof an earlier run of it, even one cut short: rows\n"
+ "PREV shows 'ok' are not sent again"},
+{"delimiter", 0, CLI_ALL, CALL(set_delimiter, "must be one character (or 'tab')"), "C",
+ "field delimiter (default: an Excel sep= line, else\ndetected among , ; TAB |); export writes with it"},
+{"no-header", 0, APPLY_PLAN, FLAG(no_header, 1), NULL, "columns are workspace,repo,group,privilege"},
+{"map", 0, APPLY_PLAN, CALL(set_map, NULL), "NAME=COLUMN[,NAME=COLUMN...]",
+ "take NAME from a differently\nnamed column (NAME: workspace, repo, project,\n"
+ "group, user, privilege); may be repeated"},
+{"check-auth", 0, CLI_ALL, FLAG(check_auth, 2), NULL,
+ "one authenticated request before the run (the default)"},
+{"no-check-auth", 0, CLI_ALL, FLAG(check_auth, 0), NULL, "skip it"},
+{"fail-after-401", 0, CLI_ALL, INT(fail_after_401, 0, 1000000, "must be a whole number"), "N",
+ "stop when the first N responses are all 401\n(default 5; 0 never stops)"},
+{"fail-after-errors", 0, CLI_ALL, INT(fail_after_errors, 0, 1000000, "must be a whole number"), "N",
+ "stop when N rows in a row fail without an answer\nfrom the server (default 10; 0 never stops)"},
+{"user", 0, SCOPED, CALL(set_user, NULL), "ID|EMAIL",
+ "export and access: only this person's rows (account\nid, {uuid}, Data Center user name, or email); may\n"
+ "be repeated"},
+{"revoke", 0, CLI_EXPORT, FLAG(revoke, 1), NULL,
+ "export: write 'none' as every privilege (with --user,\nthe offboarding plan)"},
+{"compare", 0, CLI_ACCESS, STRING(compare), "PREV",
+ "access: add a 'change' column against an earlier\naccess CSV (added, removed, raised, lowered)"},
+{"progress", 0, CLI_ALL, MODE(progress, PROGRESS_ON), NULL, "always draw the progress line on stderr"},
+{"no-progress", 0, CLI_ALL, MODE(progress, PROGRESS_OFF), NULL, "never draw it"},
+{"quiet", 'q', CLI_ALL, FLAG(quiet, 1), NULL, "no summary or progress on stderr"},
+{"verbose", 'v', CLI_ALL, FLAG(verbose, 1), NULL, "one line per request and response on stderr"},
+{"help", 'h', CLI_ALL, CALL(set_help, NULL), NULL, "this text"},
+{"version", 'V', CLI_ALL, CALL(set_version, NULL), NULL, "the version"},
+};
+
+#define NOPTIONS (sizeof options / sizeof options[0])
+
+/* CLI_FLAG stores an int; MODE's enum progress_mode is one too. */
+_Static_assert(sizeof(enum progress_mode) == sizeof(int), "progress is set as an int");
+
+const struct cli_option *cli_options(size_t *n)
+{
+    *n = NOPTIONS;
+    return options;
+}
+
+/* Indexed by enum command. */
+static const char *const commands[] = {"apply", "plan", "export", "access"};
+_Static_assert(CMD_APPLY == 0 && CMD_PLAN == 1 && CMD_EXPORT == 2 && CMD_ACCESS == 3,
+               "commands[] follows enum command");
+
+const char *const *cli_commands(size_t *n)
+{
+    *n = sizeof commands / sizeof commands[0];
+    return commands;
+}
 
 /* 1 when an INPUT in the command word's place is more likely a mistyped
  * command than a file: no such file, and a bare word (no '.', no '/'). */
@@ -370,20 +416,88 @@ int cli_check_terminal(const struct bb_config *cfg, int stdin_tty, FILE *err)
     return 2;
 }
 
-int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
+/* ---- --help -------------------------------------------------------------- */
+
+#define HELP_COLUMN 26          /* where the help text of an option starts */
+
+/* "  -o, --output PATH       result CSV ..." and its continuation lines. */
+static void usage_option(FILE *out, const struct cli_option *o)
 {
-    memset(cfg, 0, sizeof *cfg);
-    int api_given = 0, command_given = 0, max_prune_given = 0;
-    /* the command word comes first; getopt then sees it as the program name */
-    for (size_t i = 0; argc > 1 && i < sizeof commands / sizeof commands[0]; i++) {
-        if (!strcmp(argv[1], commands[i].word)) {
-            cfg->command = commands[i].cmd;
-            command_given = 1;
-            argc--;
-            argv++;
-            break;
-        }
+    char spec[80];
+    int n = o->letter ? snprintf(spec, sizeof spec, "  -%c, --%s", o->letter, o->name)
+                      : snprintf(spec, sizeof spec, "      --%s", o->name);
+    if (n > 0 && (size_t)n < sizeof spec && o->meta)
+        n += snprintf(spec + n, sizeof spec - (size_t)n, " %s", o->meta);
+    if (n < 0 || (size_t)n >= sizeof spec) {
+        fprintf(out, "  --%s (the option's --help line is too long)\n", o->name);
+        return;
     }
+    fprintf(out, "%s%*s", spec, n < HELP_COLUMN ? HELP_COLUMN - n : 2, "");
+    for (const char *line = o->help; *line;) {
+        size_t len = strcspn(line, "\n");
+        fprintf(out, "%*s%.*s\n", line == o->help ? 0 : HELP_COLUMN, "", (int)len, line);
+        line += len + (line[len] == '\n');
+    }
+}
+
+void cli_usage(FILE *out)
+{
+    fputs(
+"Usage: bbperm [apply] [OPTIONS] [INPUT]\n"
+"       bbperm plan [OPTIONS] [INPUT]\n"
+"       bbperm export [OPTIONS] SCOPE...\n"
+"       bbperm access [OPTIONS] SCOPE...\n"
+"\n"
+"apply   apply the rows of a CSV and write a result CSV with one status line\n"
+"        per input row, in input order (the word 'apply' may be left out)\n"
+"plan    read the live permissions and write the result CSV of what apply\n"
+"        would do: 'planned' rows with grant/change/revoke; sends no write\n"
+"export  write the live explicit permissions as an input CSV. SCOPE is\n"
+"        WORKSPACE or WORKSPACE/PROJECT_KEY on Cloud, PROJECT_KEY on Data\n"
+"        Center (none: every project)\n"
+"access  write who can reach each repository of SCOPE (as for export), at\n"
+"        which level, and every source that grants it (the 'via' column)\n"
+"INPUT is a CSV path; '-' or no INPUT reads standard input.\n"
+"\n", out);
+    for (size_t i = 0; i < NOPTIONS; i++)
+        usage_option(out, &options[i]);
+    fputs(
+"\n"
+"Credentials come from the environment only: BITBUCKET_EMAIL and\n"
+"BITBUCKET_API_TOKEN (Basic), BITBUCKET_TOKEN (Bearer), or the legacy\n"
+"BITBUCKET_USERNAME and BITBUCKET_APP_PASSWORD; else --netrc/--netrc-file.\n"
+"\n"
+"Exit status: 0 every row ok or planned; 1 some row failed or invalid (export,\n"
+"access: a target could not be read; --prune: a scope was not pruned, a target\n"
+"could not be read, or rows were held); 2 usage, input, output or credential\n"
+"error; 3 plan --detailed-exitcode has changes; 130 interrupted.\n", out);
+}
+
+/* ---- cli_parse ----------------------------------------------------------- */
+
+/* What the parse knows beyond the configuration: which options were given,
+ * and whether the command word came first. */
+struct cli_state {
+    struct bb_config *cfg;
+    int command_first;
+    unsigned char given[NOPTIONS];
+};
+
+static size_t option_index(const char *name)
+{
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if (!strcmp(options[i].name, name))
+            return i;
+    abort();                    /* a name cli.c spells is in the table */
+}
+
+static int given(const struct cli_state *st, const char *name)
+{
+    return st->given[option_index(name)];
+}
+
+static void set_defaults(struct bb_config *cfg)
+{
     cfg->jobs = 4;
     cfg->base_url = DEFAULT_BASE_URL;
     cfg->timeout = 30;
@@ -398,181 +512,149 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
     cfg->output = "-";
     cfg->max_prune = 25;
     cfg->max_prune_pct = 1;
+}
 
-    long v;
-    int c;
+/* Stores one option's value through the table. Returns 0, 1 (exit 0) or 2. */
+static int set_option(struct cli_state *st, const struct cli_option *o, const char *value, FILE *err)
+{
+    char *field = (char *)st->cfg + o->field;
+    long v = 0;
+    int rc = 0;
+    st->given[o - options] = 1;
+    switch (o->kind) {
+    case CLI_FLAG: *(int *)(void *)field = (int)o->lo; break;
+    case CLI_STRING: *(const char **)(void *)field = value; break;
+    case CLI_INT:
+    case CLI_LONG:
+        rc = parse_long(value, (long)o->lo, (long)o->hi, &v) ? -1 : 0;
+        if (rc == 0 && o->kind == CLI_INT)
+            *(int *)(void *)field = (int)v;
+        else if (rc == 0)
+            *(long *)(void *)field = v;
+        break;
+    case CLI_SECONDS: rc = parse_seconds(value, o->lo, o->hi, (double *)(void *)field); break;
+    case CLI_CALL: rc = o->set(st->cfg, value, err); break;
+    }
+    if (rc >= 0)
+        return rc;
+    if (o->bad)
+        fprintf(err, "bbperm: --%s %s, not '%s'\n", o->name, o->bad, value);
+    return 2;
+}
+
+/* getopt_long's error cases, in one line each. */
+static int option_error(int c, char **argv, FILE *err)
+{
+    if (c == ':') {
+        fprintf(err, "bbperm: option '%s' needs a value (see --help)\n", argv[optind - 1]);
+        return 2;
+    }
+    /* a known option in optopt: a value given to an option that takes none */
+    for (size_t i = 0; optopt && i < NOPTIONS; i++) {
+        if (optopt == (options[i].letter ? options[i].letter : 256 + (int)i)) {
+            fprintf(err, "bbperm: option '--%s' takes no value (see --help)\n", options[i].name);
+            return 2;
+        }
+    }
+    if (optopt)
+        fprintf(err, "bbperm: unknown option '-%c' (see --help)\n", optopt);
+    else
+        fprintf(err, "bbperm: unknown option '%s' (see --help)\n", argv[optind - 1]);
+    return 2;
+}
+
+/* Walks argv with getopt_long over arrays built from the table (so GNU
+ * abbreviations, --name=value, clusters such as -nq, and options after
+ * operands work as they always have). Returns 0, 1 (exit 0) or 2. */
+static int parse_options(struct cli_state *st, int argc, char **argv, FILE *err)
+{
+    struct option longs[NOPTIONS + 1];
+    char shorts[2 * NOPTIONS + 2], *s = shorts;
+    *s++ = ':';                 /* ':' for a missing value, '?' for the rest */
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const struct cli_option *o = &options[i];
+        longs[i] = (struct option){o->name, o->meta ? required_argument : no_argument, NULL,
+                                   o->letter ? o->letter : 256 + (int)i};
+        if (o->letter) {
+            *s++ = o->letter;
+            if (o->meta)
+                *s++ = ':';
+        }
+    }
+    *s = '\0';
+    longs[NOPTIONS] = (struct option){NULL, 0, NULL, 0};
     optind = 0;                 /* 0: a full reset of glibc's getopt state */
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:j:nqvhV", long_opts, NULL)) != -1) {
-        switch (c) {
-        case 'o': cfg->output = optarg; break;
-        case 'j':
-            if (parse_long(optarg, 1, 64, &v)) {
-                fprintf(err, "bbperm: --jobs must be a whole number from 1 to 64, not '%s'\n", optarg);
-                return 2;
-            }
-            cfg->jobs = (int)v;
+    int c;
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+        const struct cli_option *o = NULL;
+        for (size_t i = 0; !o && c != '?' && c != ':' && i < NOPTIONS; i++)
+            if (c == longs[i].val)
+                o = &options[i];
+        if (!o)
+            return option_error(c, argv, err);
+        int rc = set_option(st, o, optarg, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int cli_check(struct cli_state *st, int argc, char **argv, FILE *err);
+
+int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
+{
+    struct cli_state st;
+    memset(&st, 0, sizeof st);
+    memset(cfg, 0, sizeof *cfg);
+    st.cfg = cfg;
+    /* the command word comes first; getopt then sees it as the program name */
+    for (int i = 0; argc > 1 && i < (int)(sizeof commands / sizeof commands[0]); i++) {
+        if (!strcmp(argv[1], commands[i])) {
+            cfg->command = (enum command)i;
+            st.command_first = 1;
+            argc--;
+            argv++;
             break;
-        case 'n': cfg->dry_run = 1; break;
-        case 'q': cfg->quiet = 1; break;
-        case 'v': cfg->verbose = 1; break;
-        case 'h': cli_usage(stdout); return 1;
-        case 'V': printf("bbperm %s (%s)\n", BBPERM_VERSION, curl_version()); return 1;
-        case OPT_BASE_URL: cfg->base_url = optarg; break;
-        case OPT_CACERT: cfg->cacert = optarg; break;
-        case OPT_TIMEOUT:
-            if (parse_long(optarg, 1, 86400, &v)) {
-                fprintf(err, "bbperm: --timeout must be whole seconds from 1 to 86400, not '%s'\n", optarg);
-                return 2;
-            }
-            cfg->timeout = v;
-            break;
-        case OPT_NETRC: cfg->netrc = 1; break;
-        case OPT_NETRC_FILE: cfg->netrc_file = optarg; break;
-        case OPT_RETRIES:
-            if (parse_long(optarg, 0, 1000, &v)) {
-                fprintf(err, "bbperm: --retries must be a whole number from 0 to 1000, not '%s'\n", optarg);
-                return 2;
-            }
-            cfg->retries = (int)v;
-            break;
-        case OPT_MAX_BACKOFF:
-            if (parse_seconds(optarg, 0.001, 86400, &cfg->max_backoff)) {
-                fprintf(err, "bbperm: --max-backoff must be seconds from 0.001 to 86400, not '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case OPT_BACKOFF_BASE:
-            if (parse_seconds(optarg, 0.001, 3600, &cfg->backoff_base)) {
-                fprintf(err, "bbperm: --backoff-base must be seconds from 0.001 to 3600, not '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case OPT_MAX_WAIT:
-            if (parse_seconds(optarg, 0.001, 604800, &cfg->max_wait)) {
-                fprintf(err, "bbperm: --max-wait must be seconds from 0.001 to 604800, not '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case OPT_RATE:
-            if (cli_parse_rate(optarg, &cfg->rate)) {
-                fprintf(err, "bbperm: --rate must be a number and a unit: N/s, N/m or N/h "
-                             "(also /sec, /min, /hour), e.g. 1000/h, not '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case OPT_RESUME: cfg->resume = 1; break;
-        case OPT_RESUME_FROM: cfg->resume_from = optarg; break;
-        case OPT_DELIMITER:
-            if (parse_delimiter(optarg, &cfg->delimiter)) {
-                fprintf(err, "bbperm: --delimiter must be one character (or 'tab'), not '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case OPT_NO_HEADER: cfg->no_header = 1; break;
-        case OPT_MAP:
-            if (parse_map(cfg, optarg, err))
-                return 2;
-            break;
-        case OPT_PROGRESS: cfg->progress = PROGRESS_ON; break;
-        case OPT_NO_PROGRESS: cfg->progress = PROGRESS_OFF; break;
-        case OPT_CHECK_AUTH: cfg->check_auth = 2; break;
-        case OPT_NO_CHECK_AUTH: cfg->check_auth = 0; break;
-        case OPT_DIFF: cfg->diff = 1; break;
-        case OPT_UNDO_FILE: cfg->undo_file = optarg; break;
-        case OPT_WORKSPACE:
-            if (!optarg[0] || strchr(optarg, '/')) {
-                fprintf(err, "bbperm: --workspace needs a workspace slug, not '%s'\n", optarg);
-                return 2;
-            }
-            cfg->workspace = optarg;
-            break;
-        case OPT_USER:
-            if (!optarg[0] || cfg->nusers == USERS_MAX) {
-                fprintf(err, "bbperm: --user needs an account id, {uuid}, user name or email "
-                             "(%d at most)\n", USERS_MAX);
-                return 2;
-            }
-            cfg->users[cfg->nusers++] = optarg;
-            break;
-        case OPT_REVOKE: cfg->revoke = 1; break;
-        case OPT_COMPARE: cfg->compare = optarg; break;
-        case OPT_API:
-            if (!strcasecmp(optarg, "cloud")) {
-                cfg->api = API_CLOUD;
-            } else if (!strcasecmp(optarg, "datacenter") || !strcasecmp(optarg, "dc")) {
-                cfg->api = API_DATACENTER;
-            } else {
-                fprintf(err, "bbperm: --api must be cloud or datacenter, not '%s'\n", optarg);
-                return 2;
-            }
-            api_given = 1;
-            break;
-        case OPT_PRUNE:
-            if (cfg->nscopes == SCOPES_MAX) {
-                fprintf(err, "bbperm: --prune: %d scopes at most\n", SCOPES_MAX);
-                return 2;
-            }
-            cfg->scopes[cfg->nscopes++] = optarg;
-            cfg->prune = 1;
-            break;
-        case OPT_MAX_PRUNE:
-            if (parse_max_prune(optarg, cfg)) {
-                fprintf(err, "bbperm: --max-prune must be a whole number N or a percentage P%% "
-                             "(0 to 100), not '%s'\n", optarg);
-                return 2;
-            }
-            max_prune_given = 1;
-            break;
-        case OPT_DETAILED_EXITCODE: cfg->detailed_exitcode = 1; break;
-        case OPT_MARKDOWN: cfg->markdown = optarg; break;
-        case OPT_FAIL_AFTER_401:
-            if (parse_long(optarg, 0, 1000000, &v)) {
-                fprintf(err, "bbperm: --fail-after-401 must be a whole number, not '%s'\n", optarg);
-                return 2;
-            }
-            cfg->fail_after_401 = (int)v;
-            break;
-        case OPT_FAIL_AFTER_ERRORS:
-            if (parse_long(optarg, 0, 1000000, &v)) {
-                fprintf(err, "bbperm: --fail-after-errors must be a whole number, not '%s'\n", optarg);
-                return 2;
-            }
-            cfg->fail_after_errors = (int)v;
-            break;
-        case ':':
-            fprintf(err, "bbperm: option '%s' needs a value (see --help)\n", argv[optind - 1]);
-            return 2;
-        default:
-            if (optopt)
-                fprintf(err, "bbperm: unknown option '-%c' (see --help)\n", optopt);
-            else
-                fprintf(err, "bbperm: unknown option '%s' (see --help)\n", argv[optind - 1]);
-            return 2;
         }
     }
+    set_defaults(cfg);
+    int rc = parse_options(&st, argc, argv, err);
+    if (rc)
+        return rc;
     /* the command word may also come after options (bbperm --base-url U plan) */
-    if (!command_given && optind < argc) {
-        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-            if (!strcmp(argv[optind], commands[i].word)) {
-                cfg->command = commands[i].cmd;
-                optind++;
-                break;
-            }
+    for (int i = 0; !st.command_first && optind < argc && i < (int)(sizeof commands / sizeof commands[0]); i++) {
+        if (!strcmp(argv[optind], commands[i])) {
+            cfg->command = (enum command)i;
+            optind++;
+            break;
         }
     }
-    const char *cmdword = cfg->command == CMD_ACCESS ? "access" : "export";
-    int scoped = cfg->command == CMD_EXPORT || cfg->command == CMD_ACCESS;
-    if (scoped && (cfg->prune || max_prune_given || cfg->markdown || cfg->detailed_exitcode)) {
+    return cli_check(&st, argc, argv, err);
+}
+
+/* ---- cli_check: the checks that span options ------------------------------ */
+
+static int is_scoped(const struct bb_config *cfg)
+{
+    return cfg->command == CMD_EXPORT || cfg->command == CMD_ACCESS;
+}
+
+/* The options of plan and apply that export and access do not have. */
+static int check_command_options(const struct cli_state *st, FILE *err)
+{
+    const struct bb_config *cfg = st->cfg;
+    if (is_scoped(cfg) && (cfg->prune || given(st, "max-prune") || cfg->markdown ||
+                           cfg->detailed_exitcode)) {
         fprintf(err, "bbperm: %s takes its scopes as arguments and has no --prune, "
-                     "--max-prune, --markdown or --detailed-exitcode\n", cmdword);
+                     "--max-prune, --markdown or --detailed-exitcode\n", commands[cfg->command]);
         return 2;
     }
     if (cfg->detailed_exitcode && cfg->command != CMD_PLAN) {
         fprintf(err, "bbperm: --detailed-exitcode belongs to 'bbperm plan'\n");
         return 2;
     }
-    if (max_prune_given && !cfg->prune) {
+    if (given(st, "max-prune") && !cfg->prune) {
         fprintf(err, "bbperm: --max-prune limits --prune: give --prune SCOPE too\n");
         return 2;
     }
@@ -586,31 +668,45 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
                     : "a plan's result already holds its prune rows: resume it without --prune");
             return 2;
         }
-        cfg->diff = 1;
+        st->cfg->diff = 1;
     }
-    if (scoped) {
+    return 0;
+}
+
+/* The words after the options: export's and access's scopes, or apply's and
+ * plan's one INPUT. */
+static int take_operands(struct cli_state *st, int argc, char **argv, FILE *err)
+{
+    struct bb_config *cfg = st->cfg;
+    if (is_scoped(cfg)) {
         for (int i = optind; i < argc; i++) {
             if (cfg->nscopes == SCOPES_MAX) {
-                fprintf(err, "bbperm: %s: %d scopes at most\n", cmdword, SCOPES_MAX);
+                fprintf(err, "bbperm: %s: %d scopes at most\n", commands[cfg->command], SCOPES_MAX);
                 return 2;
             }
             cfg->scopes[cfg->nscopes++] = argv[i];
         }
-    } else {
-        if (optind < argc && !command_given && unknown_command(argv[optind])) {
-            fprintf(err, "bbperm: unknown command '%s' (commands: apply, plan, export, access; "
-                         "a file of that name is given as ./%s)\n", argv[optind], argv[optind]);
-            return 2;
-        }
-        if (argc - optind > 1) {
-            fprintf(err, "bbperm: one INPUT at most, got '%s' and '%s'\n", argv[optind], argv[optind + 1]);
-            return 2;
-        }
-        if (optind < argc) {
-            cfg->input = argv[optind];
-            cfg->input_given = 1;
-        }
+        return 0;
     }
+    if (optind < argc && !st->command_first && unknown_command(argv[optind])) {
+        fprintf(err, "bbperm: unknown command '%s' (commands: apply, plan, export, access; "
+                     "a file of that name is given as ./%s)\n", argv[optind], argv[optind]);
+        return 2;
+    }
+    if (argc - optind > 1) {
+        fprintf(err, "bbperm: one INPUT at most, got '%s' and '%s'\n", argv[optind], argv[optind + 1]);
+        return 2;
+    }
+    if (optind < argc) {
+        cfg->input = argv[optind];
+        cfg->input_given = 1;
+    }
+    return 0;
+}
+
+/* How rows are read and sent: resume, map, dry-run, diff, plan. */
+static int check_modes(struct bb_config *cfg, FILE *err)
+{
     if (cfg->resume && cfg->resume_from) {
         fprintf(err, "bbperm: --resume and --resume-from do not go together\n");
         return 2;
@@ -636,25 +732,44 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
         fprintf(err, "bbperm: --dry-run sends nothing and cannot read the live state: use 'bbperm plan'\n");
         return 2;
     }
-    if (scoped) {
-        if (cfg->dry_run || cfg->diff || cfg->resume || cfg->resume_from || cfg->undo_file || cfg->nmap ||
-            cfg->no_header) {
-            fprintf(err, "bbperm: %s takes no input options (--dry-run, --diff, --undo-file, "
-                         "--resume, --resume-from, --map, --no-header)\n", cmdword);
-            return 2;
+    if (is_scoped(cfg) && (cfg->dry_run || cfg->diff || cfg->resume || cfg->resume_from ||
+                           cfg->undo_file || cfg->nmap || cfg->no_header)) {
+        fprintf(err, "bbperm: %s takes no input options (--dry-run, --diff, --undo-file, "
+                     "--resume, --resume-from, --map, --no-header)\n", commands[cfg->command]);
+        return 2;
+    }
+    return 0;
+}
+
+/* Any option given to a command its mask leaves out: "--revoke belongs to
+ * export", "--user belongs to export and access". The checks above name the
+ * options they refuse in their own words; this one covers the rest. */
+static int check_belongs(const struct cli_state *st, FILE *err)
+{
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        unsigned mask = options[i].cmds;
+        if (!st->given[i] || (mask & CLI_CMD(st->cfg->command)))
+            continue;
+        fprintf(err, "bbperm: --%s belongs to", options[i].name);
+        int left = 0;
+        for (unsigned m = mask; m; m &= m - 1)
+            left++;
+        for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
+            if (!(mask & CLI_CMD(c)))
+                continue;
+            left--;
+            fprintf(err, " %s%s", commands[c], left > 1 ? "," : left == 1 ? " and" : "");
         }
-    } else if (cfg->nusers) {
-        fprintf(err, "bbperm: --user belongs to export and access\n");
+        fputc('\n', err);
         return 2;
     }
-    if (cfg->revoke && cfg->command != CMD_EXPORT) {
-        fprintf(err, "bbperm: --revoke belongs to export\n");
-        return 2;
-    }
-    if (cfg->compare && cfg->command != CMD_ACCESS) {
-        fprintf(err, "bbperm: --compare belongs to access\n");
-        return 2;
-    }
+    return 0;
+}
+
+/* The base URL, the API flavour it implies, and the scopes in that flavour's
+ * spelling. */
+static int check_scopes(struct bb_config *cfg, int api_given, FILE *err)
+{
     const char *why;
     if (!cli_base_url_ok(cfg->base_url, &why)) {
         if (why == userinfo_why)    /* never echo a password */
@@ -665,26 +780,35 @@ int cli_parse(int argc, char **argv, struct bb_config *cfg, FILE *err)
     }
     if (!api_given)
         cfg->api = cli_base_url_is_datacenter(cfg->base_url) ? API_DATACENTER : API_CLOUD;
+    int scoped = is_scoped(cfg);
+    const char *who = scoped ? commands[cfg->command] : "--prune";
     if (scoped && cfg->api == API_CLOUD && cfg->nscopes == 0) {
-        fprintf(err, "bbperm: %s needs at least one SCOPE: WORKSPACE or WORKSPACE/PROJECT_KEY\n",
-                cmdword);
+        fprintf(err, "bbperm: %s needs at least one SCOPE: WORKSPACE or WORKSPACE/PROJECT_KEY\n", who);
         return 2;
     }
-    {
-        const char *who = scoped ? cmdword : "--prune";
-        for (int i = 0; i < cfg->nscopes; i++) {
-            const char *sc = cfg->scopes[i], *slash = strchr(sc, '/');
-            int bad = !sc[0] || (slash && (slash == sc || !slash[1] || strchr(slash + 1, '/')));
-            if (cfg->api == API_DATACENTER)
-                bad = !sc[0] || slash;
-            if (bad) {
-                fprintf(err, "bbperm: %s: '%s' is not a scope (%s)\n", who, sc,
-                        cfg->api == API_CLOUD ? "WORKSPACE or WORKSPACE/PROJECT_KEY"
-                                              : "a Data Center PROJECT_KEY");
-                return 2;
-            }
+    for (int i = 0; i < cfg->nscopes; i++) {
+        const char *sc = cfg->scopes[i], *slash = strchr(sc, '/');
+        int bad = !sc[0] || (slash && (slash == sc || !slash[1] || strchr(slash + 1, '/')));
+        if (cfg->api == API_DATACENTER)
+            bad = !sc[0] || slash;
+        if (bad) {
+            fprintf(err, "bbperm: %s: '%s' is not a scope (%s)\n", who, sc,
+                    cfg->api == API_CLOUD ? "WORKSPACE or WORKSPACE/PROJECT_KEY"
+                                          : "a Data Center PROJECT_KEY");
+            return 2;
         }
     }
+    return 0;
+}
+
+/* Every check that spans options, after the options are read. The order is
+ * the order of the messages: the first that fails is the one line printed. */
+static int cli_check(struct cli_state *st, int argc, char **argv, FILE *err)
+{
+    if (check_command_options(st, err) || take_operands(st, argc, argv, err) ||
+        check_modes(st->cfg, err) || check_belongs(st, err) ||
+        check_scopes(st->cfg, given(st, "api"), err))
+        return 2;
     return 0;
 }
 

@@ -775,6 +775,237 @@ static void test_workspace_option(void **state)
     }
 }
 
+/* ---- the table of options ------------------------------------------------ */
+
+static const struct cli_option *find_option(const char *name)
+{
+    size_t n;
+    const struct cli_option *t = cli_options(&n);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(t[i].name, name))
+            return &t[i];
+    return NULL;
+}
+
+/* An option as the man page spells it: .It Fl o , -output Ar PATH */
+struct man_option {
+    char name[64];
+    char letter;
+    int value;                  /* an Ar follows it */
+};
+
+/* Reads the .It Fl lines of the OPTIONS section of bbperm.1. */
+static size_t man_options(struct man_option *out, size_t max)
+{
+    FILE *f = fopen("bbperm.1", "r");
+    if (!f)
+        fail_msg("cannot read bbperm.1 (run from the top of the tree)");
+    char line[1024];
+    size_t n = 0;
+    int in_options = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, ".Sh ", 4))
+            in_options = !strcmp(line, ".Sh OPTIONS\n");
+        if (!in_options || strncmp(line, ".It Fl ", 7))
+            continue;
+        char letter = 0, *save = NULL, *prev = "";
+        for (char *t = strtok_r(line, " \n", &save); t; prev = t, t = strtok_r(NULL, " \n", &save)) {
+            int after_fl = !strcmp(prev, "Fl");
+            if (after_fl && strlen(t) == 1) {
+                letter = t[0];
+            } else if (t[0] == '-' && (after_fl || (!strcmp(prev, ",") && letter))) {
+                assert_true(n < max);
+                snprintf(out[n].name, sizeof out[n].name, "%s", t + 1);
+                out[n].letter = letter;
+                out[n++].value = 0;
+                letter = 0;
+            } else if (!strcmp(t, "Ar") && n) {
+                out[n - 1].value = 1;
+            }
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+/* bbperm.1 lists every option of the table, with its letter and whether it
+ * takes a value, and no other. */
+static void test_man_page_options_match_table(void **state)
+{
+    (void)state;
+    struct man_option man[128];
+    size_t nman = man_options(man, 128), n;
+    const struct cli_option *t = cli_options(&n);
+    assert_true(n >= 30);
+    for (size_t i = 0; i < nman; i++) {
+        const struct cli_option *o = find_option(man[i].name);
+        if (!o)
+            fail_msg("bbperm.1 lists --%s, which the option table does not have", man[i].name);
+        if (o->letter != man[i].letter)
+            fail_msg("--%s: bbperm.1 gives the letter '%c', the table '%c'", o->name,
+                     man[i].letter ? man[i].letter : ' ', o->letter ? o->letter : ' ');
+        if (man[i].value != (o->meta != NULL))
+            fail_msg("--%s: bbperm.1 and the table disagree on whether it takes a value", o->name);
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < nman && strcmp(man[j].name, t[i].name))
+            j++;
+        if (j == nman)
+            fail_msg("--%s is in the option table but not in bbperm.1's OPTIONS", t[i].name);
+    }
+}
+
+/* The SYNOPSIS of bbperm.1 shows every command word, and no other. */
+static void test_man_page_synopsis_commands(void **state)
+{
+    (void)state;
+    FILE *f = fopen("bbperm.1", "r");
+    assert_non_null(f);
+    char line[1024], seen[8][32];
+    size_t nseen = 0, n;
+    int in_synopsis = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, ".Sh ", 4))
+            in_synopsis = !strcmp(line, ".Sh SYNOPSIS\n");
+        char word[32];
+        if (in_synopsis && (sscanf(line, ".Cm %31s", word) == 1 || sscanf(line, ".Op Cm %31s", word) == 1)) {
+            assert_true(nseen < 8);
+            snprintf(seen[nseen++], sizeof seen[0], "%s", word);
+        }
+    }
+    fclose(f);
+    const char *const *cmds = cli_commands(&n);
+    assert_int_equal(nseen, n);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(seen[i], cmds[i]);
+}
+
+/* --help shows each option of the table once, with its letter and value. */
+static void test_help_lists_table(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0, n;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    cli_usage(out);
+    fclose(out);
+    const struct cli_option *t = cli_options(&n);
+    for (size_t i = 0; i < n; i++) {
+        char want[128];
+        if (t[i].letter)
+            snprintf(want, sizeof want, "  -%c, --%s%s%s", t[i].letter, t[i].name,
+                     t[i].meta ? " " : "", t[i].meta ? t[i].meta : "");
+        else
+            snprintf(want, sizeof want, "      --%s%s%s ", t[i].name, t[i].meta ? " " : "",
+                     t[i].meta ? t[i].meta : "");
+        char *at = strstr(text, want);
+        if (!at || strstr(at + 1, want))
+            fail_msg("--help shows '%s' %s", want, at ? "twice" : "nowhere");
+    }
+    free(text);
+}
+
+/* A valid value for each option that takes one. */
+static const char *sample_value(const struct cli_option *o)
+{
+    static const char *const samples[][2] = {
+        {"workspace", "acme"}, {"prune", "acme"}, {"max-prune", "10"}, {"api", "cloud"},
+        {"rate", "1/s"}, {"delimiter", ";"}, {"map", "repo=r"}, {"user", "alice"},
+        {"base-url", "https://bb.example.com/2.0"},
+    };
+    static char number[32];
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++)
+        if (!strcmp(samples[i][0], o->name))
+            return samples[i][1];
+    switch (o->kind) {
+    case CLI_STRING: return "x.csv";
+    case CLI_INT:
+    case CLI_LONG:
+    case CLI_SECONDS: snprintf(number, sizeof number, "%g", o->lo); return number;
+    default: break;
+    }
+    fail_msg("--%s: give the test a sample value", o->name);
+    return NULL;
+}
+
+/* Each option is taken by exactly the commands of its mask: given to one of
+ * them it parses, given to another it is refused with a line naming it. */
+static void test_option_commands_match_mask(void **state)
+{
+    (void)state;
+    size_t n, ncmds;
+    const struct cli_option *t = cli_options(&n);
+    const char *const *cmds = cli_commands(&ncmds);
+    for (size_t i = 0; i < n; i++) {
+        if (t[i].kind == CLI_CALL && !t[i].meta)
+            continue;           /* --help, --version: print and stop */
+        for (size_t c = 0; c < ncmds; c++) {
+            char name[64];
+            snprintf(name, sizeof name, "--%s", t[i].name);
+            char *argv[8] = {"bbperm", (char *)cmds[c], name};
+            int argc = 3;
+            if (t[i].meta)
+                argv[argc++] = (char *)sample_value(&t[i]);
+            if (!strcmp(t[i].name, "max-prune")) {
+                argv[argc++] = "--prune";
+                argv[argc++] = "acme";
+            }
+            argv[argc++] = c == CMD_EXPORT || c == CMD_ACCESS ? "acme" : "in.csv";
+            argv[argc] = NULL;
+            struct bb_config cfg;
+            char err[512];
+            int rc = parse(argv, argc, &cfg, err, sizeof err);
+            int want = (t[i].cmds & CLI_CMD(c)) ? 0 : 2;
+            if (rc != want)
+                fail_msg("bbperm %s %s: exit %d, the mask says %d (%s)", cmds[c], name, rc, want, err);
+            if (rc == 2 && !strstr(err, name))
+                fail_msg("bbperm %s %s: the refusal does not name the option: %s", cmds[c], name, err);
+            cli_free(&cfg);
+        }
+    }
+}
+
+/* No option takes a credential: they come from the environment or netrc. */
+static void test_no_option_takes_a_secret(void **state)
+{
+    (void)state;
+    size_t n;
+    const struct cli_option *t = cli_options(&n);
+    const char *const words[] = {"token", "password", "secret", "pass", "key", "auth-user"};
+    for (size_t i = 0; i < n; i++)
+        for (size_t w = 0; w < sizeof words / sizeof *words; w++)
+            if (strstr(t[i].name, words[w]) && t[i].meta)
+                fail_msg("--%s looks like it takes a secret on the command line", t[i].name);
+    char *argv[] = {"bbperm", "--token", "s3cret", "in.csv", NULL};
+    struct bb_config cfg;
+    char err[512];
+    assert_int_equal(parse(argv, ARGC(argv), &cfg, err, sizeof err), 2);
+    assert_null(strstr(err, "s3cret"));
+    cli_free(&cfg);
+}
+
+/* A value given to an option that takes none names the option. */
+static void test_value_to_a_flag(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    char err[512];
+    char *a[] = {"bbperm", "--dry-run=yes", "in.csv", NULL};
+    assert_int_equal(parse(a, ARGC(a), &cfg, err, sizeof err), 2);
+    assert_string_equal(err, "bbperm: option '--dry-run' takes no value (see --help)\n");
+    cli_free(&cfg);
+    char *b[] = {"bbperm", "--no-check=1", NULL};
+    assert_int_equal(parse(b, ARGC(b), &cfg, err, sizeof err), 2);
+    assert_string_equal(err, "bbperm: option '--no-check-auth' takes no value (see --help)\n");
+    cli_free(&cfg);
+    char *c[] = {"bbperm", "-nx", NULL};
+    assert_int_equal(parse(c, ARGC(c), &cfg, err, sizeof err), 2);
+    assert_string_equal(err, "bbperm: unknown option '-x' (see --help)\n");
+    cli_free(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -817,6 +1048,12 @@ int main(void)
         cmocka_unit_test(test_api_guessed_from_base_url),
         cmocka_unit_test(test_base_url_is_datacenter),
         cmocka_unit_test(test_workspace_option),
+        cmocka_unit_test(test_man_page_options_match_table),
+        cmocka_unit_test(test_man_page_synopsis_commands),
+        cmocka_unit_test(test_help_lists_table),
+        cmocka_unit_test(test_option_commands_match_mask),
+        cmocka_unit_test(test_no_option_takes_a_secret),
+        cmocka_unit_test(test_value_to_a_flag),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
