@@ -366,6 +366,8 @@ static const struct cli_option options[] = {
  "be repeated"},
 {"revoke", 0, CLI_EXPORT, FLAG(revoke, 1), NULL,
  "export: write 'none' as every privilege (with --user,\nthe offboarding plan)"},
+{"branch-rules", 0, CLI_EXPORT, FLAG(branch_rules, 1), NULL,
+ "export: the branch rules of the scopes (branch\nrestrictions), not their permissions"},
 {"compare", 0, CLI_ACCESS, STRING(compare), "PREV",
  "access: add a 'change' column against an earlier\naccess CSV (added, removed, raised, lowered)"},
 {"progress", 0, CLI_ALL, MODE(progress, PROGRESS_ON), NULL, "always draw the progress line on stderr"},
@@ -652,6 +654,11 @@ static int check_command_options(const struct cli_state *st, FILE *err)
     }
     if (cfg->detailed_exitcode && cfg->command != CMD_PLAN) {
         fprintf(err, "bbperm: --detailed-exitcode belongs to 'bbperm plan'\n");
+        return 2;
+    }
+    if (cfg->branch_rules && (cfg->nusers || cfg->revoke)) {
+        fprintf(err, "bbperm: export --branch-rules writes every rule of its scopes; "
+                     "it cannot go with %s\n", cfg->nusers ? "--user" : "--revoke");
         return 2;
     }
     if (given(st, "max-prune") && !cfg->prune) {

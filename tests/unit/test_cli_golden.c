@@ -202,6 +202,10 @@ static const char *const cases[] = {
     "access --detailed-exitcode acme",
     "export --prune acme --revoke acme",
     "export --revoke --dry-run acme",
+    "export --branch-rules acme",
+    "export --branch-rules --user alice acme",
+    "export --branch-rules --revoke acme",
+    "plan --branch-rules in.csv",
     "access --revoke --compare p --user u acme",
     "plan --prune acme in.csv",
     "--prune acme --prune acme/PROJ in.csv",
@@ -288,13 +292,13 @@ static void dump_cfg(struct buf *b, const struct bb_config *c)
 #define S(x) ((x) ? (x) : "(null)")
     snprintf(line, sizeof line,
              "cmd=%d api=%d diff=%d dry_run=%d resume=%d prune=%d max_prune=%g pct=%d detailed=%d\n"
-             "input_given=%d no_header=%d revoke=%d delimiter=%d jobs=%d quiet=%d verbose=%d\n"
+             "input_given=%d no_header=%d revoke=%d branch_rules=%d delimiter=%d jobs=%d quiet=%d verbose=%d\n"
              "retries=%d check_auth=%d f401=%d ferr=%d progress=%d timeout=%ld max_backoff=%g\n"
              "backoff_base=%g max_wait=%g rate=%.9g netrc=%d auth=%d\n"
              "input=%s output=%s undo=%s workspace=%s markdown=%s resume_from=%s\n"
              "base_url=%s cacert=%s compare=%s netrc_file=%s user=%s secret=%s\n",
              c->command, c->api, c->diff, c->dry_run, c->resume, c->prune, c->max_prune,
-             c->max_prune_pct, c->detailed_exitcode, c->input_given, c->no_header, c->revoke,
+             c->max_prune_pct, c->detailed_exitcode, c->input_given, c->no_header, c->revoke, c->branch_rules,
              c->delimiter, c->jobs, c->quiet, c->verbose, c->retries, c->check_auth,
              c->fail_after_401, c->fail_after_errors, (int)c->progress, c->timeout,
              c->max_backoff, c->backoff_base, c->max_wait, c->rate, c->netrc, (int)c->auth,
