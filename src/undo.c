@@ -15,7 +15,12 @@
  * A permission the run changes twice must come back to its value before the
  * first change, so only the first change of each permission is recorded: a
  * set of 64-bit hashes of the permission keys, guarded by a mutex held only
- * to test and insert.
+ * to test and insert. A Cloud user has two names ({uuid} and account id):
+ * when the write knows both, the entry goes in under the name it uses and
+ * an alias under the other, so a later write of the same permission under
+ * either spelling finds it (the live state may have forgotten the pair by
+ * then: a revoked user leaves its target's list), and its row is folded
+ * into the first: one row per permission, the value before the first write.
  *
  * A write the server refused (a 4xx answer) changed nothing, so its row
  * would only fail later: the worker reports each outcome (undo_outcome),
@@ -45,10 +50,13 @@ enum undo_state {
     UNDO_REFUSED                /* its writes were all refused: nothing changed */
 };
 
-/* One recorded permission, under its api_key_hash in the set. */
+/* One recorded permission, under its api_key_hash in the set; or an alias:
+ * the other name of a Cloud user, pointing at the entry of the name the
+ * row was written with. */
 struct undo_entry {
     uint64_t line;              /* hash of the row written for it */
     enum undo_state state;
+    uint64_t same;              /* nonzero: an alias of the entry under this key */
 };
 
 struct undo {
@@ -106,13 +114,13 @@ static int drop_refused(struct undo *u)
     uint64_t *drop = NULL;
     const struct undo_entry *e;
     while ((e = hmap_next(&u->set, &pos, NULL)))
-        refused += e->state == UNDO_REFUSED;
+        refused += !e->same && e->state == UNDO_REFUSED;
     if (!refused)
         return 0;
     drop = xmalloc(refused * sizeof *drop);
     refused = pos = 0;
     while ((e = hmap_next(&u->set, &pos, NULL)))
-        if (e->state == UNDO_REFUSED)
+        if (!e->same && e->state == UNDO_REFUSED)
             drop[refused++] = e->line;
     qsort(drop, refused, sizeof *drop, cmp_u64);
     size_t n = strlen(u->path) + sizeof ".new";
@@ -172,11 +180,18 @@ void undo_format(struct buf *out, const struct request *req, const char *subject
     buf_addc(out, '\n');
 }
 
+/* mu held. The entry of a permission under one name, through its alias. */
+static struct undo_entry *find_one(struct undo *u, uint64_t h)
+{
+    struct undo_entry *e = h ? hmap_get(&u->set, h) : NULL;
+    return e && e->same ? hmap_get(&u->set, e->same) : e;
+}
+
 /* mu held. The entry of a permission under either of its names. */
 static struct undo_entry *find_either(struct undo *u, uint64_t h, uint64_t alt)
 {
-    struct undo_entry *e = hmap_get(&u->set, h);
-    return e || !alt ? e : hmap_get(&u->set, alt);
+    struct undo_entry *e = find_one(u, h);
+    return e ? e : find_one(u, alt);
 }
 
 int undo_record(struct undo *u, const struct request *req, const char *subject, size_t len,
@@ -193,6 +208,12 @@ int undo_record(struct undo *u, const struct request *req, const char *subject, 
         struct undo_entry *e = hmap_put(&u->set, h, NULL);
         e->line = hash64(line.data, line.len - 1);
         e->state = UNDO_PENDING;
+        e->same = 0;
+        if (ha && ha != h) {        /* the user's other name finds this entry */
+            struct undo_entry *a = hmap_put(&u->set, ha, NULL);
+            memset(a, 0, sizeof *a);
+            a->same = h;
+        }
     }
     if (had && had->state == UNDO_REFUSED)
         had->state = UNDO_PENDING;      /* written ahead once more */
@@ -214,6 +235,8 @@ int undo_record(struct undo *u, const struct request *req, const char *subject, 
         int err = w < 0 ? errno : ENOSPC;
         pthread_mutex_lock(&u->mu);
         hmap_del(&u->set, h);
+        if (ha && ha != h)
+            hmap_del(&u->set, ha);
         u->failed = 1;
         u->torn = w > 0 || torn;
         pthread_mutex_unlock(&u->mu);

@@ -264,6 +264,37 @@ static void test_file_first_value_wins(void **state)
     unlink(path);
 }
 
+/* One Cloud user written under both of its names is one permission: the
+ * first write knew both names, the later one only its own spelling (a
+ * revoked user leaves the live list, and with it the pair): one row, the
+ * value before the first write, and outcomes reach it under either name. */
+static void test_file_one_user_two_spellings(void **state)
+{
+    (void)state;
+    char path[256];
+    struct undo *u = open_temp(path);
+    const char *uuid = "{bbbbbbbb-0000-0000-0000-000000000001}", *acct = "557058:bob";
+    struct request byuuid = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_NONE, "acme", "", "web", uuid);
+    struct request byacct = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_WRITE, "acme", "", "web", acct);
+    assert_int_equal(undo_record(u, &byuuid, uuid, strlen(uuid), acct, PRIV_ADMIN), 0);
+    undo_outcome(u, &byuuid, uuid, strlen(uuid), acct, 1);
+    assert_int_equal(undo_record(u, &byacct, acct, strlen(acct), NULL, PRIV_NONE), 0);
+    undo_outcome(u, &byacct, acct, strlen(acct), NULL, 0);  /* refused: the row stays */
+    /* a refused first write under one name, accepted under the other */
+    struct request g1 = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_READ, "acme", "", "api", acct);
+    struct request g2 = mkreq(TARGET_REPO, SUBJECT_USER, PRIV_NONE, "acme", "", "api", uuid);
+    assert_int_equal(undo_record(u, &g1, acct, strlen(acct), uuid, PRIV_WRITE), 0);
+    undo_outcome(u, &g1, acct, strlen(acct), uuid, 0);
+    assert_int_equal(undo_record(u, &g2, uuid, strlen(uuid), NULL, PRIV_WRITE), 0);
+    undo_outcome(u, &g2, uuid, strlen(uuid), NULL, 1);
+    assert_int_equal(undo_close(u), 0);
+    assert_string_equal(slurp(path),
+                        "workspace,repo,project,group,user,privilege\n"
+                        "acme,web,,,{bbbbbbbb-0000-0000-0000-000000000001},admin\n"
+                        "acme,api,,,557058:bob,write\n");
+    unlink(path);
+}
+
 /* Rows of writes the server refused are dropped at close; rows of accepted
  * writes and of writes whose outcome is unknown stay. */
 static void test_file_refused_rows_dropped(void **state)
@@ -452,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_file_header_only),
         cmocka_unit_test(test_file_first_value_wins),
         cmocka_unit_test(test_file_refused_rows_dropped),
+        cmocka_unit_test(test_file_one_user_two_spellings),
         cmocka_unit_test(test_file_datacenter_projects_apart),
         cmocka_unit_test(test_file_many_permissions),
         cmocka_unit_test(test_open_fails_cleanly),
