@@ -80,6 +80,22 @@ struct api_ops {
     double (*page_position)(const cJSON *page, const char *url);
     /* A cheap authenticated request for --check-auth. */
     const char *whoami_path;
+    /* Who the run authenticates as (the caller, whose own access prune
+     * keeps). check_names_caller: the answer to whoami_path names it in
+     * its body (Cloud's GET /user). basic_user_is_caller: a Basic user
+     * name is the caller's name (Data Center; on Cloud it is an email).
+     * caller_header: a header of every authenticated answer that names
+     * the caller (Data Center's X-AUSERNAME), or NULL. caller_url: the
+     * resource that names the caller, from the base URL (Cloud: /user;
+     * Data Center: {context}/plugins/servlet/applinks/whoami). caller_read:
+     * the caller's names from such a body (NULL: none) and header value
+     * (NULL: none); each out name malloced, or NULL when it names no one. */
+    int check_names_caller;
+    int basic_user_is_caller;
+    const char *caller_header;
+    void (*caller_url)(struct buf *url, const char *base);
+    void (*caller_read)(const char *body, size_t len, const char *header, char **id,
+                        char **alt);
     /* Cloud: one user by {uuid} or account id (GET /users/{id}), which
      * answers both spellings; NULL where a user has one name only. */
     void (*user_path)(struct buf *url, const char *id, size_t len);

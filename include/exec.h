@@ -63,6 +63,8 @@ struct exec_result {
     const char *body;           /* the last answer's body, valid until the
                                  * worker's next request */
     size_t body_len;
+    const char *named;          /* the last answer's header that names the caller
+                                 * (api_ops.caller_header), or NULL; valid as body */
 };
 
 /* Send one request. res->attempts is added to, everything else set. */

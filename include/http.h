@@ -23,6 +23,7 @@ struct http_response {
     size_t body_len;
     double retry_after;         /* seconds from Retry-After, -1 when absent */
     double elapsed;             /* seconds */
+    const char *named;          /* the value of the client's name_header, or NULL */
     unsigned sent;              /* requests that went out (libcurl may resend once) */
 };
 
@@ -33,6 +34,9 @@ struct http_client {
     char errbuf[CURL_ERROR_SIZE];
     struct buf body;
     char retry_after[128];
+    const char *name_header;    /* a header to keep (the caller's name), or NULL */
+    char named[256];            /* its value, trimmed; cut at its size */
+    int has_named;
     unsigned sent;
     const atomic_int *abort;    /* nonzero: abort the transfer in flight */
 };

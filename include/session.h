@@ -28,9 +28,11 @@ struct session {
     int auth_stopped;                   /* the first answers were all 401 */
     int errors_stopped;                 /* --fail-after-errors rows had no answer */
     int told_waited_out;                /* the --max-wait line is printed */
-    /* Cloud: the account the run authenticates as, from the answer to the
-     * check before the first row; NULL or malloced, freed by session_free */
-    char *caller_account, *caller_uuid;
+    /* the account the run authenticates as (session_caller): Cloud's
+     * account id and {uuid}, a Data Center user name; NULL or malloced,
+     * freed by session_free */
+    char *caller_id, *caller_alt;
+    int caller_known;                   /* session_caller decided */
 };
 
 /* Base URL and flavour; with online, libcurl, the gate and the main
@@ -67,6 +69,15 @@ void session_cancel(struct session *s, int abort_in_flight);
  * (failed), else 0; with plan --detailed-exitcode, 3 instead of 0 when the
  * plan changes something (changes). */
 int session_exit_code(struct session *s, int fatal, int failed, int changes);
+
+/* Who the run authenticates as: the Basic user where that is the caller's
+ * name (Data Center), else what the check before the first row learnt
+ * (Cloud's GET /user, Data Center's X-AUSERNAME), else one GET of the
+ * flavour's caller resource (main thread). Once decided, it is kept.
+ * Returns 0 with the names (owned by the session; either may be NULL),
+ * -1 when no person can be named (a refused answer, a project or
+ * repository token), -2 when a signal stopped the request. */
+int session_caller(struct session *s, const char **id, const char **alt);
 
 /* Requests, 429s and pause for the summary. */
 void session_figures(struct session *s, unsigned long *requests, unsigned long *reads,

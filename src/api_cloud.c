@@ -247,6 +247,30 @@ static int cloud_next_page(const cJSON *page, const char *first, const char *url
     return 1;
 }
 
+static void cloud_caller_url(struct buf *url, const char *base)
+{
+    buf_adds(url, base);
+    buf_adds(url, "/user");
+}
+
+/* GET /user: the account id and {uuid} of the caller. */
+static void cloud_caller_read(const char *body, size_t len, const char *header, char **id,
+                              char **alt)
+{
+    (void)header;
+    *id = *alt = NULL;
+    if (!body)
+        return;
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    const char *account, *uuid;
+    api_user_names(root, "", &account, &uuid);
+    if (account && !api_name_problem(account, strlen(account)))
+        *id = xstrdup(account);
+    if (uuid && !api_name_problem(uuid, strlen(uuid)))
+        *alt = xstrdup(uuid);
+    cJSON_Delete(root);
+}
+
 /* Cloud numbers its pages in `page` when it numbers them at all. */
 static double cloud_page_position(const cJSON *page, const char *url)
 {
@@ -269,6 +293,9 @@ const struct api_ops api_cloud = {
     .next_page = cloud_next_page,
     .page_position = cloud_page_position,
     .whoami_path = "/user",
+    .check_names_caller = 1,
+    .caller_url = cloud_caller_url,
+    .caller_read = cloud_caller_read,
     .user_path = cloud_user_path,
     .effective_list = cloud_effective_list,
     .admins_list = cloud_admins_list,

@@ -123,6 +123,63 @@ static int dc_next_page(const cJSON *page, const char *first, const char *url, s
     return 1;
 }
 
+/* {context}/plugins/servlet/applinks/whoami: the context is the base URL
+ * before its REST root (/rest/api/latest). */
+static void dc_caller_url(struct buf *url, const char *base)
+{
+    const char *rest = NULL;
+    for (const char *p = strstr(base, "/rest/"); p; p = strstr(p + 1, "/rest/"))
+        rest = p;
+    buf_add(url, base, rest ? (size_t)(rest - base) : strlen(base));
+    buf_adds(url, "/plugins/servlet/applinks/whoami");
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* A user name, malloced, when s names one: the whoami body (plain text,
+ * trimmed), or X-AUSERNAME (form-encoded: %XX and '+'; 'anonymous' when
+ * the request named no user). NULL for none or a name no list could hold. */
+static char *dc_user_name(const char *s, size_t len, int encoded)
+{
+    struct buf b = {0};
+    while (len && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n'))
+        s++, len--;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' ||
+                   s[len - 1] == '\n'))
+        len--;
+    for (size_t i = 0; i < len; i++) {
+        int hi, lo;
+        if (encoded && s[i] == '+') {
+            buf_addc(&b, ' ');
+        } else if (encoded && s[i] == '%' && i + 2 < len && (hi = hexval(s[i + 1])) >= 0 &&
+                   (lo = hexval(s[i + 2])) >= 0) {
+            buf_addc(&b, (char)(hi * 16 + lo));
+            i += 2;
+        } else {
+            buf_addc(&b, s[i]);
+        }
+    }
+    if (!b.len || api_name_problem(b.data, b.len) || (encoded && !strcmp(b.data, "anonymous"))) {
+        buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+static void dc_caller_read(const char *body, size_t len, const char *header, char **id,
+                           char **alt)
+{
+    *alt = NULL;
+    *id = header ? dc_user_name(header, strlen(header), 1) : NULL;
+    if (!*id && body)
+        *id = dc_user_name(body, len, 0);
+}
+
 static void dc_admins_list(struct buf *url, const char *workspace, enum subject_kind kind)
 {
     (void)workspace;
@@ -188,6 +245,10 @@ const struct api_ops api_datacenter = {
     .next_page = dc_next_page,
     .page_position = dc_page_position,
     .whoami_path = "/projects?limit=1",
+    .basic_user_is_caller = 1,
+    .caller_header = "X-AUSERNAME",
+    .caller_url = dc_caller_url,
+    .caller_read = dc_caller_read,
     .admins_list = dc_admins_list,
     .reach_item = dc_reach_item,
     .members_list = dc_members_list,

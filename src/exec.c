@@ -88,6 +88,7 @@ struct exec_worker *exec_worker_new(struct exec_shared *sh, int index)
         free(w);
         return NULL;
     }
+    w->http.name_header = api_ops_for(sh->cfg->api)->caller_header;
     return w;
 }
 
@@ -224,6 +225,7 @@ enum exec_outcome exec_request(struct exec_worker *w, const char *method, const 
     res->msg[0] = '\0';
     res->body = "";
     res->body_len = 0;
+    res->named = NULL;
     for (;;) {
         struct gate_ticket t;
         int entered = gate_enter_by(sh->gate, &t, limit_until);
@@ -256,6 +258,7 @@ enum exec_outcome exec_request(struct exec_worker *w, const char *method, const 
         res->http_status = r.code == CURLE_OK ? r.status : 0;
         res->body = r.body;
         res->body_len = r.body_len;
+        res->named = r.named;
         switch (v) {
         case V_OK:
             res->msg[0] = '\0';

@@ -77,10 +77,37 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
     return n;
 }
 
+/* The value of a header line "Name: value\r\n" when its name is name. */
+static int header_value(const char *line, size_t n, const char *name, const char **v, size_t *len)
+{
+    size_t nl = strlen(name);
+    if (n <= nl || line[nl] != ':' || strncasecmp(line, name, nl))
+        return 0;
+    const char *s = line + nl + 1, *e = line + n;
+    while (s < e && (*s == ' ' || *s == '\t'))
+        s++;
+    while (e > s && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    *v = s;
+    *len = (size_t)(e - s);
+    return 1;
+}
+
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userp)
 {
     struct http_client *c = userp;
     size_t n = size * nmemb;
+    const char *v;
+    size_t vl;
+    if (n >= 5 && !strncmp(ptr, "HTTP/", 5))
+        c->has_named = 0;       /* a new answer (after a 100 or a redirect) */
+    if (c->name_header && header_value(ptr, n, c->name_header, &v, &vl)) {
+        if (vl >= sizeof c->named)
+            vl = sizeof c->named - 1;
+        memcpy(c->named, v, vl);
+        c->named[vl] = '\0';
+        c->has_named = 1;
+    }
     if (n > 12 && !strncasecmp(ptr, "Retry-After:", 12)) {
         size_t len = n - 12;
         if (len >= sizeof c->retry_after)
@@ -206,6 +233,7 @@ void http_send(struct http_client *c, const char *method, const char *url,
     buf_reserve(&c->body, 0);
     c->body.data[0] = '\0';
     c->retry_after[0] = '\0';
+    c->has_named = 0;
     c->errbuf[0] = '\0';
     c->sent = 0;
     curl_easy_setopt(h, CURLOPT_URL, url);
@@ -230,5 +258,6 @@ void http_send(struct http_client *c, const char *method, const char *url,
     r->body = c->body.data;
     r->body_len = c->body.len;
     r->sent = c->sent ? c->sent : (r->code == CURLE_OK ? 1 : 0);
+    r->named = c->has_named ? c->named : NULL;
     r->retry_after = c->retry_after[0] ? retry_after_parse(c->retry_after, time(NULL)) : -1;
 }

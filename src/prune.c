@@ -70,7 +70,7 @@ struct prune {
     unsigned long stop_all;     /* a bad row whose place cannot be told: its line */
     struct hmap walked;         /* targets read already (scopes may overlap) */
     char *caller_id, *caller_alt; /* the account the run authenticates as, or NULL */
-    int caller_unknown;         /* Cloud: GET /user did not answer */
+    int caller_unknown;         /* no person could be named (session_caller) */
     int failed;
 
     /* the scope being walked */
@@ -91,8 +91,6 @@ struct prune *prune_new(const struct bb_config *cfg, struct session *ses, struct
     hmap_init(&p->named, sizeof(unsigned long));
     hmap_init(&p->stops, sizeof(unsigned long));
     hmap_init(&p->walked, sizeof(unsigned long));
-    if (!p->api->has_workspaces && cfg->auth == AUTH_BASIC && cfg->user && cfg->user[0])
-        p->caller_id = xstrdup(cfg->user);
     return p;
 }
 
@@ -498,9 +496,17 @@ static void finish_scope(struct prune *p, struct ring *ring, const struct colmap
     char shown[4 * 300];
     str_printable(shown, sizeof shown, sc);
     if (p->stop_line || p->caller_unknown) {
-        if (p->caller_unknown)
+        if (p->caller_unknown) {
+            struct buf url = {0};
+            char where[4 * 600];
+            p->api->caller_url(&url, p->ses->base.data);
+            str_printable(where, sizeof where, url.data);
             fprintf(stderr, "bbperm: prune: %s is not pruned: the account the run authenticates "
-                            "as could not be told (GET /user did not answer)\n", shown);
+                            "as could not be told (GET %s named no user: a project or "
+                            "repository token names none), so its own access cannot be kept\n",
+                    shown, where);
+            buf_free(&url);
+        }
         else
             fprintf(stderr, "bbperm: prune: %s is not pruned: line %lu is invalid or could not be "
                             "resolved, and a wrong row must not become a revocation\n",
@@ -555,43 +561,18 @@ static void finish_scope(struct prune *p, struct ring *ring, const struct colmap
     }
 }
 
-/* Cloud: GET /user names the caller (one request, unless the check before
- * the first row made it). */
+/* The caller, whose own permissions are kept (session_caller: one request
+ * at most, none when the check before the first row named it). */
 static void learn_caller(struct prune *p)
 {
-    if (!p->api->has_workspaces || p->caller_id)
-        return;
-    if (p->ses->caller_account || p->ses->caller_uuid) {   /* the check asked already */
-        if (p->ses->caller_account)
-            p->caller_id = xstrdup(p->ses->caller_account);
-        if (p->ses->caller_uuid)
-            p->caller_alt = xstrdup(p->ses->caller_uuid);
-        return;
-    }
-    const struct pager_fetch *f = session_fetch(p->ses);
-    struct buf url = {0};
-    buf_add(&url, p->ses->base.data, p->ses->base.len);
-    buf_adds(&url, "/user");
-    const char *body;
-    size_t len;
-    struct pager_error err;
-    if (!f || f->fn(f->ctx, url.data, &body, &len, &err) != 0) {
-        if (!(f && err.cancelled))
-            p->caller_unknown = 1;
-        buf_free(&url);
-        return;
-    }
-    buf_free(&url);
-    cJSON *root = cJSON_ParseWithLength(body, len);
-    const char *account, *uuid;
-    api_user_names(root, "", &account, &uuid);
-    if (account)
-        p->caller_id = xstrdup(account);
-    if (uuid)
-        p->caller_alt = xstrdup(uuid);
-    if (!account && !uuid)
+    const char *id, *alt;
+    int rc = session_caller(p->ses, &id, &alt);
+    if (rc == -1)
         p->caller_unknown = 1;
-    cJSON_Delete(root);
+    if (rc != 0)
+        return;
+    p->caller_id = id ? xstrdup(id) : NULL;
+    p->caller_alt = alt ? xstrdup(alt) : NULL;
 }
 
 void prune_run(struct prune *p, struct ring *ring, const struct colmap *map)

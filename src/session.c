@@ -10,6 +10,14 @@
  * fix before a single row is read. The command then starts the pool with
  * its own callbacks.
  *
+ * The caller (who the run authenticates as, whose own access prune keeps)
+ * is learnt at the lowest cost the flavour allows (api_ops): the Basic user
+ * where that is the caller's name, else the answer already received from
+ * the check (Cloud's GET /user body, Data Center's X-AUSERNAME header),
+ * else one request to the resource that names the caller. A credential
+ * that names no person (a Data Center project or repository token) leaves
+ * it unknown, and the command must not revoke on its strength.
+ *
  * Stopping: cancel.c stops the gate and the pool from its signal thread;
  * a worker stops them itself when the first answers are all 401 or rows
  * in a row get no answer (exec.c). Either way the main thread learns of it
@@ -25,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,14 +70,9 @@ static int preflight(struct session *s)
     enum exec_outcome o = exec_request(w, "GET", url.data, NULL, &res);
     int rc = 0;
     if (o == EXEC_OK) {
-        if (s->api->has_workspaces) {   /* GET /user: who the caller is */
-            cJSON *root = cJSON_ParseWithLength(res.body, res.body_len);
-            const char *account, *uuid;
-            api_user_names(root, "", &account, &uuid);
-            s->caller_account = account ? xstrdup(account) : NULL;
-            s->caller_uuid = uuid ? xstrdup(uuid) : NULL;
-            cJSON_Delete(root);
-        }
+        /* who the caller is, when the answer says: no request of its own */
+        s->api->caller_read(s->api->check_names_caller ? res.body : NULL, res.body_len,
+                            res.named, &s->caller_id, &s->caller_alt);
         if (s->cfg->verbose)
             fprintf(stderr, "bbperm: --check-auth: credentials from %s accepted\n", s->cfg->auth_source);
     } else if (o == EXEC_CANCELLED || o == EXEC_ABORTED) {
@@ -188,9 +192,43 @@ void session_free(struct session *s)
         s->online = 0;
     }
     buf_free(&s->base);
-    free(s->caller_account);
-    free(s->caller_uuid);
-    s->caller_account = s->caller_uuid = NULL;
+    free(s->caller_id);
+    free(s->caller_alt);
+    s->caller_id = s->caller_alt = NULL;
+}
+
+int session_caller(struct session *s, const char **id, const char **alt)
+{
+    const struct bb_config *cfg = s->cfg;
+    if (!s->caller_known && s->api->basic_user_is_caller && cfg->auth == AUTH_BASIC &&
+        cfg->user && cfg->user[0]) {
+        /* the Basic user, and the server's name for it when that differs */
+        char *named = s->caller_id;
+        s->caller_id = xstrdup(cfg->user);
+        if (named && strcasecmp(named, cfg->user) && !s->caller_alt)
+            s->caller_alt = named;
+        else
+            free(named);
+    }
+    if (!s->caller_known && !s->caller_id && !s->caller_alt && s->online) {
+        struct buf url = {0};
+        s->api->caller_url(&url, s->base.data);
+        struct exec_result res = {.attempts = 0};
+        enum exec_outcome o = exec_request(s->main_worker, "GET", url.data, NULL, &res);
+        if (o == EXEC_CANCELLED || o == EXEC_ABORTED) {
+            buf_free(&url);
+            return -2;
+        }
+        if (o == EXEC_OK)
+            s->api->caller_read(res.body, res.body_len, res.named, &s->caller_id, &s->caller_alt);
+        else if (res.named)     /* a refusal may still name the user */
+            s->api->caller_read(NULL, 0, res.named, &s->caller_id, &s->caller_alt);
+        buf_free(&url);
+    }
+    s->caller_known = 1;
+    *id = s->caller_id;
+    *alt = s->caller_alt;
+    return s->caller_id || s->caller_alt ? 0 : -1;
 }
 
 const struct pager_fetch *session_fetch(struct session *s)

@@ -206,6 +206,10 @@ static void route(struct req *r, const char *url, struct MHD_Connection *c)
 			dc_route(r);
 		return;
 	}
+	if (strcmp(url, "/plugins/servlet/applinks/whoami") == 0) {
+		r->type = RT_WHOAMI;    /* Data Center, at the context root */
+		return;
+	}
 	skip = strncmp(url, "/2.0/", 5) == 0 ? 4 : 0;
 	r->rel = r->url + skip;
 	if (strncmp(url, "/1.0/groups/", 12) == 0) {
@@ -348,6 +352,8 @@ static enum MHD_Result api_request(struct MHD_Connection *c, const char *method,
 			too_many(r, &rep, limited, &cf);
 		} else {
 			rep.logperm = r->logperm;
+			if (r->api == API_DC)   /* Data Center names the user on its answers */
+				rep.auser = auth_username(c);
 			if (r->ep == EP_ACCESS)
 				access_handle(c, r, &rep);
 			else if (r->api == API_CLOUD)
@@ -588,6 +594,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		}
 		break;
 	}
+	case RT_WHOAMI:
+		/* Data Center's plain-text name of the caller: empty for a
+		 * credential that names no person (a project or repository
+		 * token), 401 for a refused one */
+		if (strcmp(method, "GET") != 0) {
+			reply_dc_error(&rep, 405, "com.atlassian.bitbucket.NotSupportedException",
+				       "Method %s is not allowed here", method);
+			break;
+		}
+		stats_identity();
+		if (!authenticate(c)) {
+			reply_text(&rep, 401, "text/plain", "");
+		} else {
+			const char *name = auth_username(c);
+			reply_text(&rep, 200, "text/plain;charset=UTF-8", name ? name : "");
+			rep.auser = name;
+		}
+		break;
 	case RT_OTHER:
 		reply_error(&rep, 404, "Resource not found");
 		break;

@@ -144,12 +144,21 @@ struct cred {
 	char *userpass;                 /* "user:pass" */
 	size_t userpass_len;
 	char *display;
+	char *username;                 /* the user it names (X-AUSERNAME) */
+};
+
+/* A Data Center HTTP access token: a personal one names its user; a
+ * project or repository token (and a bare string in the fixture) names
+ * no person. */
+struct token {
+	char *token;
+	char *user;                     /* or NULL */
 };
 
 extern struct fixture {
 	struct cred *creds;
 	size_t ncreds;
-	char **tokens;
+	struct token *tokens;
 	size_t ntokens;
 	struct htab workspaces;         /* lowercase name -> aux: struct space * */
 	struct space *dc;               /* empty without a "datacenter" section */
@@ -203,7 +212,7 @@ void permrows_free(struct permrow *rows, size_t n);
 /* ------------------------------------------------------------------ */
 /* Requests and replies (http.c)                                       */
 
-enum { RT_OTHER, RT_API, RT_USER, RT_STATE, RT_STATS, RT_RESET, RT_CONFIG, RT_CONTROL_OTHER };
+enum { RT_OTHER, RT_API, RT_USER, RT_WHOAMI, RT_STATE, RT_STATS, RT_RESET, RT_CONFIG, RT_CONTROL_OTHER };
 enum { API_CLOUD, API_DC };
 /* What an API path names. */
 enum { EP_NONE, EP_PERM, EP_PERM_LIST, EP_REPO_LIST, EP_PROJECT_LIST, EP_MEMBER_LIST, EP_USER,
@@ -245,6 +254,7 @@ struct reply {
 	struct buf body;
 	const char *hname;              /* one extra header, or NULL */
 	char hval[64];
+	const char *auser;              /* Data Center: X-AUSERNAME, or NULL */
 	const char *logperm;            /* for --log; NULL: "-" */
 };
 
@@ -258,6 +268,10 @@ enum MHD_Result queue_reply(struct MHD_Connection *c, struct reply *rep);
 
 const char *header(struct MHD_Connection *c, const char *name);
 const char *authenticate(struct MHD_Connection *c);
+/* The user name a valid credential names (Basic: its user; a personal
+ * token: its owner), or NULL (none, refused, or a project or repository
+ * token). */
+const char *auth_username(struct MHD_Connection *c);
 void set_logperm(struct req *r, const char *v);
 void query_parse(struct MHD_Connection *c, struct req *r);
 const char *query_get(const struct req *r, const char *key);     /* first, or NULL */

@@ -723,7 +723,29 @@ static void fx_credentials(const char *path, const cJSON *f)
 		c->userpass = b.p;
 		c->userpass_len = b.len;
 		c->display = xstrdup(cJSON_IsString(dj) ? dj->valuestring : u);
+		c->username = xstrdup(u);
 	}
+}
+
+/* A bearer token: a string (names no person), or {"token": T, "user": U}
+ * (a personal token of U), or {"token": T, "project": K} or
+ * {"token": T, "repository": "K/slug"} (names no person). */
+static void fx_token(const char *path, const cJSON *item)
+{
+	struct token *t;
+	const cJSON *u;
+	g_fx.tokens = xrealloc(g_fx.tokens, (g_fx.ntokens + 1) * sizeof *g_fx.tokens);
+	t = &g_fx.tokens[g_fx.ntokens++];
+	t->user = NULL;
+	if (!cJSON_IsObject(item)) {
+		t->token = xstrdup(fx_string(item, path, "bearer_tokens[]"));
+		return;
+	}
+	t->token = xstrdup(fx_string(cJSON_GetObjectItemCaseSensitive(item, "token"), path,
+				     "bearer_tokens[].token"));
+	u = cJSON_GetObjectItemCaseSensitive(item, "user");
+	if (u)
+		t->user = xstrdup(fx_string(u, path, "bearer_tokens[].user"));
 }
 
 void load_fixture(const char *path)
@@ -747,10 +769,8 @@ void load_fixture(const char *path)
 			fx_credentials(path, f);
 		} else if (strcmp(f->string, "bearer_tokens") == 0) {
 			fx_check_array(f, path, "bearer_tokens");
-			cJSON_ArrayForEach(item, f) {
-				g_fx.tokens = xrealloc(g_fx.tokens, (g_fx.ntokens + 1) * sizeof *g_fx.tokens);
-				g_fx.tokens[g_fx.ntokens++] = xstrdup(fx_string(item, path, "bearer_tokens[]"));
-			}
+			cJSON_ArrayForEach(item, f)
+				fx_token(path, item);
 		} else if (strcmp(f->string, "workspaces") == 0) {
 			if (!cJSON_IsObject(f))
 				die("%s: workspaces must be an object", path);
@@ -784,10 +804,13 @@ void free_fixture(void)
 	for (i = 0; i < g_fx.ncreds; i++) {
 		free(g_fx.creds[i].userpass);
 		free(g_fx.creds[i].display);
+		free(g_fx.creds[i].username);
 	}
 	free(g_fx.creds);
-	for (i = 0; i < g_fx.ntokens; i++)
-		free(g_fx.tokens[i]);
+	for (i = 0; i < g_fx.ntokens; i++) {
+		free(g_fx.tokens[i].token);
+		free(g_fx.tokens[i].user);
+	}
 	free(g_fx.tokens);
 	for (i = 0; i < g_fx.nseeds; i++)
 		free(g_fx.seeds[i].key);

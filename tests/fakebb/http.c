@@ -71,6 +71,8 @@ enum MHD_Result queue_reply(struct MHD_Connection *c, struct reply *rep)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->ctype);
 	if (rep->hname)
 		MHD_add_response_header(resp, rep->hname, rep->hval);
+	if (rep->auser)
+		MHD_add_response_header(resp, "X-AUSERNAME", rep->auser);
 	ret = MHD_queue_response(c, rep->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -148,13 +150,16 @@ long parse_count(const char *s, long max)
 	return n > max ? max : n;
 }
 
-/* The display name of the caller, or NULL if not authenticated. */
-const char *authenticate(struct MHD_Connection *c)
+/* The credential of a request, when valid: its Basic entry or its token. */
+static void credential(struct MHD_Connection *c, const struct cred **basic,
+		       const struct token **token)
 {
 	const char *h = header(c, MHD_HTTP_HEADER_AUTHORIZATION), *tok;
 	size_t n, i, tl;
+	*basic = NULL;
+	*token = NULL;
 	if (!h)
-		return NULL;
+		return;
 	while (*h == ' ' || *h == '\t')
 		h++;
 	tok = h + strcspn(h, " \t");
@@ -167,18 +172,34 @@ const char *authenticate(struct MHD_Connection *c)
 	if (n == 5 && strncasecmp(h, "Basic", 5) == 0) {
 		unsigned char *dec = xmalloc(tl / 4 * 3 + 3);
 		long dl = b64_decode(tok, tl, dec);
-		const char *who = NULL;
-		for (i = 0; dl >= 0 && i < g_fx.ncreds && !who; i++)
+		for (i = 0; dl >= 0 && i < g_fx.ncreds && !*basic; i++)
 			if ((size_t)dl == g_fx.creds[i].userpass_len &&
 			    memcmp(dec, g_fx.creds[i].userpass, (size_t)dl) == 0)
-				who = g_fx.creds[i].display;
+				*basic = &g_fx.creds[i];
 		free(dec);
-		return who;
+		return;
 	}
 	if (n == 6 && strncasecmp(h, "Bearer", 6) == 0) {
-		for (i = 0; i < g_fx.ntokens; i++)
-			if (strlen(g_fx.tokens[i]) == tl && memcmp(tok, g_fx.tokens[i], tl) == 0)
-				return "Bearer token user";
+		for (i = 0; i < g_fx.ntokens && !*token; i++)
+			if (strlen(g_fx.tokens[i].token) == tl &&
+			    memcmp(tok, g_fx.tokens[i].token, tl) == 0)
+				*token = &g_fx.tokens[i];
 	}
-	return NULL;
+}
+
+/* The display name of the caller, or NULL if not authenticated. */
+const char *authenticate(struct MHD_Connection *c)
+{
+	const struct cred *b;
+	const struct token *t;
+	credential(c, &b, &t);
+	return b ? b->display : t ? "Bearer token user" : NULL;
+}
+
+const char *auth_username(struct MHD_Connection *c)
+{
+	const struct cred *b;
+	const struct token *t;
+	credential(c, &b, &t);
+	return b ? b->username : t ? t->user : NULL;
 }

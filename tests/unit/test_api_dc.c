@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
@@ -50,6 +51,55 @@ static void test_ops_table(void **state)
     assert_non_null(api_datacenter.whoami_path);
     assert_true(api_datacenter.whoami_path[0] == '/');
     assert_non_null(strstr(api_datacenter.export_header, "workspace,repo,project,group,user,privilege"));
+}
+
+/* ---- the caller ----------------------------------------------------------- */
+
+static void assert_caller_url(const char *base, const char *want)
+{
+    struct buf u = {0};
+    api_datacenter.caller_url(&u, base);
+    assert_string_equal(u.data, want);
+    buf_free(&u);
+}
+
+/* id from a whoami body and an X-AUSERNAME value; NULL: names no one */
+static void assert_caller(const char *body, const char *header, const char *want)
+{
+    char *id = (char *)"x", *alt = (char *)"x";
+    api_datacenter.caller_read(body, body ? strlen(body) : 0, header, &id, &alt);
+    if (want)
+        assert_string_equal(id, want);
+    else
+        assert_null(id);
+    assert_null(alt);
+    free(id);
+}
+
+static void test_caller(void **state)
+{
+    (void)state;
+    assert_int_equal(api_datacenter.basic_user_is_caller, 1);
+    assert_int_equal(api_datacenter.check_names_caller, 0);
+    assert_string_equal(api_datacenter.caller_header, "X-AUSERNAME");
+    /* the servlet sits at the context root, before the REST root */
+    assert_caller_url("https://bb.example.com/rest/api/latest",
+                      "https://bb.example.com/plugins/servlet/applinks/whoami");
+    assert_caller_url("https://h:7990/bitbucket/rest/api/1.0",
+                      "https://h:7990/bitbucket/plugins/servlet/applinks/whoami");
+    assert_caller_url("https://h/rest/x/rest/api/latest", "https://h/rest/x/plugins/servlet/applinks/whoami");
+    /* the header wins; it is form-encoded; 'anonymous' names no one */
+    assert_caller("jdoe\n", NULL, "jdoe");
+    assert_caller("  jdoe \r\n", "j.doe%40example.com", "j.doe@example.com");
+    assert_caller(NULL, "John+Doe", "John Doe");
+    assert_caller("", "anonymous", NULL);
+    assert_caller("anonymous", "anonymous", "anonymous");   /* a user of that name */
+    /* nothing, or a name no list could hold */
+    assert_caller("", NULL, NULL);
+    assert_caller(" \n", NULL, NULL);
+    assert_caller(NULL, "a%0Ab", NULL);
+    assert_caller("..", NULL, NULL);
+    assert_caller("a/b", NULL, NULL);
 }
 
 /* ---- writes ------------------------------------------------------------- */
@@ -300,6 +350,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ops_table),
+        cmocka_unit_test(test_caller),
         cmocka_unit_test(test_write_repo_group),
         cmocka_unit_test(test_write_repo_user),
         cmocka_unit_test(test_write_project),
