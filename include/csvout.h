@@ -15,7 +15,11 @@ void csvout_cell(struct buf *out, const char *s, size_t len, char delim);
 /* 1 when a cell starting with c would be run as a formula by a spreadsheet
  * (OWASP CSV injection): =, +, -, @, tab or CR. */
 int csvout_formula_start(unsigned char c);
-/* Append a cell that holds a name from the server: like csvout_cell, with a
+/* Append a cell that holds text from the server: like csvout_cell, but each
+ * control character (below 0x20, and 0x7f) is written as U+FFFD, so no cell
+ * carries one raw (a terminal escape, a line break inside a name). */
+void csvout_text_cell(struct buf *out, const char *s, size_t len, char delim);
+/* Append a cell that holds a name from the server: csvout_text_cell, with a
  * leading ' when it starts as a formula would. */
 void csvout_name_cell(struct buf *out, const char *s, size_t len, char delim);
 
@@ -28,7 +32,8 @@ void csvout_name_cell(struct buf *out, const char *s, size_t len, char delim);
 
 /* The cells workspace,repo,project,group,user,privilege of one permission,
  * separated by delim, no line end: the input columns of undo files and
- * exports. A repository's project cell is its project, if known. */
+ * exports. A repository's project cell is its project, if known. Names are
+ * written as csvout_text_cell writes them. */
 void csvout_permission(struct buf *out, const struct request *target, enum subject_kind kind,
                        const char *subject, size_t len, enum privilege p, char delim);
 void csvout_sanitize(const char *in, char *out);

@@ -72,6 +72,15 @@ const char *privilege_name(enum privilege p);
  * or an email. */
 int row_cloud_user_ok(const char *s, size_t len);
 
+/* NULL when a group or user name the server lists could be the subject cell
+ * of a row of this flavour, else why not: the checks row_validate makes of
+ * such a cell (UTF-8 without NUL, not '.' or '..', no control character, no
+ * '/' where the name is a path segment (Cloud), 1024 bytes at most; a Cloud
+ * user a {uuid} or an account id). A name that fails is never written into
+ * a row that revokes. */
+const char *row_subject_problem(enum api_flavour api, enum subject_kind kind, const char *s,
+                                size_t len);
+
 /* 1 when a repo cell is a shell-style pattern (holds *, ? or [). */
 int repo_is_pattern(const char *s, size_t len);
 

@@ -27,6 +27,31 @@ void csvout_cell(struct buf *out, const char *s, size_t len, char delim)
     out->data[out->len] = '\0';
 }
 
+static int is_control(unsigned char c)
+{
+    return c < 0x20 || c == 0x7f;
+}
+
+void csvout_text_cell(struct buf *out, const char *s, size_t len, char delim)
+{
+    size_t i = 0;
+    while (i < len && !is_control((unsigned char)s[i]))
+        i++;
+    if (i == len) {             /* the usual case: nothing to replace */
+        csvout_cell(out, s, len, delim);
+        return;
+    }
+    struct buf t = {0};
+    for (i = 0; i < len; i++) {
+        if (is_control((unsigned char)s[i]))
+            buf_adds(&t, "\xef\xbf\xbd");     /* U+FFFD */
+        else
+            buf_addc(&t, s[i]);
+    }
+    csvout_cell(out, t.data, t.len, delim);
+    buf_free(&t);
+}
+
 int csvout_formula_start(unsigned char c)
 {
     return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
@@ -35,13 +60,13 @@ int csvout_formula_start(unsigned char c)
 void csvout_name_cell(struct buf *out, const char *s, size_t len, char delim)
 {
     if (!len || !csvout_formula_start((unsigned char)s[0])) {
-        csvout_cell(out, s, len, delim);
+        csvout_text_cell(out, s, len, delim);
         return;
     }
     struct buf t = {0};
     buf_addc(&t, '\'');
     buf_add(&t, s, len);
-    csvout_cell(out, t.data, t.len, delim);
+    csvout_text_cell(out, t.data, t.len, delim);
     buf_free(&t);
 }
 
@@ -81,21 +106,21 @@ void csvout_permission(struct buf *out, const struct request *target, enum subje
                        const char *subject, size_t len, enum privilege p, char delim)
 {
     int repo = target->target == TARGET_REPO;
-    csvout_cell(out, target->workspace, target->workspace_len, delim);
+    csvout_text_cell(out, target->workspace, target->workspace_len, delim);
     buf_addc(out, delim);
     if (repo)
-        csvout_cell(out, target->target_name, target->target_len, delim);
+        csvout_text_cell(out, target->target_name, target->target_len, delim);
     buf_addc(out, delim);
     if (repo)
-        csvout_cell(out, target->project, target->project_len, delim);
+        csvout_text_cell(out, target->project, target->project_len, delim);
     else
-        csvout_cell(out, target->target_name, target->target_len, delim);
+        csvout_text_cell(out, target->target_name, target->target_len, delim);
     buf_addc(out, delim);
     if (kind == SUBJECT_GROUP)
-        csvout_cell(out, subject, len, delim);
+        csvout_text_cell(out, subject, len, delim);
     buf_addc(out, delim);
     if (kind == SUBJECT_USER)
-        csvout_cell(out, subject, len, delim);
+        csvout_text_cell(out, subject, len, delim);
     buf_addc(out, delim);
     buf_adds(out, privilege_name(p));
 }

@@ -19,7 +19,12 @@
  * cache, which the file's rows already filled, so no target is listed twice
  * for one subject kind while the cache holds it. The ring hands the targets
  * back in listing order (prune_job_done); every permission the set does not
- * hold becomes a candidate. When the scope's walk is done: a stop that
+ * hold becomes a candidate. A target on which the server lists a subject
+ * under a name no row could hold (row_subject_problem: '..', '/', a control
+ * character) is not pruned at all: its revoke row would send a path or a
+ * cell that is not the name (one stderr line, exit 1). The caller comes
+ * from session_caller; when no person can be named, nothing is pruned.
+ * When the scope's walk is done: a stop that
  * falls in it prunes nothing (one stderr line); more revocations than
  * --max-prune allows are written 'held'; the caller's own permissions are
  * kept; every other candidate becomes a revoke row, settled as 'planned'
@@ -307,6 +312,24 @@ static int is_caller(const struct prune *p, const struct walk_perm *w)
     return 0;
 }
 
+/* A subject the server lists under a name no row could hold ('..', '/',
+ * a control character): NULL, or the first such permission with why. Its
+ * revoke row would send a path or a cell that is not the name. */
+static const struct walk_perm *bad_subject(const struct prune *p, const struct walk_perms *ps,
+                                           const char **name, const char **why)
+{
+    for (size_t i = 0; i < ps->n; i++) {
+        const struct walk_perm *w = &ps->v[i];
+        const char *names[2] = {w->id, w->alt};
+        for (int k = 0; k < 2 && names[k]; k++) {
+            *name = names[k];
+            if ((*why = row_subject_problem(p->cfg->api, w->kind, *name, strlen(*name))))
+                return w;
+        }
+    }
+    return NULL;
+}
+
 static size_t arena_add(struct buf *a, const char *s, size_t len)
 {
     size_t at = a->len;
@@ -340,6 +363,19 @@ static void target_read(struct prune *p, struct job *j)
         else
             fprintf(stderr, "bbperm: prune: cannot read %s: %s; it is not pruned\n", shown, msg);
         p->unreadable++;
+        p->failed = 1;
+        return;
+    }
+    const char *why, *badname;
+    const struct walk_perm *bad = bad_subject(p, &j->exp.perms, &badname, &why);
+    if (bad) {
+        char label[600], shown[4 * sizeof label], name[4 * 300];
+        api_target_label(t, label, sizeof label);
+        str_printable(shown, sizeof shown, label);
+        str_printable(name, sizeof name, badname);
+        fprintf(stderr, "bbperm: prune: %s is not pruned: the server lists a %s '%s', whose "
+                        "name %s; it is not revoked\n", shown,
+                bad->kind == SUBJECT_GROUP ? "group" : "user", name, why);
         p->failed = 1;
         return;
     }

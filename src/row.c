@@ -404,6 +404,29 @@ int row_cloud_user_ok(const char *s, size_t len)
     return 0;
 }
 
+const char *row_subject_problem(enum api_flavour api, enum subject_kind kind, const char *s,
+                                size_t len)
+{
+    const char *why = utf8_problem(s, len);
+    if (why)
+        return why;
+    if (!len)
+        return "is empty";
+    if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
+        return "is '.' or '..'";
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return "contains a control character";
+    if (api != API_DATACENTER && memchr(s, '/', len))
+        return "contains '/'";
+    if (len > 1024)
+        return "is longer than 1024 bytes";
+    if (api != API_DATACENTER && kind == SUBJECT_USER &&
+        (!row_cloud_user_ok(s, len) || memchr(s, '@', len)))
+        return "is not a {uuid} or an account id";
+    return NULL;
+}
+
 int row_validate(const struct colmap *m, const char *const *cells,
                  const size_t *lens, unsigned n, struct request *req,
                  char *msg, size_t msgsz)

@@ -128,6 +128,24 @@ static void test_cell_appends(void **state)
     buf_free(&b);
 }
 
+/* Text from the server in export, access and undo cells: no raw control
+ * character, everything else as csvout_cell writes it. */
+static void test_text_cell(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"developers", "developers"}, {"", ""}, {"=1", "=1"}, {"a,b", "\"a,b\""},
+        {"ops\x1b[31mx", "ops\xef\xbf\xbd[31mx"}, {"a\r\nb", "a\xef\xbf\xbd\xef\xbf\xbd" "b"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct buf b = {0};
+        buf_adds(&b, "");
+        csvout_text_cell(&b, cases[i][0], strlen(cases[i][0]), ',');
+        assert_string_equal(b.data, cases[i][1]);
+        buf_free(&b);
+    }
+}
+
 /* ---- csvout_sanitize ---------------------------------------------------- */
 
 /* Names from the server: a leading ' where a spreadsheet would see a formula. */
@@ -136,8 +154,12 @@ static void test_name_cell_neutralised(void **state)
     (void)state;
     static const char *const cases[][2] = {
         {"Plain Name", "Plain Name"}, {"", ""}, {"=1+1", "'=1+1"}, {"+1", "'+1"},
-        {"-2", "'-2"}, {"@SUM(A1)", "'@SUM(A1)"}, {"\tTab", "'\tTab"},
-        {"\rCR", "\"'\rCR\""}, {"=a,b", "\"'=a,b\""}, {"a=b", "a=b"},
+        {"-2", "'-2"}, {"@SUM(A1)", "'@SUM(A1)"},
+        /* a control character is never written raw: U+FFFD stands for it */
+        {"\tTab", "'\xef\xbf\xbd" "Tab"}, {"\rCR", "'\xef\xbf\xbd" "CR"},
+        {"=a,b", "\"'=a,b\""}, {"a=b", "a=b"},
+        {"Ann\x1b]0;x\a", "Ann\xef\xbf\xbd]0;x\xef\xbf\xbd"}, {"a\nb,c", "\"a\xef\xbf\xbd" "b,c\""},
+        {"del\x7f", "del\xef\xbf\xbd"}, {"caf\xc3\xa9", "caf\xc3\xa9"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct buf b = {0};
@@ -311,6 +333,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cell_plain_unquoted),
         cmocka_unit_test(test_name_cell_neutralised),
+        cmocka_unit_test(test_text_cell),
         cmocka_unit_test(test_cell_empty),
         cmocka_unit_test(test_cell_comma_quoted),
         cmocka_unit_test(test_cell_quotes_doubled),
