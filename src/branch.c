@@ -140,7 +140,7 @@ static void one_row(struct buf *out, const struct api_ops *api, const struct req
     csvout_name_cell(out, cell.data, cell.len, delim);
     buf_free(&cell);
     buf_addc(out, delim);
-    buf_adds(out, r->rule);
+    csvout_name_cell(out, r->rule, strlen(r->rule), delim);
     buf_addc(out, delim);
     if (kind == BRS_GROUP)
         csvout_name_cell(out, n->id, strlen(n->id), delim);
