@@ -78,6 +78,12 @@ struct api_ops {
     /* Where a page (fetched from url) sits in its list, or -1 when it does
      * not say: each page must sit later than the one before. */
     double (*page_position)(const cJSON *page, const char *url);
+    /* How many items a page says there are, or -1 when it does not say:
+     * Cloud's optional `size` counts the whole list, Data Center's `size`
+     * this page (size_counts_list tells which). A list that delivers fewer
+     * than that was not read whole. */
+    double (*page_size)(const cJSON *page);
+    int size_counts_list;
     /* A cheap authenticated request for --check-auth. */
     const char *whoami_path;
     /* Cloud: one user by {uuid} or account id (GET /users/{id}), which

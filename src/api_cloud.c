@@ -255,6 +255,13 @@ static double cloud_page_position(const cJSON *page, const char *url)
     return cJSON_IsNumber(n) && n->valuedouble >= 0 ? n->valuedouble : -1;
 }
 
+/* Cloud's `size` (optional) is the number of items in the whole list. */
+static double cloud_page_size(const cJSON *page)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(page, "size");
+    return cJSON_IsNumber(n) && n->valuedouble >= 0 ? n->valuedouble : -1;
+}
+
 const struct api_ops api_cloud = {
     .name = "cloud",
     .flavour = API_CLOUD,
@@ -268,6 +275,8 @@ const struct api_ops api_cloud = {
     .repo_list = cloud_repo_list,
     .next_page = cloud_next_page,
     .page_position = cloud_page_position,
+    .page_size = cloud_page_size,
+    .size_counts_list = 1,
     .whoami_path = "/user",
     .user_path = cloud_user_path,
     .effective_list = cloud_effective_list,

@@ -98,6 +98,13 @@ static double dc_page_position(const cJSON *page, const char *url)
     return requested_start(url);
 }
 
+/* Data Center's `size` is the number of items on this page. */
+static double dc_page_size(const cJSON *page)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(page, "size");
+    return cJSON_IsNumber(n) && n->valuedouble >= 0 ? n->valuedouble : -1;
+}
+
 static int dc_next_page(const cJSON *page, const char *first, const char *url, struct buf *next)
 {
     if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(page, "values")))
@@ -187,6 +194,7 @@ const struct api_ops api_datacenter = {
     .repo_list = dc_repo_list,
     .next_page = dc_next_page,
     .page_position = dc_page_position,
+    .page_size = dc_page_size,
     .whoami_path = "/projects?limit=1",
     .admins_list = dc_admins_list,
     .reach_item = dc_reach_item,
