@@ -89,6 +89,13 @@ struct api_ops {
     /* Cloud: one user by {uuid} or account id (GET /users/{id}), which
      * answers both spellings; NULL where a user has one name only. */
     void (*user_path)(struct buf *url, const char *id, size_t len);
+    /* --user: is there such a person? Cloud: one member of a workspace by
+     * account id or {uuid} (GET /workspaces/{w}/members/{id}: 200, or 404
+     * for no member); Data Center (user_find_lists): the paged users whose
+     * name or email contains who (GET /users?filter=), items read by
+     * member_item. */
+    void (*user_find)(struct buf *url, const char *workspace, const char *who);
+    int user_find_lists;
 
     /* The access review: the third list shape of each flavour.
      * Bitbucket's own effective levels of a workspace (repo NULL) or of one

@@ -727,8 +727,6 @@ static int load_spaces(struct access *a)
         sp->ws = ws;
         if (space_load(a, sp, whole) != 0)
             return -1;
-        if (a->sw.ses.api->has_workspaces && who_resolve(&a->who, &a->sw.ses, ws, "access") != 0)
-            return -1;
     }
     return 0;
 }
@@ -756,7 +754,10 @@ int access_main(const struct bb_config *cfg)
                 a->comparing = 1;
         }
     }
-    /* the shared reads come first, on the main thread, before the pool */
+    /* --user names someone, then the shared reads, on the main thread,
+     * before the pool */
+    if (!failed && who_prepare(&a->who, &a->sw.ses, "access") != 0)
+        failed = 1;
     if (!failed && load_spaces(a) != 0)
         failed = 1;
     if (failed || sweep_start(&a->sw, access_target, a) != 0) {

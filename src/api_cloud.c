@@ -74,6 +74,14 @@ static void cloud_user_path(struct buf *url, const char *id, size_t len)
     api_encode_segment(url, id, len);
 }
 
+static void cloud_user_find(struct buf *url, const char *workspace, const char *who)
+{
+    buf_adds(url, "/workspaces/");
+    api_encode_segment(url, workspace, strlen(workspace));
+    buf_adds(url, "/members/");
+    api_encode_segment(url, who, strlen(who));
+}
+
 static void cloud_project_list(struct buf *url, const char *workspace)
 {
     buf_adds(url, "/workspaces/");
@@ -279,6 +287,7 @@ const struct api_ops api_cloud = {
     .size_counts_list = 1,
     .whoami_path = "/user",
     .user_path = cloud_user_path,
+    .user_find = cloud_user_find,
     .effective_list = cloud_effective_list,
     .admins_list = cloud_admins_list,
     .reach_item = cloud_reach_item,

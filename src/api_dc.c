@@ -168,6 +168,13 @@ static int dc_member_item(const cJSON *item, struct api_reach *out)
     return out->id && out->id[0] ? 0 : -1;
 }
 
+static void dc_user_find(struct buf *url, const char *workspace, const char *who)
+{
+    (void)workspace;
+    buf_adds(url, "/users?limit=1000&filter=");
+    api_encode_segment(url, who, strlen(who));
+}
+
 static void dc_default_check(struct buf *url, const char *project, enum privilege p)
 {
     buf_adds(url, "/projects/");
@@ -200,6 +207,8 @@ const struct api_ops api_datacenter = {
     .reach_item = dc_reach_item,
     .members_list = dc_members_list,
     .member_item = dc_member_item,
+    .user_find = dc_user_find,
+    .user_find_lists = 1,
     .default_check = dc_default_check,
     .default_item = dc_default_item,
     .access_header = "workspace,repo,project,user,name,permission,via,email",
