@@ -125,6 +125,7 @@ struct proj {
     int state;
     struct grants grants;
     long status;
+    int cancelled;              /* the load was interrupted: not a failure */
     char msg[400];
 };
 
@@ -403,6 +404,7 @@ static struct proj *project_get(struct access *a, const char *ws, const char *ke
                 return p;
             memset(err, 0, sizeof *err);
             err->status = p->status;
+            err->cancelled = p->cancelled;
             msg_printf(err->msg, sizeof err->msg, "project %.80s: %.300s", key, p->msg);
             return NULL;
         }
@@ -433,6 +435,7 @@ static struct proj *project_get(struct access *a, const char *ws, const char *ke
     p->state = rc == 0 ? P_READY : P_FAILED;
     if (rc) {
         p->status = err->status;
+        p->cancelled = err->cancelled;
         msg_printf(p->msg, sizeof p->msg, "%s", err->msg);
     }
     pthread_cond_broadcast(&a->cv);
@@ -795,9 +798,18 @@ int access_main(const struct bb_config *cfg)
     double paused;
     session_figures(&a->sw.ses, &req, &reads, &n429, &paused);
     if (!cfg->quiet) {
-        fprintf(stderr, "bbperm: access: %lu %s (%lu could not be read), %lu %s, %lu unexplained",
-                a->sw.targets, progress_plural(a->sw.targets, "repository", "repositories"), a->sw.unreadable,
-                a->sw.rows, progress_plural(a->sw.rows, "row", "rows"), (unsigned long)a->unexplained);
+        if (a->sw.ses.cancel_level > 0)
+            /* a stopped run: what was read, not what was listed */
+            fprintf(stderr, "bbperm: access: interrupted after %lu %s (of %lu listed; %lu could not "
+                            "be read), %lu %s, %lu unexplained",
+                    a->sw.done, progress_plural(a->sw.done, "repository", "repositories"),
+                    a->sw.targets, a->sw.unreadable, a->sw.rows,
+                    progress_plural(a->sw.rows, "row", "rows"), (unsigned long)a->unexplained);
+        else
+            fprintf(stderr, "bbperm: access: %lu %s (%lu could not be read), %lu %s, %lu unexplained",
+                    a->sw.targets, progress_plural(a->sw.targets, "repository", "repositories"),
+                    a->sw.unreadable, a->sw.rows, progress_plural(a->sw.rows, "row", "rows"),
+                    (unsigned long)a->unexplained);
         if (a->comparing)
             fprintf(stderr, "; %lu added, %lu removed, %lu raised, %lu lowered",
                     (unsigned long)a->added, (unsigned long)a->removed,
