@@ -5,7 +5,8 @@
 #   repository's list is read instead, the review is byte-identical to the
 #   reference, exit 0 (as for a 500).
 # - One repository's effective list ends early: that repository is named,
-#   its rows are left out, exit 1.
+#   its rows are left out, exit 1; under --compare its earlier rows are
+#   'unknown' (via 'not read'), never 'removed'.
 # - export and plan read through the same pager: a repository's permission
 #   list that ends early is named (exit 1), never a shorter export or a
 #   plan that grants again what is there.
@@ -69,6 +70,14 @@ has "^bbperm: access: cannot read acme/web: the list ended after 3 of the 4 item
 has "3 repositories \(1 could not be read\)" err
 grep -v '^acme,web,' p.csv > want.csv
 expect_file b.csv want.csv "every row but web's"
+# --compare: web's earlier rows are unknown (not read), never removed
+access acme/PROJ --compare p.csv > bc.csv 2> err; rc=$?
+expect_eq "$rc" 1 "--compare exit with web's list short"
+expect_eq "$(grep -c ',removed$' bc.csv)" 0 "rows called removed"
+expect_eq "$(grep '^acme,web,' bc.csv | cut -d, -f1-6,8- | sort)" \
+  "$(grep '^acme,web,' p.csv | cut -d, -f1-6 | sed 's/$/,unknown/' | sort)" "web's earlier rows, unknown"
+expect_eq "$(grep -c '^acme,web,.*,not read,unknown$' bc.csv)" 4 "web's rows say not read"
+has "0 added, 0 removed, 0 raised, 0 lowered, 4 unknown" err
 
 # (c) export and plan: a permission list that ends early
 short null

@@ -3,7 +3,8 @@
  * members and the owners, plus "extra" levels no source explains),
  * workspace owners and the 1.0 groups with their members ("groups_gone":
  * true makes it answer 410); Data Center's group members, global
- * permissions and project defaults. Lists are paged as every other list of
+ * permissions and project defaults ("members_error" makes a group's
+ * members answer an error), and the users search. Lists are paged as every other list of
  * their API (cloud_page_reply, dc_page_reply): the items are written into one
  * buffer first (struct items), then the page's share is copied out. The 1.0
  * groups resource is one bare array, as Atlassian serves it. */
@@ -324,6 +325,17 @@ static void dc(const struct req *r, struct reply *rep)
 	} else if (!strncmp(r->rel, "/admin/groups/more-members", 26)) {
 		const char *g = query_get(r, "context");
 		const cJSON *m = NULL;
+		/* "members_error": {"GROUP": STATUS}: that group's members are unreadable */
+		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(sec, "members_error")) {
+			if (g && !strcasecmp(x->string, g) && cJSON_IsNumber(x)) {
+				int st = x->valueint;
+				reply_dc_error(rep, st, st == 403 ? "com.atlassian.bitbucket.AuthorisationException"
+								  : "java.lang.IllegalStateException",
+					       st == 403 ? "You are not permitted to access this resource"
+							 : "The members of %s could not be read", g);
+				return;
+			}
+		}
 		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(sec, "members"))
 			if (g && !strcasecmp(x->string, g))
 				m = x;
