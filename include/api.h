@@ -78,6 +78,12 @@ struct api_ops {
     /* Where a page (fetched from url) sits in its list, or -1 when it does
      * not say: each page must sit later than the one before. */
     double (*page_position)(const cJSON *page, const char *url);
+    /* How many items a page says there are, or -1 when it does not say:
+     * Cloud's optional `size` counts the whole list, Data Center's `size`
+     * this page (size_counts_list tells which). A list that delivers fewer
+     * than that was not read whole. */
+    double (*page_size)(const cJSON *page);
+    int size_counts_list;
     /* A cheap authenticated request for --check-auth. */
     const char *whoami_path;
     /* Who the run authenticates as (the caller, whose own access prune
@@ -99,6 +105,13 @@ struct api_ops {
     /* Cloud: one user by {uuid} or account id (GET /users/{id}), which
      * answers both spellings; NULL where a user has one name only. */
     void (*user_path)(struct buf *url, const char *id, size_t len);
+    /* --user: is there such a person? Cloud: one member of a workspace by
+     * account id or {uuid} (GET /workspaces/{w}/members/{id}: 200, or 404
+     * for no member); Data Center (user_find_lists): the paged users whose
+     * name or email contains who (GET /users?filter=), items read by
+     * member_item. */
+    void (*user_find)(struct buf *url, const char *workspace, const char *who);
+    int user_find_lists;
 
     /* The access review: the third list shape of each flavour.
      * Bitbucket's own effective levels of a workspace (repo NULL) or of one

@@ -35,4 +35,9 @@ int members_get(struct members *m, const char *group, const struct pager_fetch *
 void members_stats(struct members *m, unsigned long *requests, unsigned long *groups,
                    unsigned long *entries, unsigned long *failed, char *err_msg, size_t errsz);
 
+/* The groups whose members could not be read (Data Center; a cancelled
+ * read is not one), one a call from *pos (start at 0): 1 with the name and
+ * why (valid until members_free), 0 after the last. */
+int members_failed_group(struct members *m, size_t *pos, const char **name, const char **why);
+
 #endif

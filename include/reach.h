@@ -65,6 +65,11 @@ struct reach_out {
     struct reach_row *rows;             /* sorted by id */
     size_t n, cap;
     int unknown_groups;                 /* some group's members were unknown */
+    /* Data Center: the highest rank a group of unknown members grants here
+     * (0: none), and those groups as `via` text ("repository group G
+     * write?; ..."): a user may reach this repository through them unseen */
+    int unsure_rank;
+    struct buf unsure_via;
 };
 
 /* A level's rank: none 0, read 1, write and create-repo 2, admin 3. */

@@ -38,6 +38,7 @@ struct sweep {
     struct result res;
     unsigned long targets;          /* handed to the pool */
     unsigned long rows;             /* written */
+    unsigned long done;             /* targets read and written */
     unsigned long unreadable;       /* targets and listings that could not be read */
     unsigned long listed_pages;
     /* the command's target callback and its ctx, during sweep_walk */

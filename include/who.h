@@ -17,15 +17,24 @@ struct who {
     size_t nids;
     const char **emails;        /* the values with '@' (point into argv) */
     size_t nemails;
+    const char *const *given;   /* --user as given (point into argv) */
+    size_t ngiven;
+    unsigned char *given_found; /* per given value: someone has it (owned) */
+    unsigned char *email_found; /* per email: resolved in some workspace (owned) */
     int cloud;
 };
 
 void who_init(struct who *w, const struct bb_config *cfg, const struct api_ops *api);
 void who_free(struct who *w);
-/* Cloud: resolve every email in the workspace (once per workspace; the
- * caller passes each workspace once). An address with no member is named
- * on stderr. Returns 0, or -1 when a lookup failed (named on stderr). */
-int who_resolve(struct who *w, struct session *ses, const char *ws, const char *command);
+/* Before the walk, on the main thread: every --user value must name
+ * someone. Cloud: each address is resolved in every workspace of the
+ * scopes (each workspace once), each account id or {uuid} is looked up as a
+ * member of them (GET /workspaces/{w}/members/{id}); Data Center: each
+ * value must be a user's name or email (GET /users?filter=). Returns 0; -1
+ * after one line on stderr for each value that names nobody, or when a
+ * lookup failed or was cancelled: the command then stops, exit 2 (130 for
+ * a signal), since an empty review would read as "no access left". */
+int who_prepare(struct who *w, struct session *ses, const char *command);
 /* 1 when the user (id, {uuid} or NULL, email or NULL) is one of them, or
  * when no --user was given. */
 int who_match(const struct who *w, const char *id, const char *alt, const char *email);

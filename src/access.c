@@ -22,7 +22,15 @@
  * repositories.
  *
  * A repository that cannot be read is named on stderr and counted (exit
- * 1); its rows are left out and every other row is written.
+ * 1); its rows are left out and every other row is written. The review
+ * never shows less access than exists: a list that ends early is a failed
+ * read (pager.c); a Data Center group whose members cannot be read is named
+ * on stderr (exit 1) and stands as a candidate ('?') of the users known
+ * from other sources (reach.c). Under --compare an earlier row that such a
+ * source could explain (an unread repository; an unread group granting at
+ * least the earlier level) is "unknown" at its earlier level, never
+ * "removed" or "lowered"; one such a group explains in part is "lowered"
+ * to what the group gives, not "removed".
  */
 #include "access.h"
 
@@ -125,6 +133,7 @@ struct proj {
     int state;
     struct grants grants;
     long status;
+    int cancelled;              /* the load was interrupted: not a failure */
     char msg[400];
 };
 
@@ -140,7 +149,7 @@ struct access {
     pthread_cond_t cv;
     struct proj **projs;
     size_t nprojs, capprojs;
-    atomic_ulong unexplained, added, removed, raised, lowered;
+    atomic_ulong unexplained, added, removed, raised, lowered, unknown;
     unsigned long pre_requests;
     char delim;
 };
@@ -403,6 +412,7 @@ static struct proj *project_get(struct access *a, const char *ws, const char *ke
                 return p;
             memset(err, 0, sizeof *err);
             err->status = p->status;
+            err->cancelled = p->cancelled;
             msg_printf(err->msg, sizeof err->msg, "project %.80s: %.300s", key, p->msg);
             return NULL;
         }
@@ -433,6 +443,7 @@ static struct proj *project_get(struct access *a, const char *ws, const char *ke
     p->state = rc == 0 ? P_READY : P_FAILED;
     if (rc) {
         p->status = err->status;
+        p->cancelled = err->cancelled;
         msg_printf(p->msg, sizeof p->msg, "%s", err->msg);
     }
     pthread_cond_broadcast(&a->cv);
@@ -514,6 +525,22 @@ static unsigned format_removed(struct access *a, struct buf *out, const struct r
     return rows;
 }
 
+static enum privilege rank_priv(int rank)
+{
+    return rank >= 3 ? PRIV_ADMIN : rank == 2 ? PRIV_WRITE : PRIV_READ;
+}
+
+/* An earlier row that a source which could not be read may still explain:
+ * written at its earlier level, `via` saying which source, change
+ * "unknown" (never "removed" or "lowered"). */
+static unsigned format_unknown(struct access *a, struct buf *out, const struct request *t,
+                               const struct compare_row *r, const struct buf *via)
+{
+    format_row(a, out, t, r->user, r->name, r->email, rank_priv(r->rank), via, "unknown");
+    atomic_fetch_add(&a->unknown, 1);
+    return 1;
+}
+
 static void access_target(void *ctx, struct exec_worker *ex, struct job *j)
 {
     struct access *a = ctx;
@@ -593,22 +620,44 @@ static void access_target(void *ctx, struct exec_worker *ex, struct job *j)
             if (r && a->who.active &&
                 (!strcmp(r->id, "*") || !who_match(&a->who, r->id, NULL, r->email)))
                 continue;
-            /* earlier rows of users before this one are gone */
-            while (a->comparing && pi < pend && (!r || reach_cmp_id(a->cmp.rows[pi].user, r->id) < 0))
-                rows += format_removed(a, &j->exp.rows, &j->req, pi++, 1);
+            /* earlier rows of users before this one are gone, unless a group
+             * whose members are unknown could still give them that level */
+            while (a->comparing && pi < pend && (!r || reach_cmp_id(a->cmp.rows[pi].user, r->id) < 0)) {
+                const struct compare_row *e = &a->cmp.rows[pi];
+                if (out.unsure_rank >= e->rank) {
+                    rows += format_unknown(a, &j->exp.rows, &j->req, e, &out.unsure_via);
+                } else if (out.unsure_rank > 0) {
+                    /* lower for sure, but not gone: at most what those groups give */
+                    format_row(a, &j->exp.rows, &j->req, e->user, e->name, e->email,
+                               rank_priv(out.unsure_rank), &out.unsure_via, "lowered");
+                    atomic_fetch_add(&a->lowered, 1);
+                    rows++;
+                } else {
+                    rows += format_removed(a, &j->exp.rows, &j->req, pi, 1);
+                }
+                pi++;
+            }
             if (!r)
                 break;
             const char *ch = NULL;
+            enum privilege level = r->level;
             if (a->comparing) {
                 int before = 0;
                 if (pi < pend && !reach_cmp_id(a->cmp.rows[pi].user, r->id))
                     before = a->cmp.rows[pi++].rank;
                 ch = compare_change(before, reach_rank(r->level));
-                count_change(a, ch);
+                if (before > reach_rank(r->level) && out.unsure_rank >= before) {
+                    /* lower only as far as the rows that could be read tell */
+                    ch = "unknown";
+                    level = rank_priv(before);
+                    atomic_fetch_add(&a->unknown, 1);
+                } else {
+                    count_change(a, ch);
+                }
             }
             if (r->unexplained)
                 atomic_fetch_add(&a->unexplained, 1);
-            format_row(a, &j->exp.rows, &j->req, r->id, r->display, r->email, r->level, &r->via, ch);
+            format_row(a, &j->exp.rows, &j->req, r->id, r->display, r->email, level, &r->via, ch);
             rows++;
         }
         j->exp.nrows = rows;
@@ -652,10 +701,23 @@ static void settle_earlier(struct access *a, const struct request *t)
     buf_free(&out);
 }
 
-/* Before each repository's rows: what --compare says is gone before it. */
+/* Before each repository's rows: what --compare says is gone before it.
+ * A repository that could not be read keeps its earlier rows as "unknown". */
 static void before_write(void *ctx, const struct job *j)
 {
-    settle_earlier(ctx, &j->req);
+    struct access *a = ctx;
+    settle_earlier(a, &j->req);
+    if (!a->comparing || j->res.status != ROW_FAILED)
+        return;
+    size_t n, first = compare_find(&a->cmp, j->req.workspace, j->req.project, j->req.target_name, &n);
+    struct buf out = {0}, via = {0};
+    buf_adds(&via, "not read");
+    for (size_t i = first; i < first + n; i++)
+        a->sw.rows += format_unknown(a, &out, &j->req, &a->cmp.rows[i], &via);
+    a->sw.res.rows += n;
+    sweep_write(&a->sw, &out);
+    buf_free(&out);
+    buf_free(&via);
 }
 
 static void on_walk_target(void *ctx, enum target_kind kind, const char *ws, const char *project,
@@ -727,8 +789,6 @@ static int load_spaces(struct access *a)
         sp->ws = ws;
         if (space_load(a, sp, whole) != 0)
             return -1;
-        if (a->sw.ses.api->has_workspaces && who_resolve(&a->who, &a->sw.ses, ws, "access") != 0)
-            return -1;
     }
     return 0;
 }
@@ -756,7 +816,10 @@ int access_main(const struct bb_config *cfg)
                 a->comparing = 1;
         }
     }
-    /* the shared reads come first, on the main thread, before the pool */
+    /* --user names someone, then the shared reads, on the main thread,
+     * before the pool */
+    if (!failed && who_prepare(&a->who, &a->sw.ses, "access") != 0)
+        failed = 1;
     if (!failed && load_spaces(a) != 0)
         failed = 1;
     if (failed || sweep_start(&a->sw, access_target, a) != 0) {
@@ -776,31 +839,41 @@ int access_main(const struct bb_config *cfg)
         settle_earlier(a, NULL);
     sweep_finish(&a->sw);
 
+    /* each group whose members could not be read, by name (exit 1) */
     unsigned long groups_failed = 0;
     for (size_t i = 0; i < a->nspaces; i++) {
-        unsigned long r, g, e, fl;
-        char msg[400];
-        members_stats(a->spaces[i].members, &r, &g, &e, &fl, msg, sizeof msg);
-        if (fl) {
-            char shown[4 * sizeof msg];
-            str_printable(shown, sizeof shown, msg);
-            fprintf(stderr, "bbperm: access: the members of %lu %s could not be read (%s): "
-                            "their grants reach no one in this review\n",
-                    fl, progress_plural(fl, "group", "groups"), shown);
+        size_t pos = 0;
+        const char *name, *why;
+        while (members_failed_group(a->spaces[i].members, &pos, &name, &why)) {
+            char shown[400], msg[1600];
+            str_printable(shown, sizeof shown, name);
+            str_printable(msg, sizeof msg, why);
+            fprintf(stderr, "bbperm: access: the members of group %s could not be read (%s): its "
+                            "grants stand as candidates ('group %s P?') beside the users known "
+                            "from other sources\n", shown, msg, shown);
+            groups_failed++;
         }
-        groups_failed += fl;
     }
     unsigned long req, reads, n429;
     double paused;
     session_figures(&a->sw.ses, &req, &reads, &n429, &paused);
     if (!cfg->quiet) {
-        fprintf(stderr, "bbperm: access: %lu %s (%lu could not be read), %lu %s, %lu unexplained",
-                a->sw.targets, progress_plural(a->sw.targets, "repository", "repositories"), a->sw.unreadable,
-                a->sw.rows, progress_plural(a->sw.rows, "row", "rows"), (unsigned long)a->unexplained);
+        if (a->sw.ses.cancel_level > 0)
+            /* a stopped run: what was read, not what was listed */
+            fprintf(stderr, "bbperm: access: interrupted after %lu %s (of %lu listed; %lu could not "
+                            "be read), %lu %s, %lu unexplained",
+                    a->sw.done, progress_plural(a->sw.done, "repository", "repositories"),
+                    a->sw.targets, a->sw.unreadable, a->sw.rows,
+                    progress_plural(a->sw.rows, "row", "rows"), (unsigned long)a->unexplained);
+        else
+            fprintf(stderr, "bbperm: access: %lu %s (%lu could not be read), %lu %s, %lu unexplained",
+                    a->sw.targets, progress_plural(a->sw.targets, "repository", "repositories"),
+                    a->sw.unreadable, a->sw.rows, progress_plural(a->sw.rows, "row", "rows"),
+                    (unsigned long)a->unexplained);
         if (a->comparing)
-            fprintf(stderr, "; %lu added, %lu removed, %lu raised, %lu lowered",
+            fprintf(stderr, "; %lu added, %lu removed, %lu raised, %lu lowered, %lu unknown",
                     (unsigned long)a->added, (unsigned long)a->removed,
-                    (unsigned long)a->raised, (unsigned long)a->lowered);
+                    (unsigned long)a->raised, (unsigned long)a->lowered, (unsigned long)a->unknown);
         fprintf(stderr, "; %lu %s, %lu x 429, %.1f s paused; %.2f s\n", req,
                 progress_plural(req, "request", "requests"), n429, paused, now_mono() - a->sw.started);
     }

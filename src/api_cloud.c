@@ -74,6 +74,14 @@ static void cloud_user_path(struct buf *url, const char *id, size_t len)
     api_encode_segment(url, id, len);
 }
 
+static void cloud_user_find(struct buf *url, const char *workspace, const char *who)
+{
+    buf_adds(url, "/workspaces/");
+    api_encode_segment(url, workspace, strlen(workspace));
+    buf_adds(url, "/members/");
+    api_encode_segment(url, who, strlen(who));
+}
+
 static void cloud_project_list(struct buf *url, const char *workspace)
 {
     buf_adds(url, "/workspaces/");
@@ -279,6 +287,13 @@ static double cloud_page_position(const cJSON *page, const char *url)
     return cJSON_IsNumber(n) && n->valuedouble >= 0 ? n->valuedouble : -1;
 }
 
+/* Cloud's `size` (optional) is the number of items in the whole list. */
+static double cloud_page_size(const cJSON *page)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(page, "size");
+    return cJSON_IsNumber(n) && n->valuedouble >= 0 ? n->valuedouble : -1;
+}
+
 const struct api_ops api_cloud = {
     .name = "cloud",
     .flavour = API_CLOUD,
@@ -292,11 +307,14 @@ const struct api_ops api_cloud = {
     .repo_list = cloud_repo_list,
     .next_page = cloud_next_page,
     .page_position = cloud_page_position,
+    .page_size = cloud_page_size,
+    .size_counts_list = 1,
     .whoami_path = "/user",
     .check_names_caller = 1,
     .caller_url = cloud_caller_url,
     .caller_read = cloud_caller_read,
     .user_path = cloud_user_path,
+    .user_find = cloud_user_find,
     .effective_list = cloud_effective_list,
     .admins_list = cloud_admins_list,
     .reach_item = cloud_reach_item,

@@ -98,6 +98,13 @@ static double dc_page_position(const cJSON *page, const char *url)
     return requested_start(url);
 }
 
+/* Data Center's `size` is the number of items on this page. */
+static double dc_page_size(const cJSON *page)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(page, "size");
+    return cJSON_IsNumber(n) && n->valuedouble >= 0 ? n->valuedouble : -1;
+}
+
 static int dc_next_page(const cJSON *page, const char *first, const char *url, struct buf *next)
 {
     if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(page, "values")))
@@ -218,6 +225,13 @@ static int dc_member_item(const cJSON *item, struct api_reach *out)
     return out->id && out->id[0] ? 0 : -1;
 }
 
+static void dc_user_find(struct buf *url, const char *workspace, const char *who)
+{
+    (void)workspace;
+    buf_adds(url, "/users?limit=1000&filter=");
+    api_encode_segment(url, who, strlen(who));
+}
+
 static void dc_default_check(struct buf *url, const char *project, enum privilege p)
 {
     buf_adds(url, "/projects/");
@@ -244,6 +258,7 @@ const struct api_ops api_datacenter = {
     .repo_list = dc_repo_list,
     .next_page = dc_next_page,
     .page_position = dc_page_position,
+    .page_size = dc_page_size,
     .whoami_path = "/projects?limit=1",
     .basic_user_is_caller = 1,
     .caller_header = "X-AUSERNAME",
@@ -253,6 +268,8 @@ const struct api_ops api_datacenter = {
     .reach_item = dc_reach_item,
     .members_list = dc_members_list,
     .member_item = dc_member_item,
+    .user_find = dc_user_find,
+    .user_find_lists = 1,
     .default_check = dc_default_check,
     .default_item = dc_default_item,
     .access_header = "workspace,repo,project,user,name,permission,via,email",

@@ -195,23 +195,20 @@ int export_main(const struct bb_config *cfg)
     e->kind = cfg->branch_rules ? &kind_branch_rules : &kind_permissions;
     sweep_init(&e->sw, cfg, "export", "target", "targets");
     hmap_init(&e->slugs, sizeof(int));
-    if (sweep_open(&e->sw) != 0 || sweep_start(&e->sw, export_target, e) != 0)
-        return sweep_abort(&e->sw);
+    int failed = sweep_open(&e->sw) != 0;
     struct session *ses = &e->sw.ses;
-    sweep_header(&e->sw, e->kind->header(ses->api), NULL);
-    who_init(&e->who, cfg, ses->api);
-    for (int i = 0; i < cfg->nscopes && !e->sw.fatal && e->who.nemails; i++) {
-        /* each workspace once: its members by email, 90 addresses a request */
-        size_t wsl = strcspn(cfg->scopes[i], "/");
-        int again = 0;
-        for (int k = 0; k < i; k++)
-            again |= strcspn(cfg->scopes[k], "/") == wsl && !strncmp(cfg->scopes[k], cfg->scopes[i], wsl);
-        char *ws = xstrdup(cfg->scopes[i]);
-        ws[wsl] = '\0';
-        if (!again && who_resolve(&e->who, ses, ws, "export") != 0)
-            e->sw.fatal = 1;
-        free(ws);
+    if (!failed) {
+        /* --user names someone before the walk (see who.h) */
+        who_init(&e->who, cfg, ses->api);
+        failed = who_prepare(&e->who, ses, "export") != 0;
     }
+    if (failed || sweep_start(&e->sw, export_target, e) != 0) {
+        int code = sweep_abort(&e->sw);
+        hmap_free(&e->slugs);
+        who_free(&e->who);
+        return code;
+    }
+    sweep_header(&e->sw, e->kind->header(ses->api), NULL);
     struct walk_lister wl = {.target = on_target, .ctx = e,
                              .repos_only = !e->kind->on_projects(ses->api)};
     sweep_walk(&e->sw, &wl);
@@ -220,7 +217,14 @@ int export_main(const struct bb_config *cfg)
     unsigned long req, reads, n429;
     double paused;
     session_figures(ses, &req, &reads, &n429, &paused);
-    if (!cfg->quiet)
+    if (!cfg->quiet && ses->cancel_level > 0)
+        fprintf(stderr, "bbperm: export: interrupted after %lu %s (of %lu listed; %lu could not "
+                        "be read), %lu %s; %lu %s, %lu x 429, %.1f s paused; %.2f s\n",
+                e->sw.done, progress_plural(e->sw.done, "target", "targets"), e->sw.targets,
+                e->sw.unreadable, e->sw.rows, progress_plural(e->sw.rows, "row", "rows"),
+                req, progress_plural(req, "request", "requests"), n429, paused,
+                now_mono() - e->sw.started);
+    else if (!cfg->quiet)
         fprintf(stderr, "bbperm: export: %lu %s (%lu could not be read), %lu %s; "
                         "%lu %s, %lu x 429, %.1f s paused; %.2f s\n",
                 e->sw.targets, progress_plural(e->sw.targets, "target", "targets"),

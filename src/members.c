@@ -30,6 +30,7 @@ enum { G_LOADING, G_READY, G_UNKNOWN };
 struct group {
     char *name;
     int state;
+    char *why;                  /* could not be read (not cancelled): why; owned */
     struct reach_member *m;
     size_t n, cap;
 };
@@ -74,6 +75,7 @@ static void group_free(struct group *g)
     }
     free(g->m);
     free(g->name);
+    free(g->why);
     free(g);
 }
 
@@ -169,6 +171,17 @@ int members_load_all(struct members *m, const struct pager_fetch *f, struct page
     return 0;
 }
 
+/* "STATUS message" or "message", malloced. */
+static char *failure_text(const struct pager_error *err)
+{
+    char text[sizeof err->msg + 32];
+    if (err->status)
+        msg_printf(text, sizeof text, "%ld %s", err->status, err->msg);
+    else
+        msg_printf(text, sizeof text, "%s", err->msg);
+    return xstrdup(text);
+}
+
 struct load {
     struct members *m;
     struct group *g;
@@ -228,6 +241,8 @@ int members_get(struct members *m, const char *group, const struct pager_fetch *
     m->requests += pages;
     if (rc < 0) {
         g->state = G_UNKNOWN;
+        if (!err.cancelled)
+            g->why = failure_text(&err);
         if (!err.cancelled && m->failed++ == 0) {
             if (err.status)
                 msg_printf(m->err_msg, sizeof m->err_msg, "%ld %s", err.status, err.msg);
@@ -256,4 +271,20 @@ void members_stats(struct members *m, unsigned long *requests, unsigned long *gr
     if (err_msg && errsz && snprintf(err_msg, errsz, "%s", m->err_msg) < 0)
         err_msg[0] = '\0';
     pthread_mutex_unlock(&m->mu);
+}
+
+int members_failed_group(struct members *m, size_t *pos, const char **name, const char **why)
+{
+    int found = 0;
+    pthread_mutex_lock(&m->mu);
+    while (*pos < m->n && !found) {
+        const struct group *g = m->g[(*pos)++];
+        if (g->why) {
+            *name = g->name;
+            *why = g->why;
+            found = 1;
+        }
+    }
+    pthread_mutex_unlock(&m->mu);
+    return found;
 }

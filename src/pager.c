@@ -1,3 +1,16 @@
+/*
+ * DESIGN
+ *
+ * One walk of a paged list: fetch a page, hand its items over, follow the
+ * flavour's next page. Every way a list can go wrong is a failed read,
+ * never a shorter list: a page that is not JSON, a next page that does not
+ * move on or goes back, an empty page that names a next one, and a list
+ * that delivers fewer items than it says it has (Cloud: the largest `size`
+ * any page gave, against every item delivered once the list ends;
+ * Data Center: each page's `size` against the items on it). The callers
+ * decide what a failed read means (access falls back or names the target;
+ * export, plan and prune name the target and leave it alone).
+ */
 #include "pager.h"
 
 #include <stdio.h>
@@ -40,6 +53,8 @@ int pager_walk(const struct api_ops *ops, const char *first, const struct pager_
     struct seen seen;
     hmap_init(&seen.urls, sizeof(char *));
     double at = -1;             /* the position of the page before */
+    double said = -1;           /* Cloud: the largest size a page gave */
+    double delivered = 0;       /* items handed over so far */
     int rc = 0;
     buf_adds(&url, first);
     seen_add(&seen, first);
@@ -78,6 +93,18 @@ int pager_walk(const struct api_ops *ops, const char *first, const struct pager_
         }
         if (pos >= 0)
             at = pos;
+        double size = ops->page_size ? ops->page_size(page) : -1;
+        int on_page = cJSON_GetArraySize(values);
+        if (size >= 0 && !ops->size_counts_list && size > on_page) {
+            msg_printf(err->msg, sizeof err->msg,
+                     "the list page says it holds %.0f items but has %d: %s", size, on_page, url.data);
+            cJSON_Delete(page);
+            rc = -1;
+            break;
+        }
+        if (size > said && ops->size_counts_list)
+            said = size;
+        delivered += on_page;
         const cJSON *item;
         int stop = 0;
         cJSON_ArrayForEach(item, values) {
@@ -98,8 +125,15 @@ int pager_walk(const struct api_ops *ops, const char *first, const struct pager_
             rc = -1;
             break;
         }
-        if (!more)
+        if (!more) {
+            if (said > delivered) {
+                msg_printf(err->msg, sizeof err->msg,
+                         "the list ended after %.0f of the %.0f items it says it has: %s",
+                         delivered, said, url.data);
+                rc = -1;
+            }
             break;
+        }
         if (empty) {
             msg_printf(err->msg, sizeof err->msg,
                      "the list page is empty but names a next page: %s", url.data);

@@ -13,7 +13,11 @@
  *     unknown, the group stands, marked '?', for every user whose level
  *     it matches.
  *   - Data Center: the level is the highest source; the project default
- *     is one row for '*' and ends the sources of every named user.
+ *     is one row for '*' and ends the sources of every named user. A group
+ *     whose members are unknown is a candidate, marked '?', of every user
+ *     known from other sources, and does not count in the level; the
+ *     caller learns the highest level such groups grant (unsure_rank), so
+ *     that an earlier row they could explain is not called gone.
  * Held in memory: this repository's sources and rows only, freed by the
  * caller after they are written. Nothing here outlives one repository.
  */
@@ -113,6 +117,12 @@ static void src_text(struct buf *b, const struct src *s)
     };
     if (s->kind == REACH_GLOBAL) {
         buf_adds(b, s->label ? s->label : "admin");
+        if (s->unsure && s->group) {
+            /* a global group of unknown members: "global ADMIN group admins?" */
+            buf_adds(b, " group ");
+            buf_adds(b, s->group);
+            buf_addc(b, '?');
+        }
         return;
     }
     buf_adds(b, words[s->kind]);
@@ -127,7 +137,7 @@ static void src_text(struct buf *b, const struct src *s)
 
 /* Append one user's sorted sources as `via`, dropping repeats; returns the
  * highest rank among them. */
-static int add_via(struct buf *via, const struct pair *p, size_t n)
+static int add_via(struct buf *via, const struct pair *p, size_t n, int count_unsure)
 {
     int best = 0;
     size_t start = via->len;
@@ -150,7 +160,7 @@ static int add_via(struct buf *via, const struct pair *p, size_t n)
             buf_adds(via, "; ");
         buf_adds(via, one.data);
         int r = reach_rank(p[i].s.priv);
-        if (r > best)
+        if (r > best && (count_unsure || !p[i].s.unsure))
             best = r;
     }
     buf_free(&one);
@@ -211,6 +221,8 @@ void reach_join(const struct reach_input *in, struct reach_out *out)
         buf_free(&out->rows[i].via);
     out->n = 0;
     out->unknown_groups = 0;
+    out->unsure_rank = 0;
+    out->unsure_via.len = 0;
     struct pairs ps = {0};
     const struct reach_grant *deflt = NULL;
     const struct reach_grant **unsure = NULL;
@@ -267,7 +279,7 @@ void reach_join(const struct reach_input *in, struct reach_out *out)
             r->display = nz(l->display);
             r->email = "";
             r->level = rank_level(lr);
-            int best = add_via(&r->via, ps.p + i, j - i);
+            int best = add_via(&r->via, ps.p + i, j - i, 1);
             if (lr > best) {
                 r->unexplained = 1;
                 buf_adds(&r->via, r->via.len ? "; unexplained" : "unexplained");
@@ -277,6 +289,36 @@ void reach_join(const struct reach_input *in, struct reach_out *out)
     } else {
         if (ps.n > 1)
             qsort(ps.p, ps.n, sizeof *ps.p, cmp_pair_id);
+        if (nunsure) {
+            /* a group whose members are unknown: a candidate ('?') of every
+             * user known from other sources, not counted in the level; and
+             * what the caller needs to tell that earlier rows may stand */
+            size_t known = ps.n;
+            for (size_t i = 0; i < known;) {
+                size_t j = i + 1;
+                while (j < known && !strcasecmp(ps.p[j].id, ps.p[i].id))
+                    j++;
+                for (size_t k = 0; k < nunsure; k++) {
+                    struct pair p = ps.p[i];
+                    p.s = (struct src){unsure[k]->src, unsure[k]->id, unsure[k]->label, unsure[k]->priv, 1};
+                    pairs_add(&ps, &p);
+                }
+                i = j;
+            }
+            if (ps.n > 1)
+                qsort(ps.p, ps.n, sizeof *ps.p, cmp_pair_id);
+            struct pair *cand = xmalloc(nunsure * sizeof *cand);
+            for (size_t k = 0; k < nunsure; k++) {
+                cand[k] = (struct pair){0, "", NULL, NULL, NULL,
+                                        {unsure[k]->src, unsure[k]->id, unsure[k]->label, unsure[k]->priv, 1}};
+                if (reach_rank(unsure[k]->priv) > out->unsure_rank)
+                    out->unsure_rank = reach_rank(unsure[k]->priv);
+            }
+            if (nunsure > 1)
+                qsort(cand, nunsure, sizeof *cand, cmp_pair_id);
+            add_via(&out->unsure_via, cand, nunsure, 0);
+            free(cand);
+        }
         if (deflt) {
             struct reach_row *r = row_add(out);
             r->id = "*";
@@ -284,7 +326,7 @@ void reach_join(const struct reach_input *in, struct reach_out *out)
             r->email = "";
             struct src s = {REACH_PROJECT_DEFAULT, NULL, NULL, deflt->priv, 0};
             struct pair p = {0, "*", NULL, NULL, NULL, s};
-            r->level = rank_level(add_via(&r->via, &p, 1));
+            r->level = rank_level(add_via(&r->via, &p, 1, 0));
         }
         for (size_t i = 0; i < ps.n;) {
             size_t j = i + 1;
@@ -309,7 +351,7 @@ void reach_join(const struct reach_input *in, struct reach_out *out)
                 }
                 r->display = nz(r->display);
                 r->email = nz(r->email);
-                r->level = rank_level(add_via(&r->via, grp, j - i + 1));
+                r->level = rank_level(add_via(&r->via, grp, j - i + 1, 0));
                 free(grp);
             } else {
                 struct reach_row *r = row_add(out);
@@ -322,7 +364,7 @@ void reach_join(const struct reach_input *in, struct reach_out *out)
                 }
                 r->display = nz(r->display);
                 r->email = nz(r->email);
-                r->level = rank_level(add_via(&r->via, ps.p + i, j - i));
+                r->level = rank_level(add_via(&r->via, ps.p + i, j - i, 0));
             }
             i = j;
         }
@@ -335,6 +377,7 @@ void reach_join(const struct reach_input *in, struct reach_out *out)
 
 void reach_out_free(struct reach_out *o)
 {
+    buf_free(&o->unsure_via);
     for (size_t i = 0; i < o->n; i++)
         buf_free(&o->rows[i].via);
     free(o->rows);

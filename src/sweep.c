@@ -72,6 +72,7 @@ static void on_write(void *ctx, struct job *j)
     if (s->before_write)
         s->before_write(s->ctx, j);
     if (j->res.status == ROW_OK) {
+        s->done++;
         sweep_write(s, &j->exp.rows);
         s->rows += j->exp.nrows;
         s->res.rows += j->exp.nrows;

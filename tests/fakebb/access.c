@@ -3,7 +3,8 @@
  * members and the owners, plus "extra" levels no source explains),
  * workspace owners and the 1.0 groups with their members ("groups_gone":
  * true makes it answer 410); Data Center's group members, global
- * permissions and project defaults. Lists are paged as every other list of
+ * permissions and project defaults ("members_error" makes a group's
+ * members answer an error), and the users search. Lists are paged as every other list of
  * their API (cloud_page_reply, dc_page_reply): the items are written into one
  * buffer first (struct items), then the page's share is copied out. The 1.0
  * groups resource is one bare array, as Atlassian serves it. */
@@ -86,14 +87,16 @@ int access_route(struct req *r)
 	if (r->api == API_CLOUD) {
 		if (!strncmp(r->url, "/1.0/groups/", 12) || !strncmp(p, "/workspaces/", 12)) {
 			const char *rest = !strncmp(r->url, "/1.0/groups/", 12) ? NULL : strchr(p + 12, '/');
-			if (rest && strncmp(rest, "/permissions", 12) != 0)
+			/* /workspaces/{ws}/permissions..., and one member: .../members/{id} */
+			if (rest && strncmp(rest, "/permissions", 12) != 0 &&
+			    !(!strncmp(rest, "/members/", 9) && rest[9] && rest[9] != '?'))
 				return 0;
 			r->ep = EP_ACCESS;
 			return 1;
 		}
 		return 0;
 	}
-	if (!strncmp(p, "/admin/", 7) ||
+	if (!strncmp(p, "/admin/", 7) || (!strncmp(p, "/users", 6) && (!p[6] || p[6] == '?')) ||
 	    (!strncmp(p, "/projects/", 10) && strstr(p, "/permissions/PROJECT_") && strstr(p, "/all"))) {
 		r->ep = EP_ACCESS;
 		return 1;
@@ -227,6 +230,25 @@ static void cloud(struct MHD_Connection *c, const struct req *r, struct reply *r
 			}
 			buf_puts(&rep->body, "]");
 		}
+	} else if (n == 4 && !strcmp(seg[2], "members")) {
+		/* GET /workspaces/{ws}/members/{account id or uuid}: 404 for no member */
+		const struct ent *m = NULL;
+		if (pct_decode(seg[3]) == 0)
+			for (size_t k = 0; k < ws->nlist[NT_USER] && !m; k++) {
+				const struct ent *u = ws->list[NT_USER][k];
+				if ((u->uuid && !strcasecmp(u->uuid, seg[3])) ||
+				    (u->account_id && !strcmp(u->account_id, seg[3])))
+					m = u;
+			}
+		if (!m) {
+			reply_error(rep, 404, "No workspace member %s", seg[3]);
+		} else {
+			reply_json_start(rep, 200);
+			buf_puts(&rep->body, "{\"type\":\"workspace_membership\",\"user\":");
+			user_obj(&rep->body, m);
+			buf_json(&rep->body, ",\"workspace\":{\"type\":\"workspace\",\"slug\":%j,"
+				 "\"name\":%j,\"uuid\":%j}}", ws->name, ws->spelling, ws->uuid);
+		}
 	} else if (n == 3) {
 		/* GET /workspaces/{ws}/permissions (owners) */
 		const cJSON *owners = cJSON_GetObjectItemCaseSensitive(sec, "owners");
@@ -273,13 +295,47 @@ static const struct ent *dc_ent(int nt, const char *name)
 	return e;
 }
 
+/* 1 when s contains part, ignoring case. */
+static int contains(const char *s, const char *part)
+{
+	size_t n = strlen(part);
+	for (; s && *s; s++)
+		if (!strncasecmp(s, part, n))
+			return 1;
+	return s && !n;
+}
+
 static void dc(const struct req *r, struct reply *rep)
 {
 	const cJSON *sec = section(NULL), *x;
 	struct items it = {0};
-	if (!strncmp(r->rel, "/admin/groups/more-members", 26)) {
+	if (!strncmp(r->rel, "/users", 6)) {
+		/* GET /users?filter=: the users whose name, display name or email
+		 * contains it */
+		const char *f = query_get(r, "filter");
+		for (size_t k = 0; g_fx.dc && k < g_fx.dc->nlist[NT_USER]; k++) {
+			const struct ent *u = g_fx.dc->list[NT_USER][k];
+			if (f && !contains(u->slug, f) && !contains(u->name, f) && !contains(u->email, f))
+				continue;
+			dc_user(&it.b, u);
+			items_mark(&it);
+		}
+		dc_page_reply(r, rep, it.n, item_copy, &it);
+		items_free(&it);
+	} else if (!strncmp(r->rel, "/admin/groups/more-members", 26)) {
 		const char *g = query_get(r, "context");
 		const cJSON *m = NULL;
+		/* "members_error": {"GROUP": STATUS}: that group's members are unreadable */
+		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(sec, "members_error")) {
+			if (g && !strcasecmp(x->string, g) && cJSON_IsNumber(x)) {
+				int st = x->valueint;
+				reply_dc_error(rep, st, st == 403 ? "com.atlassian.bitbucket.AuthorisationException"
+								  : "java.lang.IllegalStateException",
+					       st == 403 ? "You are not permitted to access this resource"
+							 : "The members of %s could not be read", g);
+				return;
+			}
+		}
 		cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(sec, "members"))
 			if (g && !strcasecmp(x->string, g))
 				m = x;

@@ -236,7 +236,9 @@ void cloud_page_reply(struct MHD_Connection *c, const struct req *r, struct repl
 	size_t i, end;
 	if (page_args(r, rep, &pg) != 0)
 		return;
-	end = pg.offset + pg.pagelen < total ? pg.offset + pg.pagelen : total;
+	/* a short list (cfg_short_list) says total but stops one item before it */
+	size_t upto = total && cfg_short_list(r) ? total - 1 : total;
+	end = pg.offset + pg.pagelen < upto ? pg.offset + pg.pagelen : upto;
 	reply_json_start(rep, 200);
 	buf_json(&rep->body, "{\"pagelen\":%z,\"size\":%z,\"page\":%z,\"values\":[",
 		 pg.pagelen, total, pg.offset / pg.pagelen + 1);
@@ -246,7 +248,7 @@ void cloud_page_reply(struct MHD_Connection *c, const struct req *r, struct repl
 		item(&rep->body, ctx, i);
 	}
 	buf_add(&rep->body, "]", 1);
-	if (end < total) {
+	if (end < upto) {
 		buf_puts(&rep->body, ",\"next\":\"");
 		next_url(&rep->body, c, r, end);
 		buf_add(&rep->body, "\"", 1);

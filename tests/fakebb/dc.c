@@ -128,10 +128,13 @@ void dc_page_reply(const struct req *r, struct reply *rep, size_t total, item_fn
 	if (page_args(r, rep, &start, &limit) != 0)
 		return;
 	end = start < total ? (total - start < limit ? total : start + limit) : start;
+	/* a short list (cfg_short_list): the last page counts its last item in
+	 * size but leaves it out */
+	size_t upto = end == total && end > start && cfg_short_list(r) ? end - 1 : end;
 	reply_json_start(rep, 200);
 	buf_json(&rep->body, "{\"size\":%z,\"limit\":%z,\"isLastPage\":%b,\"values\":[",
 		 end - start, limit, end >= total);
-	for (i = start; i < end; i++) {
+	for (i = start; i < upto; i++) {
 		if (i > start)
 			buf_add(&rep->body, ",", 1);
 		item(&rep->body, ctx, i);

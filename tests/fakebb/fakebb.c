@@ -70,6 +70,7 @@ struct misconf {
 	unsigned latency_ms, jitter_ms;
 	unsigned max_pagelen;           /* Cloud: pagelen is clamped to this (<= 100) */
 	unsigned dc_max_limit;          /* Data Center: limit is clamped to this */
+	char short_list[256];           /* lists whose path ends so drop their last item */
 };
 
 /* Sliding window: the timestamps of the last n accepted requests. */
@@ -159,6 +160,13 @@ unsigned cfg_max_pagelen(void)
 unsigned cfg_dc_max_limit(void)
 {
 	return cfg_get().dc_max_limit;
+}
+
+int cfg_short_list(const struct req *r)
+{
+	struct misconf cf = cfg_get();
+	size_t n = strcspn(r->rel, "?"), k = strlen(cf.short_list);
+	return k && n >= k && !strncmp(r->rel + n - k, cf.short_list, k);
 }
 
 static cJSON *parse_json(const struct buf *b)
@@ -374,10 +382,14 @@ static void config_json(struct buf *b, const struct misconf *cf)
 	buf_printf(b, "{\"rate_limit\":\"%u/%u\",\"retry_after\":%ld,\"retry_after_date\":%s,"
 		   "\"burst\":\"%u/%u\",\"fail_rate\":%g,\"drop_rate\":%g,"
 		   "\"latency_ms\":%u,\"latency_jitter_ms\":%u,\"max_pagelen\":%u,"
-		   "\"dc_max_limit\":%u}\n",
+		   "\"dc_max_limit\":%u,\"short_list\":",
 		   cf->rl_n, cf->rl_ms, cf->retry_after, cf->retry_after_date ? "true" : "false",
 		   cf->burst_n, cf->burst_ms, cf->fail_rate, cf->drop_rate,
 		   cf->latency_ms, cf->jitter_ms, cf->max_pagelen, cf->dc_max_limit);
+	if (cf->short_list[0])
+		buf_json(b, "%j}\n", cf->short_list);
+	else
+		buf_puts(b, "null}\n");
 }
 /* "N/MS" with N <= MAX_WINDOW; "0/0" (or N = 0) turns the limit off. */
 static int parse_window(const char *s, unsigned *n, unsigned *ms)
@@ -474,6 +486,15 @@ static void control_config(struct req *r, struct reply *rep)
 				goto out;
 			}
 			*(k[0] == 'm' ? &cf.max_pagelen : &cf.dc_max_limit) = (unsigned)v;
+		} else if (strcmp(k, "short_list") == 0) {
+			if (cJSON_IsNull(f)) {
+				cf.short_list[0] = '\0';
+			} else if (!cJSON_IsString(f) || strlen(f->valuestring) >= sizeof cf.short_list) {
+				reply_error(rep, 400, "short_list: expected a path suffix or null");
+				goto out;
+			} else {
+				memcpy(cf.short_list, f->valuestring, strlen(f->valuestring) + 1);
+			}
 		} else {
 			reply_error(rep, 400, "unknown field '%s'", k);
 			goto out;

@@ -289,6 +289,10 @@ void buf_origin(struct buf *b, struct MHD_Connection *c);
 /* The misbehaviour settings the handlers read (fakebb.c). */
 unsigned cfg_max_pagelen(void);
 unsigned cfg_dc_max_limit(void);
+/* 1 when /_config's short_list ends the request's path (without the query):
+ * the list then drops its last item but still counts it (a list that ends
+ * early). */
+int cfg_short_list(const struct req *r);
 
 /* Fill in ep, kind, subj, seg, lower, key, listkey from r->rel. */
 void cloud_route(struct req *r);

@@ -529,6 +529,67 @@ static int next_of(const struct api_ops *ops, const char *page, const char *firs
     return rc;
 }
 
+
+/* ---- a list that ends before the count it gives ------------------------ */
+
+static void test_cloud_list_shorter_than_size_is_error(void **state)
+{
+    (void)state;
+    /* size says 3; one page of 2 and no next */
+    fake_add(&srv, C1, 200, "{\"pagelen\":100,\"size\":3,\"values\":[{\"id\":\"a\"},{\"id\":\"b\"}]}");
+    struct collect c = {0};
+    struct pager_error err;
+    assert_int_equal(walk(&api_cloud, C1, &c, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "ended after 2 of the 3"));
+}
+
+static void test_cloud_next_missing_before_size_is_error(void **state)
+{
+    (void)state;
+    /* the first page says 5 and names a next; the second ends without one at 4 */
+    fake_add(&srv, C1, 200,
+             "{\"pagelen\":2,\"size\":5,\"page\":1,\"values\":[{\"id\":\"a\"},{\"id\":\"b\"}],"
+             "\"next\":\"" C1 "&page=2\"}");
+    fake_add(&srv, C1 "&page=2", 200,
+             "{\"pagelen\":2,\"size\":4,\"page\":2,\"values\":[{\"id\":\"c\"},{\"id\":\"d\"}]}");
+    struct collect c = {0};
+    struct pager_error err;
+    assert_int_equal(walk(&api_cloud, C1, &c, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "ended after 4 of the 5"));
+}
+
+static void test_cloud_list_as_long_as_size(void **state)
+{
+    (void)state;
+    fake_add(&srv, C1, 200, "{\"pagelen\":100,\"size\":2,\"values\":[{\"id\":\"a\"},{\"id\":\"b\"}]}");
+    struct collect c = {0};
+    struct pager_error err;
+    assert_int_equal(walk(&api_cloud, C1, &c, NULL, &err), 0);
+    assert_int_equal(c.n, 2);
+}
+
+static void test_cloud_stopped_walk_is_not_short(void **state)
+{
+    (void)state;
+    fake_add(&srv, C1, 200, "{\"pagelen\":100,\"size\":9,\"values\":[{\"id\":\"a\"}],"
+                            "\"next\":\"" C1 "&page=2\"}");
+    struct collect c = {.stop_at = "a"};
+    struct pager_error err;
+    assert_int_equal(walk(&api_cloud, C1, &c, NULL, &err), 1);
+}
+
+static void test_dc_page_shorter_than_size_is_error(void **state)
+{
+    (void)state;
+    fake_add(&srv, D1, 200,
+             "{\"size\":3,\"limit\":25,\"start\":0,\"isLastPage\":true,"
+             "\"values\":[{\"id\":\"a\"},{\"id\":\"b\"}]}");
+    struct collect c = {0};
+    struct pager_error err;
+    assert_int_equal(walk(&api_datacenter, D1, &c, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "says it holds 3 items but has 2"));
+}
+
 static void test_next_page_direct(void **state)
 {
     (void)state;
@@ -554,6 +615,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_cloud_single_page, setup_srv),
+        cmocka_unit_test_setup(test_cloud_list_shorter_than_size_is_error, setup_srv),
+        cmocka_unit_test_setup(test_cloud_next_missing_before_size_is_error, setup_srv),
+        cmocka_unit_test_setup(test_cloud_list_as_long_as_size, setup_srv),
+        cmocka_unit_test_setup(test_cloud_stopped_walk_is_not_short, setup_srv),
+        cmocka_unit_test_setup(test_dc_page_shorter_than_size_is_error, setup_srv),
         cmocka_unit_test_setup(test_cloud_next_null_and_empty_values_end, setup_srv),
         cmocka_unit_test_setup(test_cloud_next_followed_verbatim, setup_srv),
         cmocka_unit_test_setup(test_cloud_pages_counter_adds, setup_srv),

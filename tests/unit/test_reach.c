@@ -129,6 +129,42 @@ static void test_computed_with_default(void **state)
     reach_out_free(&out);
 }
 
+/* Data Center, a group of unknown members: a candidate ('?') of every user
+ * known from other sources, not counted in the level; '*' gets none; the
+ * caller learns the highest level such groups grant, and their text. */
+static void test_computed_unknown_group(void **state)
+{
+    (void)state;
+    const struct reach_grant g[] = {
+        {REACH_PROJECT_DEFAULT, 0, "*", NULL, NULL, NULL, PRIV_READ, NULL},
+        {REACH_REPO_USER, 0, "jdoe", NULL, "John", NULL, PRIV_READ, NULL},
+        {REACH_REPO_GROUP, 1, "devs", NULL, NULL, NULL, PRIV_WRITE, NULL},
+        {REACH_PROJECT_GROUP, 1, "leads", NULL, NULL, NULL, PRIV_ADMIN, NULL},
+        {REACH_GLOBAL, 1, "admins", NULL, NULL, NULL, PRIV_ADMIN, "global ADMIN"},
+    };
+    struct reach_input in = {g, 5, NULL, 0, 1, members, (void *)1};
+    struct reach_out out = {0};
+    reach_join(&in, &out);
+    assert_true(out.unknown_groups);
+    assert_int_equal(out.n, 2);
+    assert_string_equal(via(&out.rows[0]), "project default read");
+    assert_string_equal(out.rows[1].id, "jdoe");
+    assert_int_equal(out.rows[1].level, PRIV_READ);
+    assert_string_equal(via(&out.rows[1]),
+                        "global ADMIN group admins?; repository user read; repository group devs write?; "
+                        "project group leads admin?; project default read");
+    assert_int_equal(out.unsure_rank, 3);
+    char text[256];
+    snprintf(text, sizeof text, "%.*s", (int)out.unsure_via.len, out.unsure_via.data);
+    assert_string_equal(text, "global ADMIN group admins?; repository group devs write?; project group leads admin?");
+    /* a second join on the same out starts afresh */
+    struct reach_input in2 = {g + 1, 1, NULL, 0, 1, members, (void *)1};
+    reach_join(&in2, &out);
+    assert_int_equal(out.unsure_rank, 0);
+    assert_int_equal(out.unsure_via.len, 0);
+    reach_out_free(&out);
+}
+
 static void test_compare_change(void **state)
 {
     (void)state;
@@ -177,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_unexplained_and_unlisted),
         cmocka_unit_test(test_unknown_membership),
         cmocka_unit_test(test_computed_with_default),
+        cmocka_unit_test(test_computed_unknown_group),
         cmocka_unit_test(test_compare_change),
         cmocka_unit_test(test_compare_load),
     };
