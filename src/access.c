@@ -38,6 +38,7 @@
 #include "csvout.h"
 #include "exec.h"
 #include "members.h"
+#include "once.h"
 #include "progress.h"
 #include "reach.h"
 #include "session.h"
@@ -117,12 +118,11 @@ struct space {
 };
 
 /* A project's explicit permissions and default, read by the first worker
- * that needs them (the others wait), then kept for the run: a few entries
- * per project. */
-enum { P_LOADING, P_READY, P_FAILED };
+ * that needs them (the others wait: once.c), then kept for the run: a few
+ * entries per project. */
 struct proj {
     char *ws, *key;
-    int state;
+    struct once once;           /* READY: grants; FAILED: status, msg */
     struct grants grants;
     long status;
     char msg[400];
@@ -137,7 +137,7 @@ struct access {
     struct space *spaces;
     size_t nspaces;
     pthread_mutex_t mu;         /* guards projs and the projects' state */
-    pthread_cond_t cv;
+    struct once_set loads;      /* the projects' loads, under mu */
     struct proj **projs;
     size_t nprojs, capprojs;
     atomic_ulong unexplained, added, removed, raised, lowered;
@@ -387,35 +387,41 @@ static int read_default(const struct session *ses, const struct pager_fetch *f, 
 }
 
 /* A project's grants, read once (see struct proj). Returns the project, or
- * NULL when reading it failed (err filled). */
+ * NULL when reading it failed or was cancelled (err filled). */
 static struct proj *project_get(struct access *a, const char *ws, const char *key,
                                 const struct pager_fetch *f, unsigned *requests,
                                 struct pager_error *err)
 {
     pthread_mutex_lock(&a->mu);
-    for (size_t i = 0; i < a->nprojs; i++) {
-        struct proj *p = a->projs[i];
-        if (!strcasecmp(p->ws, ws) && !strcasecmp(p->key, key)) {
-            while (p->state == P_LOADING)
-                pthread_cond_wait(&a->cv, &a->mu);
-            pthread_mutex_unlock(&a->mu);
-            if (p->state == P_READY)
-                return p;
-            memset(err, 0, sizeof *err);
-            err->status = p->status;
-            msg_printf(err->msg, sizeof err->msg, "project %.80s: %.300s", key, p->msg);
+    struct proj *p = NULL;
+    for (size_t i = 0; i < a->nprojs && !p; i++)
+        if (!strcasecmp(a->projs[i]->ws, ws) && !strcasecmp(a->projs[i]->key, key))
+            p = a->projs[i];
+    if (!p) {
+        if (a->nprojs == a->capprojs) {
+            a->capprojs = a->capprojs ? a->capprojs * 2 : 16;
+            a->projs = xrealloc(a->projs, a->capprojs * sizeof(struct proj *));
+        }
+        p = xcalloc(1, sizeof *p);
+        p->ws = xstrdup(ws);
+        p->key = xstrdup(key);
+        a->projs[a->nprojs++] = p;
+    }
+    enum once_state st = once_begin(&a->loads, &p->once);
+    if (st != ONCE_LOADING) {
+        pthread_mutex_unlock(&a->mu);
+        if (st == ONCE_READY)
+            return p;
+        memset(err, 0, sizeof *err);
+        if (st == ONCE_CANCELLED) {
+            err->cancelled = 1;
+            msg_printf(err->msg, sizeof err->msg, "not sent: the run was interrupted");
             return NULL;
         }
+        err->status = p->status;
+        msg_printf(err->msg, sizeof err->msg, "project %.80s: %.300s", key, p->msg);
+        return NULL;
     }
-    if (a->nprojs == a->capprojs) {
-        a->capprojs = a->capprojs ? a->capprojs * 2 : 16;
-        a->projs = xrealloc(a->projs, a->capprojs * sizeof(struct proj *));
-    }
-    struct proj *p = xcalloc(1, sizeof *p);
-    p->ws = xstrdup(ws);
-    p->key = xstrdup(key);
-    p->state = P_LOADING;
-    a->projs[a->nprojs++] = p;
     pthread_mutex_unlock(&a->mu);
 
     /* no lock while reading: p is ours until it is published */
@@ -430,12 +436,13 @@ static struct proj *project_get(struct access *a, const char *ws, const char *ke
         rc = read_default(&a->sw.ses, f, key, &p->grants, requests, err);
 
     pthread_mutex_lock(&a->mu);
-    p->state = rc == 0 ? P_READY : P_FAILED;
-    if (rc) {
+    if (rc && !err->cancelled) {
         p->status = err->status;
         msg_printf(p->msg, sizeof p->msg, "%s", err->msg);
     }
-    pthread_cond_broadcast(&a->cv);
+    if (rc)
+        grants_free(&p->grants);    /* a later load starts afresh */
+    once_end(&a->loads, &p->once, rc == 0 ? ONCE_READY : err->cancelled ? ONCE_CANCELLED : ONCE_FAILED);
     pthread_mutex_unlock(&a->mu);
     if (rc) {
         char m[sizeof err->msg];
@@ -744,7 +751,7 @@ int access_main(const struct bb_config *cfg)
     a->sw.ctx = a;
     a->delim = sweep_delimiter(&a->sw);
     pthread_mutex_init(&a->mu, NULL);
-    pthread_cond_init(&a->cv, NULL);
+    once_set_init(&a->loads, &a->mu);
     int failed = sweep_open(&a->sw) != 0;
     if (!failed) {
         who_init(&a->who, cfg, a->sw.ses.api);
@@ -823,7 +830,7 @@ out:
     free(a->projs);
     compare_free(&a->cmp);
     who_free(&a->who);
+    once_set_destroy(&a->loads);
     pthread_mutex_destroy(&a->mu);
-    pthread_cond_destroy(&a->cv);
     return code;
 }
