@@ -34,6 +34,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cancel.h"
 #include "compare.h"
 #include "csvout.h"
 #include "exec.h"
@@ -456,12 +457,16 @@ static struct proj *project_get(struct access *a, const char *ws, const char *ke
 struct mctx {
     struct members *m;
     const struct pager_fetch *f;
+    int cancelled;              /* a group's read was cancelled */
 };
 
 static int members_of(void *ctx, const char *group, const struct reach_member **m, size_t *n)
 {
     struct mctx *c = ctx;
-    return members_get(c->m, group, c->f, m, n);
+    int rc = members_get(c->m, group, c->f, m, n);
+    if (rc == MEMBERS_CANCELLED)
+        c->cancelled = 1;
+    return rc;
 }
 
 /* One output row; permission NULL: none. */
@@ -585,17 +590,22 @@ static void access_target(void *ctx, struct exec_worker *ex, struct job *j)
         j->res.http_status = err.status;
         msg_printf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
     } else {
-        struct mctx mc = {sp ? sp->members : NULL, f};
+        struct mctx mc = {sp ? sp->members : NULL, f, 0};
         struct reach_input in = {gs.g, gs.n, lv, nlv, api->effective_list == NULL,
                                  sp ? members_of : NULL, &mc};
         struct reach_out out = {0};
         reach_join(&in, &out);
+        if (mc.cancelled) {
+            /* the run stopped: the repository is not read, not short of a group */
+            j->res.status = ROW_CANCELLED;
+            msg_printf(j->res.msg, sizeof j->res.msg, "not sent: the run was interrupted");
+        }
         size_t pfirst = 0, pn = 0;
         if (a->comparing)
             pfirst = compare_find(&a->cmp, j->req.workspace, j->req.project, j->req.target_name, &pn);
         size_t pi = pfirst, pend = pfirst + pn;
         unsigned rows = 0;
-        for (size_t i = 0; i <= out.n; i++) {
+        for (size_t i = 0; j->res.status == ROW_OK && i <= out.n; i++) {
             const struct reach_row *r = i < out.n ? &out.rows[i] : NULL;
             if (r && a->who.active &&
                 (!strcmp(r->id, "*") || !who_match(&a->who, r->id, NULL, r->email)))
@@ -801,9 +811,18 @@ int access_main(const struct bb_config *cfg)
     double paused;
     session_figures(&a->sw.ses, &req, &reads, &n429, &paused);
     if (!cfg->quiet) {
-        fprintf(stderr, "bbperm: access: %lu %s (%lu could not be read), %lu %s, %lu unexplained",
-                a->sw.targets, progress_plural(a->sw.targets, "repository", "repositories"), a->sw.unreadable,
-                a->sw.rows, progress_plural(a->sw.rows, "row", "rows"), (unsigned long)a->unexplained);
+        /* a repository the run's stop left unread is cancelled, not unreadable */
+        unsigned long done = a->sw.targets - a->sw.cancelled;
+        if (a->sw.ses.cancel_level > 0 || a->sw.cancelled)
+            fprintf(stderr, "bbperm: access: %s after %lu %s (%lu could not be read, %lu cancelled)",
+                    cancel_signals() ? "interrupted" : "stopped", done,
+                    progress_plural(done, "repository", "repositories"), a->sw.unreadable,
+                    a->sw.cancelled);
+        else
+            fprintf(stderr, "bbperm: access: %lu %s (%lu could not be read)", a->sw.targets,
+                    progress_plural(a->sw.targets, "repository", "repositories"), a->sw.unreadable);
+        fprintf(stderr, ", %lu %s, %lu unexplained", a->sw.rows,
+                progress_plural(a->sw.rows, "row", "rows"), (unsigned long)a->unexplained);
         if (a->comparing)
             fprintf(stderr, "; %lu added, %lu removed, %lu raised, %lu lowered",
                     (unsigned long)a->added, (unsigned long)a->removed,
