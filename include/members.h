@@ -24,9 +24,11 @@ void members_free(struct members *m);
 int members_load_all(struct members *m, const struct pager_fetch *f, struct pager_error *err);
 
 /* The members of a group (names compared ignoring case): 0 with them
- * (valid until members_free), -1 when unknown. On Data Center the first
+ * (valid until members_free), -1 when unknown, MEMBERS_CANCELLED when the
+ * read was cancelled (the run is stopping). On Data Center the first
  * caller reads them through f while later callers wait for that answer,
  * so each group is read once; no lock is held while it is read. */
+#define MEMBERS_CANCELLED (-2)
 int members_get(struct members *m, const char *group, const struct pager_fetch *f,
                 const struct reach_member **out, size_t *n);
 

@@ -40,6 +40,7 @@ struct sweep {
     unsigned long rows;             /* written */
     unsigned long done;             /* targets read and written */
     unsigned long unreadable;       /* targets and listings that could not be read */
+    unsigned long cancelled;        /* targets the run's stop left unread */
     unsigned long listed_pages;
     /* the command's target callback and its ctx, during sweep_walk */
     void (*walk_target)(void *ctx, enum target_kind kind, const char *ws, const char *project,

@@ -42,10 +42,12 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cancel.h"
 #include "compare.h"
 #include "csvout.h"
 #include "exec.h"
 #include "members.h"
+#include "once.h"
 #include "progress.h"
 #include "reach.h"
 #include "session.h"
@@ -125,15 +127,13 @@ struct space {
 };
 
 /* A project's explicit permissions and default, read by the first worker
- * that needs them (the others wait), then kept for the run: a few entries
- * per project. */
-enum { P_LOADING, P_READY, P_FAILED };
+ * that needs them (the others wait: once.c), then kept for the run: a few
+ * entries per project. */
 struct proj {
     char *ws, *key;
-    int state;
+    struct once once;           /* READY: grants; FAILED: status, msg */
     struct grants grants;
     long status;
-    int cancelled;              /* the load was interrupted: not a failure */
     char msg[400];
 };
 
@@ -146,7 +146,7 @@ struct access {
     struct space *spaces;
     size_t nspaces;
     pthread_mutex_t mu;         /* guards projs and the projects' state */
-    pthread_cond_t cv;
+    struct once_set loads;      /* the projects' loads, under mu */
     struct proj **projs;
     size_t nprojs, capprojs;
     atomic_ulong unexplained, added, removed, raised, lowered, unknown;
@@ -396,36 +396,41 @@ static int read_default(const struct session *ses, const struct pager_fetch *f, 
 }
 
 /* A project's grants, read once (see struct proj). Returns the project, or
- * NULL when reading it failed (err filled). */
+ * NULL when reading it failed or was cancelled (err filled). */
 static struct proj *project_get(struct access *a, const char *ws, const char *key,
                                 const struct pager_fetch *f, unsigned *requests,
                                 struct pager_error *err)
 {
     pthread_mutex_lock(&a->mu);
-    for (size_t i = 0; i < a->nprojs; i++) {
-        struct proj *p = a->projs[i];
-        if (!strcasecmp(p->ws, ws) && !strcasecmp(p->key, key)) {
-            while (p->state == P_LOADING)
-                pthread_cond_wait(&a->cv, &a->mu);
-            pthread_mutex_unlock(&a->mu);
-            if (p->state == P_READY)
-                return p;
-            memset(err, 0, sizeof *err);
-            err->status = p->status;
-            err->cancelled = p->cancelled;
-            msg_printf(err->msg, sizeof err->msg, "project %.80s: %.300s", key, p->msg);
+    struct proj *p = NULL;
+    for (size_t i = 0; i < a->nprojs && !p; i++)
+        if (!strcasecmp(a->projs[i]->ws, ws) && !strcasecmp(a->projs[i]->key, key))
+            p = a->projs[i];
+    if (!p) {
+        if (a->nprojs == a->capprojs) {
+            a->capprojs = a->capprojs ? a->capprojs * 2 : 16;
+            a->projs = xrealloc(a->projs, a->capprojs * sizeof(struct proj *));
+        }
+        p = xcalloc(1, sizeof *p);
+        p->ws = xstrdup(ws);
+        p->key = xstrdup(key);
+        a->projs[a->nprojs++] = p;
+    }
+    enum once_state st = once_begin(&a->loads, &p->once);
+    if (st != ONCE_LOADING) {
+        pthread_mutex_unlock(&a->mu);
+        if (st == ONCE_READY)
+            return p;
+        memset(err, 0, sizeof *err);
+        if (st == ONCE_CANCELLED) {
+            err->cancelled = 1;
+            msg_printf(err->msg, sizeof err->msg, "not sent: the run was interrupted");
             return NULL;
         }
+        err->status = p->status;
+        msg_printf(err->msg, sizeof err->msg, "project %.80s: %.300s", key, p->msg);
+        return NULL;
     }
-    if (a->nprojs == a->capprojs) {
-        a->capprojs = a->capprojs ? a->capprojs * 2 : 16;
-        a->projs = xrealloc(a->projs, a->capprojs * sizeof(struct proj *));
-    }
-    struct proj *p = xcalloc(1, sizeof *p);
-    p->ws = xstrdup(ws);
-    p->key = xstrdup(key);
-    p->state = P_LOADING;
-    a->projs[a->nprojs++] = p;
     pthread_mutex_unlock(&a->mu);
 
     /* no lock while reading: p is ours until it is published */
@@ -440,13 +445,13 @@ static struct proj *project_get(struct access *a, const char *ws, const char *ke
         rc = read_default(&a->sw.ses, f, key, &p->grants, requests, err);
 
     pthread_mutex_lock(&a->mu);
-    p->state = rc == 0 ? P_READY : P_FAILED;
-    if (rc) {
+    if (rc && !err->cancelled) {
         p->status = err->status;
-        p->cancelled = err->cancelled;
         msg_printf(p->msg, sizeof p->msg, "%s", err->msg);
     }
-    pthread_cond_broadcast(&a->cv);
+    if (rc)
+        grants_free(&p->grants);    /* a later load starts afresh */
+    once_end(&a->loads, &p->once, rc == 0 ? ONCE_READY : err->cancelled ? ONCE_CANCELLED : ONCE_FAILED);
     pthread_mutex_unlock(&a->mu);
     if (rc) {
         char m[sizeof err->msg];
@@ -460,12 +465,16 @@ static struct proj *project_get(struct access *a, const char *ws, const char *ke
 struct mctx {
     struct members *m;
     const struct pager_fetch *f;
+    int cancelled;              /* a group's read was cancelled */
 };
 
 static int members_of(void *ctx, const char *group, const struct reach_member **m, size_t *n)
 {
     struct mctx *c = ctx;
-    return members_get(c->m, group, c->f, m, n);
+    int rc = members_get(c->m, group, c->f, m, n);
+    if (rc == MEMBERS_CANCELLED)
+        c->cancelled = 1;
+    return rc;
 }
 
 /* One output row; permission NULL: none. */
@@ -605,17 +614,22 @@ static void access_target(void *ctx, struct exec_worker *ex, struct job *j)
         j->res.http_status = err.status;
         msg_printf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
     } else {
-        struct mctx mc = {sp ? sp->members : NULL, f};
+        struct mctx mc = {sp ? sp->members : NULL, f, 0};
         struct reach_input in = {gs.g, gs.n, lv, nlv, api->effective_list == NULL,
                                  sp ? members_of : NULL, &mc};
         struct reach_out out = {0};
         reach_join(&in, &out);
+        if (mc.cancelled) {
+            /* the run stopped: the repository is not read, not short of a group */
+            j->res.status = ROW_CANCELLED;
+            msg_printf(j->res.msg, sizeof j->res.msg, "not sent: the run was interrupted");
+        }
         size_t pfirst = 0, pn = 0;
         if (a->comparing)
             pfirst = compare_find(&a->cmp, j->req.workspace, j->req.project, j->req.target_name, &pn);
         size_t pi = pfirst, pend = pfirst + pn;
         unsigned rows = 0;
-        for (size_t i = 0; i <= out.n; i++) {
+        for (size_t i = 0; j->res.status == ROW_OK && i <= out.n; i++) {
             const struct reach_row *r = i < out.n ? &out.rows[i] : NULL;
             if (r && a->who.active &&
                 (!strcmp(r->id, "*") || !who_match(&a->who, r->id, NULL, r->email)))
@@ -804,7 +818,7 @@ int access_main(const struct bb_config *cfg)
     a->sw.ctx = a;
     a->delim = sweep_delimiter(&a->sw);
     pthread_mutex_init(&a->mu, NULL);
-    pthread_cond_init(&a->cv, NULL);
+    once_set_init(&a->loads, &a->mu);
     int failed = sweep_open(&a->sw) != 0;
     if (!failed) {
         who_init(&a->who, cfg, a->sw.ses.api);
@@ -858,18 +872,18 @@ int access_main(const struct bb_config *cfg)
     double paused;
     session_figures(&a->sw.ses, &req, &reads, &n429, &paused);
     if (!cfg->quiet) {
-        if (a->sw.ses.cancel_level > 0)
-            /* a stopped run: what was read, not what was listed */
-            fprintf(stderr, "bbperm: access: interrupted after %lu %s (of %lu listed; %lu could not "
-                            "be read), %lu %s, %lu unexplained",
-                    a->sw.done, progress_plural(a->sw.done, "repository", "repositories"),
-                    a->sw.targets, a->sw.unreadable, a->sw.rows,
-                    progress_plural(a->sw.rows, "row", "rows"), (unsigned long)a->unexplained);
+        /* a repository the run's stop left unread is cancelled, not unreadable */
+        if (a->sw.ses.cancel_level > 0 || a->sw.cancelled)
+            fprintf(stderr, "bbperm: access: %s after %lu %s (of %lu listed; %lu could not be "
+                            "read, %lu cancelled)",
+                    cancel_signals() ? "interrupted" : "stopped", a->sw.done,
+                    progress_plural(a->sw.done, "repository", "repositories"), a->sw.targets,
+                    a->sw.unreadable, a->sw.cancelled);
         else
-            fprintf(stderr, "bbperm: access: %lu %s (%lu could not be read), %lu %s, %lu unexplained",
-                    a->sw.targets, progress_plural(a->sw.targets, "repository", "repositories"),
-                    a->sw.unreadable, a->sw.rows, progress_plural(a->sw.rows, "row", "rows"),
-                    (unsigned long)a->unexplained);
+            fprintf(stderr, "bbperm: access: %lu %s (%lu could not be read)", a->sw.targets,
+                    progress_plural(a->sw.targets, "repository", "repositories"), a->sw.unreadable);
+        fprintf(stderr, ", %lu %s, %lu unexplained", a->sw.rows,
+                progress_plural(a->sw.rows, "row", "rows"), (unsigned long)a->unexplained);
         if (a->comparing)
             fprintf(stderr, "; %lu added, %lu removed, %lu raised, %lu lowered, %lu unknown",
                     (unsigned long)a->added, (unsigned long)a->removed,
@@ -896,7 +910,7 @@ out:
     free(a->projs);
     compare_free(&a->cmp);
     who_free(&a->who);
+    once_set_destroy(&a->loads);
     pthread_mutex_destroy(&a->mu);
-    pthread_cond_destroy(&a->cv);
     return code;
 }

@@ -10,7 +10,8 @@
  * sigwait. The first one stops new work at once, whatever the main thread
  * is doing (reading input, listing repositories, waiting in the gate): the
  * gate lets no request out any more and wakes every waiter, the pool drops
- * queued jobs; requests in flight end on their own. The second sets the
+ * queued jobs, threads waiting for another's load (once.c) stop waiting;
+ * requests in flight end on their own. The second sets the
  * abort flag, which every transfer's progress callback reads, so requests
  * in flight end now.
  *
@@ -20,8 +21,8 @@
  *
  * The targets are bound and unbound by the main thread under a mutex that
  * the signal thread takes too, so it never reaches a pool being freed.
- * gate_cancel, pool_cancel and an atomic store are safe from any thread,
- * and none of them does I/O under that mutex.
+ * gate_cancel, pool_cancel, once_cancel_all and an atomic store are safe
+ * from any thread, and none of them does I/O under that mutex.
  */
 #include "cancel.h"
 
@@ -31,6 +32,7 @@
 #include <string.h>
 
 #include "backoff.h"
+#include "once.h"
 #include "pool.h"
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -47,6 +49,7 @@ static void apply(int level)
             gate_cancel(bound_gate);
         if (bound_pool)
             pool_cancel(bound_pool);
+        once_cancel_all();
     }
     if (level >= 2 && bound_abort)
         atomic_store(bound_abort, 1);

@@ -18,6 +18,7 @@
 
 #include "api_branch.h"
 #include "branch.h"
+#include "cancel.h"
 #include "csvout.h"
 #include "exec.h"
 #include "progress.h"
@@ -217,12 +218,15 @@ int export_main(const struct bb_config *cfg)
     unsigned long req, reads, n429;
     double paused;
     session_figures(ses, &req, &reads, &n429, &paused);
-    if (!cfg->quiet && ses->cancel_level > 0)
-        fprintf(stderr, "bbperm: export: interrupted after %lu %s (of %lu listed; %lu could not "
-                        "be read), %lu %s; %lu %s, %lu x 429, %.1f s paused; %.2f s\n",
-                e->sw.done, progress_plural(e->sw.done, "target", "targets"), e->sw.targets,
-                e->sw.unreadable, e->sw.rows, progress_plural(e->sw.rows, "row", "rows"),
-                req, progress_plural(req, "request", "requests"), n429, paused,
+    if (!cfg->quiet && (ses->cancel_level > 0 || e->sw.cancelled))
+        fprintf(stderr, "bbperm: export: %s after %lu %s (of %lu listed; %lu could not "
+                        "be read, %lu cancelled), %lu %s; %lu %s, %lu x 429, %.1f s paused; "
+                        "%.2f s\n",
+                cancel_signals() ? "interrupted" : "stopped", e->sw.done,
+                progress_plural(e->sw.done, "target", "targets"), e->sw.targets,
+                e->sw.unreadable, e->sw.cancelled, e->sw.rows,
+                progress_plural(e->sw.rows, "row", "rows"), req,
+                progress_plural(req, "request", "requests"), n429, paused,
                 now_mono() - e->sw.started);
     else if (!cfg->quiet)
         fprintf(stderr, "bbperm: export: %lu %s (%lu could not be read), %lu %s; "

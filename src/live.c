@@ -25,11 +25,12 @@
  * the cache), which answers before a fresh list does.
  *
  * Locking: one mutex guards the table, the recency list and every entry.
- * It is never held while a list is fetched: the fetching thread marks the
- * list LOADING and lets go of the lock; a thread that needs a list that is
- * LOADING waits on the condition variable until it is LOADED or FAILED.
- * An entry in use (users > 0) is never dropped, so the fetching thread
- * finds its entry again.
+ * It is never held while a list is fetched: each list is loaded once
+ * (once.c): the thread that fetches it lets go of the lock, the others
+ * that need it meanwhile wait for its outcome. A list whose fetch was
+ * cancelled is not a failed one: its waiters are told cancelled, and a
+ * later row lists it again. An entry in use (users > 0) is never dropped,
+ * so the fetching thread and the waiters find their entry again.
  */
 #include "live.h"
 
@@ -39,7 +40,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum list_state { LIST_ABSENT = 0, LIST_LOADING, LIST_LOADED, LIST_FAILED };
+#include "once.h"
 
 struct item {
     char *id;                   /* slug, account id or username (owned) */
@@ -50,7 +51,7 @@ struct item {
 };
 
 struct list {
-    enum list_state state;
+    struct once once;           /* READY: items; FAILED: fail_* */
     struct item *items;         /* owned */
     unsigned n, cap;
     long fail_status;
@@ -77,7 +78,7 @@ struct entry {
 
 struct live {
     pthread_mutex_t mu;
-    pthread_cond_t cv;          /* a list left LOADING */
+    struct once_set loads;      /* the lists' loads, under mu */
     const struct api_ops *api;
     char *base;
     struct entry **table;
@@ -94,7 +95,7 @@ struct live *live_new(const struct api_ops *api, const char *base, unsigned max_
 {
     struct live *l = xcalloc(1, sizeof *l);
     pthread_mutex_init(&l->mu, NULL);
-    pthread_cond_init(&l->cv, NULL);
+    once_set_init(&l->loads, &l->mu);
     l->api = api;
     l->base = xstrdup(base);
     l->max = max_targets ? max_targets : 1;
@@ -135,8 +136,8 @@ void live_free(struct live *l)
         next = e->older;
         entry_free(e);
     }
+    once_set_destroy(&l->loads);
     pthread_mutex_destroy(&l->mu);
-    pthread_cond_destroy(&l->cv);
     hmap_free(&l->overlay);
     free(l->table);
     free(l->base);
@@ -286,13 +287,13 @@ static int on_item(void *ctx, const cJSON *item)
     return 0;
 }
 
-/* mu held on entry and on return; released while fetching. */
+/* mu held on entry and on return; released while fetching. The caller is
+ * the list's loader (once_begin said so); the list is published here. */
 static void load(struct live *l, struct entry *e, const struct request *req,
                  const struct pager_fetch *f)
 {
     enum subject_kind kind = req->subject;
     struct list *ls = &e->lists[kind];
-    ls->state = LIST_LOADING;
     l->stats.lists++;
     pthread_mutex_unlock(&l->mu);
 
@@ -307,20 +308,22 @@ static void load(struct live *l, struct entry *e, const struct request *req,
 
     pthread_mutex_lock(&l->mu);
     l->stats.pages += pages;
+    enum once_state end;
     if (rc < 0 && err.cancelled) {
         list_clear(&w.got);
-        ls->state = LIST_ABSENT;    /* an interrupted list is not a failed one */
-        ls->fail_status = -1;
+        end = ONCE_CANCELLED;       /* an interrupted list is not a failed one */
     } else if (rc < 0) {
         list_clear(&w.got);
-        ls->state = LIST_FAILED;
         ls->fail_status = err.status;
         ls->fail_msg = xstrdup(err.msg);
+        end = ONCE_FAILED;
     } else {
-        w.got.state = LIST_LOADED;
-        *ls = w.got;
+        ls->items = w.got.items;
+        ls->n = w.got.n;
+        ls->cap = w.got.cap;
+        end = ONCE_READY;
     }
-    pthread_cond_broadcast(&l->cv);
+    once_end(&l->loads, &ls->once, end);
 }
 
 /* mu held. The list of the target's subject kind, loaded (through f) when
@@ -329,18 +332,18 @@ static int ensure_list(struct live *l, struct entry *e, const struct request *re
                        const struct pager_fetch *f, struct pager_error *err)
 {
     struct list *ls = &e->lists[req->subject];
-    while (ls->state == LIST_LOADING)
-        pthread_cond_wait(&l->cv, &l->mu);
-    if (ls->state == LIST_ABSENT) {
+    enum once_state st = once_begin(&l->loads, &ls->once);
+    if (st == ONCE_LOADING) {
         load(l, e, req, f);
-        if (ls->state == LIST_ABSENT) {
-            memset(err, 0, sizeof *err);
-            err->cancelled = 1;
-            msg_printf(err->msg, sizeof err->msg, "not sent: the run was interrupted");
-            return -1;
-        }
+        st = ls->once.state;
     }
-    if (ls->state == LIST_FAILED) {
+    if (st == ONCE_CANCELLED) {
+        memset(err, 0, sizeof *err);
+        err->cancelled = 1;
+        msg_printf(err->msg, sizeof err->msg, "not sent: the run was interrupted");
+        return -1;
+    }
+    if (st == ONCE_FAILED) {
         memset(err, 0, sizeof *err);
         err->status = ls->fail_status;
         msg_printf(err->msg, sizeof err->msg, "%s", ls->fail_msg ? ls->fail_msg : "");
@@ -380,7 +383,7 @@ int live_get(struct live *l, const struct request *req, const char *subject, siz
     struct entry *e = acquire(l, &key);
     struct list *ls = &e->lists[req->subject];
     int rc = ensure_list(l, e, req, f, err);
-    if (rc == 0 && ls->state == LIST_LOADED) {
+    if (rc == 0 && ls->once.state == ONCE_READY) {
         struct item *it = find_item(ls, subject, len);
         *now = it ? it->priv : PRIV_NONE;
         enum privilege *n = l->simulate ? overlay_get(l, api_key_hash(req, subject, len)) : NULL;
@@ -416,7 +419,7 @@ void live_set(struct live *l, const struct request *req, const char *subject, si
         if (!e || overlay_get(l, h))
             overlay_put(l, h, p);
     }
-    if (ls && ls->state == LIST_LOADED) {
+    if (ls && ls->once.state == ONCE_READY) {
         struct item *it = find_item(ls, subject, len);
         if (it && p == PRIV_NONE) {
             free(it->id);
@@ -441,7 +444,7 @@ static struct list *loaded_list(struct live *l, const struct request *req)
     struct entry *e = *slot_of(l, key.data, key.len, hash32(key.data, key.len));
     buf_free(&key);
     struct list *ls = e ? &e->lists[req->subject] : NULL;
-    return ls && ls->state == LIST_LOADED ? ls : NULL;
+    return ls && ls->once.state == ONCE_READY ? ls : NULL;
 }
 
 int live_half_known(struct live *l, const struct request *req)

@@ -9,13 +9,13 @@
  * request budget at one read per group.
  *
  * Cloud: members_load_all reads the 1.0 groups resource once, before any
- * worker runs; afterwards the table is only read. Data Center: a worker
- * that needs a group not yet read inserts it as "loading", drops the lock,
- * walks the members' pages, then takes the lock again to publish them and
- * wake the others. A worker that finds a group loading waits on the
- * condition variable; the loader never waits on anything while it holds
- * the lock, so this cannot deadlock. A published group never changes, so
- * its members are read without the lock.
+ * worker runs; afterwards the table is only read. Data Center: each
+ * group is loaded once (once.c): the first worker that needs it drops the
+ * lock, walks the members' pages, then takes the lock again to publish
+ * them; the others wait for that. A read that the run's cancellation
+ * stopped is cancelled, not unknown: it is neither counted nor kept. A
+ * published group never changes, so its members are read without the
+ * lock.
  */
 #include "members.h"
 
@@ -25,11 +25,11 @@
 #include <string.h>
 #include <strings.h>
 
-enum { G_LOADING, G_READY, G_UNKNOWN };
+#include "once.h"
 
 struct group {
     char *name;
-    int state;
+    struct once once;           /* Cloud: READY from the start */
     char *why;                  /* could not be read (not cancelled): why; owned */
     struct reach_member *m;
     size_t n, cap;
@@ -39,7 +39,7 @@ struct members {
     const struct api_ops *api;
     char *base, *ws;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    struct once_set loads;      /* Data Center: the groups' loads, under mu */
     struct group **g;           /* guarded by mu */
     size_t n, cap;
     int all_unknown;            /* Cloud: the groups resource failed */
@@ -65,7 +65,7 @@ static void group_add_member(struct group *g, const struct api_reach *r)
     x->email = dup_or_null(r->email);
 }
 
-static void group_free(struct group *g)
+static void group_clear(struct group *g)
 {
     for (size_t i = 0; i < g->n; i++) {
         free((char *)g->m[i].id);
@@ -74,6 +74,13 @@ static void group_free(struct group *g)
         free((char *)g->m[i].email);
     }
     free(g->m);
+    g->m = NULL;
+    g->n = g->cap = 0;
+}
+
+static void group_free(struct group *g)
+{
+    group_clear(g);
     free(g->name);
     free(g->why);
     free(g);
@@ -88,7 +95,7 @@ static struct group *find(struct members *m, const char *name)
     return NULL;
 }
 
-static struct group *insert(struct members *m, const char *name, int state)
+static struct group *insert(struct members *m, const char *name, enum once_state state)
 {
     if (m->n == m->cap) {
         m->cap = m->cap ? m->cap * 2 : 16;
@@ -96,7 +103,7 @@ static struct group *insert(struct members *m, const char *name, int state)
     }
     struct group *g = xcalloc(1, sizeof *g);
     g->name = xstrdup(name);
-    g->state = state;
+    g->once.state = state;
     m->g[m->n++] = g;
     return g;
 }
@@ -108,7 +115,7 @@ struct members *members_new(const struct api_ops *api, const char *base, const c
     m->base = xstrdup(base);
     m->ws = xstrdup(ws ? ws : "");
     pthread_mutex_init(&m->mu, NULL);
-    pthread_cond_init(&m->cv, NULL);
+    once_set_init(&m->loads, &m->mu);
     return m;
 }
 
@@ -121,8 +128,8 @@ void members_free(struct members *m)
     free(m->g);
     free(m->base);
     free(m->ws);
+    once_set_destroy(&m->loads);
     pthread_mutex_destroy(&m->mu);
-    pthread_cond_destroy(&m->cv);
     free(m);
 }
 
@@ -156,7 +163,7 @@ int members_load_all(struct members *m, const struct pager_fetch *f, struct page
             continue;
         struct group *g = find(m, slug);
         if (!g)
-            g = insert(m, slug, G_READY);
+            g = insert(m, slug, ONCE_READY);
         const cJSON *x;
         cJSON_ArrayForEach(x, mem) {
             struct api_reach r;
@@ -214,17 +221,17 @@ int members_get(struct members *m, const char *group, const struct pager_fetch *
         return unknown ? -1 : 0;
     }
     struct group *g = find(m, group);
-    if (g) {
-        while (g->state == G_LOADING)
-            pthread_cond_wait(&m->cv, &m->mu);
-        int st = g->state;
-        pthread_mutex_unlock(&m->mu);
+    if (!g)
+        g = insert(m, group, ONCE_EMPTY);
+    enum once_state st = once_begin(&m->loads, &g->once);
+    pthread_mutex_unlock(&m->mu);
+    if (st == ONCE_READY) {
         *out = g->m;
         *n = g->n;
-        return st == G_READY ? 0 : -1;
+        return 0;
     }
-    g = insert(m, group, G_LOADING);
-    pthread_mutex_unlock(&m->mu);
+    if (st != ONCE_LOADING)
+        return st == ONCE_CANCELLED ? MEMBERS_CANCELLED : -1;
 
     /* no lock while the pages are read; g is ours until it is published */
     struct buf url = {0};
@@ -239,25 +246,27 @@ int members_get(struct members *m, const char *group, const struct pager_fetch *
 
     pthread_mutex_lock(&m->mu);
     m->requests += pages;
-    if (rc < 0) {
-        g->state = G_UNKNOWN;
-        if (!err.cancelled)
-            g->why = failure_text(&err);
-        if (!err.cancelled && m->failed++ == 0) {
-            if (err.status)
-                msg_printf(m->err_msg, sizeof m->err_msg, "%ld %s", err.status, err.msg);
-            else
-                msg_printf(m->err_msg, sizeof m->err_msg, "%s", err.msg);
-        }
-    } else {
-        g->state = G_READY;
-        m->entries += g->n;
+    enum once_state end = rc >= 0 ? ONCE_READY : err.cancelled ? ONCE_CANCELLED : ONCE_FAILED;
+    if (end == ONCE_FAILED) {
+        free(g->why);
+        g->why = failure_text(&err);
     }
-    pthread_cond_broadcast(&m->cv);
+    if (end == ONCE_FAILED && m->failed++ == 0) {
+        if (err.status)
+            msg_printf(m->err_msg, sizeof m->err_msg, "%ld %s", err.status, err.msg);
+        else
+            msg_printf(m->err_msg, sizeof m->err_msg, "%s", err.msg);
+    }
+    if (end == ONCE_READY) {
+        m->entries += g->n;
+        *out = g->m;
+        *n = g->n;
+    } else {
+        group_clear(g);         /* a later read starts afresh */
+    }
+    once_end(&m->loads, &g->once, end);
     pthread_mutex_unlock(&m->mu);
-    *out = g->m;
-    *n = g->n;
-    return rc < 0 ? -1 : 0;
+    return end == ONCE_READY ? 0 : end == ONCE_CANCELLED ? MEMBERS_CANCELLED : -1;
 }
 
 void members_stats(struct members *m, unsigned long *requests, unsigned long *groups,

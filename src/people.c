@@ -10,12 +10,16 @@
  * INFLIGHT and sends one query. It waits for a fuller batch only while the
  * main thread is still reading (not waiting) and for at most BATCH_WAIT, so
  * a pause in a piped input sends a smaller batch instead of holding rows.
- * Threads that need an INFLIGHT address wait for the query to end.
+ * Each address is loaded once (once.c): PENDING is an address not loaded
+ * (EMPTY, or CANCELLED and noted again), INFLIGHT is LOADING, and threads
+ * that need an INFLIGHT address wait for the query to end. A query that
+ * the run's cancellation stopped answers nothing: its addresses are
+ * PENDING again and their waiters are told cancelled.
  *
  * Every address is kept with its answer (an account, no member, or a failed
  * query) in a table of at most PEOPLE_CACHE_MAX addresses; beyond that the
- * oldest answered ones are dropped and would be asked again. Addresses are
- * compared case-insensitively, per workspace.
+ * oldest answered ones that no thread waits on are dropped and would be
+ * asked again. Addresses are compared case-insensitively, per workspace.
  *
  * Locking: one mutex guards the table and the pending list; it is never
  * held during a query.
@@ -29,27 +33,30 @@
 #include <string.h>
 #include <strings.h>
 
-#define BATCH_WAIT 0.05         /* seconds a worker waits for a fuller batch */
+#include "once.h"
 
-enum addr_state { A_PENDING, A_INFLIGHT, A_FOUND, A_ABSENT, A_FAILED };
+#define BATCH_WAIT 0.05         /* seconds a worker waits for a fuller batch */
 
 struct addr {
     char *key;                  /* lowercase "ws\x1femail" (owned) */
     size_t wslen;               /* the workspace is key[0..wslen) */
     uint32_t hash;
-    enum addr_state state;
-    char *account;              /* A_FOUND (owned) */
-    char *uuid;                 /* A_FOUND: the account's {uuid}, or NULL (owned) */
-    long status;                /* A_FAILED */
-    char *msg;                  /* A_FAILED (owned) */
+    struct once once;           /* EMPTY or CANCELLED: pending; LOADING: in
+                                 * flight; READY: found (account) or no
+                                 * member; FAILED: status, msg */
+    char *account;              /* READY and found (owned) */
+    char *uuid;                 /* found: the account's {uuid}, or NULL (owned) */
+    long status;                /* FAILED */
+    char *msg;                  /* FAILED (owned) */
     struct addr *hnext;
-    struct addr *next_pending;  /* A_PENDING: the pending list */
+    struct addr *next_pending;  /* pending: the pending list */
     struct addr *next_done, *prev_done; /* answered: oldest first */
 };
 
 struct people {
     pthread_mutex_t mu;
     pthread_cond_t cv;          /* a query ended, an address was noted, or the reader waits */
+    struct once_set loads;      /* the addresses' queries, under mu */
     const struct api_ops *api;
     char *base;
     struct addr **table;
@@ -66,6 +73,7 @@ struct people *people_new(const struct api_ops *api, const char *base)
     struct people *p = xcalloc(1, sizeof *p);
     pthread_mutex_init(&p->mu, NULL);
     cond_init_mono(&p->cv);
+    once_set_init(&p->loads, &p->mu);
     p->api = api;
     p->base = xstrdup(base);
     p->mask = 4095;
@@ -92,6 +100,7 @@ void people_free(struct people *p)
             addr_free(a);
         }
     }
+    once_set_destroy(&p->loads);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
     free(p->table);
@@ -133,7 +142,7 @@ static void grow(struct people *p)
     p->mask = size - 1;
 }
 
-/* mu held. Find the address, or add it PENDING. */
+/* mu held. Find the address, or add it pending. */
 static struct addr *find_or_add(struct people *p, const struct buf *k, size_t wslen)
 {
     uint32_t h = hash32(k->data, k->len);
@@ -147,7 +156,6 @@ static struct addr *find_or_add(struct people *p, const struct buf *k, size_t ws
     a->key[k->len] = '\0';
     a->wslen = wslen;
     a->hash = h;
-    a->state = A_PENDING;
     *s = a;
     a->next_pending = p->pending;
     p->pending = a;
@@ -157,7 +165,7 @@ static struct addr *find_or_add(struct people *p, const struct buf *k, size_t ws
 }
 
 /* mu held. An answered address joins the answered list; the oldest answered
- * ones are dropped beyond the bound. */
+ * ones that no thread waits on are dropped beyond the bound. */
 static void answered(struct people *p, struct addr *a)
 {
     a->prev_done = p->done_newest;
@@ -168,15 +176,19 @@ static void answered(struct people *p, struct addr *a)
         p->done_oldest = a;
     p->done_newest = a;
     p->done_count++;
-    while (p->done_count > PEOPLE_CACHE_MAX) {
-        struct addr *old = p->done_oldest;
-        if (!old)
-            break;
-        p->done_oldest = old->next_done;
-        if (p->done_oldest)
-            p->done_oldest->prev_done = NULL;
+    for (struct addr *old = p->done_oldest, *next; old && p->done_count > PEOPLE_CACHE_MAX;
+         old = next) {
+        next = old->next_done;
+        if (once_busy(&old->once))
+            continue;           /* a waiter still looks at it */
+        if (old->prev_done)
+            old->prev_done->next_done = old->next_done;
         else
-            p->done_newest = NULL;
+            p->done_oldest = old->next_done;
+        if (old->next_done)
+            old->next_done->prev_done = old->prev_done;
+        else
+            p->done_newest = old->prev_done;
         p->done_count--;
         struct buf k = {.data = old->key, .len = strlen(old->key)};
         struct addr **s = slot_of(p, &k, old->hash);
@@ -223,13 +235,12 @@ static unsigned pending_of(struct people *p, const struct addr *a)
     return n;
 }
 
-/* mu held. Move a and up to a batch of pending addresses of its workspace
- * to INFLIGHT; the oldest noted go first. */
+/* mu held; the caller loads a (once_begin said so). Take up to a batch of
+ * pending addresses of its workspace with it, the oldest noted first. */
 static unsigned take_batch(struct people *p, struct addr *a, struct addr **batch)
 {
     unsigned n = 0;
     batch[n++] = a;
-    a->state = A_INFLIGHT;
     struct addr **link = &p->pending;
     struct addr *keep = NULL, **keep_tail = &keep;
     /* the pending list is newest first: collect every candidate, then take
@@ -241,17 +252,17 @@ static unsigned take_batch(struct people *p, struct addr *a, struct addr **batch
     for (struct addr *q = p->pending; q; q = q->next_pending)
         if (q != a && same_ws(q, a))
             cand[nc++] = q;
-    for (size_t i = nc; i-- > 0 && n < API_EMAILS_PER_QUERY;) {
-        batch[n++] = cand[i];
-        cand[i]->state = A_INFLIGHT;
-    }
+    /* a pending address is not loading: once_begin makes it ours at once */
+    for (size_t i = nc; i-- > 0 && n < API_EMAILS_PER_QUERY;)
+        if (once_begin(&p->loads, &cand[i]->once) == ONCE_LOADING)
+            batch[n++] = cand[i];
     free(cand);
-    /* unlink every address that left PENDING */
+    /* unlink every address that is no longer pending */
     while (*link) {
         struct addr *q = *link;
         *link = q->next_pending;
         q->next_pending = NULL;
-        if (q->state == A_PENDING) {
+        if (q->once.state != ONCE_LOADING) {
             *keep_tail = q;
             keep_tail = &q->next_pending;
         }
@@ -275,7 +286,7 @@ static int on_member(void *ctx, const cJSON *item)
     for (unsigned i = 0; i < q->n; i++) {
         struct addr *a = q->batch[i];
         const char *email = a->key + a->wslen + 1;
-        if (a->state == A_INFLIGHT && !a->account && !strcasecmp(email, m.email)) {
+        if (!a->account && !strcasecmp(email, m.email)) {
             /* the id goes into the write's URL path: refuse what would
              * change that path (.., a '/', a control character) */
             const char *why = api_name_problem(m.account_id, strlen(m.account_id));
@@ -294,7 +305,7 @@ static int on_member(void *ctx, const cJSON *item)
 }
 
 /* Send the query of a batch (mu not held) and record the answers. Returns
- * -1 when it was cancelled (the addresses are PENDING again). */
+ * -1 when it was cancelled (the addresses are pending again). */
 static int query_batch(struct people *p, struct addr **batch, unsigned n,
                         const struct pager_fetch *f)
 {
@@ -310,7 +321,7 @@ static int query_batch(struct people *p, struct addr **batch, unsigned n,
     api_members_by_email(&url, ws, emails, n);
     struct query q = {.batch = batch, .n = n, .bad = ""};
     struct pager_error err;
-    /* accounts are written by this thread only while the batch is INFLIGHT */
+    /* accounts are written by this thread only, while the batch is loading */
     int rc = pager_walk(p->api, url.data, f, on_member, &q, NULL, &err);
     buf_free(&url);
     if (q.bad[0]) {
@@ -329,18 +340,20 @@ static int query_batch(struct people *p, struct addr **batch, unsigned n,
             free(a->uuid);
             a->account = NULL;
             a->uuid = NULL;
-            a->state = A_PENDING;       /* not answered: may be asked again */
+            once_end(&p->loads, &a->once, ONCE_CANCELLED); /* not answered */
             a->next_pending = p->pending;
             p->pending = a;
             continue;
         }
         if (rc < 0) {
-            a->state = A_FAILED;
             a->status = err.status;
             a->msg = xstrdup(err.msg);
-        } else {
-            a->state = a->account ? A_FOUND : A_ABSENT;
+            free(a->account);
+            free(a->uuid);
+            a->account = NULL;
+            a->uuid = NULL;
         }
+        once_end(&p->loads, &a->once, rc < 0 ? ONCE_FAILED : ONCE_READY);
         p->addresses++;
         answered(p, a);
     }
@@ -371,7 +384,8 @@ int people_resolve(struct people *p, const char *ws, size_t wslen, const char *e
     int rc;
     for (;;) {
         struct addr *a = find_or_add(p, &k, wslen);
-        if (a->state == A_FOUND) {
+        enum once_state st = a->once.state;
+        if (st == ONCE_READY && a->account) {
             rc = 0;
             if (!fits(out, outsz, a->account) || (uuid && !fits(uuid, uuidsz, a->uuid ? a->uuid : "")))
                 rc = -1;
@@ -380,17 +394,18 @@ int people_resolve(struct people *p, const char *ws, size_t wslen, const char *e
                          (int)len, email);
             break;
         }
-        if (a->state == A_ABSENT) {
+        if (st == ONCE_READY) {
             rc = 1;
             break;
         }
-        if (a->state == A_FAILED) {
+        if (st == ONCE_FAILED) {
             err->status = a->status;
             msg_printf(err->msg, sizeof err->msg, "%s", a->msg ? a->msg : "");
             rc = -1;
             break;
         }
-        if (a->state == A_PENDING) {
+        if (st != ONCE_LOADING) {
+            /* pending: wait a little for a fuller batch */
             double now = now_mono();
             if (!p->reader_waiting && pending_of(p, a) < API_EMAILS_PER_QUERY &&
                 now - waited_since < BATCH_WAIT) {
@@ -399,20 +414,23 @@ int people_resolve(struct people *p, const char *ws, size_t wslen, const char *e
                 pthread_cond_timedwait(&p->cv, &p->mu, &ts);
                 continue;
             }
+        }
+        /* load it with a batch, or wait for the query that has it */
+        st = once_begin(&p->loads, &a->once);
+        int cancelled = st == ONCE_CANCELLED;
+        if (st == ONCE_LOADING) {
             struct addr *batch[API_EMAILS_PER_QUERY];
             unsigned n = take_batch(p, a, batch);
             pthread_mutex_unlock(&p->mu);
-            int cancelled = query_batch(p, batch, n, f) < 0;
+            cancelled = query_batch(p, batch, n, f) < 0;
             pthread_mutex_lock(&p->mu);
-            if (cancelled) {
-                err->cancelled = 1;
-                msg_printf(err->msg, sizeof err->msg, "not sent: the run was interrupted");
-                rc = -1;
-                break;
-            }
-            continue;
         }
-        pthread_cond_wait(&p->cv, &p->mu);   /* INFLIGHT in another thread */
+        if (cancelled) {
+            err->cancelled = 1;
+            msg_printf(err->msg, sizeof err->msg, "not sent: the run was interrupted");
+            rc = -1;
+            break;
+        }
     }
     pthread_mutex_unlock(&p->mu);
     buf_free(&k);

@@ -39,6 +39,7 @@
 
 #include "cancel.h"
 #include "http.h"
+#include "once.h"
 #include "ring.h"
 
 #define RATE_MARGIN 0.98
@@ -244,6 +245,7 @@ void session_cancel(struct session *s, int abort_in_flight)
             pool_cancel(s->pool);
         if (s->online)
             gate_cancel(&s->gate);
+        once_cancel_all();
     }
     if (abort_in_flight && s->online) {
         s->cancel_level = 2;

@@ -76,7 +76,9 @@ static void on_write(void *ctx, struct job *j)
         sweep_write(s, &j->exp.rows);
         s->rows += j->exp.nrows;
         s->res.rows += j->exp.nrows;
-    } else if (j->res.status != ROW_CANCELLED) {
+    } else if (j->res.status == ROW_CANCELLED) {
+        s->cancelled++;
+    } else {
         char label[600], shown[4 * sizeof label], msg[4 * sizeof j->res.msg];
         api_target_label(&j->req, label, sizeof label);
         str_printable(shown, sizeof shown, label);

@@ -1,6 +1,7 @@
 # SIGINT in the middle of a slow access review (and export): exit 130, and
 # the summary says the run was interrupted after the repositories it read
-# ("interrupted after N repositories (of M listed; 0 could not be read)"),
+# ("interrupted after N repositories (of M listed; 0 could not be read, C
+# cancelled)"),
 # which are exactly the repositories in the output (access). Repositories that were
 # cancelled, those waiting for their project's permissions too, are not
 # named or counted as unreadable.
@@ -30,7 +31,7 @@ stopped() {
   local rc=0
   wait $bb || rc=$?
   expect_eq "$rc" 130 "$1: exit after SIGINT"
-  grep -q "^bbperm: $1: interrupted after [0-9]* $2 (of [0-9]* listed; 0 could not be read)" err \
+  grep -q "^bbperm: $1: interrupted after [0-9]* $2 (of [0-9]* listed; 0 could not be read, [0-9]* cancelled)" err \
     || fail "$1: summary: $(cat err)"
   ! grep "cannot read" err || fail "$1: a cancelled target was named as unreadable"
   ! grep -E "^bbperm: $1: [0-9]+ $2 \(" err || fail "$1: the summary of a whole run"

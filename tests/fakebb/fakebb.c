@@ -68,6 +68,7 @@ struct misconf {
 	int retry_after_date;           /* send it as an HTTP-date */
 	double fail_rate, drop_rate;
 	unsigned latency_ms, jitter_ms;
+	char latency_path[128];         /* latency only where the path holds it ("": all) */
 	unsigned max_pagelen;           /* Cloud: pagelen is clamped to this (<= 100) */
 	unsigned dc_max_limit;          /* Data Center: limit is clamped to this */
 	char short_list[256];           /* lists whose path ends so drop their last item */
@@ -310,6 +311,8 @@ static enum MHD_Result api_request(struct MHD_Connection *c, const char *method,
 	pthread_mutex_lock(&g_ctl.mu);
 	cf = g_ctl.cf;
 	delay = cf.latency_ms + (cf.jitter_ms ? (unsigned)(rng_next() % (cf.jitter_ms + 1u)) : 0);
+	if (cf.latency_path[0] && !strstr(r->url, cf.latency_path))
+		delay = 0;
 	pthread_mutex_unlock(&g_ctl.mu);
 	if (delay)
 		sleep_ms(delay);
@@ -381,11 +384,11 @@ static void config_json(struct buf *b, const struct misconf *cf)
 {
 	buf_printf(b, "{\"rate_limit\":\"%u/%u\",\"retry_after\":%ld,\"retry_after_date\":%s,"
 		   "\"burst\":\"%u/%u\",\"fail_rate\":%g,\"drop_rate\":%g,"
-		   "\"latency_ms\":%u,\"latency_jitter_ms\":%u,\"max_pagelen\":%u,"
-		   "\"dc_max_limit\":%u,\"short_list\":",
+		   "\"latency_ms\":%u,\"latency_jitter_ms\":%u,\"latency_path\":\"%s\","
+		   "\"max_pagelen\":%u,\"dc_max_limit\":%u,\"short_list\":",
 		   cf->rl_n, cf->rl_ms, cf->retry_after, cf->retry_after_date ? "true" : "false",
 		   cf->burst_n, cf->burst_ms, cf->fail_rate, cf->drop_rate,
-		   cf->latency_ms, cf->jitter_ms, cf->max_pagelen, cf->dc_max_limit);
+		   cf->latency_ms, cf->jitter_ms, cf->latency_path, cf->max_pagelen, cf->dc_max_limit);
 	if (cf->short_list[0])
 		buf_json(b, "%j}\n", cf->short_list);
 	else
@@ -479,6 +482,18 @@ static void control_config(struct req *r, struct reply *rep)
 				goto out;
 			}
 			*(strcmp(k, "latency_ms") == 0 ? &cf.latency_ms : &cf.jitter_ms) = (unsigned)v;
+		} else if (strcmp(k, "latency_path") == 0) {
+			const char *lp = cJSON_IsString(f) ? f->valuestring : NULL;
+			size_t i, n = lp ? strlen(lp) : 0;
+			for (i = 0; lp && i < n && lp[i] > 0x20 && lp[i] < 0x7f && lp[i] != '"' &&
+				    lp[i] != '\\'; i++)
+				;
+			if (!cJSON_IsNull(f) && (!lp || i < n || n >= sizeof cf.latency_path)) {
+				reply_error(rep, 400, "latency_path: expected a path part (printable, no quote "
+					    "or backslash, under %zu bytes), or null", sizeof cf.latency_path);
+				goto out;
+			}
+			memcpy(cf.latency_path, lp ? lp : "", n + 1);
 		} else if (strcmp(k, "max_pagelen") == 0 || strcmp(k, "dc_max_limit") == 0) {
 			unsigned hi = k[0] == 'm' ? 100 : 1000000;
 			if (!whole_in(f, 1, hi)) {
