@@ -42,6 +42,29 @@ void cloud_route(struct req *r)
 		r->lower[0] = lower_dup(segs[1]);
 		return;
 	}
+	if (segs[0][0] == 'r' && (n == 4 || n == 5) && strcmp(segs[3], "branch-restrictions") == 0) {
+		/* repositories/{ws}/{repo}/branch-restrictions[/{id}] */
+		r->ep = n == 5 ? EP_BRANCH : EP_BRANCH_LIST;
+		r->seg[0] = segs[1];
+		r->seg[1] = segs[2];
+		r->seg[2] = n == 5 ? segs[4] : NULL;
+		for (i = 0; i < n - 2; i++) {
+			if (r->seg[i][0] == '\0' || pct_decode((char *)r->seg[i]) != 0) {
+				r->ep = EP_NONE;
+				return;
+			}
+			r->lower[i] = lower_dup(r->seg[i]);
+		}
+		parts[0] = n == 5 ? "branch-restriction" : "branch-restrictions";
+		parts[1] = r->lower[0];
+		parts[2] = r->lower[1];
+		parts[3] = r->lower[2];
+		if (n == 5)
+			r->key = key_join(parts, 4, &r->klen);
+		else
+			r->listkey = key_join(parts, 3, &r->listklen);
+		return;
+	}
 	if (segs[0][0] == 'r') {
 		/* repositories/{ws}[/{repo}/permissions-config/{groups|users}[/{id}]] */
 		r->kind = K_REPO;
@@ -260,7 +283,7 @@ void cloud_page_reply(struct MHD_Connection *c, const struct req *r, struct repl
 /* Objects                                                             */
 
 /* A user: by its entity, or (a name matched by a prefix) by its id. */
-static void user_json(struct buf *b, const struct ent *e, const char *shown, int with_email)
+void cloud_user_json(struct buf *b, const struct ent *e, const char *shown, int with_email)
 {
 	const char *uuid = e ? e->uuid : shown[0] == '{' ? shown : NULL;
 	const char *acct = e ? e->account_id : shown[0] == '{' ? NULL : shown;
@@ -307,7 +330,7 @@ static void perm_json(struct buf *b, const struct permview *v, const char *href)
 		free(full.p);
 	} else {
 		buf_puts(b, "\"user\":");
-		user_json(b, v->sent, v->sshown, 0);
+		cloud_user_json(b, v->sent, v->sshown, 0);
 	}
 	buf_json(b, ",\"permission\":%j,", perm_names[v->perm]);
 	if (v->kind == K_REPO) {
@@ -480,7 +503,7 @@ static void member_item(struct buf *b, const void *ctx, size_t i)
 {
 	const struct wslist *wl = ctx;
 	buf_puts(b, "{\"type\":\"workspace_membership\",\"user\":");
-	user_json(b, wl->pk.e[i], NULL, wl->with_email);
+	cloud_user_json(b, wl->pk.e[i], NULL, wl->with_email);
 	buf_json(b, ",\"workspace\":{\"type\":\"workspace\",\"slug\":%j,\"name\":%j,\"uuid\":%j}}",
 		 wl->ws->name, wl->ws->spelling, wl->ws->uuid);
 }
@@ -584,21 +607,6 @@ static void perm_item(struct buf *b, const void *ctx, size_t i)
 	free(href.p);
 }
 
-/* Content-Type is application/json, parameters allowed. */
-static int is_json_type(const char *v)
-{
-	if (!v)
-		return 0;
-	while (*v == ' ' || *v == '\t')
-		v++;
-	if (strncasecmp(v, "application/json", 16) != 0)
-		return 0;
-	v += 16;
-	while (*v == ' ' || *v == '\t')
-		v++;
-	return *v == '\0' || *v == ';';
-}
-
 /* GET, PUT or DELETE of one permission, once the names are checked. */
 static void perm_one(struct MHD_Connection *c, const struct req *r, struct reply *rep,
 		     struct permview *v)
@@ -618,7 +626,7 @@ static void perm_one(struct MHD_Connection *c, const struct req *r, struct reply
 	} else {                        /* PUT */
 		const cJSON *pj;
 		char *shown;
-		if (!is_json_type(header(c, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+		if (!media_is(header(c, MHD_HTTP_HEADER_CONTENT_TYPE), "application/json")) {
 			reply_error(rep, 400, "Content-Type must be application/json");
 			return;
 		}
@@ -682,7 +690,7 @@ static void user_one(const struct req *r, struct reply *rep)
 		return;
 	}
 	reply_json_start(rep, 200);
-	user_json(&rep->body, e, e->id, 0);
+	cloud_user_json(&rep->body, e, e->id, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -705,6 +713,20 @@ void cloud_handle(struct MHD_Connection *c, struct req *r, struct reply *rep)
 	}
 	if (!(ws = find_ws(r->lower[0]))) {
 		reply_error(rep, 404, "Workspace '%s' not found", r->seg[0]);
+		return;
+	}
+	if (r->ep == EP_BRANCH_LIST || r->ep == EP_BRANCH) {
+		const struct ent *tent;
+		if (!space_has(ws, NT_REPO, r->lower[1], &tent)) {
+			reply_error(rep, 404, "Repository '%s/%s' not found", r->seg[0], r->seg[1]);
+			return;
+		}
+		if (tent && tent->denied) {
+			reply_error(rep, 403, "You must be an administrator of repository '%s' to manage "
+				    "its branch restrictions", r->seg[1]);
+			return;
+		}
+		branch_cloud_handle(c, r, rep, ws, tent);
 		return;
 	}
 	v.kind = r->kind;

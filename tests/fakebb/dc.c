@@ -2,7 +2,8 @@
  * fakebb: Bitbucket Data Center, under /rest/api/latest and /rest/api/1.0.
  * Permissions of projects and repositories (GET lists them, PUT grants to
  * every ?name=, DELETE revokes one), and the lists of projects and of a
- * project's repositories, paged with start and limit. Names are compared
+ * project's repositories, paged with start and limit. Routes the branch
+ * restrictions of /rest/branch-permissions/ too (branch.c answers them). Names are compared
  * case-insensitively; the permission values (REPO_WRITE...) are not.
  */
 #include "fakebb.h"
@@ -16,6 +17,49 @@
 
 /* ------------------------------------------------------------------ */
 /* Routing                                                             */
+
+/* Under /rest/branch-permissions/{latest,2.0}:
+ * projects/{K}/restrictions[/{id}]
+ * projects/{K}/repos/{S}/restrictions[/{id}] */
+static void dc_branch_route(struct req *r, char **segs, size_t n)
+{
+	const char *parts[4];
+	struct buf target = { 0 };
+	size_t i, idseg = 0;
+
+	if ((n == 3 || n == 4) && strcmp(segs[2], "restrictions") == 0) {
+		idseg = n == 4 ? 3 : 0;
+	} else if ((n == 5 || n == 6) && strcmp(segs[2], "repos") == 0 &&
+		   strcmp(segs[4], "restrictions") == 0) {
+		r->seg[1] = segs[3];
+		idseg = n == 6 ? 5 : 0;
+	} else {
+		return;
+	}
+	r->seg[0] = segs[1];
+	r->seg[2] = idseg ? segs[idseg] : NULL;
+	for (i = 0; i < 3; i++)
+		if (r->seg[i] && (r->seg[i][0] == '\0' || pct_decode((char *)r->seg[i]) != 0))
+			return;
+	r->ep = idseg ? EP_BRANCH : EP_BRANCH_LIST;
+	r->kind = r->seg[1] ? K_REPO : K_PROJECT;
+	r->lower[0] = lower_dup(r->seg[0]);
+	buf_puts(&target, r->seg[0]);
+	if (r->seg[1])
+		buf_printf(&target, "/%s", r->seg[1]);
+	r->lower[1] = lower_dup(target.p);
+	free(target.p);
+	parts[0] = idseg ? "branch-restriction" : "branch-restrictions";
+	parts[1] = DC_SPACE;
+	parts[2] = r->lower[1];
+	if (idseg) {
+		r->lower[2] = lower_dup(r->seg[2]);
+		parts[3] = r->lower[2];
+		r->key = key_join(parts, 4, &r->klen);
+	} else {
+		r->listkey = key_join(parts, 3, &r->listklen);
+	}
+}
 
 /* projects
  * projects/{K}/repos
@@ -40,6 +84,10 @@ void dc_route(struct req *r)
 	}
 	if (p || strcmp(segs[0], "projects") != 0)
 		return;
+	if (r->bp) {
+		dc_branch_route(r, segs, n);
+		return;
+	}
 	if (n == 1) {
 		r->ep = EP_PROJECT_LIST;
 		parts[0] = "projects";
@@ -169,6 +217,15 @@ static void repo_item(struct buf *b, const void *ctx, size_t i)
 	buf_puts(b, "}");
 }
 
+void dc_user_json(struct buf *b, const struct ent *e)
+{
+	buf_json(b, "{\"name\":%j,", e->slug);
+	if (e->email)
+		buf_json(b, "\"emailAddress\":%j,", e->email);
+	buf_json(b, "\"displayName\":%j,\"id\":%d,\"slug\":%j,\"type\":\"NORMAL\","
+		 "\"active\":true}", e->name, e->num, e->id);
+}
+
 struct permlist {
 	int kind, subj;
 	struct permrow *rows;
@@ -183,11 +240,8 @@ static void perm_item(struct buf *b, const void *ctx, size_t i)
 	if (pl->subj == S_GROUP) {
 		buf_json(b, "{\"group\":{\"name\":%j}", e ? e->slug : row->subject);
 	} else if (e) {
-		buf_json(b, "{\"user\":{\"name\":%j,", e->slug);
-		if (e->email)
-			buf_json(b, "\"emailAddress\":%j,", e->email);
-		buf_json(b, "\"displayName\":%j,\"id\":%d,\"slug\":%j,\"type\":\"NORMAL\","
-			 "\"active\":true}", e->name, e->num, e->id);
+		buf_puts(b, "{\"user\":");
+		dc_user_json(b, e);
 	} else {                        /* not in the fixture: cannot happen */
 		buf_json(b, "{\"user\":{\"name\":%j}", row->subject);
 	}
@@ -277,7 +331,7 @@ out:
 void dc_handle(struct MHD_Connection *c, struct req *r, struct reply *rep)
 {
 	const struct space *s = g_fx.dc;
-	const struct ent *p = NULL, *t;
+	const struct ent *p = NULL, *t = NULL;
 	struct picks pk = { 0 };
 	int get = strcmp(r->method, "GET") == 0;
 	size_t i;
@@ -308,6 +362,10 @@ void dc_handle(struct MHD_Connection *c, struct req *r, struct reply *rep)
 				       "You are not permitted to access this resource");
 			return;
 		}
+	}
+	if (r->ep == EP_BRANCH_LIST || r->ep == EP_BRANCH) {
+		branch_dc_handle(c, r, rep, t);
+		return;
 	}
 	if (!get && !(r->ep == EP_PERM && (strcmp(r->method, "PUT") == 0 ||
 					   strcmp(r->method, "DELETE") == 0))) {

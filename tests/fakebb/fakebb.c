@@ -72,6 +72,8 @@ struct misconf {
 	unsigned max_pagelen;           /* Cloud: pagelen is clamped to this (<= 100) */
 	unsigned dc_max_limit;          /* Data Center: limit is clamped to this */
 	char short_list[256];           /* lists whose path ends so drop their last item */
+	int dc_replace_new;             /* a re-POSTed restriction is a new one (new id) */
+	int dc_bulk_array;              /* a bulk POST of one answers an array */
 };
 
 /* Sliding window: the timestamps of the last n accepted requests. */
@@ -170,7 +172,17 @@ int cfg_short_list(const struct req *r)
 	return k && n >= k && !strncmp(r->rel + n - k, cf.short_list, k);
 }
 
-static cJSON *parse_json(const struct buf *b)
+int cfg_dc_replace_new(void)
+{
+	return cfg_get().dc_replace_new;
+}
+
+int cfg_dc_bulk_array(void)
+{
+	return cfg_get().dc_bulk_array;
+}
+
+cJSON *parse_json(const struct buf *b)
 {
 	cJSON *j;
 	if (!b->p)
@@ -204,6 +216,16 @@ static void route(struct req *r, const char *url, struct MHD_Connection *c)
 			: strcmp(url, "/_stats") == 0 ? RT_STATS
 			: strcmp(url, "/_reset") == 0 ? RT_RESET
 			: strcmp(url, "/_config") == 0 ? RT_CONFIG : RT_CONTROL_OTHER;
+		return;
+	}
+	if ((skip = has_prefix(url, "/rest/branch-permissions/latest")) ||
+	    (skip = has_prefix(url, "/rest/branch-permissions/2.0"))) {
+		r->type = RT_API;
+		r->api = API_DC;
+		r->bp = 1;
+		r->rel = r->url + skip;
+		query_parse(c, r);
+		dc_route(r);
 		return;
 	}
 	if ((skip = has_prefix(url, "/rest/api/latest")) || (skip = has_prefix(url, "/rest/api/1.0"))) {
@@ -299,11 +321,17 @@ static enum MHD_Result api_request(struct MHD_Connection *c, const char *method,
 	int drop = 0, limited = 0;
 	struct misconf cf;
 
-	/* The requested permission, for --log; the PUT handler uses it too. */
-	if (r->api == API_CLOUD && strcmp(method, "PUT") == 0 && !r->too_large) {
-		const cJSON *pj;
+	/* The requested permission, for --log; the PUT handler uses it too.
+	 * A branch restriction's body: its kind (Cloud) or type (Data Center;
+	 * a bulk POST: the first one's). */
+	if ((strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0) && !r->too_large &&
+	    (r->api == API_CLOUD || r->ep == EP_BRANCH_LIST)) {
+		const cJSON *pj, *bj;
 		r->json = parse_json(&r->body);
-		pj = cJSON_GetObjectItemCaseSensitive(r->json, "permission");
+		bj = cJSON_IsArray(r->json) ? cJSON_GetArrayItem(r->json, 0) : r->json;
+		pj = cJSON_GetObjectItemCaseSensitive(bj, r->ep == EP_BRANCH_LIST || r->ep == EP_BRANCH
+						      ? (r->api == API_CLOUD ? "kind" : "type")
+						      : "permission");
 		if (cJSON_IsString(pj))
 			set_logperm(r, pj->valuestring);
 	}
@@ -385,10 +413,12 @@ static void config_json(struct buf *b, const struct misconf *cf)
 	buf_printf(b, "{\"rate_limit\":\"%u/%u\",\"retry_after\":%ld,\"retry_after_date\":%s,"
 		   "\"burst\":\"%u/%u\",\"fail_rate\":%g,\"drop_rate\":%g,"
 		   "\"latency_ms\":%u,\"latency_jitter_ms\":%u,\"latency_path\":\"%s\","
-		   "\"max_pagelen\":%u,\"dc_max_limit\":%u,\"short_list\":",
+		   "\"max_pagelen\":%u,\"dc_max_limit\":%u,\"dc_replace\":\"%s\",\"dc_bulk_array\":%s,"
+		   "\"short_list\":",
 		   cf->rl_n, cf->rl_ms, cf->retry_after, cf->retry_after_date ? "true" : "false",
 		   cf->burst_n, cf->burst_ms, cf->fail_rate, cf->drop_rate,
-		   cf->latency_ms, cf->jitter_ms, cf->latency_path, cf->max_pagelen, cf->dc_max_limit);
+		   cf->latency_ms, cf->jitter_ms, cf->latency_path, cf->max_pagelen, cf->dc_max_limit,
+		   cf->dc_replace_new ? "new" : "update", cf->dc_bulk_array ? "true" : "false");
 	if (cf->short_list[0])
 		buf_json(b, "%j}\n", cf->short_list);
 	else
@@ -463,6 +493,19 @@ static void control_config(struct req *r, struct reply *rep)
 			} else {
 				cf.retry_after = (long)v;
 			}
+		} else if (strcmp(k, "dc_replace") == 0) {
+			if (!cJSON_IsString(f) || (strcmp(f->valuestring, "update") != 0 &&
+						   strcmp(f->valuestring, "new") != 0)) {
+				reply_error(rep, 400, "dc_replace: expected \"update\" or \"new\"");
+				goto out;
+			}
+			cf.dc_replace_new = f->valuestring[0] == 'n';
+		} else if (strcmp(k, "dc_bulk_array") == 0) {
+			if (!cJSON_IsBool(f)) {
+				reply_error(rep, 400, "dc_bulk_array: expected true or false");
+				goto out;
+			}
+			cf.dc_bulk_array = cJSON_IsTrue(f);
 		} else if (strcmp(k, "retry_after_date") == 0) {
 			if (!cJSON_IsBool(f)) {
 				reply_error(rep, 400, "retry_after_date: expected true or false");

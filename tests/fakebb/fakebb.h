@@ -9,6 +9,7 @@
  *   cloud.c    Bitbucket Cloud 2.0: permissions, their lists, repositories,
  *              projects, members
  *   dc.c       Bitbucket Data Center: /rest/api/{latest,1.0}/...
+ *   branch.c   branch restrictions of both APIs: their store and resources
  *   fakebb.c   misbehaviour, control endpoints, libmicrohttpd glue, main
  */
 #ifndef FAKEBB_H
@@ -140,6 +141,12 @@ struct seed {
 	int perm;
 };
 
+/* A Data Center SSH access key (fixture "datacenter.access_keys"). */
+struct access_key {
+	long id;
+	char *label, *text;
+};
+
 struct cred {
 	char *userpass;                 /* "user:pass" */
 	size_t userpass_len;
@@ -166,6 +173,8 @@ extern struct fixture {
 	unsigned dc_max_limit;
 	struct seed *seeds;
 	size_t nseeds;
+	struct access_key *keys;        /* Data Center access keys */
+	size_t nkeys;
 } g_fx;
 
 void load_fixture(const char *path);
@@ -216,7 +225,7 @@ enum { RT_OTHER, RT_API, RT_USER, RT_WHOAMI, RT_STATE, RT_STATS, RT_RESET, RT_CO
 enum { API_CLOUD, API_DC };
 /* What an API path names. */
 enum { EP_NONE, EP_PERM, EP_PERM_LIST, EP_REPO_LIST, EP_PROJECT_LIST, EP_MEMBER_LIST, EP_USER,
-       EP_ACCESS };
+       EP_ACCESS, EP_BRANCH_LIST, EP_BRANCH };
 
 struct qparam {
 	char *key, *val;                /* decoded */
@@ -225,12 +234,14 @@ struct qparam {
 struct req {
 	int type;                       /* RT_* */
 	int api;                        /* API_* (RT_API) */
+	int bp;                         /* Data Center: under /rest/branch-permissions/ */
 	int ep;                         /* EP_*; EP_NONE: no known shape */
 	int kind, subj;
 	char *url;                      /* the raw path, as sent */
 	const char *rel;                /* url less its API prefix (/2.0, /rest/api/1.0) */
 	char *path;                     /* copy of rel, split and decoded in place */
-	const char *seg[3];             /* workspace|project, target, subject: decoded, as sent */
+	const char *seg[3];             /* workspace|project, target, subject (branch
+					 * restrictions: the id): decoded, as sent */
 	char *lower[3];                 /* the same, lowercase (malloced) */
 	char *key;                      /* permission key, or NULL */
 	size_t klen;
@@ -241,8 +252,8 @@ struct req {
 	int in_flight;                  /* counted in the in-flight stats */
 	int too_large;
 	struct buf body;
-	cJSON *json;                    /* parsed PUT body, or NULL */
-	char logperm[32];
+	cJSON *json;                    /* parsed PUT or POST body, or NULL */
+	char logperm[64];
 	struct qparam *q;               /* the query, in order */
 	size_t nq;
 	int bad_query;                  /* a %00 in the query */
@@ -282,6 +293,8 @@ extern int g_tls;                       /* serving https (fakebb.c) */
 long parse_count(const char *s, long max);
 /* "scheme://host" of the request. */
 void buf_origin(struct buf *b, struct MHD_Connection *c);
+/* A Content-Type value is the media type mt (parameters allowed). */
+int media_is(const char *v, const char *mt);
 
 /* ------------------------------------------------------------------ */
 /* The two APIs                                                        */
@@ -307,6 +320,32 @@ void cloud_page_reply(struct MHD_Connection *c, const struct req *r, struct repl
 		      size_t total, item_fn item, const void *ctx);
 void dc_page_reply(const struct req *r, struct reply *rep, size_t total, item_fn item,
 		   const void *ctx);
+/* Cloud's user object (e, or the id `shown` of a name a prefix makes exist). */
+void cloud_user_json(struct buf *b, const struct ent *e, const char *shown, int with_email);
+/* Data Center's user object (RestApplicationUser). */
+void dc_user_json(struct buf *b, const struct ent *e);
+
+/* branch.c: branch restrictions (Cloud branch-restrictions, Data Center
+ * branch-permissions restrictions). The handlers run once the target was
+ * found and may be managed: ws and the repository (Cloud; tent NULL for a
+ * name a prefix makes exist), or the project or repository t (Data Center). */
+void branch_cloud_handle(struct MHD_Connection *c, struct req *r, struct reply *rep,
+			 const struct space *ws, const struct ent *tent);
+void branch_dc_handle(struct MHD_Connection *c, struct req *r, struct reply *rep,
+		      const struct ent *t);
+/* Fixture entries: {"workspace", "repository", "restriction": Cloud body};
+ * {"project", "repo"?, "restriction": Data Center body}. Die on a bad one. */
+void branch_seed_cloud(const char *path, const cJSON *entry);
+void branch_seed_dc(const char *path, const cJSON *entry);
+void branch_reset(void);                /* back to the fixture's restrictions */
+/* The restrictions as /_state lines (malloced, each ending in a newline). */
+size_t branch_lines(char ***out);
+void branch_free(void);
+/* /_config knobs of Data Center's POST (see README). */
+int cfg_dc_replace_new(void);
+int cfg_dc_bulk_array(void);
+/* cJSON's parser under its lock (fakebb.c). */
+cJSON *parse_json(const struct buf *b);
 
 /* access.c: the access review's resources (the fixture's "access" section) */
 void access_load(const char *path);
@@ -315,7 +354,7 @@ int access_route(struct req *r);
 void access_handle(struct MHD_Connection *c, const struct req *r, struct reply *rep);
 
 /* state.c: the counters of /_stats and the --log line. */
-enum { LC_NONE, LC_PERMS, LC_REPOS, LC_PROJECTS, LC_MEMBERS, LC_ACCESS };
+enum { LC_NONE, LC_PERMS, LC_REPOS, LC_PROJECTS, LC_MEMBERS, LC_ACCESS, LC_BRANCH };
 int list_counter(const struct req *r);
 void stats_enter(struct req *r);
 void finish(struct req *r, const char *method, int status, const char *perm);

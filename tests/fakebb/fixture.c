@@ -645,17 +645,46 @@ static char *dc_entry_key(const char *path, const struct space *s, const cJSON *
 	return key;
 }
 
+/* "access_keys": [{"id", "label"?, "text"?}]: the SSH access keys a
+ * branch restriction may exempt. */
+static void dc_access_keys(const char *path, const cJSON *f)
+{
+	static const char *const names[] = { "id", "label", "text" };
+	const cJSON *item, *v[3];
+	size_t i;
+	fx_check_array(f, path, "datacenter.access_keys");
+	cJSON_ArrayForEach(item, f) {
+		struct access_key *k;
+		const char *label, *text;
+		fx_fields(path, "datacenter.access_keys", item, names, v, 3);
+		if (!cJSON_IsNumber(v[0]) || v[0]->valuedouble < 1 || v[0]->valuedouble > 2147483647.0 ||
+		    v[0]->valuedouble != (double)(long)v[0]->valuedouble)
+			die("%s: datacenter.access_keys[].id must be a whole number from 1", path);
+		for (i = 0; i < g_fx.nkeys; i++)
+			if (g_fx.keys[i].id == (long)v[0]->valuedouble)
+				die("%s: datacenter access key %ld is listed twice", path, g_fx.keys[i].id);
+		label = fx_opt_string(v[1], path, "datacenter.access_keys[].label");
+		text = fx_opt_string(v[2], path, "datacenter.access_keys[].text");
+		g_fx.keys = xrealloc(g_fx.keys, (g_fx.nkeys + 1) * sizeof *g_fx.keys);
+		k = &g_fx.keys[g_fx.nkeys++];
+		k->id = (long)v[0]->valuedouble;
+		k->label = xstrdup(label ? label : "access key");
+		k->text = xstrdup(text ? text : "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests");
+	}
+}
+
 static void fx_datacenter(const char *path, const cJSON *j)
 {
 	static const char *const names[] = {
-		"projects", "groups", "users", "permissions", "not_admin", "delete_conflict", "max_limit"
+		"projects", "groups", "users", "permissions", "not_admin", "delete_conflict", "max_limit",
+		"access_keys", "branch_restrictions"
 	};
-	const cJSON *v[7], *item;
+	const cJSON *v[9], *item;
 	struct space *s;
 
 	if (!cJSON_IsObject(j))
 		die("%s: datacenter must be an object", path);
-	fx_fields(path, "datacenter", j, names, v, 7);
+	fx_fields(path, "datacenter", j, names, v, 9);
 	s = g_fx.dc = space_new(DC_SPACE);
 	if (v[0])
 		dc_projects(path, s, v[0]);
@@ -698,6 +727,13 @@ static void fx_datacenter(const char *path, const cJSON *j)
 		    v[6]->valuedouble != (double)(unsigned)v[6]->valuedouble)
 			die("%s: datacenter.max_limit must be a whole number from 1 to 1000000", path);
 		g_fx.dc_max_limit = (unsigned)v[6]->valuedouble;
+	}
+	if (v[7])
+		dc_access_keys(path, v[7]);
+	if (v[8]) {
+		fx_check_array(v[8], path, "datacenter.branch_restrictions");
+		cJSON_ArrayForEach(item, v[8])
+			branch_seed_dc(path, item);
 	}
 }
 
@@ -763,6 +799,7 @@ void load_fixture(const char *path)
 		die("%s: the top level must be an object", path);
 	cJSON_ArrayForEach(f, root) {
 		if (f->string[0] == '_' || strcmp(f->string, "permissions") == 0 ||
+		    strcmp(f->string, "branch_restrictions") == 0 ||
 		    strcmp(f->string, "access") == 0)   /* access.c reads it */
 			continue;
 		if (strcmp(f->string, "credentials") == 0) {
@@ -794,6 +831,12 @@ void load_fixture(const char *path)
 		cJSON_ArrayForEach(item, f)
 			fx_seed(path, item);
 	}
+	f = cJSON_GetObjectItemCaseSensitive(root, "branch_restrictions");
+	if (f) {
+		fx_check_array(f, path, "branch_restrictions");
+		cJSON_ArrayForEach(item, f)
+			branch_seed_cloud(path, item);
+	}
 	cJSON_Delete(root);
 	free(text);
 }
@@ -815,6 +858,11 @@ void free_fixture(void)
 	for (i = 0; i < g_fx.nseeds; i++)
 		free(g_fx.seeds[i].key);
 	free(g_fx.seeds);
+	for (i = 0; i < g_fx.nkeys; i++) {
+		free(g_fx.keys[i].label);
+		free(g_fx.keys[i].text);
+	}
+	free(g_fx.keys);
 	ht_free(&g_fx.workspaces, free_space);
 	ht_free(&g_fx.dc_conflicts, NULL);
 	free_space(g_fx.dc);

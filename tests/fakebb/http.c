@@ -92,6 +92,21 @@ void buf_origin(struct buf *b, struct MHD_Connection *c)
 	buf_printf(b, "%s://%s", g_tls ? "https" : "http", host ? host : "127.0.0.1");
 }
 
+int media_is(const char *v, const char *mt)
+{
+	size_t n = strlen(mt);
+	if (!v)
+		return 0;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (strncasecmp(v, mt, n) != 0)
+		return 0;
+	v += n;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	return *v == '\0' || *v == ';';
+}
+
 /* The requested permission, for --log: control bytes become '?'. */
 void set_logperm(struct req *r, const char *v)
 {

@@ -20,13 +20,13 @@ static struct {
 
 enum { C_REQUESTS, C_OK, C_429, C_5XX, C_DROPPED, C_4XX, C_OVERLAPS, C_ABORTED,
        C_LISTS, C_REPO_LISTS, C_PROJECT_LISTS, C_MEMBER_LISTS, C_WRITES, C_GETS,
-       C_ACCESS_LISTS, C_IDENTITY, C_COUNT };
+       C_ACCESS_LISTS, C_IDENTITY, C_BRANCH_LISTS, C_BRANCH_GETS, C_BRANCH_WRITES, C_COUNT };
 
 /* In the order /_stats shows them, in_flight and max_in_flight aside. */
 static const char *const counter_names[C_COUNT] = {
 	"requests", "ok", "status_429", "status_5xx", "dropped", "status_4xx", "overlaps",
 	"aborted", "lists", "repo_lists", "project_lists", "member_lists", "writes", "gets",
-	"access_lists", "identity",
+	"access_lists", "identity", "branch_lists", "branch_gets", "branch_writes",
 };
 
 static struct {
@@ -78,6 +78,7 @@ void state_reset(void)
 		ht_insert(&g_state.perms, g_fx.seeds[i].key, g_fx.seeds[i].klen, NULL)->val =
 			g_fx.seeds[i].perm;
 	pthread_mutex_unlock(&g_state.mu);
+	branch_reset();
 }
 
 static int cmp_rows(const void *a, const void *b)
@@ -120,15 +121,16 @@ void permrows_free(struct permrow *rows, size_t n)
 	free(rows);
 }
 
-/* The state as sorted lines "kind\tws\ttarget\tsubjectkind\tsubject\tperm\n". */
+/* The state as sorted lines "kind\tws\ttarget\tsubjectkind\tsubject\tperm\n",
+ * and the branch restrictions' lines (branch_lines). */
 struct buf state_text(void)
 {
 	struct buf out = { 0 };
-	char **lines;
-	size_t n = 0, i;
+	char **lines, **blines;
+	size_t n = 0, i, nb = branch_lines(&blines);
 
 	pthread_mutex_lock(&g_state.mu);
-	lines = xmalloc((g_state.perms.n ? g_state.perms.n : 1) * sizeof *lines);
+	lines = xmalloc((g_state.perms.n + nb + 1) * sizeof *lines);
 	for (i = 0; i < g_state.perms.nb; i++) {
 		const struct hent *e;
 		for (e = g_state.perms.b[i]; e; e = e->next) {
@@ -139,6 +141,9 @@ struct buf state_text(void)
 		}
 	}
 	pthread_mutex_unlock(&g_state.mu);
+	for (i = 0; i < nb; i++)
+		lines[n++] = blines[i];
+	free(blines);
 	qsort(lines, n, sizeof *lines, cmp_strp);
 	for (i = 0; i < n; i++) {
 		buf_puts(&out, lines[i]);
@@ -154,6 +159,7 @@ void state_free(void)
 {
 	ht_free(&g_state.perms, NULL);
 	ht_free(&g_stats.keys, NULL);
+	branch_free();
 }
 
 /* ------------------------------------------------------------------ */
@@ -169,6 +175,7 @@ int list_counter(const struct req *r)
 	case EP_PROJECT_LIST: return LC_PROJECTS;
 	case EP_MEMBER_LIST: return LC_MEMBERS;
 	case EP_ACCESS: return LC_ACCESS;
+	case EP_BRANCH_LIST: return LC_BRANCH;
 	default: return LC_NONE;
 	}
 }
@@ -182,6 +189,11 @@ void stats_enter(struct req *r)
 		g_stats.n[C_WRITES]++;
 	else if (r->ep == EP_PERM && strcmp(r->method, "GET") == 0)
 		g_stats.n[C_GETS]++;
+	else if ((r->ep == EP_BRANCH || r->ep == EP_BRANCH_LIST) &&
+		 (write || strcmp(r->method, "POST") == 0))
+		g_stats.n[C_BRANCH_WRITES]++;
+	else if (r->ep == EP_BRANCH && strcmp(r->method, "GET") == 0)
+		g_stats.n[C_BRANCH_GETS]++;
 	if (++g_stats.in_flight > g_stats.max_in_flight)
 		g_stats.max_in_flight = g_stats.in_flight;
 	if (r->key) {
@@ -198,7 +210,7 @@ void stats_enter(struct req *r)
 static void stats_leave(struct req *r, int status)
 {
 	static const int list_c[] = { -1, C_LISTS, C_REPO_LISTS, C_PROJECT_LISTS, C_MEMBER_LISTS,
-				      C_ACCESS_LISTS };
+				      C_ACCESS_LISTS, C_BRANCH_LISTS };
 	int lc = list_counter(r);
 	pthread_mutex_lock(&g_stats.mu);
 	g_stats.in_flight--;
