@@ -254,4 +254,35 @@ state > reset.txt
 expect_file reset.txt want-start.txt "/_state after /_reset"
 call GET "$B/api/branch-restrictions?pagelen=100"
 expect_eq "$(j '[.values[].id]')" '[3,4,5]' "ids after /_reset"
+
+# ---- at the same time -------------------------------------------------------
+# 20 Cloud POSTs of distinct patterns, 20 of one pattern, and 12 Data Center
+# re-POSTs of one type and matcher, all at once, with lists read meanwhile:
+# 21 new Cloud restrictions (19 duplicates get 409), distinct ids, and one
+# Data Center restriction under one id. (wait names the curls: a bare wait
+# would wait for the server too.)
+pids=()
+for i in $(seq 1 20); do
+  curl -s -o /dev/null -w '%{http_code}\n' -u admin@example.com:s3cret-token -H 'Content-Type: application/json' \
+    -d '{"kind":"delete","pattern":"p'"$i"'"}' "$B/web/branch-restrictions" >> st-distinct.txt &
+  pids+=($!)
+  curl -s -o /dev/null -w '%{http_code}\n' -u admin@example.com:s3cret-token -H 'Content-Type: application/json' \
+    -d '{"kind":"force","pattern":"same"}' "$B/web/branch-restrictions" >> st-same.txt &
+  pids+=($!)
+  curl -s -o /dev/null -u admin@example.com:s3cret-token "$B/web/branch-restrictions?pagelen=100" &
+  pids+=($!)
+done
+for i in $(seq 1 12); do
+  curl -s -o "dc-$i.json" -H 'Authorization: Bearer dc-token-123' -H "Content-Type: $BULK" \
+    -d '[{"type":"read-only","matcher":{"id":"refs/heads/dev","type":{"id":"BRANCH"}},"groups":["dev-team"]}]' \
+    "$D/OPS/repos/tools/restrictions" &
+  pids+=($!)
+done
+wait "${pids[@]}"
+expect_eq "$(sort st-distinct.txt | uniq -c | tr -s ' ')" ' 20 201' "20 distinct POSTs at once"
+expect_eq "$(sort st-same.txt | uniq -c | tr -s ' ')" $' 1 201\n 19 409' "20 POSTs of one pattern at once"
+call GET "$B/web/branch-restrictions?pagelen=100"
+expect_eq "$(j '[.size, (.values | map(.id) | unique | length)]')" '[21,21]' "21 restrictions, distinct ids"
+expect_eq "$(cat dc-*.json | jq -s -c 'map(.id) | unique | length')" 1 "12 Data Center re-POSTs at once: one id"
+expect_eq "$(state | grep -c "^branch${tab}dc${tab}ops/tools")" 1 "one Data Center restriction"
 echo "ok: fake branch restrictions, Cloud and Data Center"

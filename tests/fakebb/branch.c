@@ -931,10 +931,11 @@ static void dc_list(const struct req *r, struct reply *rep)
 }
 
 /* Call with g_br.mu held: b (owned by the store afterwards, or freed) takes
- * the place of its twin, or joins the store. Returns the stored one. */
-static const struct brule *dc_store(struct brule *b)
+ * the place of its twin (unless replace_new), or joins the store. Returns
+ * the stored one. */
+static const struct brule *dc_store(struct brule *b, int replace_new)
 {
-	struct brule *twin = cfg_dc_replace_new() ? NULL : store_twin(b, NULL);
+	struct brule *twin = replace_new ? NULL : store_twin(b, NULL);
 	if (!twin) {
 		store_add(b);
 		return b;
@@ -957,7 +958,7 @@ static void dc_create(struct MHD_Connection *c, const struct req *r, struct repl
 		      const struct ent *t)
 {
 	const char *ct = header(c, MHD_HTTP_HEADER_CONTENT_TYPE);
-	int bulk = media_is(ct, BULK_TYPE), n, i;
+	int bulk = media_is(ct, BULK_TYPE), n, i, replace_new, as_array;
 	struct brule **v;
 	char err[ERRLEN];
 
@@ -993,16 +994,19 @@ static void dc_create(struct MHD_Connection *c, const struct req *r, struct repl
 			return;
 		}
 	}
+	/* the settings first: g_ctl's lock is not taken under g_br.mu */
+	replace_new = cfg_dc_replace_new();
+	as_array = bulk && (n > 1 || cfg_dc_bulk_array());
 	reply_json_start(rep, 200);
 	pthread_mutex_lock(&g_br.mu);
-	if (bulk && (n > 1 || cfg_dc_bulk_array()))
+	if (as_array)
 		buf_add(&rep->body, "[", 1);
 	for (i = 0; i < n; i++) {
 		if (i)
 			buf_add(&rep->body, ",", 1);
-		dc_json(&rep->body, dc_store(v[i]));
+		dc_json(&rep->body, dc_store(v[i], replace_new));
 	}
-	if (bulk && (n > 1 || cfg_dc_bulk_array()))
+	if (as_array)
 		buf_add(&rep->body, "]", 1);
 	pthread_mutex_unlock(&g_br.mu);
 	free(v);

@@ -1,6 +1,6 @@
 /*
  * fakebb: a fake Bitbucket server (Cloud 2.0 and Data Center) for the
- * permission endpoints and the lists around them, used by bbperm's
+ * permission endpoints, branch restrictions and the lists around them, used by bbperm's
  * end-to-end tests, the demo and the benchmarks.
  *
  * DESIGN
@@ -16,13 +16,16 @@
  * (the client went away).
  *
  * An API request (Cloud: /[2.0/]repositories/..., /[2.0/]workspaces/...;
- * Data Center: /rest/api/{latest,1.0}/...) goes through the same pipeline
- * whatever its API (api_request): latency, drop or 5xx, authentication, the
- * rate windows; then cloud.c or dc.c answers it. Each API renders its own
- * error bodies. Both keep their permissions in the one table of state.c,
- * under keys "kind, workspace, target, subject kind, subject" (Data Center's
- * workspace part is "dc", its repository targets "project/slug"), so
- * /_state, /_reset, --state-file, overlaps and --log treat them alike.
+ * Data Center: /rest/api/{latest,1.0}/..., /rest/branch-permissions/
+ * {latest,2.0}/...) goes through the same pipeline whatever its API
+ * (api_request): latency, drop or 5xx, authentication, the rate windows;
+ * then cloud.c or dc.c answers it (branch restrictions: branch.c, once the
+ * API found the target). Each API renders its own error bodies. Both keep
+ * their permissions in the one table of state.c, under keys "kind,
+ * workspace, target, subject kind, subject" (Data Center's workspace part is
+ * "dc", its repository targets "project/slug"), and their branch
+ * restrictions in branch.c's store, so /_state, /_reset, --state-file,
+ * overlaps and --log treat them alike.
  *
  * MHD percent-decodes the path by default, turning %2F into '/'. We install a
  * no-op unescape callback, split the raw path on '/', then decode each
@@ -32,8 +35,8 @@
  * Locks. Each protects one thing; none is held while sleeping and none is
  * taken while another is held, so they cannot deadlock: g_ctl.mu here (the
  * misbehaviour settings, the two rate-limit rings, the PRNG), g_json_mu
- * (cJSON's parser, which writes a global error record), and those of state.c
- * (permissions, stats, log). The fixture is loaded before the daemon starts
+ * (cJSON's parser, which writes a global error record), those of state.c
+ * (permissions, stats, log) and branch.c's (branch restrictions). The fixture is loaded before the daemon starts
  * and never changes after, so it is read without a lock.
  */
 #include "fakebb.h"

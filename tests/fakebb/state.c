@@ -5,6 +5,8 @@
  *   g_stats.mu  the /_stats counters, the in-flight count and the table of
  *               requests in progress per permission key.
  *   g_log.mu    serialises writes to --log.
+ * (branch.c's g_br.mu guards the branch restrictions; state_text, state_reset
+ * and state_free call into branch.c with none of these held.)
  */
 #include "fakebb.h"
 
