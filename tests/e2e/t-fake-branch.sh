@@ -15,7 +15,9 @@
 # dc_replace "new", a new id beside the old one), users, groups and access
 # keys, bad matchers and names (400), 415, 401 for a not_admin target, GET
 # and DELETE by id. Then /_stats counts, the --log lines, the final /_state
-# (exact), and /_reset back to the fixture.
+# (exact), and /_reset back to the fixture. Before: a bad restriction in
+# the fixture stops the server (exit 2, named). After: POSTs and re-POSTs at
+# the same time (one winner per identity, distinct ids).
 . "$(dirname "$0")/lib.sh"
 
 python3 - "$ROOT/tests/fakebb/fixture.json" <<'PY'
@@ -38,6 +40,15 @@ f['datacenter']['branch_restrictions'] = [
                                        "groups": ["admins"]}}]
 json.dump(f, open('fx.json', 'w'), indent=1)
 PY
+# a fixture restriction is checked as a POST would be: exit 2, naming it
+jq '.branch_restrictions[1].restriction.groups = [{"slug": "developers"}]' fx.json > bad.json
+rc=0; "$FAKEBB" --port 0 --fixture bad.json > /dev/null 2> bad.err || rc=$?
+expect_eq "$rc" 2 "fakebb with a group on a delete restriction in its fixture"
+expect_match "$(cat bad.err)" 'branch_restrictions \(acme/api\): users and groups can only be set on push' "its message"
+jq '.datacenter.branch_restrictions[1].restriction.matcher = {"id": "main", "type": {"id": "BRANCH"}}' fx.json > bad.json
+rc=0; "$FAKEBB" --port 0 --fixture bad.json > /dev/null 2> bad.err || rc=$?
+expect_eq "$rc" 2 "fakebb with a bare branch name in a Data Center matcher"
+expect_match "$(cat bad.err)" 'datacenter.branch_restrictions \(OPS\): matcher.id' "its message"
 FAKEBB_FIXTURE=$PWD/fx.json fakebb_start --log "$T/log.txt" || fail "fakebb did not start"
 
 B=$FAKEBB_URL/2.0/repositories/acme
