@@ -638,10 +638,9 @@ static void cloud_one(struct MHD_Connection *c, const struct req *r, struct repl
 }
 
 void branch_cloud_handle(struct MHD_Connection *c, struct req *r, struct reply *rep,
-			 const struct space *ws, const struct ent *tent)
+			 const struct space *ws)
 {
 	int get = strcmp(r->method, "GET") == 0;
-	(void)tent;
 	if (r->ep == EP_BRANCH_LIST) {
 		if (get)
 			cloud_list(c, r, rep, ws);
@@ -792,7 +791,8 @@ static int dc_parse(const cJSON *j, struct brule *b, char *err)
 		return -1;
 	}
 	set_str(&b->rule, type->valuestring);
-	if (!cJSON_IsObject(m) || !cJSON_IsString(mtid) || (b->mtype = mtype_parse(mtid->valuestring)) < 0) {
+	if (!cJSON_IsObject(m) || !cJSON_IsString(mtid) ||
+	    (b->mtype = mtype_parse(mtid->valuestring)) < 0) {
 		snprintf(err, ERRLEN, "matcher: expected {\"id\", \"type\": {\"id\": ANY_REF, BRANCH, "
 			 "PATTERN, MODEL_CATEGORY or MODEL_BRANCH}}");
 		return -1;

@@ -726,7 +726,7 @@ void cloud_handle(struct MHD_Connection *c, struct req *r, struct reply *rep)
 				    "its branch restrictions", r->seg[1]);
 			return;
 		}
-		branch_cloud_handle(c, r, rep, ws, tent);
+		branch_cloud_handle(c, r, rep, ws);
 		return;
 	}
 	v.kind = r->kind;

@@ -2,9 +2,10 @@
  * fakebb: Bitbucket Data Center, under /rest/api/latest and /rest/api/1.0.
  * Permissions of projects and repositories (GET lists them, PUT grants to
  * every ?name=, DELETE revokes one), and the lists of projects and of a
- * project's repositories, paged with start and limit. Routes the branch
- * restrictions of /rest/branch-permissions/ too (branch.c answers them). Names are compared
- * case-insensitively; the permission values (REPO_WRITE...) are not.
+ * project's repositories, paged with start and limit; and routes the branch
+ * restrictions of /rest/branch-permissions/ (branch.c answers them). Names
+ * are compared case-insensitively; the permission values (REPO_WRITE...)
+ * are not.
  */
 #include "fakebb.h"
 

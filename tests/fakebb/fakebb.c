@@ -36,8 +36,9 @@
  * taken while another is held, so they cannot deadlock: g_ctl.mu here (the
  * misbehaviour settings, the two rate-limit rings, the PRNG), g_json_mu
  * (cJSON's parser, which writes a global error record), those of state.c
- * (permissions, stats, log) and branch.c's (branch restrictions). The fixture is loaded before the daemon starts
- * and never changes after, so it is read without a lock.
+ * (permissions, stats, log) and branch.c's (branch restrictions). The
+ * fixture is loaded before the daemon starts and never changes after, so it
+ * is read without a lock.
  */
 #include "fakebb.h"
 

@@ -327,10 +327,10 @@ void dc_user_json(struct buf *b, const struct ent *e);
 
 /* branch.c: branch restrictions (Cloud branch-restrictions, Data Center
  * branch-permissions restrictions). The handlers run once the target was
- * found and may be managed: ws and the repository (Cloud; tent NULL for a
- * name a prefix makes exist), or the project or repository t (Data Center). */
+ * found and may be managed: the repository r->lower[1] of ws (Cloud), or the
+ * project or repository t (Data Center). */
 void branch_cloud_handle(struct MHD_Connection *c, struct req *r, struct reply *rep,
-			 const struct space *ws, const struct ent *tent);
+			 const struct space *ws);
 void branch_dc_handle(struct MHD_Connection *c, struct req *r, struct reply *rep,
 		      const struct ent *t);
 /* Fixture entries: {"workspace", "repository", "restriction": Cloud body};
