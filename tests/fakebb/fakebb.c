@@ -1,7 +1,7 @@
 /*
  * fakebb: a fake Bitbucket server (Cloud 2.0 and Data Center) for the
- * permission endpoints, branch restrictions and the lists around them, used by bbperm's
- * end-to-end tests, the demo and the benchmarks.
+ * permission endpoints, branch restrictions and the lists around them, used
+ * by bbperm's end-to-end tests, the demo and the benchmarks.
  *
  * DESIGN
  * libmicrohttpd (MHD) runs the HTTP side. By default every connection has its
