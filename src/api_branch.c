@@ -119,6 +119,7 @@ static int cloud_item(const cJSON *item, struct brestr *r)
 static void cloud_user(cJSON *users, const struct brestr_name *n)
 {
     cJSON *u = cJSON_CreateObject();
+    cJSON_AddStringToObject(u, "type", "user");
     const char *uuid = n->id[0] == '{' ? n->id : n->alt && n->alt[0] == '{' ? n->alt : NULL;
     const char *account = n->id[0] != '{' ? n->id : n->alt && n->alt[0] != '{' ? n->alt : NULL;
     if (uuid)
@@ -150,11 +151,15 @@ static enum branch_method cloud_write(struct buf *url, struct buf *body, const c
         add_id(url, live->id);
         return BRM_DELETE;
     }
+    /* the description requires type and pattern ("" for the branching
+     * model), and a type on each user and group */
     cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "type", "branchrestriction");
     cJSON_AddStringToObject(o, "kind", want->rule);
     if (brule_cloud_is_model(&want->branch)) {
         cJSON_AddStringToObject(o, "branch_match_kind", "branching_model");
         cJSON_AddStringToObject(o, "branch_type", want->branch.value);
+        cJSON_AddStringToObject(o, "pattern", "");
     } else {
         cJSON_AddStringToObject(o, "branch_match_kind", "glob");
         cJSON_AddStringToObject(o, "pattern", want->branch.value);
@@ -169,6 +174,7 @@ static enum branch_method cloud_write(struct buf *url, struct buf *body, const c
         cJSON *groups = cJSON_AddArrayToObject(o, "groups");
         for (size_t i = 0; i < want->groups.n; i++) {
             cJSON *g = cJSON_CreateObject();
+            cJSON_AddStringToObject(g, "type", "group");
             cJSON_AddStringToObject(g, "slug", want->groups.v[i].id);
             cJSON_AddItemToArray(groups, g);
         }

@@ -89,9 +89,9 @@ static void test_cloud_item_and_writes(void **state)
     assert_string_equal(cstr(&url), "B/repositories/acme/api/branch-restrictions/12");
     assert_string_equal(ct, "application/json");
     assert_string_equal(cstr(&body),
-        "{\"kind\":\"push\",\"branch_match_kind\":\"glob\",\"pattern\":\"main\","
-        "\"users\":[{\"uuid\":\"{u-1}\",\"account_id\":\"557058:aa\"}],"
-        "\"groups\":[{\"slug\":\"devs\"}]}");
+        "{\"type\":\"branchrestriction\",\"kind\":\"push\",\"branch_match_kind\":\"glob\","
+        "\"pattern\":\"main\",\"users\":[{\"type\":\"user\",\"uuid\":\"{u-1}\","
+        "\"account_id\":\"557058:aa\"}],\"groups\":[{\"type\":\"group\",\"slug\":\"devs\"}]}");
     url.len = body.len = 0;
     buf_adds(&url, "B");
     assert_int_equal(branch_api_cloud.write(&url, &body, &ct, &t, BROP_DELETE, &r, &r),
@@ -113,8 +113,9 @@ static void test_cloud_item_and_writes(void **state)
                      BRM_POST);
     assert_string_equal(cstr(&url), "B/repositories/acme/api/branch-restrictions");
     assert_string_equal(cstr(&body),
-        "{\"kind\":\"require_approvals_to_merge\",\"branch_match_kind\":\"branching_model\","
-        "\"branch_type\":\"production\",\"value\":2}");
+        "{\"type\":\"branchrestriction\",\"kind\":\"require_approvals_to_merge\","
+        "\"branch_match_kind\":\"branching_model\",\"branch_type\":\"production\","
+        "\"pattern\":\"\",\"value\":2}");
     buf_free(&url);
     buf_free(&body);
     brestr_free(&w);
