@@ -456,7 +456,7 @@ static int stop_listing(void *ctx)
 
 /* Fill a prune row's cells in the input's columns and its request. */
 static void fill_row(struct job *j, const struct colmap *m, const struct api_ops *api,
-                     const struct cand *c, const char *arena)
+                     const struct cand *c, const char *arena, enum privilege priv)
 {
     unsigned n = m->ninput;
     for (int r = COL_WORKSPACE; r <= COL_PRIVILEGE; r++)
@@ -475,7 +475,7 @@ static void fill_row(struct job *j, const struct colmap *m, const struct api_ops
     val[COL_PROJECT] = c->target == TARGET_REPO ? proj : slug;
     val[COL_GROUP] = c->kind == SUBJECT_GROUP ? id : "";
     val[COL_USER] = c->kind == SUBJECT_USER ? id : "";
-    val[COL_PRIVILEGE] = "none";
+    val[COL_PRIVILEGE] = privilege_name(priv);
     j->data.len = 0;
     for (unsigned i = 0; i < n; i++) {
         const char *v = "";
@@ -494,7 +494,7 @@ static void fill_row(struct job *j, const struct colmap *m, const struct api_ops
     memset(&j->req, 0, sizeof j->req);
     j->req.target = c->target;
     j->req.subject = c->kind;
-    j->req.priv = PRIV_NONE;
+    j->req.priv = priv;
     /* the data buffer may have moved while it grew: views are taken after */
     size_t wo = 0, po = 0, so = 0, io = 0;
     for (unsigned i = 0; i < n; i++) {
@@ -568,18 +568,22 @@ static void finish_scope(struct prune *p, struct ring *ring, const struct colmap
         if (!j)
             return;
         j->exp.pruned = 1;
-        fill_row(j, m, p->api, c, p->arena.data);
+        /* a row that must not run names the live level: fed back (plain or
+         * --resume), it changes nothing */
+        int keep = c->own || held;
+        fill_row(j, m, p->api, c, p->arena.data, keep ? c->priv : PRIV_NONE);
         j->res.prev = (int)c->priv;
         const char *pn = privilege_name(c->priv);
         if (c->own) {
             j->res.status = ROW_OK;
             j->res.change = CH_UNCHANGED;
-            msg_printf(j->res.msg, sizeof j->res.msg, "kept as the caller's own: %s is the "
-                     "account this run authenticates as", p->arena.data + c->id);
+            msg_printf(j->res.msg, sizeof j->res.msg, "kept: the caller's own %s; would be revoked, "
+                     "but %s is the account this run authenticates as", pn,
+                     p->arena.data + c->id);
         } else if (held) {
             j->res.status = ROW_HELD;
-            msg_printf(j->res.msg, sizeof j->res.msg, "held: revoke %s: not in the file; %lu "
-                     "revocations in %.200s exceed --max-prune %s", pn, p->revokes, sc, limit);
+            msg_printf(j->res.msg, sizeof j->res.msg, "held: would revoke %s; "
+                     "%lu revocations in %.200s exceed --max-prune %s", pn, p->revokes, sc, limit);
         } else if (p->ses->cancel_level > 0) {
             j->res.status = ROW_CANCELLED;
             msg_printf(j->res.msg, sizeof j->res.msg, "not sent: the run was interrupted");

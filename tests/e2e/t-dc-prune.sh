@@ -44,7 +44,7 @@ run_bb plan --base-url "$API" --prune PRJ --max-prune 100% --detailed-exitcode f
 expect_eq "$RC" 3 "plan exit"
 cat > want.csv <<'CSV'
 ,,PRJ,old-team,,none,planned,,0,revoke read: not in the file,read
-,,PRJ,,admin,none,ok,,0,kept as the caller's own: admin is the account this run authenticates as,admin
+,,PRJ,,admin,admin,ok,,0,"kept: the caller's own admin; would be revoked, but admin is the account this run authenticates as",admin
 ,web,PRJ,old-team,,none,planned,,0,revoke read: not in the file,read
 CSV
 tail -n +6 out.csv > got.csv

@@ -35,7 +35,7 @@ acme,web,PROJ,contractors,,none,,planned,,0,revoke read: not in the file,read
 CSV
 head -9 out.csv > got.csv
 expect_file got.csv want.csv "plan --prune rows"
-expect_match "$(sed -n 10p out.csv)" '^acme,web,PROJ,,557058:00000000-0000-0000-0000-00000000fa6e,none,,ok,,0,kept as the caller.s own: .*authenticates as,admin$' "the caller's own permission is kept"
+expect_match "$(sed -n 10p out.csv)" '^acme,web,PROJ,,557058:00000000-0000-0000-0000-00000000fa6e,admin,,ok,,0,"kept: the caller.s own admin; would be revoked, but .*authenticates as",admin$' "the caller's own permission is kept"
 expect_eq "$(wc -l < out.csv)" 10 "no row outside the scope (infra is OPS)"
 grep -q '| old-team | write | none |  | planned |' plan.md || fail "markdown lists the prune revocation"
 grep -q '| to grant | to change | to revoke' plan.md || fail "markdown summary"
