@@ -65,6 +65,8 @@ struct export_out {
     unsigned pages;             /* list pages read */
     int target;                 /* prune: a target to read, not an input row */
     int pruned;                 /* prune: a row prune appended */
+    int check;                  /* stale.c: a plan's row read to check it, not written */
+    enum privilege saw, leaves; /* check: the level the plan saw, and the one it leaves */
     struct walk_perms perms;    /* prune: its permissions (owned, reused) */
 };
 

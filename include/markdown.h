@@ -19,6 +19,9 @@ struct markdown *markdown_open(const char *path);
 void markdown_header(struct markdown *md, const char *const *cells, const size_t *lens, unsigned n);
 /* A row as it is written to the result. */
 void markdown_row(struct markdown *md, const struct colmap *m, const struct job *j);
+/* A line said above the tables (a scope not pruned and why, a target not
+ * read, a stale plan), escaped as a cell is. md may be NULL. */
+void markdown_note(struct markdown *md, const char *text);
 /* Write the report and close the file. plan: the counts say 'to grant'.
  * Returns 0, or -1 after one line on stderr. */
 int markdown_close(struct markdown *md, const struct tally *t, int plan);

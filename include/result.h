@@ -51,6 +51,11 @@ int result_flush(struct result *w);
  * no row, is removed). Returns -1 when the last writes failed. */
 int result_close(struct result *w, int complete);
 
+/* Close and remove path.partial: the run stopped before its first row
+ * and has no result to keep (standard output and devices keep what was
+ * written). Returns -1 after a message. */
+int result_discard(struct result *w);
+
 /* The name a result is written under until it is finished: path.partial
  * (malloced). */
 char *result_partial_name(const char *path);

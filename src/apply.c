@@ -119,6 +119,7 @@ static void learn_from_answer(struct apply_shared *sh, const struct request *req
 }
 
 static void run_row(struct apply_worker *w, struct job *j);
+static void check_row(struct apply_worker *w, struct job *j);
 
 void apply_cancelled(void *arg, struct pool_node *n)
 {
@@ -133,10 +134,97 @@ void apply_run(void *wctx, struct pool_node *n)
         w->sh->read_target(w->sh->read_ctx, j, exec_pager(w->ex));
         return;
     }
+    if (j->exp.check) {
+        check_row(w, j);
+        return;
+    }
     run_row(w, j);
     /* rows that end without any answer from the server, in a row, stop the run */
     if (j->res.status == ROW_FAILED || j->res.status == ROW_OK || j->res.status == ROW_PLANNED)
         exec_row_done(w->sh->ex, j->res.status == ROW_FAILED && j->res.no_answer);
+}
+
+/* What a row and a plan check share, up to the comparison. The row's
+ * subject as the server knows it (an email resolved into account, with its
+ * {uuid} in uuid and a note), then, with the live state, the level it
+ * holds now. Returns 0, or -1 with the result filled (failed, cancelled). */
+struct subject_now {
+    const char *subject;
+    size_t sublen;
+    char account[256], uuid[128], note[400];
+    enum privilege now;
+};
+
+static int read_subject_now(struct apply_worker *w, struct job *j, struct subject_now *sn)
+{
+    struct apply_shared *sh = w->sh;
+    const struct request *req = &j->req;
+    char what[300], where[200];
+    struct pager_error err;
+    sn->subject = req->subject_name;
+    sn->sublen = req->subject_len;
+    sn->uuid[0] = sn->note[0] = '\0';
+    sn->now = PRIV_NONE;
+    if (req->subject_is_email) {
+        int rc = people_resolve(sh->people, req->workspace, req->workspace_len, sn->subject,
+                                sn->sublen, exec_pager(w->ex), sn->account, sizeof sn->account,
+                                sn->uuid, sizeof sn->uuid, &err);
+        if (rc < 0) {
+            snprintf(what, sizeof what, "cannot look up %.*s in workspace %.*s", (int)sn->sublen,
+                     sn->subject, (int)req->workspace_len, req->workspace);
+            lookup_failed(j, &err, what);
+            j->res.unresolved = 1;
+            return -1;
+        }
+        if (rc > 0) {
+            j->res.status = ROW_FAILED;
+            j->res.unresolved = 1;
+            msg_printf(j->res.msg, sizeof j->res.msg, "no member of the workspace %.*s has the email %.*s",
+                     (int)req->workspace_len, req->workspace, (int)sn->sublen, sn->subject);
+            return -1;
+        }
+        /* the permission the row names, under both of the user's names */
+        j->res.named[0] = api_key_hash(req, sn->account, strlen(sn->account));
+        j->res.named[1] = sn->uuid[0] ? api_key_hash(req, sn->uuid, strlen(sn->uuid)) : 0;
+        snprintf(sn->note, sizeof sn->note, "%.*s is account %s", (int)sn->sublen, sn->subject,
+                 sn->account);
+        sn->subject = sn->account;
+        sn->sublen = strlen(sn->account);
+    }
+    if (!sh->live)
+        return 0;
+    if (live_get(sh->live, req, sn->subject, sn->sublen, exec_pager(w->ex), &sn->now, &err) != 0) {
+        api_target_label(req, where, sizeof where);
+        snprintf(what, sizeof what, "cannot read the permissions of %s", where);
+        lookup_failed(j, &err, what);
+        return -1;
+    }
+    if (sn->now == PRIV_NONE && learn_other_name(w, req, sn->subject, sn->uuid) &&
+        live_get(sh->live, req, sn->subject, sn->sublen, exec_pager(w->ex), &sn->now, &err) != 0) {
+        api_target_label(req, where, sizeof where);
+        snprintf(what, sizeof what, "cannot read the permissions of %s", where);
+        lookup_failed(j, &err, what);
+        return -1;
+    }
+    return 0;
+}
+
+/* A plan's row, checked before any write (stale.c): the level its subject
+ * holds now, and the keys of its permission under each name known. */
+static void check_row(struct apply_worker *w, struct job *j)
+{
+    struct subject_now sn;
+    j->res.prev = -1;
+    if (read_subject_now(w, j, &sn) != 0)
+        return;
+    j->res.status = ROW_OK;
+    j->res.prev = (int)sn.now;
+    if (!j->req.subject_is_email) {
+        char other[256];
+        j->res.named[0] = api_key_hash(&j->req, sn.subject, sn.sublen);
+        if (live_other_name(w->sh->live, &j->req, sn.subject, sn.sublen, other, sizeof other))
+            j->res.named[1] = api_key_hash(&j->req, other, strlen(other));
+    }
 }
 
 /* The work of one row; fills its result. */
@@ -144,10 +232,8 @@ static void run_row(struct apply_worker *w, struct job *j)
 {
     struct apply_shared *sh = w->sh;
     const struct request *req = &j->req;
-    const char *subject = req->subject_name;
-    size_t sublen = req->subject_len;
-    char account[256], uuid[128] = "", other[256] = "", note[400] = "", what[300], where[200];
-    struct pager_error err;
+    struct subject_now sn;
+    char other[256] = "";
 
     j->res.attempts = 0;
     j->res.http_status = 0;
@@ -156,46 +242,14 @@ static void run_row(struct apply_worker *w, struct job *j)
     j->res.change = CH_NONE;
     j->res.no_answer = 0;
 
-    if (req->subject_is_email) {
-        int rc = people_resolve(sh->people, req->workspace, req->workspace_len, subject, sublen,
-                                exec_pager(w->ex), account, sizeof account, uuid, sizeof uuid, &err);
-        if (rc < 0) {
-            snprintf(what, sizeof what, "cannot look up %.*s in workspace %.*s", (int)sublen,
-                     subject, (int)req->workspace_len, req->workspace);
-            lookup_failed(j, &err, what);
-            j->res.unresolved = 1;
-            return;
-        }
-        if (rc > 0) {
-            j->res.status = ROW_FAILED;
-            j->res.unresolved = 1;
-            msg_printf(j->res.msg, sizeof j->res.msg, "no member of the workspace %.*s has the email %.*s",
-                     (int)req->workspace_len, req->workspace, (int)sublen, subject);
-            return;
-        }
-        /* the permission the row names, under both of the user's names */
-        j->res.named[0] = api_key_hash(req, account, strlen(account));
-        j->res.named[1] = uuid[0] ? api_key_hash(req, uuid, strlen(uuid)) : 0;
-        snprintf(note, sizeof note, "%.*s is account %s", (int)sublen, subject, account);
-        subject = account;
-        sublen = strlen(account);
-    }
+    if (read_subject_now(w, j, &sn) != 0)
+        return;
+    const char *subject = sn.subject;
+    size_t sublen = sn.sublen;
+    const char *uuid = sn.uuid, *note = sn.note;
 
     if (sh->live) {
-        enum privilege now;
-        if (live_get(sh->live, req, subject, sublen, exec_pager(w->ex), &now, &err) != 0) {
-            api_target_label(req, where, sizeof where);
-            snprintf(what, sizeof what, "cannot read the permissions of %s", where);
-            lookup_failed(j, &err, what);
-            return;
-        }
-        if (now == PRIV_NONE && learn_other_name(w, req, subject, uuid) &&
-            live_get(sh->live, req, subject, sublen, exec_pager(w->ex), &now, &err) != 0) {
-            api_target_label(req, where, sizeof where);
-            snprintf(what, sizeof what, "cannot read the permissions of %s", where);
-            lookup_failed(j, &err, what);
-            return;
-        }
+        enum privilege now = sn.now;
         j->res.prev = (int)now;
         j->res.change = live_change(now, req->priv);
         if (j->res.change == CH_UNCHANGED) {

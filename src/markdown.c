@@ -41,6 +41,8 @@ struct markdown {
     struct entry *v;
     size_t n, cap;
     unsigned long more;         /* rows beyond MARKDOWN_MAX_ROWS */
+    struct buf notes;           /* lines said above the tables, each ending in '\n' */
+    unsigned long nnotes;
 };
 
 void markdown_cell(struct buf *out, const char *s, size_t len)
@@ -80,6 +82,17 @@ void markdown_header(struct markdown *md, const char *const *cells, const size_t
             md->ticket_col = (int)i;
             return;
         }
+}
+
+void markdown_note(struct markdown *md, const char *text)
+{
+    if (!md || !text || !text[0])
+        return;
+    if (md->nnotes++ >= MARKDOWN_MAX_ROWS)
+        return;
+    buf_adds(&md->notes, "- ");
+    markdown_cell(&md->notes, text, strlen(text));
+    buf_addc(&md->notes, '\n');
 }
 
 static char *dup_n(const char *s, size_t n)
@@ -192,6 +205,7 @@ void markdown_free(struct markdown *md)
     for (size_t i = 0; i < md->n; i++)
         entry_free(&md->v[i]);
     free(md->v);
+    buf_free(&md->notes);
     if (md->out)
         fclose(md->out);
     free(md);
@@ -219,6 +233,16 @@ int markdown_close(struct markdown *md, const struct tally *t, int plan)
     if (n < 0 || (size_t)n >= sizeof line)
         line[0] = '\0';
     buf_adds(&b, line);
+    if (md->nnotes) {
+        buf_add(&b, md->notes.data, md->notes.len);
+        if (md->nnotes > MARKDOWN_MAX_ROWS) {
+            n = snprintf(line, sizeof line, "- \xE2\x80\xA6 and %lu more (see stderr)\n",
+                         md->nnotes - MARKDOWN_MAX_ROWS);
+            if (n > 0 && (size_t)n < sizeof line)
+                buf_adds(&b, line);
+        }
+        buf_addc(&b, '\n');
+    }
     /* changes first, grouped by target; problems after, in file order */
     size_t nchanges = 0;
     for (size_t i = 0; i < md->n; i++)
@@ -273,7 +297,7 @@ int markdown_close(struct markdown *md, const struct tally *t, int plan)
         if (n > 0 && (size_t)n < sizeof line)
             buf_adds(&b, line);
     }
-    if (!nchanges && !md->n)
+    if (!nchanges && !md->n && !md->nnotes)
         buf_adds(&b, plan ? "No changes.\n" : "Nothing changed.\n");
     int rc = 0;
     if (fwrite(b.data, 1, b.len, md->out) != b.len || fclose(md->out) != 0) {

@@ -157,6 +157,12 @@ int result_close(struct result *w, int complete)
     return rc;
 }
 
+int result_discard(struct result *w)
+{
+    w->rows = 0;                /* what was written (a header) is not a result */
+    return result_close(w, 0);
+}
+
 const char *result_status_name(enum row_status s)
 {
     switch (s) {

@@ -39,6 +39,7 @@
 #include "ring.h"
 #include "row.h"
 #include "session.h"
+#include "stale.h"
 
 struct run {
     const struct bb_config *cfg;        /* frozen */
@@ -58,6 +59,9 @@ struct run {
     struct catalog *catalog;            /* NULL until a pattern row comes */
     struct prune *prune;                /* --prune, else NULL */
     struct markdown *md;                /* --markdown, else NULL */
+    struct stale *stale;                /* the input is a plan's result: its check */
+    int stale_stop;                     /* the plan is stale: nothing was sent (exit 1) */
+    int check_past_header;
     int reader_waiting;                 /* as last told to people (no lock per row) */
 
     struct tally tally;                 /* rows written and flushed */
@@ -107,6 +111,10 @@ static void flush_out(struct run *r)
 static void on_write(void *ctx, struct job *j)
 {
     struct run *r = ctx;
+    if (j->exp.check) {                 /* a plan's row read for its check: not a row */
+        stale_row_done(r->stale, j);
+        return;
+    }
     if (j->exp.target || j->exp.pruned)
         prune_job_done(r->prune, j);
     if (j->exp.target)
@@ -298,6 +306,112 @@ static void expand_pattern(struct run *r, struct job *j, const struct csvin_reco
     }
 }
 
+/* ---- a plan's check (stale.c) -------------------------------------- */
+
+/* The input reopened from its start, for a second read of its own. */
+static int reopen_input(const struct run *r)
+{
+    char path[64];
+    const char *p = r->cfg->input;
+    if (!strcmp(p, "-")) {
+        int n = snprintf(path, sizeof path, "/proc/self/fd/%d", r->in_fd);
+        if (n < 0 || (size_t)n >= sizeof path)
+            return -1;
+        p = path;
+    }
+    return open(p, O_RDONLY);
+}
+
+/* Which input is a plan's result, decided before the workers start (the
+ * run then reads the live state as --diff does). Only apply checks one. */
+static int scan_for_plan(struct run *r)
+{
+    if (r->cfg->command != CMD_APPLY || r->cfg->dry_run || !r->in_regular)
+        return 0;
+    int fd = reopen_input(r);
+    if (fd < 0)
+        return 0;               /* not a plan we can check: the header decides below */
+    int rc = stale_scan(fd, r->cfg);
+    close(fd);
+    if (rc > 0)
+        r->stale = stale_new();
+    return 0;
+}
+
+static int check_record(void *ctx, const struct csvin_record *rec)
+{
+    struct run *r = ctx;
+    session_poll(&r->ses, clear_progress, r);
+    reader_waiting(r, 0);
+    if (!r->check_past_header) {
+        r->check_past_header = 1;   /* the header: the run read it already */
+        return 0;
+    }
+    if (rec->problem || row_is_blank(rec->cells, rec->lens, rec->n))
+        return 0;
+    struct request req;
+    char why[540];
+    enum privilege saw, leaves;
+    if (row_validate(&r->map, rec->cells, rec->lens, rec->n, &req, why, sizeof why) != 0 ||
+        stale_row_kind(&r->map, rec->cells, rec->lens, rec->n, &req, &saw, &leaves) != STALE_SAW)
+        return 0;
+    struct job *j = ring_take(&r->ring);
+    if (!j)
+        return 1;
+    job_fill(r, j, rec, -1, NULL);
+    j->exp.check = 1;
+    j->exp.saw = saw;
+    j->exp.leaves = leaves;
+    if (validate(r, j) != 0 || r->ses.cancel_level > 0) {
+        j->res.status = ROW_CANCELLED;
+        ring_settle(&r->ring, j);
+        return r->fatal;
+    }
+    if (j->req.subject_is_email)
+        people_note(r->apply.people, j->req.workspace, j->req.workspace_len, j->req.subject_name,
+                    j->req.subject_len);
+    j->key.len = 0;
+    api_order_key(&j->key, r->ses.api, &j->req);
+    ring_submit(&r->ring, j);
+    return r->fatal;
+}
+
+static int check_before_read(void *ctx)
+{
+    struct run *r = ctx;
+    session_poll(&r->ses, clear_progress, r);
+    return r->fatal || r->ses.cancel_level > 0;
+}
+
+/* Before the first row of a plan's result: compare every row that saw the
+ * live state with it. Nonzero: stop (the plan is stale, or the run failed). */
+static int check_plan(struct run *r)
+{
+    int fd = reopen_input(r);
+    struct csvin *in = fd >= 0 ? csvin_open(fd, r->res.delim) : NULL;
+    int rc = in ? csvin_run(in, check_record, r, check_before_read) : -1;
+    csvin_close(in);
+    if (fd >= 0)
+        close(fd);
+    reader_waiting(r, 1);
+    ring_drain(&r->ring, r->ring.next_seq);
+    if (r->fatal || r->ses.cancel_level > 0)
+        return r->fatal;    /* interrupted: the rows are written 'cancelled' */
+    if (rc < 0) {
+        fprintf(stderr, "bbperm: cannot read input '%s' again to check the plan: %s; nothing "
+                        "was sent\n", r->cfg->input, strerror(errno));
+        r->stale_stop = 1;
+        return 1;
+    }
+    struct buf note = {0};
+    if (stale_report(r->stale, stderr, r->cfg->input, &note)) {
+        markdown_note(r->md, note.data);
+        r->stale_stop = 1;
+    }
+    buf_free(&note);
+    return r->stale_stop;
+}
+
 /* The header is read and written: flush it (a dead output sends nothing),
  * then the check before the first row (session_check). Nonzero: stop. */
 static int first_request_checks(struct run *r)
@@ -348,11 +462,21 @@ static int start_header(struct run *r, const struct csvin_record *rec)
         r->fatal = 1;
         return 1;
     }
+    if (!r->stale && !r->in_regular && r->cfg->command == CMD_APPLY && !r->cfg->dry_run &&
+        r->map.col[COL_STATUS] >= 0 && r->map.col[COL_PREVIOUS] >= 0) {
+        fprintf(stderr, "bbperm: the input is a result CSV (it has 'status' and 'previous' "
+                        "columns) read from a pipe: a plan is compared with the live state before "
+                        "the first write, which needs the whole file; give it as a file\n");
+        r->fatal = 1;
+        return 1;
+    }
     markdown_header(r->md, rec->cells, rec->lens, rec->n);
     result_header(&r->res, rec->cells, rec->lens, rec->n);
     result_fill_roles(&r->res, rec->cells, rec->lens, rec->n, r->cfg);
     r->have_header = 1;
-    return first_request_checks(r);
+    if (first_request_checks(r))
+        return 1;
+    return r->stale ? check_plan(r) : 0;
 }
 
 static int on_record(void *ctx, const struct csvin_record *rec)
@@ -461,7 +585,7 @@ static int start_workers(struct run *r)
     a->api = r->ses.api;
     a->base = r->ses.base.data;
     a->plan = cfg->command == CMD_PLAN;
-    if (cfg->diff)
+    if (cfg->diff || r->stale)      /* a plan's result is compared with the live state */
         a->live = live_new(a->api, a->base, LIVE_TARGETS);
     if (a->live && a->plan)
         live_simulate(a->live);
@@ -501,6 +625,7 @@ static void free_run(struct run *r)
     catalog_free(r->catalog);
     ring_free(&r->ring);
     prune_free(r->prune);
+    stale_free(r->stale);
     markdown_free(r->md);
     free(r->cellv);
     resume_free(&r->resume);
@@ -565,6 +690,7 @@ int run_main(const struct bb_config *cfg)
                                               resume_check_input(&r->resume, cfg->input, cfg) != 0))) ||
                        result_open(&r->res, cfg->output, r->in_fd, cfg->resume_from) != 0 ||
                        (cfg->markdown && !(r->md = markdown_open(cfg->markdown))) ||
+                       scan_for_plan(r) != 0 ||
                        (!cfg->dry_run && start_workers(r) != 0);
     if (!setup_failed) {
         r->csv = csvin_open(r->in_fd, cfg->delimiter);
@@ -611,7 +737,7 @@ int run_main(const struct bb_config *cfg)
     if (!r->fatal || read_rc < 0)
         ring_drain(&r->ring, r->ring.next_seq);
     /* the file's own rows are all done: now what it does not name */
-    if (r->prune && !r->fatal && r->have_header && read_rc >= 0) {
+    if (r->prune && !r->fatal && !r->stale_stop && r->have_header && read_rc >= 0) {
         prune_run(r->prune, &r->ring, &r->map);
         ring_drain(&r->ring, r->ring.next_seq);
     }
@@ -627,20 +753,21 @@ int run_main(const struct bb_config *cfg)
                 (unsigned long long)(r->ring.next_seq - r->tally.rows),
                 (unsigned long long)r->ring.next_seq);
     /* no summary when the run stopped before its first row */
-    if (!cfg->quiet && r->have_header && (r->ring.next_seq > 0 || !r->fatal)) {
+    if (!cfg->quiet && r->have_header && !r->stale_stop && (r->ring.next_seq > 0 || !r->fatal)) {
         if (cfg->command == CMD_PLAN)
             progress_plan_summary(stderr, &r->tally, &f);
         else
             progress_summary(stderr, &r->tally, &f);
     }
     /* the result gets its name when it holds a line for every input row */
-    if (result_close(&r->res, !r->fatal) != 0)
+    if ((r->stale_stop ? result_discard(&r->res) : result_close(&r->res, !r->fatal)) != 0)
         r->fatal = 1;
     if (r->md && r->have_header && markdown_close(r->md, &r->tally, cfg->command == CMD_PLAN) != 0)
         r->fatal = 1;
     if (r->have_header)
         r->md = NULL;               /* closed */
-    int failed = r->tally.failed || r->tally.invalid || r->tally.held || prune_failed(r->prune);
+    int failed = r->tally.failed || r->tally.invalid || r->tally.held || prune_failed(r->prune) ||
+                 r->stale_stop;
     int code = session_exit_code(&r->ses, r->fatal, failed, r->tally.planned != 0);
     free_run(r);
     return r->fatal ? 2 : code;

@@ -1,0 +1,234 @@
+/*
+ * DESIGN
+ *
+ * A plan is reviewed, then applied: by `--resume plan.csv`, or by applying
+ * plan.csv as it is. Between the two the live state may move (someone
+ * grants by hand, another run applies), and then the plan's rows no longer
+ * do what the reviewer read. So, like Terraform's "saved plan is stale",
+ * apply first compares the plan with the live state and sends nothing when
+ * they differ.
+ *
+ * Which inputs: a result CSV (a `status` and a `previous` column) whose rows
+ * saw the live state and wrote nothing: `planned` and `held` rows with a
+ * `previous` cell, `ok` rows whose `previous` is their own privilege
+ * (unchanged, or the caller's own kept). An `ok` row whose `previous`
+ * differs is a write that went out: that file is an apply's result, fed
+ * back to be applied again, and is applied as before. stale_scan decides
+ * with one local read of the file before any request, so that the run can
+ * read the live state (as --diff does) from its first row on.
+ *
+ * The check (run.c drives it, after the header and before the first row):
+ * every row that saw the live state becomes a job that a worker runs as a
+ * row is run up to its write (apply.c: resolve an email, read the target's
+ * list through the live cache), so it costs what --diff costs, and the
+ * rows that follow find the lists cached. The ring hands the jobs back in
+ * file order (stale_row_done): each is compared with what the rows before
+ * it leave (an overlay of the levels earlier rows of the same permission
+ * planned, by key hash, under both names of a Cloud user when known), else
+ * with the level read now. Any difference, or a target that cannot be
+ * read, and nothing is sent: the run stops with exit 1 and names the first
+ * rows on stderr. Re-plan and apply.
+ *
+ * Memory: the overlay holds one slot per permission the plan names (an
+ * hmap, 8 + 4 bytes a slot, kept at most half full), and the first
+ * STALE_SHOWN differences.
+ */
+#include "stale.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "csvin.h"
+
+#define STALE_SHOWN 5
+
+static int cell_of(const struct colmap *m, enum col_role role, const char *const *cells,
+                   const size_t *lens, unsigned n, const char **s, size_t *len)
+{
+    int c = m->col[role];
+    *s = "";
+    *len = 0;
+    if (c < 0 || (unsigned)c >= n)
+        return -1;
+    *s = cells[c];
+    *len = lens[c];
+    while (*len && (**s == ' ' || **s == '\t')) {
+        (*s)++;
+        (*len)--;
+    }
+    while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
+        (*len)--;
+    return 0;
+}
+
+enum stale_row stale_row_kind(const struct colmap *m, const char *const *cells,
+                              const size_t *lens, unsigned n, const struct request *req,
+                              enum privilege *saw, enum privilege *leaves)
+{
+    const char *st, *pv;
+    size_t stl, pvl;
+    if (cell_of(m, COL_STATUS, cells, lens, n, &st, &stl) != 0 ||
+        cell_of(m, COL_PREVIOUS, cells, lens, n, &pv, &pvl) != 0 || !pvl ||
+        req->target_is_pattern || privilege_parse(pv, pvl, saw) != 0)
+        return STALE_SKIP;
+    if (ascii_ieq(st, stl, "planned")) {
+        *leaves = req->priv;
+        return STALE_SAW;
+    }
+    if (ascii_ieq(st, stl, "held")) {
+        *leaves = *saw;
+        return STALE_SAW;
+    }
+    if (ascii_ieq(st, stl, "ok")) {
+        *leaves = req->priv;
+        return *saw == req->priv ? STALE_SAW : STALE_WROTE;
+    }
+    return STALE_SKIP;
+}
+
+/* ---- the scan: is the input a plan's result? -------------------------- */
+
+struct scan {
+    const struct bb_config *cfg;
+    struct colmap map;
+    int have_header, saw, wrote;
+};
+
+static int scan_record(void *ctx, const struct csvin_record *rec)
+{
+    struct scan *sc = ctx;
+    if (!sc->have_header) {
+        char err[256];
+        sc->have_header = 1;
+        if (sc->cfg->no_header ||
+            colmap_build(&sc->map, rec->cells, rec->lens, rec->n, sc->cfg, err, sizeof err) != 0 ||
+            sc->map.col[COL_STATUS] < 0 || sc->map.col[COL_PREVIOUS] < 0)
+            return 1;           /* not a result: nothing to check */
+        return 0;
+    }
+    if (rec->problem || row_is_blank(rec->cells, rec->lens, rec->n))
+        return 0;
+    struct request req;
+    char why[540];
+    enum privilege saw, leaves;
+    if (row_validate(&sc->map, rec->cells, rec->lens, rec->n, &req, why, sizeof why) != 0)
+        return 0;
+    switch (stale_row_kind(&sc->map, rec->cells, rec->lens, rec->n, &req, &saw, &leaves)) {
+    case STALE_SAW: sc->saw = 1; break;
+    case STALE_WROTE: sc->wrote = 1; return 1;
+    case STALE_SKIP: break;
+    }
+    return 0;
+}
+
+int stale_scan(int fd, const struct bb_config *cfg)
+{
+    struct scan sc = {.cfg = cfg};
+    struct csvin *in = csvin_open(fd, cfg->delimiter);
+    int rc = in ? csvin_run(in, scan_record, &sc, NULL) : -1;
+    csvin_close(in);
+    if (rc < 0)
+        return -1;
+    return sc.saw && !sc.wrote;
+}
+
+/* ---- the check ------------------------------------------------------------ */
+
+struct stale {
+    struct hmap leaves;         /* key hash -> enum privilege the rows before leave */
+    unsigned long stale, unread, checked;
+    char shown[STALE_SHOWN][700];
+    unsigned nshown;
+};
+
+struct stale *stale_new(void)
+{
+    struct stale *s = xcalloc(1, sizeof *s);
+    hmap_init(&s->leaves, sizeof(int));
+    return s;
+}
+
+void stale_free(struct stale *s)
+{
+    if (!s)
+        return;
+    hmap_free(&s->leaves);
+    free(s);
+}
+
+static void show(struct stale *s, unsigned long line, const char *label, const char *subject,
+                 const char *text)
+{
+    if (s->nshown < STALE_SHOWN)
+        msg_printf(s->shown[s->nshown++], sizeof s->shown[0], "line %lu: %s %s: %s", line, label,
+                   subject, text);
+}
+
+void stale_row_done(struct stale *s, const struct job *j)
+{
+    if (!s || !j->exp.check || j->res.status == ROW_CANCELLED)
+        return;
+    enum privilege saw = j->exp.saw, leaves = j->exp.leaves;
+    s->checked++;
+    char label[600], subject[300], shown_label[4 * sizeof label], shown_subject[4 * sizeof subject];
+    char text[4 * sizeof j->res.msg + 40];
+    api_target_label(&j->req, label, sizeof label);
+    msg_printf(subject, sizeof subject, "%s %.*s", j->req.subject == SUBJECT_GROUP ? "group" : "user",
+               (int)j->req.subject_len, j->req.subject_name);
+    str_printable(shown_label, sizeof shown_label, label);
+    str_printable(shown_subject, sizeof shown_subject, subject);
+    if (j->res.status != ROW_OK || j->res.prev < 0) {
+        s->unread++;
+        char msg[4 * sizeof j->res.msg];
+        str_printable(msg, sizeof msg, j->res.msg);
+        msg_printf(text, sizeof text, "cannot be checked: %s", msg);
+        show(s, j->line, shown_label, shown_subject, text);
+        return;
+    }
+    enum privilege expect = (enum privilege)j->res.prev;
+    const int *before = NULL;
+    for (int i = 0; i < 2 && !before; i++)
+        if (j->res.named[i])
+            before = hmap_get(&s->leaves, j->res.named[i]);
+    if (before)
+        expect = (enum privilege)*before;
+    if (expect != saw) {
+        s->stale++;
+        msg_printf(text, sizeof text, "the plan saw %s, %s %s", privilege_name(saw),
+                   before ? "the rows before it leave" : "it is now", privilege_name(expect));
+        show(s, j->line, shown_label, shown_subject, text);
+    }
+    for (int i = 0; i < 2; i++)
+        if (j->res.named[i])
+            *(int *)hmap_put(&s->leaves, j->res.named[i], NULL) = (int)leaves;
+}
+
+int stale_report(const struct stale *s, FILE *err, const char *input, struct buf *note)
+{
+    if (!s || (!s->stale && !s->unread))
+        return 0;
+    char shown[4 * 300];
+    str_printable(shown, sizeof shown, strcmp(input, "-") ? input : "standard input");
+    if (s->stale)
+        fprintf(err, "bbperm: the plan in %s is stale: %lu of its %lu rows that saw the live "
+                     "state no longer match it; nothing was sent\n", shown, s->stale, s->checked);
+    else
+        fprintf(err, "bbperm: the plan in %s cannot be checked against the live state: %lu "
+                     "of its rows could not be read; nothing was sent\n", shown, s->unread);
+    for (unsigned i = 0; i < s->nshown; i++)
+        fprintf(err, "bbperm: stale: %s\n", s->shown[i]);
+    unsigned long more = s->stale + s->unread - s->nshown;
+    if (more)
+        fprintf(err, "bbperm: stale: ... and %lu more\n", more);
+    fprintf(err, "bbperm: re-plan and apply: 'bbperm plan ... -o plan.csv' (review it), then "
+                 "'bbperm --resume plan.csv'\n");
+    if (note) {
+        char line[300];
+        msg_printf(line, sizeof line, "The plan is stale: %lu of its rows no longer match the "
+                   "live state, %lu could not be read. Nothing was sent; re-plan and apply.",
+                   s->stale, s->unread);
+        buf_adds(note, line);
+    }
+    return 1;
+}
