@@ -622,6 +622,10 @@ static void free_run(struct run *r)
         r->fatal = 1;
     }
     r->apply.undo = NULL;
+    /* a stale plan sent nothing: its undo file (this run made it) holds a
+     * header only, and would keep the re-planned run from starting */
+    if (r->stale_stop && r->cfg->undo_file)
+        unlink(r->cfg->undo_file);
     catalog_free(r->catalog);
     ring_free(&r->ring);
     prune_free(r->prune);

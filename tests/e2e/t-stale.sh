@@ -74,6 +74,7 @@ for how in plain resume; do
   expect_match "$(cat err.txt)" "re-plan and apply" "stale plan ($how): what to do"
   [ -e applied.csv ] || [ -e applied.csv.partial ] && fail "stale plan ($how): no result written"
   grep -q 'The plan is stale' applied.md || fail "stale plan ($how): the report says so: $(cat applied.md)"
+  [ -e undo-$how.csv ] && fail "stale plan ($how): no undo file left"
 done
 # re-plan and apply: not stale, applied as planned
 run_bb plan --prune acme/PROJ --max-prune 100% -o plan.csv file.csv
