@@ -1,6 +1,7 @@
 #ifndef BBPERM_PRUNE_H
 #define BBPERM_PRUNE_H
 
+#include "catalog.h"
 #include "job.h"
 #include "live.h"
 #include "pager.h"
@@ -23,8 +24,12 @@ void prune_note(struct prune *p, const struct colmap *m, const struct job *j);
 
 /* After the input's rows are all written: walk each scope, compare, and
  * append its prune rows through the ring (plan: settled; apply: submitted
- * to the pool). map: the input's columns, for the cells of those rows. */
-void prune_run(struct prune *p, struct ring *ring, const struct colmap *map);
+ * to the pool). map: the input's columns, for the cells of those rows.
+ * catalog: the listings the file's pattern rows read (may be NULL): a
+ * scope's repositories come from the same listing, so a repository that
+ * appeared after it is neither granted nor pruned in this run. */
+void prune_run(struct prune *p, struct ring *ring, const struct colmap *map,
+               const struct catalog *catalog);
 
 /* The worker's part of a target job (j->exp.target): read its
  * permissions. ctx is the prune. */

@@ -1,6 +1,7 @@
 #ifndef BBPERM_WALK_H
 #define BBPERM_WALK_H
 
+#include "catalog.h"
 #include "job.h"
 #include "live.h"
 #include "pager.h"
@@ -48,8 +49,14 @@ struct walk_lister {
     int repos_only;             /* hand over repositories only, not projects (access) */
     int sorted;                 /* Data Center: projects by key, repositories by slug
                                  * (Cloud lists them sorted by slug already) */
+    /* prune: the listings the file's pattern rows read (NULL: none). A
+     * scope's repositories are taken from the one of the same workspace or
+     * project; one the server lists later that an earlier listing lacks
+     * appeared since, and is not handed over (late counts it). */
+    const struct catalog *catalog;
     unsigned long pages;        /* listing pages read */
     unsigned long unreadable;   /* listings that failed, names refused */
+    unsigned long late;         /* repositories listed after a pattern's listing */
 };
 
 /* List the targets of one scope, as export spells it: Cloud WORKSPACE

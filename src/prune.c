@@ -615,7 +615,8 @@ static void learn_caller(struct prune *p)
     p->caller_alt = alt ? xstrdup(alt) : NULL;
 }
 
-void prune_run(struct prune *p, struct ring *ring, const struct colmap *map)
+void prune_run(struct prune *p, struct ring *ring, const struct colmap *map,
+               const struct catalog *catalog)
 {
     if (!p || p->ses->cancel_level > 0 || ring->ops.failed(ring->ops.ctx))
         return;
@@ -623,6 +624,7 @@ void prune_run(struct prune *p, struct ring *ring, const struct colmap *map)
     struct lister_ctx lc = {p, ring};
     struct walk_lister wl = {
         .ses = p->ses, .cmd = "prune", .target = on_target, .stop = stop_listing, .ctx = &lc,
+        .catalog = catalog,
     };
     for (int i = 0; i < p->cfg->nscopes && p->ses->cancel_level == 0; i++) {
         p->scope = p->cfg->scopes[i];

@@ -742,7 +742,7 @@ int run_main(const struct bb_config *cfg)
         ring_drain(&r->ring, r->ring.next_seq);
     /* the file's own rows are all done: now what it does not name */
     if (r->prune && !r->fatal && !r->stale_stop && r->have_header && read_rc >= 0) {
-        prune_run(r->prune, &r->ring, &r->map);
+        prune_run(r->prune, &r->ring, &r->map, r->catalog);
         ring_drain(&r->ring, r->ring.next_seq);
     }
     flush_out(r);

@@ -189,9 +189,40 @@ static void emit(struct lister *l, const char *slug, const char *project)
             w->target(w->ctx, TARGET_PROJECT, l->ws, NULL, slug);
         if (l->nested)
             list_targets(w, TARGET_REPO, l->ws, slug, 0);
+    } else if (w->catalog && catalog_listed_late(w->catalog, l->ws, project, slug)) {
+        char label[600], shown[4 * sizeof label];
+        int n = snprintf(label, sizeof label, "%s%s%s", l->ws, l->ws[0] ? "/" : "", slug);
+        if (n < 0 || (size_t)n >= sizeof label)
+            snprintf(label, sizeof label, "a repository whose name is too long to show");
+        str_printable(shown, sizeof shown, label);
+        before_message(w);
+        fprintf(stderr, "bbperm: %s: %s was not listed when the file's patterns were expanded "
+                        "(it appeared since): not pruned in this run\n", w->cmd, shown);
+        w->late++;
     } else {
         w->target(w->ctx, TARGET_REPO, l->ws, project, slug);
     }
+}
+
+/* The repositories of ws (or of ws/project) from a listing the run made
+ * already: 1 when there was one. One listing per scope per run. */
+static int from_catalog(struct walk_lister *w, const char *ws, const char *project)
+{
+    char *const *slugs;
+    size_t n;
+    int whole = 0;
+    if (!catalog_held(w->catalog, ws, project, &slugs, &n)) {
+        if (!project || !w->ses->api->has_workspaces || !catalog_held(w->catalog, ws, NULL, &slugs, &n))
+            return 0;
+        whole = 1;              /* the workspace's listing, filtered to the project */
+    }
+    for (size_t i = 0; i < n && !w->stop(w->ctx); i++) {
+        const char *proj = catalog_project_of(slugs[i]);
+        if (whole && strcasecmp(proj, project) != 0)
+            continue;
+        w->target(w->ctx, TARGET_REPO, ws, project ? project : proj[0] ? proj : NULL, slugs[i]);
+    }
+    return 1;
 }
 
 static int on_target(void *ctx, const cJSON *item)
@@ -235,6 +266,8 @@ static void list_targets(struct walk_lister *w, enum target_kind kind, const cha
                          const char *project, int nested)
 {
     struct session *ses = w->ses;
+    if (kind == TARGET_REPO && !nested && w->catalog && from_catalog(w, ws, project))
+        return;
     struct buf url = {0};
     buf_add(&url, ses->base.data, ses->base.len);
     if (kind == TARGET_PROJECT)

@@ -520,8 +520,11 @@ static void repo_list(struct MHD_Connection *c, const struct req *r, struct repl
 			    "project.key=\"KEY\"", q);
 		return;
 	}
+	unsigned long long pages = stats_repo_lists();
 	for (i = 0; i < ws->nlist[NT_REPO]; i++) {
 		const struct ent *e = ws->list[NT_REPO][i];
+		if ((unsigned long long)e->listed_after > pages)
+			continue;       /* it appears later */
 		if (!key || (e->project >= 0 &&
 			     strcasecmp(ws->list[NT_PROJECT][e->project]->slug, key) == 0))
 			picks_add(&wl->pk, e);

@@ -118,6 +118,8 @@ struct ent {
 	int project;            /* repositories: index into the projects, or -1 */
 	int num;                /* Data Center's numeric id (1, 2, ...) */
 	int denied;             /* Cloud "forbidden" (403), Data Center "not_admin" (401) */
+	int listed_after;       /* Cloud repositories: left out of the workspace's
+				 * listings until this many listing pages were answered */
 };
 
 /* A Cloud workspace, or the Data Center instance (name DC_SPACE), whose
@@ -359,6 +361,8 @@ int list_counter(const struct req *r);
 void stats_enter(struct req *r);
 void finish(struct req *r, const char *method, int status, const char *perm);
 void stats_identity(void);
+/* Repository listing pages answered 200 so far (repo_lists of /_stats). */
+unsigned long long stats_repo_lists(void);
 void stats_json(struct buf *b);
 void stats_reset(void);
 int log_open(const char *path);

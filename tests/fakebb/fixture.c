@@ -297,13 +297,13 @@ static const char *fx_either(const char *path, const char *what, const cJSON *a,
 /* A Cloud list entry: a string (its name), or an object. */
 static void cloud_entry(const char *path, struct space *s, int nt, const cJSON *item)
 {
-	static const char *const fields[NT_COUNT][4] = {
-		{ "slug", "name", "uuid", "project" },
-		{ "key", "name", "uuid", NULL },
-		{ "slug", "name", NULL, NULL },
-		{ "uuid", "account_id", "display_name", "email" },
+	static const char *const fields[NT_COUNT][5] = {
+		{ "slug", "name", "uuid", "project", "listed_after" },
+		{ "key", "name", "uuid", NULL, NULL },
+		{ "slug", "name", NULL, NULL, NULL },
+		{ "uuid", "account_id", "display_name", "email", NULL },
 	};
-	const cJSON *v[4];
+	const cJSON *v[5];
 	const char *what = nt_lists[nt], *a, *b, *c, *d;
 	struct ent *e = ent_new(s);
 	size_t nf = 0;
@@ -324,7 +324,7 @@ static void cloud_entry(const char *path, struct space *s, int nt, const cJSON *
 			ent_list(s, nt, e);     /* a repeated string is one name */
 		return;
 	}
-	while (nf < 4 && fields[nt][nf])
+	while (nf < 5 && fields[nt][nf])
 		nf++;
 	fx_fields(path, what, item, fields[nt], v, nf);
 	a = fx_opt_string(v[0], path, fields[nt][0]);
@@ -360,6 +360,13 @@ static void cloud_entry(const char *path, struct space *s, int nt, const cJSON *
 			e->project = 0;
 		}
 		named = ent_name(s, nt, e, a);
+		if (nf > 4 && v[4]) {   /* a repository that appears after N listing pages */
+			if (!cJSON_IsNumber(v[4]) || v[4]->valuedouble < 0 ||
+			    v[4]->valuedouble > 1000000 || v[4]->valuedouble != (int)v[4]->valuedouble)
+				die("%s: repository '%s': listed_after must be a whole number 0..1000000",
+				    path, a);
+			e->listed_after = (int)v[4]->valuedouble;
+		}
 	}
 	if (!named)
 		die("%s: %s: '%s' is listed twice in workspace '%s'", path, what, e->slug,

@@ -248,6 +248,15 @@ void stats_identity(void)
 	pthread_mutex_unlock(&g_stats.mu);
 }
 
+unsigned long long stats_repo_lists(void)
+{
+	unsigned long long n;
+	pthread_mutex_lock(&g_stats.mu);
+	n = g_stats.n[C_REPO_LISTS];
+	pthread_mutex_unlock(&g_stats.mu);
+	return n;
+}
+
 void stats_json(struct buf *b)
 {
 	int i;
