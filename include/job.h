@@ -41,6 +41,7 @@ struct row_result {
     uint64_t named[2];          /* an email row: api_key_hash of the account
                                  * and the {uuid} it resolved to, or 0 */
     int unresolved;             /* its email or pattern could not be resolved */
+    char display[128];          /* a user's display name where the run read it, or "" */
 };
 
 /* One explicit permission of a walked target (walk.c). */

@@ -36,8 +36,9 @@ int live_get(struct live *l, const struct request *req, const char *subject, siz
  * it copies and returns. Returns 0, or -1 with err. */
 int live_each(struct live *l, const struct request *target, enum subject_kind kind,
               const struct pager_fetch *f,
-              void (*fn)(void *ctx, const char *id, const char *alt, enum privilege p), void *ctx,
-              struct pager_error *err);
+              void (*fn)(void *ctx, const char *id, const char *alt, const char *display,
+                         enum privilege p),
+              void *ctx, struct pager_error *err);
 
 /* Record that the subject now holds p on the target (after a write, or as
  * the plan's rows would leave it). Does nothing for a target not cached. */
@@ -57,6 +58,10 @@ int live_other_name(struct live *l, const struct request *req, const char *subje
                     size_t len, char *out, size_t outsz);
 void live_pair(struct live *l, const struct request *req, const char *account_id,
                const char *uuid);
+/* A user's display name as the target's cached list gives it: 1 with it in
+ * out (cut to fit), else 0 (not listed, or no name other than the id). */
+int live_display(struct live *l, const struct request *req, const char *subject, size_t len,
+                 char *out, size_t outsz);
 
 /* Figures for the summary and the tests. */
 struct live_stats {

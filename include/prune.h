@@ -19,6 +19,11 @@ struct prune;
 struct prune *prune_new(const struct bb_config *cfg, struct session *ses, struct live *live);
 void prune_free(struct prune *p);
 
+/* --markdown: the lines prune writes on stderr (a scope not pruned and why,
+ * a target not read) also go above the report's tables. md may be NULL. */
+struct markdown;
+void prune_report_to(struct prune *p, struct markdown *md);
+
 /* A row of the file as it is written: what it names, or what it stops. */
 void prune_note(struct prune *p, const struct colmap *m, const struct job *j);
 

@@ -19,8 +19,8 @@ void walk_perms_free(struct walk_perms *p);
 
 /* Read the explicit permissions of target t (groups, then users) into out,
  * sorted as export writes them. With live, through its cache (a list it
- * holds is not read again; display and email are then ""); else straight
- * from the server through f. pages (may be NULL) counts the pages read.
+ * holds is not read again; email is then "", display a user's name as
+ * listed); else straight from the server through f. pages (may be NULL) counts the pages read.
  * Returns 0, or -1 with err. Any thread. */
 int walk_read(const struct api_ops *api, const char *base, struct live *live,
               const struct pager_fetch *f, const struct request *t, struct walk_perms *out,
@@ -44,6 +44,8 @@ struct walk_lister {
     void (*target)(void *ctx, enum target_kind kind, const char *ws, const char *project,
                    const char *slug);
     void (*before_message)(void *ctx);  /* clear a progress line; may be NULL */
+    void (*said)(void *ctx, const char *text); /* a line written on stderr, without its
+                                                * "bbperm: CMD: "; may be NULL */
     int (*stop)(void *ctx);             /* nonzero: stop listing */
     void *ctx;
     int repos_only;             /* hand over repositories only, not projects (access) */

@@ -206,6 +206,8 @@ static int read_subject_now(struct apply_worker *w, struct job *j, struct subjec
         lookup_failed(j, &err, what);
         return -1;
     }
+    if (req->subject == SUBJECT_USER)   /* for the report, where the list names the user */
+        live_display(sh->live, req, sn->subject, sn->sublen, j->res.display, sizeof j->res.display);
     return 0;
 }
 

@@ -45,6 +45,7 @@
 struct item {
     char *id;                   /* slug, account id or username (owned) */
     char *alt;                  /* a Cloud user's {uuid}, or NULL (owned) */
+    char *display;              /* a user's display name as listed, or NULL (owned) */
     enum privilege priv;
     int half;                   /* a Cloud user a row added under one of
                                  * its names: the other is not known yet */
@@ -113,6 +114,7 @@ static void list_clear(struct list *ls)
     for (unsigned i = 0; i < ls->n; i++) {
         free(ls->items[i].id);
         free(ls->items[i].alt);
+        free(ls->items[i].display);
     }
     free(ls->items);
     free(ls->fail_msg);
@@ -257,7 +259,7 @@ static struct item *find_item(struct list *ls, const char *subject, size_t len)
 }
 
 static void add_item(struct list *ls, const char *id, size_t idlen, const char *alt,
-                     enum privilege p)
+                     const char *display, enum privilege p)
 {
     if (ls->n == ls->cap) {
         ls->cap = ls->cap ? ls->cap * 2 : 8;
@@ -268,6 +270,7 @@ static void add_item(struct list *ls, const char *id, size_t idlen, const char *
     memcpy(it->id, id, idlen);
     it->id[idlen] = '\0';
     it->alt = alt ? xstrdup(alt) : NULL;
+    it->display = display && display[0] && strcmp(display, it->id) ? xstrdup(display) : NULL;
     it->priv = p;
     it->half = 0;
 }
@@ -283,7 +286,8 @@ static int on_item(void *ctx, const cJSON *item)
     struct walk *w = ctx;
     struct api_perm p;
     if (w->api->perm_item(item, w->kind, &p) == 0 && p.priv != PRIV_NONE)
-        add_item(&w->got, p.id, strlen(p.id), p.alt_id, p.priv);
+        add_item(&w->got, p.id, strlen(p.id), p.alt_id,
+                 w->kind == SUBJECT_USER ? p.display : NULL, p.priv);
     return 0;
 }
 
@@ -354,8 +358,9 @@ static int ensure_list(struct live *l, struct entry *e, const struct request *re
 
 int live_each(struct live *l, const struct request *target, enum subject_kind kind,
               const struct pager_fetch *f,
-              void (*fn)(void *ctx, const char *id, const char *alt, enum privilege p), void *ctx,
-              struct pager_error *err)
+              void (*fn)(void *ctx, const char *id, const char *alt, const char *display,
+                         enum privilege p),
+              void *ctx, struct pager_error *err)
 {
     struct request req = *target;
     req.subject = kind;
@@ -367,7 +372,7 @@ int live_each(struct live *l, const struct request *target, enum subject_kind ki
     struct list *ls = &e->lists[kind];
     for (unsigned i = 0; rc == 0 && i < ls->n; i++)
         if (ls->items[i].priv != PRIV_NONE)
-            fn(ctx, ls->items[i].id, ls->items[i].alt, ls->items[i].priv);
+            fn(ctx, ls->items[i].id, ls->items[i].alt, ls->items[i].display, ls->items[i].priv);
     release(l, e);
     pthread_mutex_unlock(&l->mu);
     buf_free(&key);
@@ -424,11 +429,12 @@ void live_set(struct live *l, const struct request *req, const char *subject, si
         if (it && p == PRIV_NONE) {
             free(it->id);
             free(it->alt);
+            free(it->display);
             *it = ls->items[--ls->n];
         } else if (it) {
             it->priv = p;
         } else if (p != PRIV_NONE) {
-            add_item(ls, subject, len, NULL, p);
+            add_item(ls, subject, len, NULL, NULL, p);
             ls->items[ls->n - 1].half = l->api->user_path && req->subject == SUBJECT_USER;
         }
     }
@@ -508,6 +514,21 @@ int live_other_name(struct live *l, const struct request *req, const char *subje
             memcpy(out, other, n + 1);
             found = 1;
         }
+    }
+    pthread_mutex_unlock(&l->mu);
+    return found;
+}
+
+int live_display(struct live *l, const struct request *req, const char *subject, size_t len,
+                 char *out, size_t outsz)
+{
+    int found = 0;
+    pthread_mutex_lock(&l->mu);
+    struct list *ls = loaded_list(l, req);
+    struct item *it = ls ? find_item(ls, subject, len) : NULL;
+    if (it && it->display) {
+        msg_printf(out, outsz, "%s", it->display);
+        found = 1;
     }
     pthread_mutex_unlock(&l->mu);
     return found;

@@ -8,7 +8,10 @@
  * kept, at most MARKDOWN_MAX_ROWS of them in all, in the order they were
  * written; the rest are only counted, so memory does not grow with the
  * file. Changes are grouped by target at the end (a stable sort by the
- * target's label). Unchanged rows are counted, not listed.
+ * target's label). Unchanged rows are counted, not listed. Above the
+ * tables: the held count, and what stderr said of the run as a whole (a
+ * scope not pruned and why, a target not read, a stale plan: markdown_note).
+ * A user is shown with the display name the target's list gave, if any.
  *
  * Every cell from the file or the server goes through markdown_cell, which
  * escapes every ASCII punctuation character but '-' and '/' (CommonMark
@@ -138,6 +141,16 @@ void markdown_row(struct markdown *md, const struct colmap *m, const struct job 
         api_target_label(&j->req, label, sizeof label);
         e->target = xstrdup(label);
         e->subject = dup_n(j->req.subject_name, j->req.subject_len);
+        if (j->req.subject == SUBJECT_USER && j->res.display[0]) {
+            /* the display name beside the id, as the server lists it */
+            struct buf b = {0};
+            buf_adds(&b, e->subject);
+            buf_adds(&b, " (");
+            buf_adds(&b, j->res.display);
+            buf_addc(&b, ')');
+            free(e->subject);
+            e->subject = b.data;
+        }
         e->want = xstrdup(privilege_name(j->req.priv));
     } else {
         char *ws = cell_of(j, m->col[COL_WORKSPACE]), *repo = cell_of(j, m->col[COL_REPO]);
@@ -233,6 +246,14 @@ int markdown_close(struct markdown *md, const struct tally *t, int plan)
     if (n < 0 || (size_t)n >= sizeof line)
         line[0] = '\0';
     buf_adds(&b, line);
+    if (t->held) {
+        n = snprintf(line, sizeof line, "- %lu %s held by `--max-prune`: not %s (listed below)\n",
+                     t->held, t->held == 1 ? "revocation" : "revocations", plan ? "planned" : "sent");
+        if (n > 0 && (size_t)n < sizeof line)
+            buf_adds(&b, line);
+        if (!md->nnotes)
+            buf_addc(&b, '\n');
+    }
     if (md->nnotes) {
         buf_add(&b, md->notes.data, md->notes.len);
         if (md->nnotes > MARKDOWN_MAX_ROWS) {
@@ -297,7 +318,7 @@ int markdown_close(struct markdown *md, const struct tally *t, int plan)
         if (n > 0 && (size_t)n < sizeof line)
             buf_adds(&b, line);
     }
-    if (!nchanges && !md->n && !md->nnotes)
+    if (!nchanges && !md->n && !md->nnotes && !t->held)
         buf_adds(&b, plan ? "No changes.\n" : "Nothing changed.\n");
     int rc = 0;
     if (fwrite(b.data, 1, b.len, md->out) != b.len || fclose(md->out) != 0) {

@@ -33,12 +33,14 @@
  */
 #include "prune.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api.h"
+#include "markdown.h"
 #include "walk.h"
 
 /* ---- sets of hashes (hmap: key -> the first line a stop was noted with) -- */
@@ -61,6 +63,7 @@ struct cand {
     enum subject_kind kind;
     enum privilege priv;
     size_t ws, project, slug, id;   /* offsets into arena */
+    size_t display;                 /* a user's display name ("" if none): offset */
     int own;                        /* the caller's own: kept */
 };
 
@@ -74,6 +77,10 @@ struct prune {
                                  * hash -> the line of the first such row */
     unsigned long stop_all;     /* a bad row whose place cannot be told: its line */
     struct hmap walked;         /* targets read already (scopes may overlap) */
+    struct hmap reasons;        /* the line of a row that stopped a scope -> the offset
+                                 * of its message in reason_text (the first ones) */
+    struct buf reason_text;
+    struct markdown *md;        /* --markdown: what stderr says goes above its tables */
     char *caller_id, *caller_alt; /* the account the run authenticates as, or NULL */
     int caller_unknown;         /* no person could be named (session_caller) */
     int failed;
@@ -96,6 +103,7 @@ struct prune *prune_new(const struct bb_config *cfg, struct session *ses, struct
     hmap_init(&p->named, sizeof(unsigned long));
     hmap_init(&p->stops, sizeof(unsigned long));
     hmap_init(&p->walked, sizeof(unsigned long));
+    hmap_init(&p->reasons, sizeof(size_t));
     return p;
 }
 
@@ -106,11 +114,70 @@ void prune_free(struct prune *p)
     hmap_free(&p->named);
     hmap_free(&p->stops);
     hmap_free(&p->walked);
+    hmap_free(&p->reasons);
+    buf_free(&p->reason_text);
     free(p->c);
     buf_free(&p->arena);
     free(p->caller_id);
     free(p->caller_alt);
     free(p);
+}
+
+void prune_report_to(struct prune *p, struct markdown *md)
+{
+    if (p)
+        p->md = md;
+}
+
+/* One line on stderr ("bbperm: prune: text"), and the same above the
+ * report's tables. */
+__attribute__((format(printf, 2, 3)))
+static void say(struct prune *p, const char *fmt, ...)
+{
+    char text[2400];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof text)
+        memcpy(text + sizeof text - 4, "...", 4);
+    fprintf(stderr, "bbperm: prune: %s\n", text);
+    markdown_note(p->md, text);
+}
+
+static void walk_said(void *ctx, const char *text);
+
+/* Why a row stops the scopes it falls in: its own message (invalid, an
+ * unknown email, a listing that failed, or any other reason a caller of
+ * note_stop gives the row), kept for the first PRUNE_REASONS lines. */
+#define PRUNE_REASONS 4096
+#define PRUNE_REASON_MAX 300
+static void keep_reason(struct prune *p, const struct job *j)
+{
+    int added;
+    if (!j->line || hmap_get(&p->reasons, j->line) || p->reasons.n >= PRUNE_REASONS)
+        return;
+    char shown[PRUNE_REASON_MAX * 4];
+    const char *m = j->res.msg;
+    /* an invalid row's message starts with its line: said once */
+    char head[32];
+    int hn = snprintf(head, sizeof head, "line %lu: ", j->line);
+    if (hn > 0 && (size_t)hn < sizeof head && !strncmp(m, head, (size_t)hn))
+        m += hn;
+    str_printable(shown, sizeof shown, m);
+    if (strlen(shown) > PRUNE_REASON_MAX)
+        memcpy(shown + PRUNE_REASON_MAX - 3, "...", 4);
+    *(size_t *)hmap_put(&p->reasons, j->line, &added) = p->reason_text.len;
+    buf_adds(&p->reason_text, shown);
+    buf_addc(&p->reason_text, '\0');
+}
+
+static const char *reason_of(const struct prune *p, unsigned long line)
+{
+    const size_t *at = hmap_get(&p->reasons, line);
+    return at ? p->reason_text.data + *at : NULL;
 }
 
 int prune_failed(const struct prune *p)
@@ -197,6 +264,7 @@ static const char *role_cell(const struct colmap *m, const struct job *j, enum c
 static void note_stop(struct prune *p, const struct colmap *m, const struct job *j)
 {
     unsigned long line = j->line;
+    keep_reason(p, j);
     size_t wl, rl, pl;
     const char *ws = role_cell(m, j, COL_WORKSPACE, &wl);
     const char *repo = role_cell(m, j, COL_REPO, &rl);
@@ -358,10 +426,9 @@ static void target_read(struct prune *p, struct job *j)
         str_printable(shown, sizeof shown, label);
         str_printable(msg, sizeof msg, j->res.msg);
         if (j->res.http_status)
-            fprintf(stderr, "bbperm: prune: cannot read %s: %ld %s; it is not pruned\n", shown,
-                    j->res.http_status, msg);
+            say(p, "cannot read %s: %ld %s; it is not pruned", shown, j->res.http_status, msg);
         else
-            fprintf(stderr, "bbperm: prune: cannot read %s: %s; it is not pruned\n", shown, msg);
+            say(p, "cannot read %s: %s; it is not pruned", shown, msg);
         p->unreadable++;
         p->failed = 1;
         return;
@@ -373,9 +440,8 @@ static void target_read(struct prune *p, struct job *j)
         api_target_label(t, label, sizeof label);
         str_printable(shown, sizeof shown, label);
         str_printable(name, sizeof name, badname);
-        fprintf(stderr, "bbperm: prune: %s is not pruned: the server lists a %s '%s', whose "
-                        "name %s; it is not revoked\n", shown,
-                bad->kind == SUBJECT_GROUP ? "group" : "user", name, why);
+        say(p, "%s is not pruned: the server lists a %s '%s', whose name %s; it is not revoked",
+            shown, bad->kind == SUBJECT_GROUP ? "group" : "user", name, why);
         p->failed = 1;
         return;
     }
@@ -399,6 +465,8 @@ static void target_read(struct prune *p, struct job *j)
         c->project = arena_add(&p->arena, t->project, t->project_len);
         c->slug = arena_add(&p->arena, t->target_name, t->target_len);
         c->id = arena_add(&p->arena, w->id, strlen(w->id));
+        c->display = arena_add(&p->arena, w->display ? w->display : "",
+                               w->display ? strlen(w->display) : 0);
         if (!own)
             p->revokes++;
     }
@@ -445,6 +513,12 @@ static void on_target(void *ctx, enum target_kind kind, const char *ws, const ch
     }
     hset_add(&p->walked, h, 0);
     ring_submit(lc->ring, j);
+}
+
+static void walk_said(void *ctx, const char *text)
+{
+    const struct lister_ctx *lc = ctx;
+    markdown_note(lc->p->md, text);
 }
 
 static int stop_listing(void *ctx)
@@ -532,21 +606,21 @@ static void finish_scope(struct prune *p, struct ring *ring, const struct colmap
     char shown[4 * 300];
     str_printable(shown, sizeof shown, sc);
     if (p->stop_line || p->caller_unknown) {
+        const char *why = reason_of(p, p->stop_line);
         if (p->caller_unknown) {
             struct buf url = {0};
             char where[4 * 600];
             p->api->caller_url(&url, p->ses->base.data);
             str_printable(where, sizeof where, url.data);
-            fprintf(stderr, "bbperm: prune: %s is not pruned: the account the run authenticates "
-                            "as could not be told (GET %s named no user: a project or "
-                            "repository token names none), so its own access cannot be kept\n",
-                    shown, where);
+            say(p, "%s is not pruned: the account the run authenticates as could not be told "
+                   "(GET %s named no user: a project or repository token names none), so its "
+                   "own access cannot be kept", shown, where);
             buf_free(&url);
+        } else {
+            say(p, "%s is not pruned: line %lu is invalid or could not be resolved, and a wrong "
+                   "row must not become a revocation%s%s", shown, p->stop_line, why ? ": " : "",
+                why ? why : "");
         }
-        else
-            fprintf(stderr, "bbperm: prune: %s is not pruned: line %lu is invalid or could not be "
-                            "resolved, and a wrong row must not become a revocation\n",
-                    shown, p->stop_line);
         p->failed = 1;
         return;
     }
@@ -557,9 +631,8 @@ static void finish_scope(struct prune *p, struct ring *ring, const struct colmap
     if (ln < 0 || (size_t)ln >= sizeof limit)
         limit[0] = '\0';
     if (held) {
-        fprintf(stderr, "bbperm: prune: %s is not pruned: %lu %s would exceed --max-prune %s; "
-                        "its rows are written 'held'\n", shown, p->revokes,
-                p->revokes == 1 ? "revocation" : "revocations", limit);
+        say(p, "%s is not pruned: %lu %s would exceed --max-prune %s; its rows are written "
+               "'held'", shown, p->revokes, p->revokes == 1 ? "revocation" : "revocations", limit);
         p->failed = 1;
     }
     for (size_t i = 0; i < p->nc; i++) {
@@ -573,6 +646,7 @@ static void finish_scope(struct prune *p, struct ring *ring, const struct colmap
         int keep = c->own || held;
         fill_row(j, m, p->api, c, p->arena.data, keep ? c->priv : PRIV_NONE);
         j->res.prev = (int)c->priv;
+        msg_printf(j->res.display, sizeof j->res.display, "%s", p->arena.data + c->display);
         const char *pn = privilege_name(c->priv);
         if (c->own) {
             j->res.status = ROW_OK;
@@ -624,7 +698,7 @@ void prune_run(struct prune *p, struct ring *ring, const struct colmap *map,
     struct lister_ctx lc = {p, ring};
     struct walk_lister wl = {
         .ses = p->ses, .cmd = "prune", .target = on_target, .stop = stop_listing, .ctx = &lc,
-        .catalog = catalog,
+        .catalog = catalog, .said = walk_said,
     };
     for (int i = 0; i < p->cfg->nscopes && p->ses->cancel_level == 0; i++) {
         p->scope = p->cfg->scopes[i];

@@ -595,6 +595,7 @@ static int start_workers(struct run *r)
         return -1;
     if (cfg->prune) {
         r->prune = prune_new(cfg, &r->ses, a->live);
+        prune_report_to(r->prune, r->md);
         a->read_target = prune_read_target;
         a->read_ctx = r->prune;
     }

@@ -23,6 +23,7 @@
  */
 #include "walk.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,10 +80,11 @@ static int on_perm(void *ctx, const cJSON *item)
     return 0;
 }
 
-static void on_live(void *ctx, const char *id, const char *alt, enum privilege p)
+static void on_live(void *ctx, const char *id, const char *alt, const char *display,
+                    enum privilege p)
 {
     struct collect *c = ctx;
-    add_perm(c->out, c->kind, id, alt, NULL, NULL, p);
+    add_perm(c->out, c->kind, id, alt, display, NULL, p);
 }
 
 static int cmp_perm(const void *a, const void *b)
@@ -165,6 +167,25 @@ static void before_message(struct walk_lister *w)
         w->before_message(w->ctx);
 }
 
+/* One line on stderr ("bbperm: CMD: text"), and to the command's hook. */
+__attribute__((format(printf, 2, 3)))
+static void tell(struct walk_lister *w, const char *fmt, ...)
+{
+    char text[2400];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof text)       /* cut: say so rather than hide it */
+        memcpy(text + sizeof text - 4, "...", 4);
+    before_message(w);
+    fprintf(stderr, "bbperm: %s: %s\n", w->cmd, text);
+    if (w->said)
+        w->said(w->ctx, text);
+}
+
 struct lister {
     struct walk_lister *w;
     enum target_kind kind;
@@ -195,9 +216,8 @@ static void emit(struct lister *l, const char *slug, const char *project)
         if (n < 0 || (size_t)n >= sizeof label)
             snprintf(label, sizeof label, "a repository whose name is too long to show");
         str_printable(shown, sizeof shown, label);
-        before_message(w);
-        fprintf(stderr, "bbperm: %s: %s was not listed when the file's patterns were expanded "
-                        "(it appeared since): not pruned in this run\n", w->cmd, shown);
+        tell(w, "%s was not listed when the file's patterns were expanded (it appeared since): "
+                "not pruned in this run", shown);
         w->late++;
     } else {
         w->target(w->ctx, TARGET_REPO, l->ws, project, slug);
@@ -238,8 +258,7 @@ static int on_target(void *ctx, const cJSON *item)
     if (bad) {
         char shown[200];
         str_printable(shown, sizeof shown, bad);
-        before_message(w);
-        fprintf(stderr, "bbperm: %s: the server listed %s '%s', which %s: not read\n", w->cmd,
+        tell(w, "the server listed %s '%s', which %s: not read",
                 bad == t.slug && l->kind == TARGET_REPO ? "a repository" : "a project", shown,
                 api_name_problem(bad, strlen(bad)));
         w->unreadable++;
@@ -284,7 +303,6 @@ static void list_targets(struct walk_lister *w, enum target_kind kind, const cha
     int rc = pager_walk(ses->api, url.data, session_fetch(ses), on_target, &l, &pages, &err);
     w->pages += pages;
     if (rc < 0 && !err.cancelled) {
-        before_message(w);
         const char *what = kind == TARGET_PROJECT ? "the projects" : "the repositories";
         char where[600];
         int n;
@@ -298,10 +316,10 @@ static void list_targets(struct walk_lister *w, enum target_kind kind, const cha
         str_printable(shown, sizeof shown, where[0] ? where : "the server");
         str_printable(msg, sizeof msg, err.msg);
         if (err.status)
-            fprintf(stderr, "bbperm: %s: cannot list %s of %s: %ld %s\n", w->cmd, what, shown,
+            tell(w, "cannot list %s of %s: %ld %s", what, shown,
                     err.status, msg);
         else
-            fprintf(stderr, "bbperm: %s: cannot list %s of %s: %s\n", w->cmd, what, shown, msg);
+            tell(w, "cannot list %s of %s: %s", what, shown, msg);
         w->unreadable++;
     }
     buf_free(&url);
