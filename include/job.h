@@ -68,6 +68,7 @@ struct export_out {
     int pruned;                 /* prune: a row prune appended */
     int check;                  /* stale.c: a plan's row read to check it, not written */
     enum privilege saw, leaves; /* check: the level the plan saw, and the one it leaves */
+    int blind;                  /* check: a planned row with no level to compare */
     struct walk_perms perms;    /* prune: its permissions (owned, reused) */
 };
 

@@ -14,22 +14,25 @@
 /* What a row of a result says it saw. */
 enum stale_row {
     STALE_SKIP = 0,     /* says nothing about the live state */
-    STALE_SAW,          /* planned, held or unchanged: `previous` was live */
-    STALE_WROTE         /* ok, with `previous` other than its privilege: a
-                         * write went out, so the file is an apply's result */
+    STALE_PLANNED,      /* planned or held, with the level it saw in `previous` */
+    STALE_SAW,          /* ok with `previous` its own privilege: unchanged (or kept) */
+    STALE_WROTE,        /* ok, with `previous` other than its privilege: a write
+                         * went out (an apply's result); not compared */
+    STALE_BLIND         /* planned or held with no `previous`: it cannot be checked */
 };
 
 /* The status and previous cells of a valid row (req), read with m.
- * STALE_SAW also gives the level it saw (*saw) and the level it leaves
- * (*leaves: a held row leaves what it saw). Pure. */
+ * STALE_PLANNED and STALE_SAW also give the level it saw (*saw) and the
+ * level it leaves (*leaves: a held row leaves what it saw). Pure. */
 enum stale_row stale_row_kind(const struct colmap *m, const char *const *cells,
                               const size_t *lens, unsigned n, const struct request *req,
                               enum privilege *saw, enum privilege *leaves);
 
 /* Read the file at fd (from its start; not the run's own descriptor) with
- * the run's mapping rules: 1 when it is a plan's result (rows that saw the
- * live state, and none that wrote), 0 when not, -1 when it cannot be read
- * (nothing printed: the run's own read reports it). */
+ * the run's mapping rules: 1 when it is a plan's result (a planned or held
+ * row that saw the live state; or unchanged rows and none that wrote), 0
+ * when not, -1 when it cannot be read (nothing printed: the run's own read
+ * reports it). */
 int stale_scan(int fd, const struct bb_config *cfg);
 
 struct stale;
@@ -37,7 +40,8 @@ struct stale;
 struct stale *stale_new(void);
 void stale_free(struct stale *s);
 /* A job comes back, in file order. A checked row (j->exp.check, with the
- * level it saw and leaves in j->exp) holds the level read now in
+ * level it saw and leaves in j->exp; j->exp.saw PRIV_NONE and
+ * j->res.status failed for a STALE_BLIND row) holds the level read now in
  * j->res.prev (or a failed status), and its keys in j->res.named[]: it is
  * compared with what the rows before it leave. Other jobs are ignored. */
 void stale_row_done(struct stale *s, const struct job *j);

@@ -120,7 +120,7 @@ struct job *ring_take(struct ring *r)
     j->res.change = CH_NONE;
     j->exp.rows.len = 0;
     j->exp.nrows = j->exp.pages = 0;
-    j->exp.target = j->exp.pruned = j->exp.check = 0;
+    j->exp.target = j->exp.pruned = j->exp.check = j->exp.blind = 0;
     j->settled = 0;
     atomic_store(&j->node.done, 0);
     return j;

@@ -351,19 +351,22 @@ static int check_record(void *ctx, const struct csvin_record *rec)
         return 0;
     struct request req;
     char why[540];
-    enum privilege saw, leaves;
-    if (row_validate(&r->map, rec->cells, rec->lens, rec->n, &req, why, sizeof why) != 0 ||
-        stale_row_kind(&r->map, rec->cells, rec->lens, rec->n, &req, &saw, &leaves) != STALE_SAW)
+    enum privilege saw = PRIV_NONE, leaves = PRIV_NONE;
+    if (row_validate(&r->map, rec->cells, rec->lens, rec->n, &req, why, sizeof why) != 0)
+        return 0;
+    enum stale_row kind = stale_row_kind(&r->map, rec->cells, rec->lens, rec->n, &req, &saw, &leaves);
+    if (kind != STALE_PLANNED && kind != STALE_SAW && kind != STALE_BLIND)
         return 0;
     struct job *j = ring_take(&r->ring);
     if (!j)
         return 1;
     job_fill(r, j, rec, -1, NULL);
     j->exp.check = 1;
+    j->exp.blind = kind == STALE_BLIND;
     j->exp.saw = saw;
     j->exp.leaves = leaves;
-    if (validate(r, j) != 0 || r->ses.cancel_level > 0) {
-        j->res.status = ROW_CANCELLED;
+    if (validate(r, j) != 0 || r->ses.cancel_level > 0 || j->exp.blind) {
+        j->res.status = j->exp.blind ? ROW_FAILED : ROW_CANCELLED;
         ring_settle(&r->ring, j);
         return r->fatal;
     }

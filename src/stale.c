@@ -8,12 +8,14 @@
  * apply first compares the plan with the live state and sends nothing when
  * they differ.
  *
- * Which inputs: a result CSV (a `status` and a `previous` column) whose rows
- * saw the live state and wrote nothing: `planned` and `held` rows with a
- * `previous` cell, `ok` rows whose `previous` is their own privilege
- * (unchanged, or the caller's own kept). An `ok` row whose `previous`
- * differs is a write that went out: that file is an apply's result, fed
- * back to be applied again, and is applied as before. stale_scan decides
+ * Which inputs: a result CSV (a `status` and a `previous` column) that
+ * holds a `planned` or `held` row with a `previous` cell, or whose rows saw
+ * the live state and wrote nothing (`ok` rows whose `previous` is their own
+ * privilege: unchanged, or the caller's own kept). An `ok` row whose
+ * `previous` differs is a write that went out: a file of those is an
+ * apply's result, fed back to be applied again, and is applied as before.
+ * In a plan, `planned`, `held` and unchanged rows are compared; a planned
+ * row with no `previous` (--dry-run's) cannot be, and stops the run too. stale_scan decides
  * with one local read of the file before any request, so that the run can
  * read the live state (as --diff does) from its first row on.
  *
@@ -68,23 +70,18 @@ enum stale_row stale_row_kind(const struct colmap *m, const char *const *cells,
 {
     const char *st, *pv;
     size_t stl, pvl;
-    if (cell_of(m, COL_STATUS, cells, lens, n, &st, &stl) != 0 ||
-        cell_of(m, COL_PREVIOUS, cells, lens, n, &pv, &pvl) != 0 || !pvl ||
-        req->target_is_pattern || privilege_parse(pv, pvl, saw) != 0)
+    if (cell_of(m, COL_STATUS, cells, lens, n, &st, &stl) != 0 || req->target_is_pattern)
         return STALE_SKIP;
-    if (ascii_ieq(st, stl, "planned")) {
-        *leaves = req->priv;
-        return STALE_SAW;
-    }
-    if (ascii_ieq(st, stl, "held")) {
-        *leaves = *saw;
-        return STALE_SAW;
-    }
-    if (ascii_ieq(st, stl, "ok")) {
-        *leaves = req->priv;
-        return *saw == req->priv ? STALE_SAW : STALE_WROTE;
-    }
-    return STALE_SKIP;
+    int planned = ascii_ieq(st, stl, "planned"), held = ascii_ieq(st, stl, "held");
+    if (!planned && !held && !ascii_ieq(st, stl, "ok"))
+        return STALE_SKIP;
+    cell_of(m, COL_PREVIOUS, cells, lens, n, &pv, &pvl);
+    if (!pvl || privilege_parse(pv, pvl, saw) != 0)
+        return planned || held ? STALE_BLIND : STALE_SKIP;
+    *leaves = held ? *saw : req->priv;
+    if (planned || held)
+        return STALE_PLANNED;
+    return *saw == req->priv ? STALE_SAW : STALE_WROTE;
 }
 
 /* ---- the scan: is the input a plan's result? -------------------------- */
@@ -92,7 +89,7 @@ enum stale_row stale_row_kind(const struct colmap *m, const char *const *cells,
 struct scan {
     const struct bb_config *cfg;
     struct colmap map;
-    int have_header, saw, wrote;
+    int have_header, planned, saw, wrote;
 };
 
 static int scan_record(void *ctx, const struct csvin_record *rec)
@@ -115,9 +112,11 @@ static int scan_record(void *ctx, const struct csvin_record *rec)
     if (row_validate(&sc->map, rec->cells, rec->lens, rec->n, &req, why, sizeof why) != 0)
         return 0;
     switch (stale_row_kind(&sc->map, rec->cells, rec->lens, rec->n, &req, &saw, &leaves)) {
+    case STALE_PLANNED: sc->planned = 1; return 1;     /* a plan: enough */
     case STALE_SAW: sc->saw = 1; break;
-    case STALE_WROTE: sc->wrote = 1; return 1;
-    case STALE_SKIP: break;
+    case STALE_WROTE: sc->wrote = 1; break;
+    case STALE_SKIP:
+    case STALE_BLIND: break;
     }
     return 0;
 }
@@ -130,7 +129,7 @@ int stale_scan(int fd, const struct bb_config *cfg)
     csvin_close(in);
     if (rc < 0)
         return -1;
-    return sc.saw && !sc.wrote;
+    return sc.planned || (sc.saw && !sc.wrote);
 }
 
 /* ---- the check ------------------------------------------------------------ */
@@ -178,6 +177,12 @@ void stale_row_done(struct stale *s, const struct job *j)
                (int)j->req.subject_len, j->req.subject_name);
     str_printable(shown_label, sizeof shown_label, label);
     str_printable(shown_subject, sizeof shown_subject, subject);
+    if (j->exp.blind) {
+        s->unread++;
+        show(s, j->line, shown_label, shown_subject, "planned with no previous level: the plan "
+             "did not read the live state");
+        return;
+    }
     if (j->res.status != ROW_OK || j->res.prev < 0) {
         s->unread++;
         char msg[4 * sizeof j->res.msg];

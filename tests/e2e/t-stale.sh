@@ -102,6 +102,33 @@ run_bb -o applied3.csv plan3.csv
 expect_eq "$RC" 1 "stale email row"
 expect_match "$(cat err.txt)" "line 2: acme/web user ann@example.com: the plan saw none, it is now admin" "email row named"
 
+# a plan edited by hand (an unchanged row's privilege raised) is still
+# checked: its planned rows make it a plan
+reset
+run_bb plan -o plan4.csv twice.csv
+python3 - plan4.csv <<'PY2'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline='')))
+rows.append(dict(rows[0], repo='api', group='admins', privilege='write', status='ok', message='unchanged', previous='admin'))
+w = csv.DictWriter(open(sys.argv[1], 'w', newline=''), fieldnames=list(rows[0].keys()))
+w.writeheader(); w.writerows(rows)
+PY2
+put repositories/acme/web/permissions-config/groups/developers read
+w0=$(stat_of writes)
+run_bb -o applied4.csv plan4.csv
+expect_eq "$RC" 1 "an edited plan is checked"
+expect_eq "$(stat_of writes)" "$w0" "an edited stale plan: nothing sent"
+# a planned row with no previous (a --dry-run's) in a plan cannot be checked
+reset
+run_bb plan -o plan5.csv twice.csv
+sed -n 2p plan5.csv | sed 's/,planned,,0,[^,]*,none$/,planned,,0,x,/' > row.txt
+{ cat plan5.csv; sed 's/developers,write/admins,write/' row.txt; } > plan6.csv
+w0=$(stat_of writes)
+run_bb -o applied6.csv plan6.csv
+expect_eq "$RC" 1 "a planned row with no previous"
+expect_match "$(cat err.txt)" "planned with no previous level" "named"
+expect_eq "$(stat_of writes)" "$w0" "nothing sent"
+
 # a plan read from a pipe cannot be checked: refused before any request
 r0=$(stat_of requests)
 RC=0; cat plan3.csv | "$BBPERM" --base-url "$FAKEBB_URL" - >out.csv 2>err.txt || RC=$?
