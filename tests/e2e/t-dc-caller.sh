@@ -34,7 +34,7 @@ printf 'workspace,repo,project,group,user,privilege\n,,PRJ,old-team,,read\n' > f
 state > before.txt
 jdoe_kept() {
   state | grep -q 'prj	user	jdoe	admin' || fail "$1: jdoe's own admin was revoked: $(state)"
-  expect_match "$(grep ',jdoe,' out.csv)" "kept as the caller's own: jdoe" "$1: jdoe's row"
+  expect_match "$(grep ',jdoe,' out.csv)" "kept: the caller's own admin; would be revoked, but jdoe is the account" "$1: jdoe's row"
 }
 
 # 1. a personal token of jdoe: X-AUSERNAME of the check names jdoe, no
@@ -50,7 +50,7 @@ expect_eq "$(stat_of identity)" 0 "personal token: whoami requests (the check's 
 curl -sf -X POST "$FAKEBB_URL/_reset" >/dev/null
 run_bb --base-url "$API" plan --no-check-auth --prune PRJ --max-prune 100% file.csv
 expect_eq "$RC" 0 "personal token, no check: exit ($(cat err.txt))"
-expect_match "$(grep ',jdoe,' out.csv)" "kept as the caller's own: jdoe" "no check: jdoe's row"
+expect_match "$(grep ',jdoe,' out.csv)" "kept: the caller's own admin; would be revoked, but jdoe is the account" "no check: jdoe's row"
 expect_eq "$(stat_of identity)" 1 "no check: whoami requests"
 
 # 3. a project token and a repository token name no person: nothing is
