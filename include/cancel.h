@@ -24,4 +24,9 @@ void cancel_unbind(void);
 /* Signals received so far (0, 1, 2 or more). Any thread. */
 int cancel_signals(void);
 
+/* A descriptor that becomes readable at the first signal and stays so, for
+ * a poll(2) that must end when a signal comes. Never read it. -1 before
+ * cancel_init (poll then ignores it). Any thread. */
+int cancel_fd(void);
+
 #endif

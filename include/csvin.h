@@ -35,6 +35,8 @@ struct csvin *csvin_open(int fd, char delim);
  * stops the run by returning nonzero. Returns 0 at end of input, 1 when a
  * callback asked to stop, -1 on a read error (errno is kept). */
 int csvin_run(struct csvin *in, csvin_cb cb, void *ctx, int (*before_read)(void *ctx));
+/* Bytes read from the descriptor so far. */
+unsigned long long csvin_bytes_read(const struct csvin *in);
 char csvin_delimiter(const struct csvin *in);
 /* 1 when the input began with a UTF-8 byte-order mark (skipped). */
 int csvin_bom(const struct csvin *in);

@@ -19,6 +19,12 @@
  * output. The main thread polls cancel_signals() (session_poll) and writes
  * the message, the rows left 'cancelled' and the exit code 130.
  *
+ * A thread that waits in poll(2) (the main thread, for input from a pipe
+ * or a terminal) adds cancel_fd() to what it waits for: the read end of a
+ * pipe of this module's own, to which the signal thread writes a byte at
+ * every signal and which nobody drains, so it is readable from the first
+ * signal on and a wait wakes at once, however long its timeout.
+ *
  * The targets are bound and unbound by the main thread under a mutex that
  * the signal thread takes too, so it never reaches a pool being freed.
  * gate_cancel, pool_cancel, once_cancel_all and an atomic store are safe
@@ -26,10 +32,13 @@
  */
 #include "cancel.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backoff.h"
 #include "once.h"
@@ -40,6 +49,7 @@ static struct gate *bound_gate;         /* guarded by mu */
 static struct pool *bound_pool;         /* guarded by mu */
 static atomic_int *bound_abort;         /* guarded by mu */
 static atomic_int signals;              /* received so far */
+static int wake[2] = {-1, -1};          /* the pipe of cancel_fd; set before the thread starts */
 
 /* mu held: apply what `level` signals ask for to what is bound. */
 static void apply(int level)
@@ -68,6 +78,9 @@ static void *waiter(void *arg)
         pthread_mutex_lock(&mu);
         apply(level);
         pthread_mutex_unlock(&mu);
+        /* full (EAGAIN) is fine: it is readable already */
+        while (write(wake[1], "!", 1) < 0 && errno == EINTR)
+            ;
     }
     return NULL;
 }
@@ -83,6 +96,12 @@ int cancel_init(void)
     sa.sa_handler = SIG_IGN;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGPIPE, &sa, NULL);
+    /* Its own pipe, shared with no other program: non-blocking is safe
+     * there, and keeps the signal thread from ever waiting on it. */
+    if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+        fprintf(stderr, "bbperm: cannot make the pipe of the signal thread: %s\n", strerror(errno));
+        return -1;
+    }
     int rc = pthread_sigmask(SIG_BLOCK, &set, NULL);
     pthread_t tid;
     if (rc == 0)
@@ -121,4 +140,9 @@ void cancel_unbind(void)
 int cancel_signals(void)
 {
     return atomic_load(&signals);
+}
+
+int cancel_fd(void)
+{
+    return wake[0];
 }

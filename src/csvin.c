@@ -35,6 +35,7 @@ struct csvin {
     char sep;                   /* the delimiter of an Excel `sep=X` first line, or 0 */
     int overlong;               /* libcsv's current cell passed CSVIN_CELL_MAX */
     int stop;
+    unsigned long long bytes;   /* read from fd so far */
     csvin_cb cb;
     void *ctx;
 };
@@ -229,8 +230,6 @@ int csvin_run(struct csvin *in, csvin_cb cb, void *ctx, int (*before_read)(void 
             break;
         }
         ssize_t r = read(in->fd, chunk + have, CHUNK - have);
-        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            r = 0;              /* non-blocking after a cancel: take it as the end */
         if (r < 0) {
             if (errno == EINTR)
                 continue;
@@ -238,6 +237,7 @@ int csvin_run(struct csvin *in, csvin_cb cb, void *ctx, int (*before_read)(void 
             break;
         }
         have += (size_t)r;
+        in->bytes += (unsigned long long)r;
         if (first) {
             /* the first line decides the delimiter: wait for it (or EOF) */
             if (r > 0 && have < CHUNK && !memchr(chunk, '\n', have))
@@ -273,6 +273,11 @@ int csvin_run(struct csvin *in, csvin_cb cb, void *ctx, int (*before_read)(void 
     }
     free(chunk);
     return rc;
+}
+
+unsigned long long csvin_bytes_read(const struct csvin *in)
+{
+    return in->bytes;
 }
 
 char csvin_delimiter(const struct csvin *in)

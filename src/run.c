@@ -25,10 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "apply.h"
+#include "cancel.h"
 #include "catalog.h"
 #include "csvin.h"
 #include "markdown.h"
@@ -69,6 +71,8 @@ struct run {
     struct progress progress;
     double started;
     int fatal;                          /* exit 2: message already printed */
+    int cancel_read_set;                /* a signal came: read up to ... */
+    unsigned long long cancel_read_until; /* ... this input offset (a pipe) */
 };
 
 /* ---- output (the ring's callbacks) ------------------------------------ */
@@ -642,40 +646,64 @@ static void free_run(struct run *r)
         close(r->in_fd);
 }
 
-/* After the first signal, rows still to come from a pipe are read only as
- * far as they are already there: a producer that never ends must not keep
- * the run from stopping. A regular file is read to its end. */
-static void stop_waiting_for_input(struct run *r)
+/* After the first signal, rows still to come from a pipe or a terminal are
+ * read only as far as they were there at that moment: a producer that
+ * never ends (or a terminal nobody types into) must not keep the run from
+ * stopping. Returns 1 when the next read may go on: it does not wait, and
+ * ends before what came after the signal (a read may pass that by less
+ * than one chunk). A regular file is read to its end elsewhere. */
+static int read_on_after_cancel(struct run *r)
 {
-    if (!r->in_regular) {
-        int fl = fcntl(r->in_fd, F_GETFL);
-        if (fl >= 0)
-            fcntl(r->in_fd, F_SETFL, fl | O_NONBLOCK);
+    struct pollfd pfd = {.fd = r->in_fd, .events = POLLIN};
+    if (poll(&pfd, 1, 0) <= 0)
+        return 0;               /* nothing there: a read would wait */
+    int avail = 0;
+    if (ioctl(r->in_fd, FIONREAD, &avail) != 0)
+        return 0;
+    if (avail <= 0)
+        return 1;               /* readable with no bytes: the end (or an error) */
+    if (!r->cancel_read_set) {
+        r->cancel_read_set = 1;
+        r->cancel_read_until = csvin_bytes_read(r->csv) + (unsigned long long)avail;
     }
+    return csvin_bytes_read(r->csv) < r->cancel_read_until;
 }
 
-/* Runs before every read of the input. A pipe may keep us waiting for a
- * long time: meanwhile, finished rows are still written and signals seen. */
+/* 1 when the input has something to read (or its end) within ms; 0 when
+ * the time passed or a signal came first (cancel_fd). */
+static int input_ready(struct run *r, int ms)
+{
+    struct pollfd pfd[2] = {{.fd = r->in_fd, .events = POLLIN}, {.fd = cancel_fd(), .events = POLLIN}};
+    return poll(pfd, 2, ms) > 0 && pfd[0].revents;
+}
+
+/* Runs before every read of the input; returns 1 to stop reading. A read
+ * comes only after poll said the input has something (or its end), so the
+ * main thread never blocks in read(2): a pipe or a terminal may keep us
+ * waiting for a long time, and meanwhile finished rows are still written
+ * and a signal wakes the wait at once. The input's file status flags are
+ * never changed: its descriptor may be shared with other programs (the
+ * shell's terminal, a pipe), and O_NONBLOCK would stay after we exit. */
 static int before_read(void *ctx)
 {
     struct run *r = ctx;
     session_poll(&r->ses, clear_progress, r);
-    if (r->ses.cancel_level > 0)
-        stop_waiting_for_input(r);
     if (r->in_regular)
         return r->fatal;
     for (;;) {
+        if (r->fatal)
+            return 1;
+        if (r->ses.cancel_level > 0)
+            return !read_on_after_cancel(r);
         ring_drain(&r->ring, 0);
-        struct pollfd pfd = {.fd = r->in_fd, .events = POLLIN};
-        if (r->fatal || r->ses.cancel_level > 0 || poll(&pfd, 1, 0) != 0)
-            break;
+        if (input_ready(r, 0))
+            return 0;
         /* nothing to read yet: the workers need not wait for more rows */
         on_idle(r);
-        if (poll(&pfd, 1, 100) != 0)
-            break;
+        if (input_ready(r, 100))
+            return 0;
         session_poll(&r->ses, clear_progress, r);
     }
-    return r->fatal;
 }
 
 
@@ -735,7 +763,7 @@ int run_main(const struct bb_config *cfg)
         session_cancel(&r->ses, 0);
         r->fatal = 1;
     }
-    if (!r->have_header && !r->fatal && read_rc >= 0) {
+    if (!r->have_header && !r->fatal && read_rc >= 0 && r->ses.cancel_level == 0) {
         fprintf(stderr, "bbperm: the input '%s' is empty: it needs a header line\n", cfg->input);
         r->fatal = 1;
     }
