@@ -483,20 +483,20 @@ static void format_row(struct access *a, struct buf *out, const struct request *
                        enum privilege level, const struct buf *via, const char *change)
 {
     char d = a->delim;
-    csvout_text_cell(out, t->workspace, t->workspace_len, d);
+    csvout_name_cell(out, t->workspace, t->workspace_len, d);
     buf_addc(out, d);
-    csvout_text_cell(out, t->target_name, t->target_len, d);
+    csvout_name_cell(out, t->target_name, t->target_len, d);
     buf_addc(out, d);
-    csvout_text_cell(out, t->project, t->project_len, d);
+    csvout_name_cell(out, t->project, t->project_len, d);
     buf_addc(out, d);
-    csvout_text_cell(out, user, strlen(user), d);
+    csvout_name_cell(out, user, strlen(user), d);
     buf_addc(out, d);
     csvout_name_cell(out, name, strlen(name), d);
     buf_addc(out, d);
     buf_adds(out, privilege_name(level));
     buf_addc(out, d);
     if (via)
-        csvout_text_cell(out, via->data, via->len, d);
+        csvout_name_cell(out, via->data, via->len, d);
     if (!a->sw.ses.api->has_workspaces) {
         buf_addc(out, d);
         csvout_name_cell(out, email, strlen(email), d);

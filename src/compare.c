@@ -37,10 +37,13 @@ static char *cell(const struct csvin_record *rec, int i)
     if (i < 0 || (unsigned)i >= rec->n)
         return xstrdup("");
     const char *s = rec->cells[i];
+    size_t len = rec->lens[i];
     /* a name written with a leading ' (formula guard) compares without it */
-    if (s[0] == 0x27 && s[1] && csvout_formula_start((unsigned char)s[1]))
-        s++;
-    return xstrdup(s);
+    csvout_name_unguard(&s, &len);
+    char *c = xmalloc(len + 1);
+    memcpy(c, s, len);
+    c[len] = '\0';
+    return c;
 }
 
 static int on_record(void *ctx, const struct csvin_record *rec)

@@ -57,9 +57,19 @@ int csvout_formula_start(unsigned char c)
     return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
 }
 
+/* 1 when s[0..len) is some ' (maybe none) and then a formula start: the
+ * values csvout_name_cell writes with one ' more. */
+static int quotes_then_formula(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && s[i] == '\'')
+        i++;
+    return i < len && csvout_formula_start((unsigned char)s[i]);
+}
+
 void csvout_name_cell(struct buf *out, const char *s, size_t len, char delim)
 {
-    if (!len || !csvout_formula_start((unsigned char)s[0])) {
+    if (!quotes_then_formula(s, len)) {
         csvout_text_cell(out, s, len, delim);
         return;
     }
@@ -68,6 +78,14 @@ void csvout_name_cell(struct buf *out, const char *s, size_t len, char delim)
     buf_add(&t, s, len);
     csvout_text_cell(out, t.data, t.len, delim);
     buf_free(&t);
+}
+
+void csvout_name_unguard(const char **s, size_t *len)
+{
+    if (*len > 1 && (*s)[0] == '\'' && quotes_then_formula(*s + 1, *len - 1)) {
+        (*s)++;
+        (*len)--;
+    }
 }
 
 void csvout_sanitize(const char *in, char *out)
@@ -106,21 +124,21 @@ void csvout_permission(struct buf *out, const struct request *target, enum subje
                        const char *subject, size_t len, enum privilege p, char delim)
 {
     int repo = target->target == TARGET_REPO;
-    csvout_text_cell(out, target->workspace, target->workspace_len, delim);
+    csvout_name_cell(out, target->workspace, target->workspace_len, delim);
     buf_addc(out, delim);
     if (repo)
-        csvout_text_cell(out, target->target_name, target->target_len, delim);
+        csvout_name_cell(out, target->target_name, target->target_len, delim);
     buf_addc(out, delim);
     if (repo)
-        csvout_text_cell(out, target->project, target->project_len, delim);
+        csvout_name_cell(out, target->project, target->project_len, delim);
     else
-        csvout_text_cell(out, target->target_name, target->target_len, delim);
+        csvout_name_cell(out, target->target_name, target->target_len, delim);
     buf_addc(out, delim);
     if (kind == SUBJECT_GROUP)
-        csvout_text_cell(out, subject, len, delim);
+        csvout_name_cell(out, subject, len, delim);
     buf_addc(out, delim);
     if (kind == SUBJECT_USER)
-        csvout_text_cell(out, subject, len, delim);
+        csvout_name_cell(out, subject, len, delim);
     buf_addc(out, delim);
     buf_adds(out, privilege_name(p));
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "csvout.h"
 #include "util.h"
 
 static const char *const role_names[NCOL_ROLES] = {
@@ -329,6 +330,10 @@ static void cell_of(const struct colmap *m, enum col_role r, const char *const *
     *s = cells[c];
     *len = lens[c];
     trim(s, len);
+    /* a name an export or undo file wrote with a leading ' (a formula
+     * guard, csvout_name_cell) is read without it */
+    if (r == COL_WORKSPACE || r == COL_REPO || r == COL_PROJECT || r == COL_GROUP || r == COL_USER)
+        csvout_name_unguard(s, len);
 }
 
 /* segment: the name becomes a URL path segment, where '/' is refused too

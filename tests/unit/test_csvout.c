@@ -170,6 +170,46 @@ static void test_name_cell_neutralised(void **state)
     }
 }
 
+/* The guard is one-to-one: every name comes back from the cell it becomes
+ * (csvout_name_unguard), so an export read back as input is unchanged, and
+ * a name that starts with ' before something else keeps its '. */
+static void test_name_cell_guard_round_trips(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"=cmd", "'=cmd"}, {"-x", "'-x"}, {"@team", "'@team"}, {"+1", "'+1"},
+        {"'abc", "'abc"}, {"'", "'"}, {"''", "''"}, {"it's", "it's"},
+        {"'=x", "''=x"}, {"''-y", "'''-y"}, {"'a=b", "'a=b"}, {"plain", "plain"}, {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct buf b = {0};
+        buf_adds(&b, "");
+        csvout_name_cell(&b, cases[i][0], strlen(cases[i][0]), ',');
+        assert_string_equal(b.data, cases[i][1]);
+        const char *s = b.data;
+        size_t len = b.len;
+        csvout_name_unguard(&s, &len);
+        assert_int_equal(len, strlen(cases[i][0]));
+        assert_memory_equal(s, cases[i][0], len);
+        buf_free(&b);
+    }
+}
+
+/* The permission cells of an export or undo row: every name guarded. */
+static void test_permission_cells_guarded(void **state)
+{
+    (void)state;
+    struct request t = {.target = TARGET_REPO, .workspace = "", .project = "@P", .project_len = 2,
+                        .target_name = "-web", .target_len = 4};
+    struct buf b = {0};
+    csvout_permission(&b, &t, SUBJECT_GROUP, "=cmd", 4, PRIV_READ, ',');
+    assert_string_equal(b.data, ",'-web,'@P,'=cmd,,read");
+    b.len = 0;
+    csvout_permission(&b, &t, SUBJECT_USER, "+1", 2, PRIV_NONE, ',');
+    assert_string_equal(b.data, ",'-web,'@P,,'+1,none");
+    buf_free(&b);
+}
+
 static void test_sanitize_unchanged(void **state)
 {
     (void)state;
@@ -334,6 +374,8 @@ int main(void)
         cmocka_unit_test(test_cell_plain_unquoted),
         cmocka_unit_test(test_name_cell_neutralised),
         cmocka_unit_test(test_text_cell),
+        cmocka_unit_test(test_name_cell_guard_round_trips),
+        cmocka_unit_test(test_permission_cells_guarded),
         cmocka_unit_test(test_cell_empty),
         cmocka_unit_test(test_cell_comma_quoted),
         cmocka_unit_test(test_cell_quotes_doubled),
