@@ -173,7 +173,9 @@ void api_target_key(struct buf *out, const struct request *req);
 /* A target as people name it in messages: acme/api, acme/OPS (Cloud),
  * PRJ/api, PRJ (Data Center). */
 void api_target_label(const struct request *req, char *out, size_t outsz);
-/* A nonzero 64-bit hash of api_key_subject: one permission, compact. */
+/* A nonzero 64-bit hash of api_key_subject: one permission, compact. Two
+ * permissions may share one: a set that decides what is revoked or skipped
+ * keeps the key itself (a keyed hmap). */
 uint64_t api_key_hash(const struct request *req, const char *subject, size_t len);
 
 /* The message of an error answer: Cloud's error.message (plus detail),

@@ -26,6 +26,8 @@ enum row_status {
 /* What a row read from the live state would change (plan, --diff). */
 enum row_change { CH_NONE = 0, CH_UNCHANGED, CH_GRANT, CH_CHANGE, CH_REVOKE };
 
+#define JOB_NAMED_MAX 256
+
 /* What running a row (or an export target) found out. Written only by the
  * thread that runs the job (a worker, or the main thread for a row it
  * settles itself), read by the main thread once the job is done. */
@@ -38,8 +40,11 @@ struct row_result {
     int prev;                   /* permission found before the row: an enum
                                  * privilege, or -1 when the state was not read */
     enum row_change change;
-    uint64_t named[2];          /* an email row: api_key_hash of the account
-                                 * and the {uuid} it resolved to, or 0 */
+    char named[2][JOB_NAMED_MAX]; /* the names the row's permission goes by
+                                 * (prune, stale), "" for none: an email row's
+                                 * account id and {uuid}; else named[0] is ""
+                                 * (the row's own subject) and named[1] the
+                                 * other name a plan's check learnt */
     int unresolved;             /* its email or pattern could not be resolved */
     char display[128];          /* a user's display name where the run read it, or "" */
 };

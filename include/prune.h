@@ -51,7 +51,9 @@ int prune_failed(const struct prune *p);
  * when `revokes` exceed it. Pure. */
 int prune_over_limit(const struct bb_config *cfg, unsigned long revokes, unsigned long total);
 
-/* Bytes the named-permission set holds per row it names. */
-#define PRUNE_BYTES_PER_NAME 16
+/* Bytes the named-permission set holds per row it names, at most, besides
+ * the row's key (the names of target and subject + 11 bytes at most): a
+ * keyed hmap slot of 24 bytes (hash, key offset, line) at most half full. */
+#define PRUNE_BYTES_PER_NAME 48
 
 #endif

@@ -16,7 +16,7 @@ int resume_status_is_ok(const char *s, size_t len);
 /* --resume-from PREV: the rows of PREV, matched by what they ask for, not
  * by their position. See the DESIGN comment in resume.c. */
 struct resume {
-    struct hmap tab;            /* row key hash -> struct resume_count (resume.c) */
+    struct hmap tab;            /* row key -> struct resume_count (resume.c) */
     unsigned long rows;         /* valid rows of PREV */
 };
 

@@ -42,7 +42,7 @@ void stale_free(struct stale *s);
 /* A job comes back, in file order. A checked row (j->exp.check, with the
  * level it saw and leaves in j->exp; j->exp.saw PRIV_NONE and
  * j->res.status failed for a STALE_BLIND row) holds the level read now in
- * j->res.prev (or a failed status), and its keys in j->res.named[]: it is
+ * j->res.prev (or a failed status), and its names in j->res.named[]: it is
  * compared with what the rows before it leave. Other jobs are ignored. */
 void stale_row_done(struct stale *s, const struct job *j);
 /* 0 when every row matched. Else one stderr block (the first rows named),

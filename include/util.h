@@ -69,25 +69,49 @@ int std_fds_open(void);
 /* Overwrite memory that held a secret, in a way the compiler keeps. */
 void wipe(void *p, size_t n);
 
-/* A hash map from 64-bit keys (hashes; key 0 is taken as 1) to values of a fixed size, by open addressing with linear probing, at most
- * half full. Values are zeroed when added and move when the map grows or a
- * key is deleted: a pointer to one is good until the next hmap_put or
- * hmap_del. Not thread-safe: its owner locks. 8 + value_size bytes (rounded
- * up to 8) per slot, twice as many slots as keys at most. */
+/* A hash map by open addressing with linear probing, at most half full,
+ * to values of a fixed size. Values are zeroed when added and move when the
+ * map grows or a key is deleted: a pointer to one is good until the next
+ * put or del. Not thread-safe: its owner locks. Two kinds:
+ *
+ * - hmap_init: 64-bit keys (key 0 is taken as 1), compared as numbers. For
+ *   keys that are numbers, not for the hash of a name: two names of one
+ *   hash would be one entry. A slot is 8 + value_size bytes (rounded up to
+ *   8).
+ * - hmap_init_keys: keys are byte strings, which the map copies. A lookup
+ *   hashes them (m->hash, hash64 unless a test sets another before the first
+ *   put) and compares the bytes on every hit of the hash, so distinct keys
+ *   are distinct entries whatever their hashes. A slot is 16 + value_size
+ *   bytes (rounded up to 8), and each key costs its length + 4 bytes in a
+ *   store that grows by doubling; the keys of deleted entries are reclaimed
+ *   once they are most of it.
+ *
+ * Each kind is used with its own functions (hmap_get/put/del or
+ * hmap_kget/kput/kdel); hmap_next walks either. There are at most twice as
+ * many slots as keys. */
 struct hmap {
     unsigned char *slots;       /* cap slots (owned) */
     size_t cap, n;              /* slots, keys */
-    size_t vsize, ssize;        /* value size, slot size */
+    size_t vsize, ssize, voff;  /* value size, slot size, value offset in a slot */
+    int keyed;                  /* hmap_init_keys */
+    struct buf keys;            /* keyed: the keys' lengths and bytes (owned) */
+    size_t dead;                /* keyed: bytes of deleted keys in .keys */
+    uint64_t (*hash)(const void *p, size_t n); /* keyed: hash64, or a test's */
 };
 void hmap_init(struct hmap *m, size_t value_size);
+void hmap_init_keys(struct hmap *m, size_t value_size);
 void hmap_free(struct hmap *m);
 /* The value of key, or NULL. */
 void *hmap_get(const struct hmap *m, uint64_t key);
 /* The value of key, added (zeroed; *added = 1) when it was not there. */
 void *hmap_put(struct hmap *m, uint64_t key, int *added);
 void hmap_del(struct hmap *m, uint64_t key);
-/* Walk every key: start with *pos = 0; returns the next value (its key in
- * *key) or NULL at the end. */
+/* The same for a keyed map: the key is len bytes at key (len < 4 GiB). */
+void *hmap_kget(const struct hmap *m, const void *key, size_t len);
+void *hmap_kput(struct hmap *m, const void *key, size_t len, int *added);
+void hmap_kdel(struct hmap *m, const void *key, size_t len);
+/* Walk every entry: start with *pos = 0; returns the next value (its key,
+ * or a keyed map's hash of it, in *key) or NULL at the end. */
 void *hmap_next(const struct hmap *m, size_t *pos, uint64_t *key);
 
 /* snprintf into a message buffer that never cuts silently: what does not

@@ -184,8 +184,10 @@ static int read_subject_now(struct apply_worker *w, struct job *j, struct subjec
             return -1;
         }
         /* the permission the row names, under both of the user's names */
-        j->res.named[0] = api_key_hash(req, sn->account, strlen(sn->account));
-        j->res.named[1] = sn->uuid[0] ? api_key_hash(req, sn->uuid, strlen(sn->uuid)) : 0;
+        _Static_assert(sizeof sn->account <= JOB_NAMED_MAX && sizeof sn->uuid <= JOB_NAMED_MAX,
+                       "the names fit the job");
+        memcpy(j->res.named[0], sn->account, sizeof sn->account);
+        memcpy(j->res.named[1], sn->uuid, sizeof sn->uuid);
         snprintf(sn->note, sizeof sn->note, "%.*s is account %s", (int)sn->sublen, sn->subject,
                  sn->account);
         sn->subject = sn->account;
@@ -221,12 +223,10 @@ static void check_row(struct apply_worker *w, struct job *j)
         return;
     j->res.status = ROW_OK;
     j->res.prev = (int)sn.now;
-    if (!j->req.subject_is_email) {
-        char other[256];
-        j->res.named[0] = api_key_hash(&j->req, sn.subject, sn.sublen);
-        if (live_other_name(w->sh->live, &j->req, sn.subject, sn.sublen, other, sizeof other))
-            j->res.named[1] = api_key_hash(&j->req, other, strlen(other));
-    }
+    /* named[0] stays "": the row's own subject (job.h) */
+    if (!j->req.subject_is_email)
+        live_other_name(w->sh->live, &j->req, sn.subject, sn.sublen, j->res.named[1],
+                        sizeof j->res.named[1]);
 }
 
 /* The work of one row; fills its result. */

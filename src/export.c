@@ -44,8 +44,8 @@ struct export {
     const struct export_kind *kind;     /* frozen */
     struct who who;                     /* --user; read-only once the pool runs */
     /* Data Center: slugs seen, to name those that would collide in one
-     * Cloud workspace: slug hash -> told (an hmap slot of 16 bytes a
-     * repository) */
+     * Cloud workspace: slug -> told (a keyed hmap: a 24-byte slot and the
+     * slug's length + 4 bytes a repository) */
     struct hmap slugs;
 };
 
@@ -151,16 +151,18 @@ static void export_target(void *ctx, struct exec_worker *ex, struct job *j)
 
 /* ---- the main thread ---------------------------------------------------- */
 
-/* A slug's hash, case-insensitive, over all of it. */
-static uint64_t slug_hash(const char *s)
+/* Note a slug, case-insensitive, over all of it: its told flag. */
+static int *slug_note(struct hmap *slugs, const char *s, int *seen)
 {
     char *low = xstrdup(s);
     size_t n = 0;
     for (; low[n]; n++)
         low[n] = (char)tolower((unsigned char)low[n]);
-    uint64_t h = hash64(low, n);
+    int added;
+    int *told = hmap_kput(slugs, low, n, &added);
     free(low);
-    return h;
+    *seen = !added;
+    return told;
 }
 
 /* A listed target: queued in the ring (the strings are copied into the
@@ -173,8 +175,7 @@ static void on_target(void *ctx, enum target_kind kind, const char *ws, const ch
         return;
     int seen = 0, *told = NULL;
     if (kind == TARGET_REPO && !e->sw.ses.api->has_workspaces) {
-        told = hmap_put(&e->slugs, slug_hash(slug), &seen);
-        seen = !seen;
+        told = slug_note(&e->slugs, slug, &seen);
     }
     if (seen && !*told) {
         *told = 1;
@@ -195,7 +196,7 @@ int export_main(const struct bb_config *cfg)
     memset(e, 0, sizeof *e);
     e->kind = cfg->branch_rules ? &kind_branch_rules : &kind_permissions;
     sweep_init(&e->sw, cfg, "export", "target", "targets");
-    hmap_init(&e->slugs, sizeof(int));
+    hmap_init_keys(&e->slugs, sizeof(int));
     int failed = sweep_open(&e->sw) != 0;
     struct session *ses = &e->sw.ses;
     if (!failed) {

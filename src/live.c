@@ -20,9 +20,12 @@
  * A plan writes nothing, so a dropped target listed again would show the
  * state before the plan's own rows. In a plan (live_simulate), each target
  * keeps a note of the changes its planned rows made; when it is dropped,
- * the notes move to an overlay (16 bytes per planned change of a dropped
+ * the notes move to an overlay (a keyed hmap: a 24-byte slot and the
+ * permission's key, its length + 4 bytes, per planned change of a dropped
  * target: it grows only when an ungrouped plan spans more targets than
- * the cache), which answers before a fresh list does.
+ * the cache), which answers before a fresh list does. Notes and overlay
+ * hold the keys themselves, so no permission answers for another whose key
+ * has the same hash.
  *
  * Locking: one mutex guards the table, the recency list and every entry.
  * It is never held while a list is fetched: each list is loaded once
@@ -59,9 +62,10 @@ struct list {
     char *fail_msg;             /* owned, when FAILED */
 };
 
-/* A planned change: the permission's key hash and the value it leaves. */
+/* A planned change: the permission's key and the value it leaves. */
 struct note {
-    uint64_t key;               /* api_key_hash; 0 = empty slot */
+    char *key;                  /* api_key_subject (owned) */
+    size_t keylen;
     enum privilege priv;
 };
 
@@ -89,7 +93,7 @@ struct live {
     struct live_stats stats;
     int simulate;               /* a plan: remember planned changes */
     struct hmap overlay;        /* planned changes of dropped targets:
-                                 * api_key_hash -> enum privilege */
+                                 * api_key_subject -> enum privilege */
 };
 
 struct live *live_new(const struct api_ops *api, const char *base, unsigned max_targets)
@@ -105,7 +109,7 @@ struct live *live_new(const struct api_ops *api, const char *base, unsigned max_
         size *= 2;
     l->table = xcalloc(size, sizeof(struct entry *));
     l->mask = size - 1;
-    hmap_init(&l->overlay, sizeof(enum privilege));
+    hmap_init_keys(&l->overlay, sizeof(enum privilege));
     return l;
 }
 
@@ -123,6 +127,8 @@ static void list_clear(struct list *ls)
 
 static void entry_free(struct entry *e)
 {
+    for (unsigned i = 0; i < e->nnotes; i++)
+        free(e->notes[i].key);
     free(e->notes);
     list_clear(&e->lists[0]);
     list_clear(&e->lists[1]);
@@ -152,14 +158,14 @@ void live_simulate(struct live *l)
 }
 
 /* mu held. What the plan left a permission of a dropped target. */
-static void overlay_put(struct live *l, uint64_t key, enum privilege p)
+static void overlay_put(struct live *l, const char *key, size_t len, enum privilege p)
 {
-    *(enum privilege *)hmap_put(&l->overlay, key, NULL) = p;
+    *(enum privilege *)hmap_kput(&l->overlay, key, len, NULL) = p;
 }
 
-static enum privilege *overlay_get(struct live *l, uint64_t key)
+static enum privilege *overlay_get(struct live *l, const struct buf *key)
 {
-    return hmap_get(&l->overlay, key);
+    return hmap_kget(&l->overlay, key->data, key->len);
 }
 
 /* mu held. */
@@ -203,7 +209,7 @@ static void evict(struct live *l)
         struct entry *newer = e->newer;
         if (!e->users) {
             for (unsigned i = 0; i < e->nnotes; i++)
-                overlay_put(l, e->notes[i].key, e->notes[i].priv);
+                overlay_put(l, e->notes[i].key, e->notes[i].keylen, e->notes[i].priv);
             struct entry **s = slot_of(l, e->key, e->keylen, e->hash);
             *s = e->hnext;
             unlink_recency(l, e);
@@ -391,9 +397,14 @@ int live_get(struct live *l, const struct request *req, const char *subject, siz
     if (rc == 0 && ls->once.state == ONCE_READY) {
         struct item *it = find_item(ls, subject, len);
         *now = it ? it->priv : PRIV_NONE;
-        enum privilege *n = l->simulate ? overlay_get(l, api_key_hash(req, subject, len)) : NULL;
-        if (n)
-            *now = *n;     /* planned before the target was dropped */
+        if (l->simulate) {
+            struct buf pk = {0};
+            api_key_subject(&pk, req, subject, len);
+            enum privilege *n = overlay_get(l, &pk);
+            if (n)
+                *now = *n;     /* planned before the target was dropped */
+            buf_free(&pk);
+        }
     }
     release(l, e);
     pthread_mutex_unlock(&l->mu);
@@ -410,19 +421,24 @@ void live_set(struct live *l, const struct request *req, const char *subject, si
     struct entry *e = *slot_of(l, key.data, key.len, hash32(key.data, key.len));
     struct list *ls = e ? &e->lists[req->subject] : NULL;
     if (l->simulate) {
-        uint64_t h = api_key_hash(req, subject, len);
+        struct buf pk = {0};
+        api_key_subject(&pk, req, subject, len);
         if (e) {
             if (e->nnotes == e->capnotes) {
                 e->capnotes = e->capnotes ? e->capnotes * 2 : 4;
                 e->notes = xrealloc(e->notes, e->capnotes * sizeof *e->notes);
             }
-            e->notes[e->nnotes].key = h;
-            e->notes[e->nnotes++].priv = p;
+            struct note *nt = &e->notes[e->nnotes++];
+            nt->key = xmalloc(pk.len + 1);
+            memcpy(nt->key, pk.data, pk.len + 1);
+            nt->keylen = pk.len;
+            nt->priv = p;
         }
         /* the overlay keeps the latest value of what it holds; a target no
          * longer cached leaves its change there */
-        if (!e || overlay_get(l, h))
-            overlay_put(l, h, p);
+        if (!e || overlay_get(l, &pk))
+            overlay_put(l, pk.data, pk.len, p);
+        buf_free(&pk);
     }
     if (ls && ls->once.state == ONCE_READY) {
         struct item *it = find_item(ls, subject, len);

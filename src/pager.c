@@ -20,18 +20,14 @@
 #define PAGES_MAX 1000000u      /* no list is that long: a server in a loop */
 
 /* The page URLs of one walk, compared in full: a server that sends the walk
- * back to a page it already gave (A, B, A) would never end. A map from the
- * hash of each URL to the URL itself. */
+ * back to a page it already gave (A, B, A) would never end. A keyed hmap of
+ * the URLs (it compares the URLs themselves). */
 struct seen {
-    struct hmap urls;           /* hash64 -> char * (owned) */
+    struct hmap urls;
 };
 
 static void seen_free(struct seen *s)
 {
-    size_t pos = 0;
-    char **url;
-    while ((url = hmap_next(&s->urls, &pos, NULL)))
-        free(*url);
     hmap_free(&s->urls);
 }
 
@@ -39,11 +35,8 @@ static void seen_free(struct seen *s)
 static int seen_add(struct seen *s, const char *url)
 {
     int added;
-    char **slot = hmap_put(&s->urls, hash64(url, strlen(url)), &added);
-    if (!added)
-        return !strcmp(*slot, url);     /* another URL of the same hash: never seen */
-    *slot = xstrdup(url);
-    return 0;
+    hmap_kput(&s->urls, url, strlen(url), &added);
+    return !added;
 }
 
 int pager_walk(const struct api_ops *ops, const char *first, const struct pager_fetch *f,
@@ -51,7 +44,7 @@ int pager_walk(const struct api_ops *ops, const char *first, const struct pager_
 {
     struct buf url = {0}, next = {0};
     struct seen seen;
-    hmap_init(&seen.urls, sizeof(char *));
+    hmap_init_keys(&seen.urls, 0);
     double at = -1;             /* the position of the page before */
     double said = -1;           /* Cloud: the largest size a page gave */
     double delivered = 0;       /* items handed over so far */

@@ -6,10 +6,12 @@
  *
  * While the file's rows are written (prune_note, main thread), each valid
  * row whose target may fall in a scope adds its permission to the named
- * set: a 64-bit api_key_hash of target and subject (both names of a Cloud
- * user an email resolved to, so one user however written is one entry).
- * The set is open addressing kept at most half full: PRUNE_BYTES_PER_NAME
- * bytes per row, and nothing else grows with the file. A row that cannot
+ * set: the key of target and subject (api_key_subject; both names of a
+ * Cloud user an email resolved to, so one user however written is one
+ * entry). The set is util's keyed hmap, which compares the keys and not
+ * only their hashes, so a permission the file does not name is never taken
+ * for one it does: PRUNE_BYTES_PER_NAME bytes per row plus the key's
+ * length, and nothing else grows with the file. A row that cannot
  * be trusted (invalid, an unknown email, a pattern whose listing failed)
  * is noted as a stop instead, keyed by its target (or its workspace or
  * project when the target cannot be told), with its line.
@@ -40,18 +42,28 @@
 #include <strings.h>
 
 #include "api.h"
+#include "csvout.h"
 #include "markdown.h"
 #include "walk.h"
 
-/* ---- sets of hashes (hmap: key -> the first line a stop was noted with) -- */
+/* ---- sets of keys (hmap: key -> the first line a stop was noted with) ---- */
 
-/* Add key; a stop keeps the first line it was noted with. */
-static void hset_add(struct hmap *s, uint64_t key, unsigned long line)
+/* Add key (and free it); a stop keeps the first line it was noted with. */
+static void hset_add(struct hmap *s, struct buf key, unsigned long line)
 {
     int added;
-    unsigned long *first = hmap_put(s, key, &added);
+    unsigned long *first = hmap_kput(s, key.data, key.len, &added);
     if (added)
         *first = line;
+    buf_free(&key);
+}
+
+/* The line of key (which it frees), or NULL. */
+static const unsigned long *hset_get(const struct hmap *s, struct buf key)
+{
+    const unsigned long *v = hmap_kget(s, key.data, key.len);
+    buf_free(&key);
+    return v;
 }
 
 /* ---- the prune ------------------------------------------------------------ */
@@ -74,7 +86,7 @@ struct prune {
     const struct api_ops *api;
     struct hmap named;          /* permissions the file names */
     struct hmap stops;          /* targets (and workspaces, projects) a bad row stops:
-                                 * hash -> the line of the first such row */
+                                 * key -> the line of the first such row */
     unsigned long stop_all;     /* a bad row whose place cannot be told: its line */
     struct hmap walked;         /* targets read already (scopes may overlap) */
     struct hmap reasons;        /* the line of a row that stopped a scope -> the offset
@@ -100,9 +112,9 @@ struct prune *prune_new(const struct bb_config *cfg, struct session *ses, struct
     p->ses = ses;
     p->live = live;
     p->api = ses->api;
-    hmap_init(&p->named, sizeof(unsigned long));
-    hmap_init(&p->stops, sizeof(unsigned long));
-    hmap_init(&p->walked, sizeof(unsigned long));
+    hmap_init_keys(&p->named, sizeof(unsigned long));
+    hmap_init_keys(&p->stops, sizeof(unsigned long));
+    hmap_init_keys(&p->walked, sizeof(unsigned long));
     hmap_init(&p->reasons, sizeof(size_t));
     return p;
 }
@@ -195,25 +207,30 @@ int prune_over_limit(const struct bb_config *cfg, unsigned long revokes, unsigne
 /* A key for a place: kind 'w' (any row of a workspace), 'W' (a row of a
  * workspace whose target cannot be told), 'P' (any row of a Data Center
  * project). */
-static uint64_t place_key(char kind, const char *s, size_t len)
+static struct buf place_key(char kind, const char *s, size_t len)
 {
     struct buf k = {0};
     buf_addc(&k, kind);
     buf_addc(&k, '\x1f');
     for (size_t i = 0; i < len; i++)
         buf_addc(&k, (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]));
-    uint64_t h = hash64(k.data, k.len);
-    buf_free(&k);
-    return h ? h : 1;
+    return k;
 }
 
-static uint64_t target_hash(const struct request *t)
+/* The key of a target (the caller frees it; hset_add and hset_get do). */
+static struct buf target_key(const struct request *t)
 {
     struct buf k = {0};
     api_target_key(&k, t);
-    uint64_t h = hash64(k.data, k.len);
-    buf_free(&k);
-    return h ? h : 1;
+    return k;
+}
+
+/* The key of one permission: target and subject. */
+static struct buf perm_key(const struct request *t, const char *subject, size_t len)
+{
+    struct buf k = {0};
+    api_key_subject(&k, t, subject, len);
+    return k;
 }
 
 static int same_word(const char *a, size_t alen, const char *b, size_t blen)
@@ -256,6 +273,7 @@ static const char *role_cell(const struct colmap *m, const struct job *j, enum c
     }
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
         n--;
+    csvout_name_unguard(&s, &n);    /* as row_validate reads it */
     *len = n;
     return s;
 }
@@ -301,7 +319,7 @@ static void note_stop(struct prune *p, const struct colmap *m, const struct job 
             hset_add(&p->stops, place_key('W', ws, wl), line);
             return;
         }
-        hset_add(&p->stops, target_hash(&t), line);
+        hset_add(&p->stops, target_key(&t), line);
         return;
     }
     t.workspace_len = 0;
@@ -314,10 +332,10 @@ static void note_stop(struct prune *p, const struct colmap *m, const struct job 
     if (repo_ok) {
         t.target = TARGET_REPO, t.project = proj, t.project_len = pl;
         t.target_name = repo, t.target_len = rl;
-        hset_add(&p->stops, target_hash(&t), line);
+        hset_add(&p->stops, target_key(&t), line);
     } else if (!rl) {
         t.target = TARGET_PROJECT, t.target_name = proj, t.target_len = pl;
-        hset_add(&p->stops, target_hash(&t), line);
+        hset_add(&p->stops, target_key(&t), line);
     }
 }
 
@@ -331,13 +349,12 @@ void prune_note(struct prune *p, const struct colmap *m, const struct job *j)
     }
     if (j->res.status == ROW_CANCELLED || j->res.status == ROW_PENDING || !may_fall_in(p, &j->req))
         return;
-    if (j->res.named[0] || j->res.named[1]) {
+    if (j->res.named[0][0]) {
         for (int i = 0; i < 2; i++)
-            if (j->res.named[i])
-                hset_add(&p->named, j->res.named[i], 0);
+            if (j->res.named[i][0])
+                hset_add(&p->named, perm_key(&j->req, j->res.named[i], strlen(j->res.named[i])), 0);
     } else {
-        uint64_t h = api_key_hash(&j->req, j->req.subject_name, j->req.subject_len);
-        hset_add(&p->named, h, 0);
+        hset_add(&p->named, perm_key(&j->req, j->req.subject_name, j->req.subject_len), 0);
     }
 }
 
@@ -359,14 +376,9 @@ static int is_named(const struct prune *p, const struct request *t, const struct
 {
     struct request r = *t;
     r.subject = w->kind;
-    uint64_t h = api_key_hash(&r, w->id, strlen(w->id));
-    if (hmap_get(&p->named, h))
+    if (hset_get(&p->named, perm_key(&r, w->id, strlen(w->id))))
         return 1;
-    if (w->alt) {
-        h = api_key_hash(&r, w->alt, strlen(w->alt));
-        return hmap_get(&p->named, h) != NULL;
-    }
-    return 0;
+    return w->alt && hset_get(&p->named, perm_key(&r, w->alt, strlen(w->alt)));
 }
 
 static int is_caller(const struct prune *p, const struct walk_perm *w)
@@ -415,7 +427,7 @@ static void note_stop_line(struct prune *p, unsigned long line)
 static void target_read(struct prune *p, struct job *j)
 {
     const struct request *t = &j->req;
-    const unsigned long *s = hmap_get(&p->stops, target_hash(t));
+    const unsigned long *s = hset_get(&p->stops, target_key(t));
     if (s)
         note_stop_line(p, *s);
     if (j->res.status == ROW_CANCELLED)
@@ -505,13 +517,15 @@ static void on_target(void *ctx, enum target_kind kind, const char *ws, const ch
     if (!j)
         return;
     j->exp.target = 1;
-    uint64_t h = target_hash(&j->req);
-    if (hmap_get(&p->walked, h)) {     /* in a scope before: pruned there */
+    struct buf k = target_key(&j->req);
+    int added;
+    hmap_kput(&p->walked, k.data, k.len, &added);
+    buf_free(&k);
+    if (!added) {                       /* in a scope before: pruned there */
         j->res.status = ROW_CANCELLED;
         ring_settle(lc->ring, j);
         return;
     }
-    hset_add(&p->walked, h, 0);
     ring_submit(lc->ring, j);
 }
 
@@ -596,11 +610,11 @@ static void finish_scope(struct prune *p, struct ring *ring, const struct colmap
     if (p->stop_all)
         note_stop_line(p, p->stop_all);
     if (p->api->has_workspaces) {
-        if ((s = hmap_get(&p->stops, place_key('W', sc, n))))
+        if ((s = hset_get(&p->stops, place_key('W', sc, n))))
             note_stop_line(p, *s);
-        if (!slash && (s = hmap_get(&p->stops, place_key('w', sc, n))))
+        if (!slash && (s = hset_get(&p->stops, place_key('w', sc, n))))
             note_stop_line(p, *s);
-    } else if ((s = hmap_get(&p->stops, place_key('P', sc, n)))) {
+    } else if ((s = hset_get(&p->stops, place_key('P', sc, n)))) {
         note_stop_line(p, *s);
     }
     char shown[4 * 300];

@@ -8,9 +8,11 @@
  * asks for: the permission (workspace, repository or project with its
  * project where the flavour needs it, group or user; compared as the
  * flavour compares names, see api_key) and the privilege. A table keeps, per
- * key hash, how many PREV rows have it and how many of those were ok (an
- * hmap slot of 16 bytes per distinct row): an input row with an ok match is not sent again
- * and uses that match up, so two identical input rows need two ok rows.
+ * key, how many PREV rows have it and how many of those were ok (a keyed
+ * hmap: a slot of 24 bytes, plus the key's length + 4, per distinct row; it
+ * compares the keys themselves, so no row is skipped for another whose key
+ * has the same hash): an input row with an ok match is not sent again and
+ * uses that match up, so two identical input rows need two ok rows.
  *
  * A repository row of PREV also enters a key without its repository, for
  * the check that PREV belongs to the input: an input pattern row can only
@@ -40,20 +42,18 @@ int resume_status_is_ok(const char *s, size_t len)
     return len == 2 && s[0] == 'o' && s[1] == 'k';
 }
 
-/* The key of what a row asks for; any_repo: the repository left out. */
-static uint64_t row_key(const struct request *req, int any_repo)
+/* The key of what a row asks for, into k (emptied first); any_repo: the
+ * repository left out. */
+static void row_key(struct buf *k, const struct request *req, int any_repo)
 {
     struct request q = *req;
-    struct buf k = {0};
-    buf_addc(&k, any_repo ? '*' : '=');
+    k->len = 0;
+    buf_addc(k, any_repo ? '*' : '=');
     if (any_repo)
         q.target_len = 0;
-    api_key(&k, &q);
-    buf_addc(&k, '\x1f');
-    buf_adds(&k, privilege_name(q.priv));
-    uint64_t h = hash64(k.data, k.len);
-    buf_free(&k);
-    return h ? h : 1;
+    api_key(k, &q);
+    buf_addc(k, '\x1f');
+    buf_adds(k, privilege_name(q.priv));
 }
 
 /* The PREV rows of one key. */
@@ -62,14 +62,22 @@ struct resume_count {
     uint32_t rows;              /* in all */
 };
 
-static struct resume_count *add(struct resume *r, uint64_t h)
+static struct resume_count *add(struct resume *r, const struct request *req, int any_repo)
 {
-    return hmap_put(&r->tab, h, NULL);
+    struct buf k = {0};
+    row_key(&k, req, any_repo);
+    struct resume_count *e = hmap_kput(&r->tab, k.data, k.len, NULL);
+    buf_free(&k);
+    return e;
 }
 
-static struct resume_count *find(const struct resume *r, uint64_t h)
+static struct resume_count *find(const struct resume *r, const struct request *req, int any_repo)
 {
-    return hmap_get(&r->tab, h);
+    struct buf k = {0};
+    row_key(&k, req, any_repo);
+    struct resume_count *e = hmap_kget(&r->tab, k.data, k.len);
+    buf_free(&k);
+    return e;
 }
 
 /* Reading a CSV: the header into a mapping, then each valid row. */
@@ -138,11 +146,11 @@ static int load_row(struct reader *rd, const struct request *req, const struct c
     unsigned c = (unsigned)rd->map.col[COL_STATUS];
     /* a line torn by a kill may end before its status: then it is not done */
     int ok = rec->n > c && resume_status_is_ok(rec->cells[c], rec->lens[c]);
-    struct resume_count *e = add(r, row_key(req, 0));
+    struct resume_count *e = add(r, req, 0);
     e->rows++;
     e->ok += (uint32_t)ok;
     if (req->target == TARGET_REPO)
-        add(r, row_key(req, 1))->rows++;
+        add(r, req, 1)->rows++;
     r->rows++;
     return 0;
 }
@@ -154,7 +162,7 @@ int resume_load(struct resume *r, const char *path, const struct bb_config *cfg)
         fprintf(stderr, "bbperm: the --resume-from path is too long\n");
         return -1;
     }
-    hmap_init(&r->tab, sizeof(struct resume_count));
+    hmap_init_keys(&r->tab, sizeof(struct resume_count));
     r->rows = 0;
     struct reader rd = {.cfg = cfg, .what = what, .need_status = 1, .on_row = load_row, .r = r};
     if (read_csv(&rd, path) != 0)
@@ -169,8 +177,7 @@ int resume_load(struct resume *r, const char *path, const struct bb_config *cfg)
 static int check_row(struct reader *rd, const struct request *req, const struct csvin_record *rec)
 {
     (void)rec;
-    const struct resume_count *e = req->target_is_pattern ? find(rd->want, row_key(req, 1))
-                                                          : find(rd->want, row_key(req, 0));
+    const struct resume_count *e = find(rd->want, req, req->target_is_pattern);
     rd->found = e && e->rows;
     return rd->found;           /* one match is enough */
 }
@@ -197,7 +204,7 @@ int resume_check_input(const struct resume *r, const char *path, const struct bb
 
 int resume_done(struct resume *r, const struct request *req)
 {
-    struct resume_count *e = find(r, row_key(req, 0));
+    struct resume_count *e = find(r, req, 0);
     if (!e || !e->ok)
         return 0;
     e->ok--;

@@ -26,13 +26,15 @@
  * rows that follow find the lists cached. The ring hands the jobs back in
  * file order (stale_row_done): each is compared with what the rows before
  * it leave (an overlay of the levels earlier rows of the same permission
- * planned, by key hash, under both names of a Cloud user when known), else
+ * planned, by key, under both names of a Cloud user when known), else
  * with the level read now. Any difference, or a target that cannot be
  * read, and nothing is sent: the run stops with exit 1 and names the first
  * rows on stderr. Re-plan and apply.
  *
- * Memory: the overlay holds one slot per permission the plan names (an
- * hmap, 8 + 4 bytes a slot, kept at most half full), and the first
+ * Memory: the overlay holds one slot per permission the plan names (a
+ * keyed hmap, which compares the keys themselves, so no row is checked
+ * against another permission of the same hash: a 24-byte slot and the
+ * key's length + 4 bytes, kept at most half full), and the first
  * STALE_SHOWN differences.
  */
 #include "stale.h"
@@ -135,7 +137,7 @@ int stale_scan(int fd, const struct bb_config *cfg)
 /* ---- the check ------------------------------------------------------------ */
 
 struct stale {
-    struct hmap leaves;         /* key hash -> enum privilege the rows before leave */
+    struct hmap leaves;         /* key -> enum privilege the rows before leave */
     unsigned long stale, unread, checked;
     char shown[STALE_SHOWN][700];
     unsigned nshown;
@@ -144,7 +146,7 @@ struct stale {
 struct stale *stale_new(void)
 {
     struct stale *s = xcalloc(1, sizeof *s);
-    hmap_init(&s->leaves, sizeof(int));
+    hmap_init_keys(&s->leaves, sizeof(int));
     return s;
 }
 
@@ -162,6 +164,19 @@ static void show(struct stale *s, unsigned long line, const char *label, const c
     if (s->nshown < STALE_SHOWN)
         msg_printf(s->shown[s->nshown++], sizeof s->shown[0], "line %lu: %s %s: %s", line, label,
                    subject, text);
+}
+
+/* The key of a checked row's permission under its name i (job.h's named),
+ * into k; 0 when it has no such name. */
+static int name_key(struct buf *k, const struct job *j, int i)
+{
+    const char *n = j->res.named[i];
+    k->len = 0;
+    if (i == 0 && !n[0])
+        api_key_subject(k, &j->req, j->req.subject_name, j->req.subject_len);
+    else if (n[0])
+        api_key_subject(k, &j->req, n, strlen(n));
+    return k->len > 0;
 }
 
 void stale_row_done(struct stale *s, const struct job *j)
@@ -193,9 +208,10 @@ void stale_row_done(struct stale *s, const struct job *j)
     }
     enum privilege expect = (enum privilege)j->res.prev;
     const int *before = NULL;
+    struct buf k = {0};
     for (int i = 0; i < 2 && !before; i++)
-        if (j->res.named[i])
-            before = hmap_get(&s->leaves, j->res.named[i]);
+        if (name_key(&k, j, i))
+            before = hmap_kget(&s->leaves, k.data, k.len);
     if (before)
         expect = (enum privilege)*before;
     if (expect != saw) {
@@ -205,8 +221,9 @@ void stale_row_done(struct stale *s, const struct job *j)
         show(s, j->line, shown_label, shown_subject, text);
     }
     for (int i = 0; i < 2; i++)
-        if (j->res.named[i])
-            *(int *)hmap_put(&s->leaves, j->res.named[i], NULL) = (int)leaves;
+        if (name_key(&k, j, i))
+            *(int *)hmap_kput(&s->leaves, k.data, k.len, NULL) = (int)leaves;
+    buf_free(&k);
 }
 
 int stale_report(const struct stale *s, FILE *err, const char *input, struct buf *note)

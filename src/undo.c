@@ -14,8 +14,9 @@
  *
  * A permission the run changes twice must come back to its value before the
  * first change, so only the first change of each permission is recorded: a
- * set of 64-bit hashes of the permission keys, guarded by a mutex held only
- * to test and insert. A Cloud user has two names ({uuid} and account id):
+ * set of the permission keys (util's keyed hmap, which compares the keys,
+ * not only their hashes), guarded by a mutex held only to test and insert.
+ * A Cloud user has two names ({uuid} and account id):
  * when the write knows both, the entry goes in under the name it uses and
  * an alias under the other, so a later write of the same permission under
  * either spelling finds it (the live state may have forgotten the pair by
@@ -24,12 +25,13 @@
  *
  * A write the server refused (a 4xx answer) changed nothing, so its row
  * would only fail later: the worker reports each outcome (undo_outcome),
- * and the set keeps, per permission, the hash of its row and whether any
- * write of it was accepted (24 bytes per permission changed). undo_close
- * drops the rows of permissions whose writes were all refused, rewriting
- * the file through a new one renamed over it. A row whose outcome is not
- * known (no answer, cancelled in flight) stays: restoring the value that is
- * still there is harmless.
+ * and the set keeps, per permission, its row and whether any write of it
+ * was accepted (a 48-byte slot, the key's length + 4 and the row's length
+ * + 1 per permission changed; an alias a slot, its key and the first
+ * name's key). undo_close drops the rows of permissions whose writes were
+ * all refused, compared whole, rewriting the file through a new one renamed
+ * over it. A row whose outcome is not known (no answer, cancelled in
+ * flight) stays: restoring the value that is still there is harmless.
  */
 #include "undo.h"
 
@@ -50,20 +52,23 @@ enum undo_state {
     UNDO_REFUSED                /* its writes were all refused: nothing changed */
 };
 
-/* One recorded permission, under its api_key_hash in the set; or an alias:
- * the other name of a Cloud user, pointing at the entry of the name the
- * row was written with. */
+/* One recorded permission, under its key (api_key_subject) in the set; or
+ * an alias: the other name of a Cloud user, pointing at the entry of the
+ * name the row was written with. */
 struct undo_entry {
-    uint64_t line;              /* hash of the row written for it */
+    size_t line;                /* the row written for it: an offset into lines */
     enum undo_state state;
-    uint64_t same;              /* nonzero: an alias of the entry under this key */
+    size_t same, samelen;       /* same > 0: an alias of the entry whose key
+                                 * is at offset same - 1 in lines */
 };
 
 struct undo {
     int fd;
     const char *path;
     pthread_mutex_t mu;
-    struct hmap set;            /* api_key_hash -> struct undo_entry */
+    struct hmap set;            /* api_key_subject -> struct undo_entry */
+    struct buf lines;           /* the rows recorded (each ended by a NUL) and
+                                 * the keys aliases point at */
     int failed;
     int torn;                   /* a write left part of a line: end it first */
 };
@@ -95,34 +100,29 @@ struct undo *undo_open(const char *path, FILE *err)
     u->fd = fd;
     u->path = path;
     pthread_mutex_init(&u->mu, NULL);
-    hmap_init(&u->set, sizeof(struct undo_entry));
+    hmap_init_keys(&u->set, sizeof(struct undo_entry));
     return u;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
 }
 
 /* Rewrite the file without the rows of refused writes: through a new file
  * renamed over it, so a kill meanwhile leaves the complete one. */
 static int drop_refused(struct undo *u)
 {
-    /* the hashes of the rows to drop, sorted for a binary search */
-    size_t refused = 0, pos = 0;
-    uint64_t *drop = NULL;
+    /* the rows to drop, as a set of their text */
+    size_t pos = 0;
+    struct hmap drop;
+    hmap_init_keys(&drop, 0);
     const struct undo_entry *e;
-    while ((e = hmap_next(&u->set, &pos, NULL)))
-        refused += !e->same && e->state == UNDO_REFUSED;
-    if (!refused)
+    while ((e = hmap_next(&u->set, &pos, NULL))) {
+        if (!e->same && e->state == UNDO_REFUSED) {
+            const char *row = u->lines.data + e->line;
+            hmap_kput(&drop, row, strlen(row), NULL);
+        }
+    }
+    if (!drop.n) {
+        hmap_free(&drop);
         return 0;
-    drop = xmalloc(refused * sizeof *drop);
-    refused = pos = 0;
-    while ((e = hmap_next(&u->set, &pos, NULL)))
-        if (!e->same && e->state == UNDO_REFUSED)
-            drop[refused++] = e->line;
-    qsort(drop, refused, sizeof *drop, cmp_u64);
+    }
     size_t n = strlen(u->path) + sizeof ".new";
     char *tmp = xmalloc(n);
     snprintf(tmp, n, "%s.new", u->path);
@@ -134,8 +134,7 @@ static int drop_refused(struct undo *u)
     int rc = out ? 0 : -1;
     for (int first = 1; out && (len = getline(&line, &cap, in)) > 0; first = 0) {
         size_t body = (size_t)len - (line[len - 1] == '\n');
-        uint64_t h = hash64(line, body);
-        if (!first && bsearch(&h, drop, refused, sizeof *drop, cmp_u64))
+        if (!first && hmap_kget(&drop, line, body))
             continue;
         if (fwrite(line, 1, (size_t)len, out) != (size_t)len)
             rc = -1;
@@ -154,7 +153,7 @@ static int drop_refused(struct undo *u)
         unlink(tmp);
     free(line);
     free(tmp);
-    free(drop);
+    hmap_free(&drop);
     return rc;
 }
 
@@ -169,6 +168,7 @@ int undo_close(struct undo *u)
         rc = -1;
     pthread_mutex_destroy(&u->mu);
     hmap_free(&u->set);
+    buf_free(&u->lines);
     free(u);
     return rc;
 }
@@ -180,39 +180,59 @@ void undo_format(struct buf *out, const struct request *req, const char *subject
     buf_addc(out, '\n');
 }
 
-/* mu held. The entry of a permission under one name, through its alias. */
-static struct undo_entry *find_one(struct undo *u, uint64_t h)
+/* mu held. The entry of a permission under one key (none when empty),
+ * through its alias. */
+static struct undo_entry *find_one(struct undo *u, const struct buf *k)
 {
-    struct undo_entry *e = h ? hmap_get(&u->set, h) : NULL;
-    return e && e->same ? hmap_get(&u->set, e->same) : e;
+    struct undo_entry *e = k->len ? hmap_kget(&u->set, k->data, k->len) : NULL;
+    return e && e->same ? hmap_kget(&u->set, u->lines.data + e->same - 1, e->samelen) : e;
 }
 
-/* mu held. The entry of a permission under either of its names. */
-static struct undo_entry *find_either(struct undo *u, uint64_t h, uint64_t alt)
+/* mu held. The entry of a permission under either of its keys. */
+static struct undo_entry *find_either(struct undo *u, const struct buf *k, const struct buf *alt)
 {
-    struct undo_entry *e = find_one(u, h);
+    struct undo_entry *e = find_one(u, k);
     return e ? e : find_one(u, alt);
+}
+
+/* The keys of a permission under its name and its other name (alt, or
+ * NULL: k2 stays empty). */
+static void perm_keys(struct buf *k, struct buf *k2, const struct request *req,
+                      const char *subject, size_t len, const char *alt)
+{
+    api_key_subject(k, req, subject, len);
+    if (alt)
+        api_key_subject(k2, req, alt, strlen(alt));
+}
+
+/* 1 when the two keys differ (alt empty: no other name). */
+static int other_name(const struct buf *k, const struct buf *alt)
+{
+    return alt->len && (alt->len != k->len || memcmp(alt->data, k->data, k->len) != 0);
 }
 
 int undo_record(struct undo *u, const struct request *req, const char *subject, size_t len,
                 const char *alt, enum privilege before)
 {
-    struct buf line = {0};
-    uint64_t h = api_key_hash(req, subject, len);  /* never 0: 0 marks an empty slot */
-    uint64_t ha = alt ? api_key_hash(req, alt, strlen(alt)) : 0;
+    struct buf line = {0}, k = {0}, ka = {0};
+    perm_keys(&k, &ka, req, subject, len, alt);
     undo_format(&line, req, subject, len, before);
     pthread_mutex_lock(&u->mu);
-    struct undo_entry *had = find_either(u, h, ha);
+    struct undo_entry *had = find_either(u, &k, &ka);
     int first = !had;
     if (first) {
-        struct undo_entry *e = hmap_put(&u->set, h, NULL);
-        e->line = hash64(line.data, line.len - 1);
+        struct undo_entry *e = hmap_kput(&u->set, k.data, k.len, NULL);
+        e->line = u->lines.len;
+        buf_add(&u->lines, line.data, line.len - 1);   /* without its '\n' */
+        buf_addc(&u->lines, '\0');
         e->state = UNDO_PENDING;
-        e->same = 0;
-        if (ha && ha != h) {        /* the user's other name finds this entry */
-            struct undo_entry *a = hmap_put(&u->set, ha, NULL);
+        e->same = e->samelen = 0;
+        if (other_name(&k, &ka)) {  /* the user's other name finds this entry */
+            struct undo_entry *a = hmap_kput(&u->set, ka.data, ka.len, NULL);
             memset(a, 0, sizeof *a);
-            a->same = h;
+            a->same = u->lines.len + 1;
+            a->samelen = k.len;
+            buf_add(&u->lines, k.data, k.len);
         }
     }
     if (had && had->state == UNDO_REFUSED)
@@ -221,6 +241,8 @@ int undo_record(struct undo *u, const struct request *req, const char *subject, 
     pthread_mutex_unlock(&u->mu);
     if (!first) {
         buf_free(&line);
+        buf_free(&k);
+        buf_free(&ka);
         return 0;
     }
     if (torn) {                         /* the torn line stays one bad row, apart */
@@ -234,9 +256,9 @@ int undo_record(struct undo *u, const struct request *req, const char *subject, 
     if (w != (ssize_t)line.len) {
         int err = w < 0 ? errno : ENOSPC;
         pthread_mutex_lock(&u->mu);
-        hmap_del(&u->set, h);
-        if (ha && ha != h)
-            hmap_del(&u->set, ha);
+        hmap_kdel(&u->set, k.data, k.len);
+        if (other_name(&k, &ka))
+            hmap_kdel(&u->set, ka.data, ka.len);
         u->failed = 1;
         u->torn = w > 0 || torn;
         pthread_mutex_unlock(&u->mu);
@@ -248,19 +270,23 @@ int undo_record(struct undo *u, const struct request *req, const char *subject, 
         pthread_mutex_unlock(&u->mu);
     }
     buf_free(&line);
+    buf_free(&k);
+    buf_free(&ka);
     return rc;
 }
 
 void undo_outcome(struct undo *u, const struct request *req, const char *subject, size_t len,
                   const char *alt, int accepted)
 {
-    uint64_t h = api_key_hash(req, subject, len);
-    uint64_t ha = alt ? api_key_hash(req, alt, strlen(alt)) : 0;
+    struct buf k = {0}, ka = {0};
+    perm_keys(&k, &ka, req, subject, len, alt);
     pthread_mutex_lock(&u->mu);
-    struct undo_entry *e = find_either(u, h, ha);
+    struct undo_entry *e = find_either(u, &k, &ka);
     if (e && accepted)
         e->state = UNDO_ACCEPTED;
     else if (e && e->state == UNDO_PENDING)
         e->state = UNDO_REFUSED;
     pthread_mutex_unlock(&u->mu);
+    buf_free(&k);
+    buf_free(&ka);
 }

@@ -1,5 +1,6 @@
 #include "util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -322,14 +323,31 @@ int path_same_file(const char *a, const char *b)
 
 /* ---- hmap ------------------------------------------------------------- */
 
+/* A slot: the 64-bit key (or, keyed, the hash of the key; 0 = empty), then,
+ * keyed, the offset of the key's bytes in m->keys, then the value. In
+ * m->keys each key is its length (4 bytes, unaligned) and its bytes. */
 #define HMAP_KEY(m, i) (*(uint64_t *)(void *)((m)->slots + (i) * (m)->ssize))
-#define HMAP_VAL(m, i) ((void *)((m)->slots + (i) * (m)->ssize + sizeof(uint64_t)))
+#define HMAP_REF(m, i) (*(uint64_t *)(void *)((m)->slots + (i) * (m)->ssize + sizeof(uint64_t)))
+#define HMAP_VAL(m, i) ((void *)((m)->slots + (i) * (m)->ssize + (m)->voff))
 
-void hmap_init(struct hmap *m, size_t value_size)
+static void hmap_setup(struct hmap *m, size_t value_size, int keyed)
 {
     memset(m, 0, sizeof *m);
     m->vsize = value_size;
-    m->ssize = (sizeof(uint64_t) + value_size + 7) & ~(size_t)7;
+    m->keyed = keyed;
+    m->voff = sizeof(uint64_t) * (keyed ? 2 : 1);
+    m->ssize = (m->voff + value_size + 7) & ~(size_t)7;
+    m->hash = hash64;
+}
+
+void hmap_init(struct hmap *m, size_t value_size)
+{
+    hmap_setup(m, value_size, 0);
+}
+
+void hmap_init_keys(struct hmap *m, size_t value_size)
+{
+    hmap_setup(m, value_size, 1);
 }
 
 void hmap_free(struct hmap *m)
@@ -337,24 +355,46 @@ void hmap_free(struct hmap *m)
     free(m->slots);
     m->slots = NULL;
     m->cap = m->n = 0;
+    buf_free(&m->keys);
+    m->dead = 0;
 }
 
-/* The slot of key, or of the empty slot where it would go. */
-static size_t hmap_slot(const struct hmap *m, uint64_t key)
+/* Keyed: the bytes of slot i's key, and their length. */
+static const unsigned char *hmap_key_at(const struct hmap *m, size_t i, size_t *len)
 {
-    size_t i = (size_t)key & (m->cap - 1);
-    while (HMAP_KEY(m, i) && HMAP_KEY(m, i) != key)
+    const unsigned char *k = (const unsigned char *)m->keys.data + HMAP_REF(m, i);
+    uint32_t n;
+    memcpy(&n, k, sizeof n);
+    *len = n;
+    return k + sizeof n;
+}
+
+/* Keyed: 1 when slot i holds these bytes. */
+static int hmap_key_is(const struct hmap *m, size_t i, const void *key, size_t len)
+{
+    size_t n;
+    const unsigned char *k = hmap_key_at(m, i, &n);
+    return n == len && (!len || !memcmp(k, key, len));
+}
+
+/* The slot of hash h (and, keyed, of the bytes key, len), or of the empty
+ * slot where it would go. A keyed map compares the bytes on every hit of
+ * the hash, so two keys of one hash are two entries. */
+static size_t hmap_find(const struct hmap *m, uint64_t h, const void *key, size_t len)
+{
+    size_t i = (size_t)h & (m->cap - 1);
+    while (HMAP_KEY(m, i) && (HMAP_KEY(m, i) != h || (m->keyed && !hmap_key_is(m, i, key, len))))
         i = (i + 1) & (m->cap - 1);
     return i;
 }
 
-void *hmap_get(const struct hmap *m, uint64_t key)
+/* The first empty slot from h's home (growing: every key is new there). */
+static size_t hmap_empty(const struct hmap *m, uint64_t h)
 {
-    key += !key;                /* 0 marks an empty slot */
-    if (!m->cap)
-        return NULL;
-    size_t i = hmap_slot(m, key);
-    return HMAP_KEY(m, i) ? HMAP_VAL(m, i) : NULL;
+    size_t i = (size_t)h & (m->cap - 1);
+    while (HMAP_KEY(m, i))
+        i = (i + 1) & (m->cap - 1);
+    return i;
 }
 
 static void hmap_grow(struct hmap *m)
@@ -364,25 +404,63 @@ static void hmap_grow(struct hmap *m)
     m->slots = xcalloc(m->cap, m->ssize);
     for (size_t i = 0; i < old.cap; i++) {
         uint64_t k = HMAP_KEY(&old, i);
-        if (k) {
-            size_t j = hmap_slot(m, k);
-            memcpy(m->slots + j * m->ssize, old.slots + i * old.ssize, m->ssize);
-        }
+        if (k)
+            memcpy(m->slots + hmap_empty(m, k) * m->ssize, old.slots + i * old.ssize, m->ssize);
     }
     free(old.slots);
 }
 
-void *hmap_put(struct hmap *m, uint64_t key, int *added)
+/* Keyed: copy the live keys into a new store when most of it is dead (the
+ * keys of deleted entries), so memory follows the keys held. */
+static void hmap_compact(struct hmap *m)
 {
-    key += !key;
+    if (m->dead < 4096 || m->dead * 2 < m->keys.len)
+        return;
+    struct buf fresh = {0};
+    buf_reserve(&fresh, m->keys.len - m->dead);
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!HMAP_KEY(m, i))
+            continue;
+        size_t n;
+        const unsigned char *k = hmap_key_at(m, i, &n);
+        HMAP_REF(m, i) = fresh.len;
+        buf_add(&fresh, k - sizeof(uint32_t), sizeof(uint32_t) + n);
+    }
+    buf_free(&m->keys);
+    m->keys = fresh;
+    m->dead = 0;
+}
+
+static uint64_t hmap_hash(const struct hmap *m, const void *key, size_t len)
+{
+    uint64_t h = m->hash(key, len);
+    return h + !h;              /* 0 marks an empty slot */
+}
+
+static void *get(const struct hmap *m, uint64_t h, const void *key, size_t len)
+{
+    if (!m->cap)
+        return NULL;
+    size_t i = hmap_find(m, h, key, len);
+    return HMAP_KEY(m, i) ? HMAP_VAL(m, i) : NULL;
+}
+
+static void *put(struct hmap *m, uint64_t h, const void *key, size_t len, int *added)
+{
     if (added)
         *added = 0;
     if ((m->n + 1) * 2 > m->cap)
         hmap_grow(m);
-    size_t i = hmap_slot(m, key);
+    size_t i = hmap_find(m, h, key, len);
     if (!HMAP_KEY(m, i)) {
-        HMAP_KEY(m, i) = key;
-        memset(HMAP_VAL(m, i), 0, m->ssize - sizeof(uint64_t));
+        HMAP_KEY(m, i) = h;
+        if (m->keyed) {
+            uint32_t n = (uint32_t)len;
+            HMAP_REF(m, i) = m->keys.len;
+            buf_add(&m->keys, &n, sizeof n);
+            buf_add(&m->keys, key, len);
+        }
+        memset(HMAP_VAL(m, i), 0, m->ssize - m->voff);
         m->n++;
         if (added)
             *added = 1;
@@ -390,14 +468,15 @@ void *hmap_put(struct hmap *m, uint64_t key, int *added)
     return HMAP_VAL(m, i);
 }
 
-void hmap_del(struct hmap *m, uint64_t key)
+static void del(struct hmap *m, uint64_t h, const void *key, size_t len)
 {
-    key += !key;
     if (!m->cap)
         return;
-    size_t i = hmap_slot(m, key);
+    size_t i = hmap_find(m, h, key, len);
     if (!HMAP_KEY(m, i))
         return;
+    if (m->keyed)
+        m->dead += sizeof(uint32_t) + len;
     /* backward shift: move up each later key of the cluster that may sit
      * in the hole, so no lookup stops early at it */
     for (size_t j = (i + 1) & (m->cap - 1); HMAP_KEY(m, j); j = (j + 1) & (m->cap - 1)) {
@@ -410,6 +489,44 @@ void hmap_del(struct hmap *m, uint64_t key)
     }
     HMAP_KEY(m, i) = 0;
     m->n--;
+    if (m->keyed)
+        hmap_compact(m);
+}
+
+void *hmap_get(const struct hmap *m, uint64_t key)
+{
+    assert(!m->keyed);
+    return get(m, key + !key, NULL, 0);
+}
+
+void *hmap_put(struct hmap *m, uint64_t key, int *added)
+{
+    assert(!m->keyed);
+    return put(m, key + !key, NULL, 0, added);
+}
+
+void hmap_del(struct hmap *m, uint64_t key)
+{
+    assert(!m->keyed);
+    del(m, key + !key, NULL, 0);
+}
+
+void *hmap_kget(const struct hmap *m, const void *key, size_t len)
+{
+    assert(m->keyed && len <= UINT32_MAX);
+    return get(m, hmap_hash(m, key, len), key, len);
+}
+
+void *hmap_kput(struct hmap *m, const void *key, size_t len, int *added)
+{
+    assert(m->keyed && len <= UINT32_MAX);
+    return put(m, hmap_hash(m, key, len), key, len, added);
+}
+
+void hmap_kdel(struct hmap *m, const void *key, size_t len)
+{
+    assert(m->keyed && len <= UINT32_MAX);
+    del(m, hmap_hash(m, key, len), key, len);
 }
 
 void *hmap_next(const struct hmap *m, size_t *pos, uint64_t *key)

@@ -105,7 +105,7 @@ static void test_scan(void **state)
 }
 
 static struct job *checked(struct job *j, enum privilege saw, enum privilege leaves,
-                           enum privilege now, uint64_t key)
+                           enum privilege now, const char *other)
 {
     memset(j, 0, sizeof *j);
     j->exp.check = 1;
@@ -113,7 +113,7 @@ static struct job *checked(struct job *j, enum privilege saw, enum privilege lea
     j->exp.leaves = leaves;
     j->res.status = ROW_OK;
     j->res.prev = (int)now;
-    j->res.named[0] = key;
+    snprintf(j->res.named[1], sizeof j->res.named[1], "%s", other);   /* named[0]: the subject */
     j->req.workspace = "acme";
     j->req.workspace_len = 4;
     j->req.target_name = "api";
@@ -131,13 +131,22 @@ static void test_compare(void **state)
     FILE *devnull = fopen("/dev/null", "w");
     /* two rows of one permission: the second saw what the first leaves */
     struct stale *s = stale_new();
-    stale_row_done(s, checked(&j, PRIV_NONE, PRIV_WRITE, PRIV_NONE, 7));
-    stale_row_done(s, checked(&j, PRIV_WRITE, PRIV_ADMIN, PRIV_NONE, 7));
+    stale_row_done(s, checked(&j, PRIV_NONE, PRIV_WRITE, PRIV_NONE, ""));
+    stale_row_done(s, checked(&j, PRIV_WRITE, PRIV_ADMIN, PRIV_NONE, ""));
+    assert_int_equal(stale_report(s, devnull, "plan.csv", NULL), 0);
+    stale_free(s);
+    /* a user under its other name: the rows before it, under the first */
+    s = stale_new();
+    stale_row_done(s, checked(&j, PRIV_NONE, PRIV_WRITE, PRIV_NONE, ""));
+    checked(&j, PRIV_WRITE, PRIV_ADMIN, PRIV_NONE, "devs");
+    j.req.subject_name = "{0000}";
+    j.req.subject_len = 6;
+    stale_row_done(s, &j);
     assert_int_equal(stale_report(s, devnull, "plan.csv", NULL), 0);
     stale_free(s);
     /* the live state moved */
     s = stale_new();
-    stale_row_done(s, checked(&j, PRIV_NONE, PRIV_WRITE, PRIV_READ, 7));
+    stale_row_done(s, checked(&j, PRIV_NONE, PRIV_WRITE, PRIV_READ, ""));
     struct buf note = {0};
     assert_int_equal(stale_report(s, devnull, "plan.csv", &note), 1);
     assert_non_null(strstr(note.data, "The plan is stale"));
@@ -145,7 +154,7 @@ static void test_compare(void **state)
     stale_free(s);
     /* a target that cannot be read: nothing is sent either */
     s = stale_new();
-    checked(&j, PRIV_NONE, PRIV_WRITE, PRIV_NONE, 7)->res.status = ROW_FAILED;
+    checked(&j, PRIV_NONE, PRIV_WRITE, PRIV_NONE, "")->res.status = ROW_FAILED;
     stale_row_done(s, &j);
     assert_int_equal(stale_report(s, devnull, "plan.csv", NULL), 1);
     stale_free(s);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "util.h"
@@ -121,6 +122,101 @@ static void test_hmap_matches_a_reference(void **state)
     hmap_free(&m);
 }
 
+/* A hash that makes every key collide: the map must still tell them apart. */
+static uint64_t one_hash(const void *p, size_t n)
+{
+    (void)p;
+    (void)n;
+    return 42;
+}
+
+/* Two keys of the same low bits: one home slot, two hashes. */
+static uint64_t home_hash(const void *p, size_t n)
+{
+    return hash64(p, n) << 12;
+}
+
+/* A keyed map compares the key bytes: two distinct keys forced to one hash
+ * are two entries (a permission the file names never stands for another),
+ * whatever the order of puts, gets and deletes; the store of deleted keys
+ * is reclaimed. Checked against a reference with every key colliding, and
+ * with keys that share their home slot only. */
+static void test_hmap_keys_kept_apart_on_collision(void **state)
+{
+    (void)state;
+    struct hmap m;
+    hmap_init_keys(&m, sizeof(int));
+    m.hash = one_hash;
+    int added;
+    const char *a = "r\x1f" "acme\x1f" "api\x1f" "g\x1f" "developers";
+    const char *b = "r\x1f" "acme\x1f" "api\x1f" "g\x1f" "contractors";
+    *(int *)hmap_kput(&m, a, strlen(a), &added) = 1;
+    assert_int_equal(added, 1);
+    assert_null(hmap_kget(&m, b, strlen(b)));
+    *(int *)hmap_kput(&m, b, strlen(b), &added) = 2;
+    assert_int_equal(added, 1);
+    assert_int_equal(m.n, 2);
+    assert_int_equal(*(int *)hmap_kget(&m, a, strlen(a)), 1);
+    assert_int_equal(*(int *)hmap_kget(&m, b, strlen(b)), 2);
+    /* a prefix, the empty key, and a key with a NUL byte are keys too */
+    assert_null(hmap_kget(&m, a, strlen(a) - 1));
+    *(int *)hmap_kput(&m, "", 0, &added) = 3;
+    assert_int_equal(added, 1);
+    *(int *)hmap_kput(&m, "x\0y", 3, &added) = 4;
+    assert_int_equal(added, 1);
+    assert_null(hmap_kget(&m, "x\0z", 3));
+    assert_int_equal(*(int *)hmap_kget(&m, "", 0), 3);
+    hmap_kdel(&m, a, strlen(a));
+    assert_null(hmap_kget(&m, a, strlen(a)));
+    assert_int_equal(*(int *)hmap_kget(&m, b, strlen(b)), 2);
+    assert_int_equal(*(int *)hmap_kget(&m, "x\0y", 3), 4);
+    hmap_free(&m);
+
+    /* against a reference: 600 keys, all of one hash, then of one home */
+    for (int pass = 0; pass < 2; pass++) {
+        enum { N = 600 };
+        static char keys[N][24];
+        static int present[N], vals[N];
+        memset(present, 0, sizeof present);
+        hmap_init_keys(&m, sizeof(int));
+        m.hash = pass ? home_hash : one_hash;
+        for (int i = 0; i < N; i++)
+            snprintf(keys[i], sizeof keys[i], "key-%d", i * 7919);
+        for (int round = 0; round < 6; round++) {
+            for (int i = 0; i < N; i++) {
+                size_t len = strlen(keys[i]);
+                if ((i + round) % 3 == 0 && present[i]) {
+                    hmap_kdel(&m, keys[i], len);
+                    present[i] = 0;
+                } else if ((i * 7 + round) % 5 != 0) {
+                    int *v = hmap_kput(&m, keys[i], len, &added);
+                    assert_int_equal(added, !present[i]);
+                    if (!added)
+                        assert_int_equal(*v, vals[i]);
+                    *v = vals[i] = i * 31 + round;
+                    present[i] = 1;
+                }
+            }
+            size_t count = 0;
+            for (int i = 0; i < N; i++) {
+                int *v = hmap_kget(&m, keys[i], strlen(keys[i]));
+                if (present[i]) {
+                    assert_non_null(v);
+                    assert_int_equal(*v, vals[i]);
+                    count++;
+                } else {
+                    assert_null(v);
+                }
+            }
+            assert_int_equal(m.n, count);
+            /* the store holds the live keys, and deleted ones up to half */
+            assert_true(m.keys.len - m.dead <= count * (4 + 24));
+            assert_true(m.dead < 4096 || m.dead * 2 < m.keys.len);
+        }
+        hmap_free(&m);
+    }
+}
+
 /* A message that does not fit says so: it ends in "...". */
 static void test_msg_printf_marks_a_cut(void **state)
 {
@@ -142,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_printable_escapes_controls),
         cmocka_unit_test(test_printable_cuts_to_fit),
         cmocka_unit_test(test_hmap_matches_a_reference),
+        cmocka_unit_test(test_hmap_keys_kept_apart_on_collision),
         cmocka_unit_test(test_msg_printf_marks_a_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
