@@ -250,16 +250,35 @@ void result_fill_roles(struct result *w, const char *const *cells, const size_t 
     }
 }
 
+/* 1 when input column c holds a name: workspace, repo, project, group or
+ * user. */
+static int name_column(const struct colmap *m, unsigned c)
+{
+    static const enum col_role names[] = {COL_WORKSPACE, COL_REPO, COL_PROJECT, COL_GROUP, COL_USER};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        if (m->col[names[k]] == (int)c)
+            return 1;
+    return 0;
+}
+
 /* The cell written in output column i of a row: as read, see
- * result_fill_roles. */
+ * result_fill_roles. A name that would start as a formula (one the row
+ * came with, or a prune row's from the server) gets the ' an export gives
+ * it: the row reads back the same, as the reader takes it off again. */
 static void role_cell(struct result *w, const struct job *j, unsigned i)
 {
     unsigned c = w->from && i < w->map->nout && w->from[i] >= 0 && (unsigned)w->from[i] < j->n
                ? (unsigned)w->from[i] : i;
-    if (!j->lens[c] && w->ws && ((int)i == w->ws_col[0] || (int)i == w->ws_col[1]))
-        csvout_cell(&w->line, w->ws, strlen(w->ws), w->delim);
-    else
-        csvout_cell(&w->line, j->data.data + j->off[c], j->lens[c], w->delim);
+    const char *s = j->data.data + j->off[c];
+    size_t len = j->lens[c];
+    if (!len && w->ws && ((int)i == w->ws_col[0] || (int)i == w->ws_col[1])) {
+        csvout_name_cell(&w->line, w->ws, strlen(w->ws), w->delim);
+    } else if (name_column(w->map, c)) {
+        csvout_name_unguard(&s, &len);
+        csvout_name_cell(&w->line, s, len, w->delim);
+    } else {
+        csvout_cell(&w->line, s, len, w->delim);
+    }
 }
 
 void result_row(struct result *w, const struct job *j)

@@ -1,7 +1,8 @@
 # Names a spreadsheet would run (=cmd, -x, @team, +1) in every name cell of
 # export and access (user, group, repo, project; --compare's carried rows
-# too) start with ', and the input reader takes that ' back off: an export
-# planned back, with --prune, is all unchanged and prunes nothing; its
+# too; a plan's result) start with ', and the input reader takes that '
+# back off: an export planned back, with --prune, is all unchanged and
+# prunes nothing; its
 # --revoke applied with an undo file comes back exactly; access --compare
 # of its own output finds no change. A name that starts with ' before
 # anything else ('abc) is written and read as it is.
@@ -90,6 +91,21 @@ for q in users?name=-x groups?name=%3Dcmd; do
 done
 bb access --compare a.csv -o c2.csv PRJ 2> errc || true
 has "^,web,PRJ,'-x,'=evil,none,,'-x@example.com,removed$" c2.csv
+
+# a plan's prune row names the server's group with the guard too, and the
+# plan applied revokes that group; a name the file wrote bare (=cmd) comes
+# out guarded and reads back the same
+bb export -o e2.csv PRJ 2> err || fail "export: $(cat err)"
+grep -v "^,web,PRJ,'@team," e2.csv > keep.csv
+printf ',api,PRJ,=cmd,,read,,\n' >> keep.csv
+RC=0; bb plan --prune PRJ --max-prune 100% -o prune.csv keep.csv 2> err || RC=$?
+expect_eq "$RC" 0 "plan --prune without @team ($(cat err))"
+has "^,web,PRJ,'@team,,none,,,planned,,0,revoke read: not in the file,read$" prune.csv
+has "^,api,PRJ,'=cmd,,read,,,planned,,0,grant read,none$" prune.csv
+RC=0; bb -o pruned.csv prune.csv 2> err || RC=$?
+expect_eq "$RC" 0 "apply of the pruning plan ($(cat err))"
+expect_eq "$(state | grep -c 'web	group	@team')" 0 "@team revoked on web"
+expect_eq "$(state | grep -c 'api	group	=cmd	read')" 1 "=cmd granted on api"
 
 # Cloud: a group slug that starts with -, and the workspace export planned back
 fakebb_stop
