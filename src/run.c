@@ -669,12 +669,16 @@ static int read_on_after_cancel(struct run *r)
     return csvin_bytes_read(r->csv) < r->cancel_read_until;
 }
 
-/* 1 when the input has something to read (or its end) within ms; 0 when
- * the time passed or a signal came first (cancel_fd). */
+/* 1 when the input has something to read (or its end, or poll fails: the
+ * read then says why) within ms; 0 when the time passed or a signal came
+ * first (cancel_fd). */
 static int input_ready(struct run *r, int ms)
 {
     struct pollfd pfd[2] = {{.fd = r->in_fd, .events = POLLIN}, {.fd = cancel_fd(), .events = POLLIN}};
-    return poll(pfd, 2, ms) > 0 && pfd[0].revents;
+    int n = poll(pfd, 2, ms);
+    if (n < 0)
+        return errno != EINTR;
+    return n > 0 && pfd[0].revents;
 }
 
 /* Runs before every read of the input; returns 1 to stop reading. A read
