@@ -248,7 +248,7 @@ static int dc_item(const cJSON *item, struct brestr *r)
         /* a user goes by its name, as permission rows name one; the slug
          * (the same but for case and characters a URL cannot hold) beside */
         if (name && name[0])
-            at = brestr_names_add(&r->users, name, slug && strcmp(name, slug) ? slug : NULL);
+            at = brestr_names_add(&r->users, name, slug && strcmp(name, slug) != 0 ? slug : NULL);
         else if (slug && slug[0])
             at = brestr_names_add(&r->users, slug, NULL);
         else

@@ -116,10 +116,10 @@ static void add_value(struct buf *previous, const struct brestr *r)
 void brestr_row_apply(struct brestr *want, int *exists, const struct brestr_row *row,
                       struct buf *previous)
 {
-    struct brestr_names *l = row->kind == BRS_USER ? &want->users
-                           : row->kind == BRS_GROUP ? &want->groups : NULL;
+    int subject = row->kind != BRS_NONE;
+    struct brestr_names *l = row->kind == BRS_USER ? &want->users : &want->groups;
     long at = -1;
-    if (l) {
+    if (subject) {
         at = brestr_names_find(l, row->name, row->len);
         if (at < 0 && row->alt)
             at = brestr_names_find(l, row->alt, strlen(row->alt));
@@ -127,12 +127,12 @@ void brestr_row_apply(struct brestr *want, int *exists, const struct brestr_row 
     if (!*exists)
         buf_adds(previous, "absent");
     else {
-        buf_adds(previous, !l ? "present" : at >= 0 ? "listed" : "not listed");
+        buf_adds(previous, !subject ? "present" : at >= 0 ? "listed" : "not listed");
         add_value(previous, want);
     }
 
     if (row->remove) {
-        if (!l) {                       /* the restriction goes */
+        if (!subject) {                 /* the restriction goes */
             if (*exists) {
                 long id = want->id;
                 char rule[sizeof want->rule];
@@ -149,7 +149,7 @@ void brestr_row_apply(struct brestr *want, int *exists, const struct brestr_row 
         return;
     }
     *exists = 1;
-    if (l && at < 0) {
+    if (subject && at < 0) {
         char *name = xmalloc(row->len + 1);
         memcpy(name, row->name, row->len);
         name[row->len] = '\0';

@@ -176,8 +176,7 @@ int brule_branch_parse(enum api_flavour f, const char *s, size_t len, struct bru
             return -1;
         }
         char ref[BRULE_VALUE_MAX];
-        memcpy(ref, "refs/heads/", 11);
-        memcpy(ref + 11, s, len);
+        snprintf(ref, sizeof ref, "refs/heads/%.*s", (int)len, s);
         return set_value(out, ref, len + 11, msg, msgsz);
     }
     return set_value(out, s, len, msg, msgsz);

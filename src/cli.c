@@ -291,7 +291,7 @@ static int set_prune(struct bb_config *cfg, const char *value, FILE *err)
 /* The offset of field f, which must be of type T: a wrong type is an array
  * of size -1, so a table entry cannot store into a field of another type. */
 #define AT(f, T) (offsetof(struct bb_config, f) + \
-                  0 * sizeof(char[_Generic(((struct bb_config *)0)->f, T: 1, default: -1)]))
+                  0 * sizeof(char[_Generic(((struct bb_config *)0)->f, T: 1, default: -1)])) // NOLINT(bugprone-macro-parentheses): f is a field name
 #define FLAG(f, v)            CLI_FLAG, AT(f, int), v, 0, NULL, NULL
 #define MODE(f, v)            CLI_FLAG, AT(f, enum progress_mode), v, 0, NULL, NULL
 #define STRING(f)             CLI_STRING, AT(f, const char *), 0, 0, NULL, NULL

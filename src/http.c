@@ -81,7 +81,7 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
 static int header_value(const char *line, size_t n, const char *name, const char **v, size_t *len)
 {
     size_t nl = strlen(name);
-    if (n <= nl || line[nl] != ':' || strncasecmp(line, name, nl))
+    if (n <= nl || line[nl] != ':' || strncasecmp(line, name, nl) != 0)
         return 0;
     const char *s = line + nl + 1, *e = line + n;
     while (s < e && (*s == ' ' || *s == '\t'))

@@ -276,7 +276,7 @@ static void add_item(struct list *ls, const char *id, size_t idlen, const char *
     memcpy(it->id, id, idlen);
     it->id[idlen] = '\0';
     it->alt = alt ? xstrdup(alt) : NULL;
-    it->display = display && display[0] && strcmp(display, it->id) ? xstrdup(display) : NULL;
+    it->display = display && display[0] && strcmp(display, it->id) != 0 ? xstrdup(display) : NULL;
     it->priv = p;
     it->half = 0;
 }

@@ -149,7 +149,7 @@ static void say(struct prune *p, const char *fmt, ...)
     char text[2400];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(text, sizeof text, fmt, ap);
+    int n = vsnprintf(text, sizeof text, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
     va_end(ap);
     if (n < 0)
         return;

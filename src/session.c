@@ -206,7 +206,7 @@ int session_caller(struct session *s, const char **id, const char **alt)
         /* the Basic user, and the server's name for it when that differs */
         char *named = s->caller_id;
         s->caller_id = xstrdup(cfg->user);
-        if (named && strcasecmp(named, cfg->user) && !s->caller_alt)
+        if (named && strcasecmp(named, cfg->user) != 0 && !s->caller_alt)
             s->caller_alt = named;
         else
             free(named);
