@@ -139,6 +139,12 @@ struct api_ops {
     void (*default_check)(struct buf *url, const char *project, enum privilege p);
     int (*default_item)(const cJSON *answer);   /* 1 permitted, 0 not, -1 unreadable */
     const char *access_header;  /* the header line of access, no EOL */
+
+    /* plan --prune: Data Center's groups whose name contains name
+     * (GET /admin/groups?filter=), items read by member_item (their
+     * "name"); NULL on Cloud, whose groups come from members_list at once.
+     * Users are looked up with user_find. */
+    void (*group_find)(struct buf *url, const char *name);
 };
 
 extern const struct api_ops api_cloud;

@@ -6,6 +6,8 @@
 #include "job.h"
 #include "live.h"
 #include "people.h"
+#include "prune.h"
+#include "subjects.h"
 #include "undo.h"
 
 /* What a worker does with one row of apply or plan: resolve an email to
@@ -20,6 +22,9 @@ struct apply_shared {
     struct people *people;          /* NULL: no email rows can come */
     struct undo *undo;              /* NULL: no --undo-file */
     int plan;                       /* compare only; never write */
+    struct subjects *subjects;      /* plan --prune: check a subject new to its
+                                     * target; else NULL */
+    const struct prune *prune;      /* with subjects: which rows may stop a scope */
     /* a job that is a target to read, not a row (prune's walk); NULL when
      * none can come */
     void (*read_target)(void *ctx, struct job *j, const struct pager_fetch *f);

@@ -32,6 +32,11 @@ int members_load_all(struct members *m, const struct pager_fetch *f, struct page
 int members_get(struct members *m, const char *group, const struct pager_fetch *f,
                 const struct reach_member **out, size_t *n);
 
+/* Cloud, after members_load_all: 1 when the groups resource listed the
+ * group (names compared ignoring case), 0 when it did not, -1 when
+ * membership is unknown. */
+int members_listed(struct members *m, const char *group);
+
 /* Requests sent, groups held, members held, groups that could not be read
  * (Data Center; the first failure's message is in err_msg). */
 void members_stats(struct members *m, unsigned long *requests, unsigned long *groups,

@@ -24,6 +24,10 @@ void prune_free(struct prune *p);
 struct markdown;
 void prune_report_to(struct prune *p, struct markdown *md);
 
+/* 1 when a row's workspace (Cloud) or project (Data Center) is a scope's:
+ * its row may fall in it. Reads the frozen configuration only: any thread. */
+int prune_may_fall_in(const struct prune *p, const struct request *r);
+
 /* A row of the file as it is written: what it names, or what it stops. */
 void prune_note(struct prune *p, const struct colmap *m, const struct job *j);
 

@@ -232,6 +232,13 @@ static void dc_user_find(struct buf *url, const char *workspace, const char *who
     api_encode_segment(url, who, strlen(who));
 }
 
+/* Matches names that contain the filter: the caller compares each name. */
+static void dc_group_find(struct buf *url, const char *name)
+{
+    buf_adds(url, "/admin/groups?limit=1000&filter=");
+    api_encode_segment(url, name, strlen(name));
+}
+
 static void dc_default_check(struct buf *url, const char *project, enum privilege p)
 {
     buf_adds(url, "/projects/");
@@ -270,6 +277,7 @@ const struct api_ops api_datacenter = {
     .member_item = dc_member_item,
     .user_find = dc_user_find,
     .user_find_lists = 1,
+    .group_find = dc_group_find,
     .default_check = dc_default_check,
     .default_item = dc_default_item,
     .access_header = "workspace,repo,project,user,name,permission,via,email",

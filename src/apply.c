@@ -9,6 +9,10 @@
  *      permission however the rows spell its user;
  *   4. the write goes out (exec.c) and its outcome is recorded: in the live
  *      state, and for the undo file (a refused write changed nothing).
+ * plan --prune asks, before it plans a grant to a subject its target does
+ * not hold, whether Bitbucket knows that subject (subjects.c): a row naming
+ * one it does not know fails, marked unresolved, and stops its scope's
+ * prune.
  * A Cloud user has two names, {uuid} and account id; the pool runs every
  * user row of a target one at a time (api_order_key), and the live state
  * learns which names are one user from the email lookup, the PUT's answer
@@ -116,6 +120,29 @@ static void learn_from_answer(struct apply_shared *sh, const struct request *req
     api_user_names(root, "user", &account, &uuid);
     live_pair(sh->live, req, account, uuid);
     cJSON_Delete(root);
+}
+
+/* plan --prune: a row that may fall in a scope and would grant to a
+ * subject its target does not hold, when Bitbucket says it knows no such
+ * subject, fails (unresolved: it stops its scope). Returns 1 then. An email
+ * row resolved to a member already. */
+static int unknown_subject(struct apply_worker *w, struct job *j, const char *subject,
+                           size_t sublen)
+{
+    const struct request *req = &j->req;
+    if (!w->sh->subjects || req->subject_is_email || !prune_may_fall_in(w->sh->prune, req) ||
+        subjects_check(w->sh->subjects, req, subject, sublen, exec_pager(w->ex)) != 0)
+        return 0;
+    j->res.status = ROW_FAILED;
+    j->res.unresolved = 1;
+    if (req->subject == SUBJECT_GROUP)
+        msg_printf(j->res.msg, sizeof j->res.msg, "no such group: %.*s", (int)sublen, subject);
+    else if (w->sh->api->has_workspaces)
+        msg_printf(j->res.msg, sizeof j->res.msg, "not a member of %.*s: %.*s",
+                   (int)req->workspace_len, req->workspace, (int)sublen, subject);
+    else
+        msg_printf(j->res.msg, sizeof j->res.msg, "no such user: %.*s", (int)sublen, subject);
+    return 1;
 }
 
 static void run_row(struct apply_worker *w, struct job *j);
@@ -260,6 +287,9 @@ static void run_row(struct apply_worker *w, struct job *j)
             add_note(j, note);
             return;
         }
+        if (sh->plan && now == PRIV_NONE && req->priv != PRIV_NONE &&
+            unknown_subject(w, j, subject, sublen))
+            return;
         if (sh->plan) {
             j->res.status = ROW_PLANNED;
             live_describe(j->res.change, now, req->priv, j->res.msg, sizeof j->res.msg);

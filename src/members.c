@@ -269,6 +269,14 @@ int members_get(struct members *m, const char *group, const struct pager_fetch *
     return end == ONCE_READY ? 0 : end == ONCE_CANCELLED ? MEMBERS_CANCELLED : -1;
 }
 
+int members_listed(struct members *m, const char *group)
+{
+    pthread_mutex_lock(&m->mu);
+    int rc = m->all_unknown ? -1 : find(m, group) != NULL;
+    pthread_mutex_unlock(&m->mu);
+    return rc;
+}
+
 void members_stats(struct members *m, unsigned long *requests, unsigned long *groups,
                    unsigned long *entries, unsigned long *failed, char *err_msg, size_t errsz)
 {

@@ -11,10 +11,17 @@
  * entry). The set is util's keyed hmap, which compares the keys and not
  * only their hashes, so a permission the file does not name is never taken
  * for one it does: PRUNE_BYTES_PER_NAME bytes per row plus the key's
- * length, and nothing else grows with the file. A row that cannot
- * be trusted (invalid, an unknown email, a pattern whose listing failed)
- * is noted as a stop instead, keyed by its target (or its workspace or
- * project when the target cannot be told), with its line.
+ * length. A row that cannot be trusted (invalid, an unknown email, a
+ * pattern whose listing failed, a subject plan found unknown, a write or
+ * read answered 404: what a typo looks like) is noted as a stop instead,
+ * keyed by its target, its workspace or Data Center project, the Cloud
+ * project its project cell names, and, when its target may not exist and no
+ * project cell places it, every scope of its workspace; with its line. A
+ * row that failed on its target for another reason (403, 409, no answer)
+ * keeps that target out of the prune. Two more sets grow with the file's
+ * distinct targets: those failed rows' targets, and (Cloud) each repository
+ * with the project its project cell names, which a project scope's listing
+ * must hold, or a mistyped slug may hide among its repositories.
  *
  * After the last input row (prune_run), each scope is walked: its targets
  * are listed on the main thread and read by the workers through the live
@@ -89,6 +96,13 @@ struct prune {
                                  * key -> the line of the first such row */
     unsigned long stop_all;     /* a bad row whose place cannot be told: its line */
     struct hmap walked;         /* targets read already (scopes may overlap) */
+    struct hmap kept;           /* targets a row failed on (403, no answer):
+                                 * key -> the line of the first such row */
+    struct hmap claimed;        /* Cloud: repositories rows place in a project by
+                                 * their project cell: key -> the first row's line */
+    struct buf claims;          /* the same, each once: the project's place key,
+                                 * NUL, the repository's key, NUL */
+    struct hmap listed;         /* targets the scope being walked listed */
     struct hmap reasons;        /* the line of a row that stopped a scope -> the offset
                                  * of its message in reason_text (the first ones) */
     struct buf reason_text;
@@ -116,6 +130,9 @@ struct prune *prune_new(const struct bb_config *cfg, struct session *ses, struct
     hmap_init_keys(&p->stops, sizeof(unsigned long));
     hmap_init_keys(&p->walked, sizeof(unsigned long));
     hmap_init(&p->reasons, sizeof(size_t));
+    hmap_init_keys(&p->kept, sizeof(unsigned long));
+    hmap_init_keys(&p->claimed, sizeof(unsigned long));
+    hmap_init_keys(&p->listed, sizeof(unsigned long));
     return p;
 }
 
@@ -127,6 +144,10 @@ void prune_free(struct prune *p)
     hmap_free(&p->stops);
     hmap_free(&p->walked);
     hmap_free(&p->reasons);
+    hmap_free(&p->kept);
+    hmap_free(&p->claimed);
+    buf_free(&p->claims);
+    hmap_free(&p->listed);
     buf_free(&p->reason_text);
     free(p->c);
     buf_free(&p->arena);
@@ -166,24 +187,28 @@ static void walk_said(void *ctx, const char *text);
  * note_stop gives the row), kept for the first PRUNE_REASONS lines. */
 #define PRUNE_REASONS 4096
 #define PRUNE_REASON_MAX 300
-static void keep_reason(struct prune *p, const struct job *j)
+static void keep_reason_text(struct prune *p, unsigned long line, const char *m)
 {
     int added;
-    if (!j->line || hmap_get(&p->reasons, j->line) || p->reasons.n >= PRUNE_REASONS)
+    if (!line || hmap_get(&p->reasons, line) || p->reasons.n >= PRUNE_REASONS)
         return;
     char shown[PRUNE_REASON_MAX * 4];
-    const char *m = j->res.msg;
     /* an invalid row's message starts with its line: said once */
     char head[32];
-    int hn = snprintf(head, sizeof head, "line %lu: ", j->line);
+    int hn = snprintf(head, sizeof head, "line %lu: ", line);
     if (hn > 0 && (size_t)hn < sizeof head && !strncmp(m, head, (size_t)hn))
         m += hn;
     str_printable(shown, sizeof shown, m);
     if (strlen(shown) > PRUNE_REASON_MAX)
         memcpy(shown + PRUNE_REASON_MAX - 3, "...", 4);
-    *(size_t *)hmap_put(&p->reasons, j->line, &added) = p->reason_text.len;
+    *(size_t *)hmap_put(&p->reasons, line, &added) = p->reason_text.len;
     buf_adds(&p->reason_text, shown);
     buf_addc(&p->reason_text, '\0');
+}
+
+static void keep_reason(struct prune *p, const struct job *j)
+{
+    keep_reason_text(p, j->line, j->res.msg);
 }
 
 static const char *reason_of(const struct prune *p, unsigned long line)
@@ -242,6 +267,11 @@ static int same_word(const char *a, size_t alen, const char *b, size_t blen)
  * in a scope: only those rows are kept in the named set. */
 static int may_fall_in(const struct prune *p, const struct request *r)
 {
+    return prune_may_fall_in(p, r);
+}
+
+int prune_may_fall_in(const struct prune *p, const struct request *r)
+{
     for (int i = 0; i < p->cfg->nscopes; i++) {
         const char *sc = p->cfg->scopes[i], *slash = strchr(sc, '/');
         size_t n = slash ? (size_t)(slash - sc) : strlen(sc);
@@ -278,7 +308,50 @@ static const char *role_cell(const struct colmap *m, const struct job *j, enum c
     return s;
 }
 
-/* A row that cannot be trusted stops the scopes it may fall in. */
+/* 1 when a row failed because Bitbucket does not know what it names, which
+ * is what a typo looks like: a 404 to its write (its subject, on a target
+ * whose list was read) or to its list (its target); or a 400 to a user
+ * write, which Cloud documents for "not a valid user to update" (the rows
+ * are validated before they are sent, so the value is not what it refused). */
+static int answered_not_found(const struct job *j)
+{
+    if (j->res.status != ROW_FAILED)
+        return 0;
+    return j->res.http_status == 404 ||
+           (j->res.http_status == 400 && j->req.subject == SUBJECT_USER && j->res.prev >= 0);
+}
+
+/* 1 when every byte could be in a repository slug (letters, digits, '-',
+ * '_', '.'), as Bitbucket makes them. */
+static int slug_like(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.'))
+            return 0;
+    }
+    return 1;
+}
+
+/* The key of the rows that name a Cloud project ws/PROJ in their project
+ * cell (or as their target): they stop the scope ws/PROJ. */
+static struct buf project_key(const char *ws, size_t wl, const char *proj, size_t pl)
+{
+    struct buf k = {0};
+    buf_add(&k, ws, wl);
+    buf_addc(&k, '/');
+    buf_add(&k, proj, pl);
+    struct buf key = place_key('p', k.data, k.len);
+    buf_free(&k);
+    return key;
+}
+
+/* A row that cannot be trusted stops the scopes it may fall in: the one
+ * its target lies in, its workspace's (Cloud) or project's (Data Center),
+ * the Cloud project its project cell names, and, when its target may not
+ * exist and no project cell says where it would be, every scope of its
+ * workspace. */
 static void note_stop(struct prune *p, const struct colmap *m, const struct job *j)
 {
     unsigned long line = j->line;
@@ -287,6 +360,8 @@ static void note_stop(struct prune *p, const struct colmap *m, const struct job 
     const char *ws = role_cell(m, j, COL_WORKSPACE, &wl);
     const char *repo = role_cell(m, j, COL_REPO, &rl);
     const char *proj = role_cell(m, j, COL_PROJECT, &pl);
+    /* a target that answered 404 itself (its list was never read) */
+    int target_unknown = answered_not_found(j) && j->res.prev < 0;
     if (j->res.status != ROW_INVALID) {    /* valid but not resolved: the request says */
         ws = j->req.workspace, wl = j->req.workspace_len;
         proj = j->req.project, pl = j->req.project_len;
@@ -301,6 +376,10 @@ static void note_stop(struct prune *p, const struct colmap *m, const struct job 
     }
     int repo_ok = rl && !repo_is_pattern(repo, rl) && !api_name_problem(repo, rl);
     int proj_ok = pl && !api_name_problem(proj, pl);
+    /* an invalid row whose repository cell no slug could be (a quote, a
+     * space): it cannot name a repository that exists */
+    if (j->res.status == ROW_INVALID && rl && !slug_like(repo, rl))
+        target_unknown = 1;
     struct request t = {0};
     t.workspace = ws;
     t.workspace_len = wl;
@@ -311,6 +390,10 @@ static void note_stop(struct prune *p, const struct colmap *m, const struct job 
             return;
         }
         hset_add(&p->stops, place_key('w', ws, wl), line);
+        if (proj_ok)
+            hset_add(&p->stops, project_key(ws, wl, proj, pl), line);
+        else if (target_unknown)
+            hset_add(&p->stops, place_key('W', ws, wl), line);
         if (repo_ok) {
             t.target = TARGET_REPO, t.target_name = repo, t.target_len = rl;
         } else if (!rl && proj_ok) {
@@ -339,16 +422,50 @@ static void note_stop(struct prune *p, const struct colmap *m, const struct job 
     }
 }
 
+/* A row that failed on a target that exists, for a reason other than 404
+ * (403, 409, no answer, retries spent): that target is not pruned. */
+static void note_kept_target(struct prune *p, const struct job *j)
+{
+    if (j->req.target_is_pattern || !j->req.target_len)
+        return;
+    hset_add(&p->kept, target_key(&j->req), j->line);
+}
+
+/* Cloud: a repository a row places in a project by its project cell. */
+static void note_claim(struct prune *p, const struct job *j)
+{
+    const struct request *r = &j->req;
+    if (!p->api->has_workspaces || r->target != TARGET_REPO || !r->project_len ||
+        r->target_is_pattern)
+        return;
+    struct buf tk = target_key(r);
+    int added;
+    unsigned long *first = hmap_kput(&p->claimed, tk.data, tk.len, &added);
+    if (added) {
+        *first = j->line;
+        struct buf pk = project_key(r->workspace, r->workspace_len, r->project, r->project_len);
+        buf_add(&p->claims, pk.data, pk.len);
+        buf_addc(&p->claims, '\0');
+        buf_add(&p->claims, tk.data, tk.len);
+        buf_addc(&p->claims, '\0');
+        buf_free(&pk);
+    }
+    buf_free(&tk);
+}
+
 void prune_note(struct prune *p, const struct colmap *m, const struct job *j)
 {
     if (!p || j->exp.target || j->exp.pruned)
         return;
-    if (j->res.status == ROW_INVALID || j->res.unresolved) {
+    if (j->res.status == ROW_INVALID || j->res.unresolved || answered_not_found(j)) {
         note_stop(p, m, j);
         return;
     }
     if (j->res.status == ROW_CANCELLED || j->res.status == ROW_PENDING || !may_fall_in(p, &j->req))
         return;
+    if (j->res.status == ROW_FAILED)
+        note_kept_target(p, j);
+    note_claim(p, j);
     if (j->res.named[0][0]) {
         for (int i = 0; i < 2; i++)
             if (j->res.named[i][0])
@@ -445,6 +562,14 @@ static void target_read(struct prune *p, struct job *j)
         p->failed = 1;
         return;
     }
+    if ((s = hset_get(&p->kept, target_key(t)))) {
+        char label[600], shown[4 * sizeof label];
+        api_target_label(t, label, sizeof label);
+        str_printable(shown, sizeof shown, label);
+        say(p, "%s is not pruned: line %lu failed on it", shown, *s);
+        p->failed = 1;
+        return;
+    }
     const char *why, *badname;
     const struct walk_perm *bad = bad_subject(p, &j->exp.perms, &badname, &why);
     if (bad) {
@@ -519,6 +644,7 @@ static void on_target(void *ctx, enum target_kind kind, const char *ws, const ch
     j->exp.target = 1;
     struct buf k = target_key(&j->req);
     int added;
+    hmap_kput(&p->listed, k.data, k.len, &added);
     hmap_kput(&p->walked, k.data, k.len, &added);
     buf_free(&k);
     if (!added) {                       /* in a scope before: pruned there */
@@ -601,6 +727,30 @@ static void fill_row(struct job *j, const struct colmap *m, const struct api_ops
     j->req.subject_len = strlen(j->req.subject_name);
 }
 
+/* Cloud, a project scope: a row whose project cell names the project but
+ * whose repository its listing did not hold may be a mistyped slug of one
+ * of its repositories. */
+static void note_unlisted(struct prune *p, const char *scope)
+{
+    struct buf want = place_key('p', scope, strlen(scope));
+    for (size_t at = 0; at < p->claims.len;) {
+        const char *pk = p->claims.data + at;
+        size_t pl = strlen(pk);
+        const char *tk = pk + pl + 1;
+        size_t tl = strlen(tk);
+        at += pl + tl + 2;
+        if (pl != want.len || memcmp(pk, want.data, pl) || hmap_kget(&p->listed, tk, tl))
+            continue;
+        const unsigned long *line = hmap_kget(&p->claimed, tk, tl);
+        if (line) {
+            note_stop_line(p, *line);
+            keep_reason_text(p, *line, "its project cell names this project, whose "
+                             "repositories do not include its repository");
+        }
+    }
+    buf_free(&want);
+}
+
 /* The rows of the scope just walked. */
 static void finish_scope(struct prune *p, struct ring *ring, const struct colmap *m)
 {
@@ -614,6 +764,10 @@ static void finish_scope(struct prune *p, struct ring *ring, const struct colmap
             note_stop_line(p, *s);
         if (!slash && (s = hset_get(&p->stops, place_key('w', sc, n))))
             note_stop_line(p, *s);
+        if (slash && (s = hset_get(&p->stops, place_key('p', sc, strlen(sc)))))
+            note_stop_line(p, *s);
+        if (slash)
+            note_unlisted(p, sc);
     } else if ((s = hset_get(&p->stops, place_key('P', sc, n)))) {
         note_stop_line(p, *s);
     }
@@ -631,9 +785,9 @@ static void finish_scope(struct prune *p, struct ring *ring, const struct colmap
                    "own access cannot be kept", shown, where);
             buf_free(&url);
         } else {
-            say(p, "%s is not pruned: line %lu is invalid or could not be resolved, and a wrong "
-                   "row must not become a revocation%s%s", shown, p->stop_line, why ? ": " : "",
-                why ? why : "");
+            say(p, "%s is not pruned: line %lu is invalid, could not be resolved or names what "
+                   "Bitbucket does not know, and a wrong row must not become a revocation%s%s",
+                shown, p->stop_line, why ? ": " : "", why ? why : "");
         }
         p->failed = 1;
         return;
@@ -719,6 +873,8 @@ void prune_run(struct prune *p, struct ring *ring, const struct colmap *map,
         p->nc = 0;
         p->arena.len = 0;
         p->total = p->revokes = p->stop_line = 0;
+        hmap_free(&p->listed);
+        hmap_init_keys(&p->listed, sizeof(unsigned long));
         unsigned long before = wl.unreadable;
         walk_scope(&wl, p->scope);
         ring_drain(ring, ring->next_seq);   /* every target of the scope is read */

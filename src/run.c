@@ -527,6 +527,15 @@ static int on_record(void *ctx, const struct csvin_record *rec)
     return r->fatal;
 }
 
+/* A line of plan --prune's subject checks: stderr, and above the report's
+ * tables. */
+static void subjects_said(void *ctx, const char *line)
+{
+    struct run *r = ctx;
+    fprintf(stderr, "bbperm: %s\n", line);
+    markdown_note(r->md, line);
+}
+
 /* ---- set-up ----------------------------------------------------------- */
 
 static int open_input(struct run *r, const char *path)
@@ -603,6 +612,10 @@ static int start_workers(struct run *r)
     if (cfg->prune) {
         r->prune = prune_new(cfg, &r->ses, a->live);
         prune_report_to(r->prune, r->md);
+        if (a->plan) {
+            a->subjects = subjects_new(a->api, a->base);
+            a->prune = r->prune;
+        }
         a->read_target = prune_read_target;
         a->read_ctx = r->prune;
     }
@@ -624,6 +637,7 @@ static void free_run(struct run *r)
     session_free(&r->ses);          /* joins the workers first */
     live_free(r->apply.live);
     people_free(r->apply.people);
+    subjects_free(r->apply.subjects);
     if (undo_close(r->apply.undo) != 0) {
         fprintf(stderr, "bbperm: the --undo-file '%s' could not be written completely\n",
                 r->cfg->undo_file);
@@ -777,6 +791,10 @@ int run_main(const struct bb_config *cfg)
     if (!r->fatal || read_rc < 0)
         ring_drain(&r->ring, r->ring.next_seq);
     /* the file's own rows are all done: now what it does not name */
+    if (r->apply.subjects) {
+        progress_clear(&r->progress, stderr);
+        subjects_report(r->apply.subjects, subjects_said, r);
+    }
     if (r->prune && !r->fatal && !r->stale_stop && r->have_header && read_rc >= 0) {
         prune_run(r->prune, &r->ring, &r->map, r->catalog);
         ring_drain(&r->ring, r->ring.next_seq);
