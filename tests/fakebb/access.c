@@ -305,11 +305,30 @@ static int contains(const char *s, const char *part)
 	return s && !n;
 }
 
+/* GET /admin/groups?filter=T (paged): the groups whose name contains T,
+ * ignoring case (what plan --prune asks of a group new to its target). */
+static void dc_group_search(const struct req *r, struct reply *rep)
+{
+	const char *f = query_get(r, "filter");
+	struct items it = {0};
+	for (size_t k = 0; g_fx.dc && k < g_fx.dc->nlist[NT_GROUP]; k++) {
+		const struct ent *g = g_fx.dc->list[NT_GROUP][k];
+		if (f && !contains(g->slug, f))
+			continue;
+		buf_json(&it.b, "{\"name\":%j,\"deletable\":true}", g->slug);
+		items_mark(&it);
+	}
+	dc_page_reply(r, rep, it.n, item_copy, &it);
+	items_free(&it);
+}
+
 static void dc(const struct req *r, struct reply *rep)
 {
 	const cJSON *sec = section(NULL), *x;
 	struct items it = {0};
-	if (!strncmp(r->rel, "/users", 6)) {
+	if (!strcmp(r->rel, "/admin/groups")) {
+		dc_group_search(r, rep);
+	} else if (!strncmp(r->rel, "/users", 6)) {
 		/* GET /users?filter=: the users whose name, display name or email
 		 * contains it */
 		const char *f = query_get(r, "filter");
