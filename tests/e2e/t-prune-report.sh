@@ -23,7 +23,7 @@ CSV
 run_bb plan --prune acme/PROJ --prune acme/OPS --prune acme/DEV --max-prune 1 --markdown r.md f.csv
 expect_eq "$RC" 1 "exit"
 above=$(sed -n '/^|---:/,/^###/p' r.md)
-grep -qF -- "- acme/PROJ is not pruned\: line 3 is invalid or could not be resolved\, and a wrong row must not become a revocation\: privilege\: \'writ\' is not one of" <<<"$above" \
+grep -qF -- "- acme/PROJ is not pruned\: line 3 is invalid\, could not be resolved or names what Bitbucket does not know\, and a wrong row must not become a revocation\: privilege\: \'writ\' is not one of" <<<"$above" \
   || fail "the scope not pruned, its line and why, above the tables: $(cat r.md)"
 grep -qF -- "- cannot read acme/infra\: 403 " <<<"$above" || fail "the target not read: $(cat r.md)"
 grep -qF -- "| 557058\:bob \(Bob\) | write | none |" r.md || fail "the display name beside the id: $(cat r.md)"
