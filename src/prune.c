@@ -739,7 +739,7 @@ static void note_unlisted(struct prune *p, const char *scope)
         const char *tk = pk + pl + 1;
         size_t tl = strlen(tk);
         at += pl + tl + 2;
-        if (pl != want.len || memcmp(pk, want.data, pl) || hmap_kget(&p->listed, tk, tl))
+        if (pl != want.len || memcmp(pk, want.data, pl) != 0 || hmap_kget(&p->listed, tk, tl))
             continue;
         const unsigned long *line = hmap_kget(&p->claimed, tk, tl);
         if (line) {
