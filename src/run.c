@@ -62,6 +62,8 @@ struct run {
     struct prune *prune;                /* --prune, else NULL */
     struct markdown *md;                /* --markdown, else NULL */
     struct stale *stale;                /* the input is a plan's result: its check */
+    unsigned long first_bad_line;       /* the first row written failed or invalid, or 0 */
+    int prune_rows_seen;                /* a saved plan's first prune row came */
     int stale_stop;                     /* the plan is stale: nothing was sent (exit 1) */
     int check_past_header;
     int reader_waiting;                 /* as last told to people (no lock per row) */
@@ -124,6 +126,8 @@ static void on_write(void *ctx, struct job *j)
     if (j->exp.target)
         return;                         /* a target prune read: not a row */
     prune_note(r->prune, &r->map, j);
+    if (!r->first_bad_line && (j->res.status == ROW_FAILED || j->res.status == ROW_INVALID))
+        r->first_bad_line = j->line;
     markdown_row(r->md, &r->map, j);
     progress_before_output(&r->progress, stderr);
     progress_echo_row(&r->progress, stderr, j->line, &j->res);
@@ -204,6 +208,40 @@ static int kept_from_before(struct run *r, struct job *j)
            ascii_ieq(r->cellv[c], j->lens[c], "held");
 }
 
+/* A saved plan's prune row: planned, "revoke P: not in the file". */
+static int is_prune_row(const struct run *r, const struct job *j)
+{
+    int sc = r->map.col[COL_STATUS], mc = r->map.col[COL_MESSAGE];
+    if (!r->stale || sc < 0 || mc < 0 || (unsigned)sc >= j->n || (unsigned)mc >= j->n)
+        return 0;
+    const char *m = r->cellv[mc];
+    return ascii_ieq(r->cellv[sc], j->lens[sc], "planned") && strncmp(m, "revoke ", 7) == 0 &&
+           strstr(m, ": not in the file") != NULL;
+}
+
+/* A saved plan's prune rows come after the file's rows, as they do in
+ * apply --prune, and go out only when every row before them succeeded: a
+ * row that failed (a typo that Bitbucket answered 404, a subject plan could
+ * not check) may be what a revocation would take away. Returns 1 when the
+ * row is settled as not sent. */
+static int prune_row_held_back(struct run *r, struct job *j)
+{
+    if (!is_prune_row(r, j))
+        return 0;
+    if (!r->prune_rows_seen) {
+        r->prune_rows_seen = 1;
+        ring_drain(&r->ring, j->seq);   /* every row before it is written */
+    }
+    if (!r->first_bad_line)
+        return 0;
+    j->res.status = ROW_CANCELLED;
+    msg_printf(j->res.msg, sizeof j->res.msg,
+               "not sent: line %lu of the plan did not succeed, and a plan's revocations go "
+               "out only after all of its rows did; fix it, re-plan and apply",
+               r->first_bad_line);
+    return 1;
+}
+
 /* A valid row: settle it (--dry-run, cancelled) or hand it to the pool. */
 static void settle_or_submit(struct run *r, struct job *j)
 {
@@ -213,6 +251,8 @@ static void settle_or_submit(struct run *r, struct job *j)
         msg_printf(j->res.msg, sizeof j->res.msg, "ok in the earlier run; not sent again");
     } else if (r->ses.cancel_level > 0) {
         apply_cancel_row(&r->apply, j);
+    } else if (prune_row_held_back(r, j)) {
+        ;
     } else if (r->cfg->dry_run) {
         j->res.status = ROW_PLANNED;
         j->url.len = 0;

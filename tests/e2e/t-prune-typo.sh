@@ -113,6 +113,19 @@ fakebb_stop; FAKEBB_FIXTURE=$PWD/gone.json fakebb_start --log req.log
 run_bb plan --prune acme/PROJ --max-prune 100% typo.csv
 expect_eq "$(grep -c 'plan could not check the groups' err.txt)" 1 "one line says the groups could not be checked: $(cat err.txt)"
 expect_eq "$(csv_col out.csv status | sed -n 5p)" planned "the typo row is planned when groups cannot be checked"
+# that plan, saved and applied (plain and --resume): the typo fails with 404
+# and none of the plan's revocations goes out after it
+cp out.csv saved-plan.csv
+grep -q 'not in the file' saved-plan.csv || fail "the saved plan holds no prune row"
+for how in plain --resume; do
+  mark
+  if [ "$how" = plain ]; then run_bb apply saved-plan.csv; else run_bb --resume saved-plan.csv; fi
+  expect_eq "$RC" 1 "applying the saved plan ($how) with a mistyped group"
+  since | grep -q DELETE && fail "$how: a DELETE was sent: $(since | grep DELETE)"
+  grep -q 'not sent: line 6 of the plan did not succeed' out.csv || fail "$how: prune rows not held back: $(cat out.csv)"
+  state > after.txt
+  expect_file after.txt before.txt "applying the saved plan ($how) changes nothing but the typo's failed grant"
+done
 mark
 run_bb apply --prune acme/PROJ --max-prune 100% typo.csv
 expect_eq "$RC" 1 "apply with a mistyped group, groups gone"
