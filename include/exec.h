@@ -70,6 +70,11 @@ struct exec_result {
 /* Send one request. res->attempts is added to, everything else set. */
 enum exec_outcome exec_request(struct exec_worker *w, const char *method, const char *url,
                                const char *body, struct exec_result *res);
+/* The same with the body's content type (NULL: application/json; Data
+ * Center's bulk writes are application/vnd.atl.bitbucket.bulk+json). */
+enum exec_outcome exec_request_typed(struct exec_worker *w, const char *method, const char *url,
+                                     const char *body, const char *content_type,
+                                     struct exec_result *res);
 
 /* A pager_fetch_fn over exec_request (ctx: the exec_worker). */
 int exec_fetch(void *ctx, const char *url, const char **body, size_t *len,

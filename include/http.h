@@ -57,5 +57,8 @@ void http_client_cleanup(struct http_client *c);
  * into the client and stays valid until its next request. */
 void http_send(struct http_client *c, const char *method, const char *url,
                const char *body, struct http_response *r);
+/* The same with the body's content type (NULL: application/json). */
+void http_send_typed(struct http_client *c, const char *method, const char *url,
+                     const char *body, const char *content_type, struct http_response *r);
 
 #endif

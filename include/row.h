@@ -10,6 +10,7 @@
 
 enum col_role {
     COL_WORKSPACE, COL_REPO, COL_PROJECT, COL_GROUP, COL_USER, COL_PRIVILEGE,
+    COL_BRANCH, COL_RULE, COL_VALUE,    /* branch rules (brrow.c) */
     COL_STATUS, COL_HTTP_STATUS, COL_ATTEMPTS, COL_MESSAGE, COL_PREVIOUS,
     NCOL_ROLES
 };
@@ -28,7 +29,10 @@ struct colmap {
 };
 
 /* Build the mapping from the header cells. Returns 0, or -1 with a one-line
- * reason in err (a required column is missing, or a role is ambiguous). */
+ * reason in err (a required column is missing, or a role is ambiguous).
+ * A header with a rule column may hold branch rules: it needs neither the
+ * group/user nor the privilege column (a permission row without them is
+ * invalid, its message naming the column). */
 int colmap_build(struct colmap *m, const char *const *cells, const size_t *lens,
                  unsigned n, const struct bb_config *cfg, char *err, size_t errsz);
 /* --no-header: workspace,repo,group,privilege by position, n >= 4 cells. */
@@ -89,6 +93,32 @@ int repo_is_pattern(const char *s, size_t len);
 int row_validate(const struct colmap *m, const char *const *cells,
                  const size_t *lens, unsigned n, struct request *req,
                  char *msg, size_t msgsz);
+
+/* 1 when the record is a branch rule: its rule cell is not empty. */
+int row_is_branch_rule(const struct colmap *m, const char *const *cells, const size_t *lens,
+                       unsigned n);
+
+/* The checks every row of either kind passes first: each cell valid UTF-8,
+ * as many cells as the header. Returns 0, or -1 with a message. */
+int row_check_cells(const struct colmap *m, const char *const *cells, const size_t *lens,
+                    unsigned n, char *msg, size_t msgsz);
+/* The trimmed cell of a role; empty when the column is absent. */
+void row_cell(const struct colmap *m, enum col_role r, const char *const *cells,
+              const size_t *lens, unsigned n, const char **s, size_t *len);
+/* A name cell that becomes a request's name: not '.' or '..', no control
+ * character, no '/' when segment (a URL path segment), 1024 bytes at most.
+ * Returns 0, or -1 with a message naming col. */
+int row_check_name(const char *col, const char *s, size_t len, int segment, char *msg,
+                   size_t msgsz);
+/* Print at most 60 bytes of a value into a message, without line breaks. */
+void row_show(char *dst, size_t dstsz, const char *s, size_t len);
+/* The target and subject cells of a row into req (workspace, project,
+ * target, subject; target_is_pattern, subject_is_email), checked as
+ * row_validate checks them. need_subject: 0 lets both group and user be
+ * empty (then req->subject_len is 0). Returns 0, or -1 with a message. */
+int row_target_subject(const struct colmap *m, const char *const *cells, const size_t *lens,
+                       unsigned n, int need_subject, struct request *req, char *msg,
+                       size_t msgsz);
 
 /* Returns 1 when every cell is empty or only spaces (a blank line). */
 int row_is_blank(const char *const *cells, const size_t *lens, unsigned n);

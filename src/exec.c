@@ -213,6 +213,13 @@ static void note_answer(struct exec_shared *sh, long status)
 enum exec_outcome exec_request(struct exec_worker *w, const char *method, const char *url,
                                const char *body, struct exec_result *res)
 {
+    return exec_request_typed(w, method, url, body, NULL, res);
+}
+
+enum exec_outcome exec_request_typed(struct exec_worker *w, const char *method, const char *url,
+                                     const char *body, const char *content_type,
+                                     struct exec_result *res)
+{
     struct exec_shared *sh = w->sh;
     const struct bb_config *cfg = sh->cfg;
     unsigned retries = 0;       /* retries spent on faults (not on 429s) */
@@ -236,7 +243,7 @@ enum exec_outcome exec_request(struct exec_worker *w, const char *method, const 
         char shown[4 * 1024 + 1];
         if (cfg->verbose)
             fprintf(stderr, "bbperm: > %s %s\n", method, str_printable(shown, sizeof shown, url));
-        http_send(&w->http, method, url, body, &r);
+        http_send_typed(&w->http, method, url, body, content_type, &r);
         res->attempts += r.sent;
         atomic_fetch_add(&sh->requests, r.sent);
         if (get)

@@ -228,7 +228,27 @@ void http_client_cleanup(struct http_client *c)
 void http_send(struct http_client *c, const char *method, const char *url,
                const char *body, struct http_response *r)
 {
+    http_send_typed(c, method, url, body, NULL, r);
+}
+
+void http_send_typed(struct http_client *c, const char *method, const char *url,
+                     const char *body, const char *content_type, struct http_response *r)
+{
     CURL *h = c->curl;
+    /* a body of another type than JSON: its own headers, for this request */
+    struct curl_slist *typed = NULL;
+    if (body && content_type && strcmp(content_type, "application/json") != 0) {
+        char line[200];
+        if (snprintf(line, sizeof line, "Content-Type: %s", content_type) < (int)sizeof line) {
+            typed = curl_slist_append(NULL, line);
+            struct curl_slist *more = typed ? curl_slist_append(typed, "Accept: application/json") : NULL;
+            more = more ? curl_slist_append(more, "Expect:") : NULL;
+            if (!more) {
+                curl_slist_free_all(typed);
+                typed = NULL;
+            }
+        }
+    }
     c->body.len = 0;
     buf_reserve(&c->body, 0);
     c->body.data[0] = '\0';
@@ -240,7 +260,7 @@ void http_send(struct http_client *c, const char *method, const char *url,
     if (body) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->put_headers);
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, typed ? typed : c->put_headers);
     } else {
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->other_headers);
@@ -248,6 +268,10 @@ void http_send(struct http_client *c, const char *method, const char *url,
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, strcmp(method, "GET") ? method : NULL);
 
     r->code = curl_easy_perform(h);
+    if (typed) {
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->put_headers);
+        curl_slist_free_all(typed);
+    }
     r->status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
     double t = 0;

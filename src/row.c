@@ -9,6 +9,7 @@
 
 static const char *const role_names[NCOL_ROLES] = {
     "workspace", "repo", "project", "group", "user", "privilege",
+    "branch", "rule", "value",
     "status", "http_status", "attempts", "message", "previous"
 };
 
@@ -21,6 +22,9 @@ static const char *const aliases[NCOL_ROLES][4] = {
     [COL_GROUP] = {"group", "group_slug", NULL},
     [COL_USER] = {"user", "user_id", "account_id", NULL},
     [COL_PRIVILEGE] = {"privilege", "permission", NULL},
+    [COL_BRANCH] = {"branch", NULL},
+    [COL_RULE] = {"rule", NULL},
+    [COL_VALUE] = {"value", NULL},
     [COL_STATUS] = {"status", NULL},
     [COL_HTTP_STATUS] = {"http_status", NULL},
     [COL_ATTEMPTS] = {"attempts", NULL},
@@ -43,8 +47,7 @@ static void trim(const char **s, size_t *len)
         (*len)--;
 }
 
-/* Print at most 60 bytes of a value into a message, without line breaks. */
-static void show(char *dst, size_t dstsz, const char *s, size_t len)
+void row_show(char *dst, size_t dstsz, const char *s, size_t len)
 {
     size_t n = 0;
     for (size_t i = 0; i < len && n + 4 < dstsz && i < 60; i++) {
@@ -134,11 +137,13 @@ int colmap_build(struct colmap *m, const char *const *cells, const size_t *lens,
         missing[nmissing++] = "'repo' (or 'repository', 'repo_slug') or 'project' (or 'project_key')";
         first = first < 0 ? COL_REPO : first;
     }
-    if (m->col[COL_GROUP] < 0 && m->col[COL_USER] < 0) {
+    /* a file of branch rules needs no subject or privilege column */
+    int rules = m->col[COL_RULE] >= 0;
+    if (!rules && m->col[COL_GROUP] < 0 && m->col[COL_USER] < 0) {
         missing[nmissing++] = "'group' (or 'group_slug') or 'user' (or 'user_id', 'account_id')";
         first = first < 0 ? COL_GROUP : first;
     }
-    if (m->col[COL_PRIVILEGE] < 0) {
+    if (!rules && m->col[COL_PRIVILEGE] < 0) {
         missing[nmissing++] = "'privilege' (or 'permission')";
         first = first < 0 ? COL_PRIVILEGE : first;
     }
@@ -156,7 +161,7 @@ int colmap_build(struct colmap *m, const char *const *cells, const size_t *lens,
             const char *c = cells[i];
             size_t l = lens[i];
             trim(&c, &l);
-            show(v, sizeof v, c, l);
+            row_show(v, sizeof v, c, l);
             buf_adds(&b, i ? ", '" : "'");
             buf_adds(&b, v);
             buf_adds(&b, "'");
@@ -317,8 +322,7 @@ int row_is_blank(const char *const *cells, const size_t *lens, unsigned n)
     return 1;
 }
 
-/* Fetch the trimmed cell of a role; empty when the column is absent. */
-static void cell_of(const struct colmap *m, enum col_role r, const char *const *cells,
+void row_cell(const struct colmap *m, enum col_role r, const char *const *cells,
                     const size_t *lens, unsigned n, const char **s, size_t *len)
 {
     int c = m->col[r];
@@ -338,7 +342,7 @@ static void cell_of(const struct colmap *m, enum col_role r, const char *const *
 
 /* segment: the name becomes a URL path segment, where '/' is refused too
  * (encoded as %2F it is still a separator to many servers and proxies). */
-static int check_name(const char *col, const char *s, size_t len, int segment, char *msg,
+int row_check_name(const char *col, const char *s, size_t len, int segment, char *msg,
                       size_t msgsz)
 {
     char v[80];
@@ -349,12 +353,12 @@ static int check_name(const char *col, const char *s, size_t len, int segment, c
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 || c == 0x7f) {
-            show(v, sizeof v, s, len);
+            row_show(v, sizeof v, s, len);
             return snprintf(msg, msgsz, "%s: '%s' contains a control character", col, v), -1;
         }
     }
     if (segment && memchr(s, '/', len)) {
-        show(v, sizeof v, s, len);
+        row_show(v, sizeof v, s, len);
         return snprintf(msg, msgsz, "%s: '%s' contains '/', which is not a valid name", col, v), -1;
     }
     if (len > 1024)
@@ -432,9 +436,8 @@ const char *row_subject_problem(enum api_flavour api, enum subject_kind kind, co
     return NULL;
 }
 
-int row_validate(const struct colmap *m, const char *const *cells,
-                 const size_t *lens, unsigned n, struct request *req,
-                 char *msg, size_t msgsz)
+int row_check_cells(const struct colmap *m, const char *const *cells, const size_t *lens,
+                    unsigned n, char *msg, size_t msgsz)
 {
     for (unsigned i = 0; i < n; i++) {
         const char *why = utf8_problem(cells[i], lens[i]);
@@ -447,15 +450,29 @@ int row_validate(const struct colmap *m, const char *const *cells,
         snprintf(msg, msgsz, "record has %u cells, the header has %u", n, m->ninput);
         return -1;
     }
+    return 0;
+}
 
-    const char *ws, *repo, *proj, *grp, *usr, *priv;
-    size_t wsl, repol, projl, grpl, usrl, privl;
-    cell_of(m, COL_WORKSPACE, cells, lens, n, &ws, &wsl);
-    cell_of(m, COL_REPO, cells, lens, n, &repo, &repol);
-    cell_of(m, COL_PROJECT, cells, lens, n, &proj, &projl);
-    cell_of(m, COL_GROUP, cells, lens, n, &grp, &grpl);
-    cell_of(m, COL_USER, cells, lens, n, &usr, &usrl);
-    cell_of(m, COL_PRIVILEGE, cells, lens, n, &priv, &privl);
+int row_is_branch_rule(const struct colmap *m, const char *const *cells, const size_t *lens,
+                       unsigned n)
+{
+    const char *s;
+    size_t len;
+    row_cell(m, COL_RULE, cells, lens, n, &s, &len);
+    return len > 0;
+}
+
+int row_target_subject(const struct colmap *m, const char *const *cells, const size_t *lens,
+                       unsigned n, int need_subject, struct request *req, char *msg,
+                       size_t msgsz)
+{
+    const char *ws, *repo, *proj, *grp, *usr;
+    size_t wsl, repol, projl, grpl, usrl;
+    row_cell(m, COL_WORKSPACE, cells, lens, n, &ws, &wsl);
+    row_cell(m, COL_REPO, cells, lens, n, &repo, &repol);
+    row_cell(m, COL_PROJECT, cells, lens, n, &proj, &projl);
+    row_cell(m, COL_GROUP, cells, lens, n, &grp, &grpl);
+    row_cell(m, COL_USER, cells, lens, n, &usr, &usrl);
     const char *const *L = m->label;
     int dc = m->api == API_DATACENTER;
 
@@ -469,7 +486,7 @@ int row_validate(const struct colmap *m, const char *const *cells,
         }
         if (!wsl)
             return snprintf(msg, msgsz, "%s: empty (fill it or give --workspace)", L[COL_WORKSPACE]), -1;
-        if (check_name(L[COL_WORKSPACE], ws, wsl, 1, msg, msgsz))
+        if (row_check_name(L[COL_WORKSPACE], ws, wsl, 1, msg, msgsz))
             return -1;
     }
     if (!repol && !projl)
@@ -480,7 +497,10 @@ int row_validate(const struct colmap *m, const char *const *cells,
                         L[COL_PROJECT]), -1;
     if (grpl && usrl)
         return snprintf(msg, msgsz, "%s and %s: both are set; give exactly one", L[COL_GROUP], L[COL_USER]), -1;
-    if (!grpl && !usrl) {
+    if (!grpl && !usrl && need_subject) {
+        if (m->col[COL_GROUP] < 0 && m->col[COL_USER] < 0)
+            return snprintf(msg, msgsz, "%s and %s: the header has neither column; a permission "
+                            "row needs one", L[COL_GROUP], L[COL_USER]), -1;
         /* --map user=email: say which column was empty */
         if (m->label[COL_USER] != role_names[COL_USER] && m->col[COL_USER] >= 0)
             return snprintf(msg, msgsz, "%s: empty (the user column, by --map) and %s is empty too",
@@ -491,41 +511,25 @@ int row_validate(const struct colmap *m, const char *const *cells,
         return snprintf(msg, msgsz, "%s and %s: both are empty; give exactly one", L[COL_GROUP], L[COL_USER]), -1;
     }
     /* a pattern may be KEY/PATTERN; its matches are checked when listed */
-    if (repol && check_name(L[COL_REPO], repo, repol, !repo_is_pattern(repo, repol), msg, msgsz))
+    if (repol && row_check_name(L[COL_REPO], repo, repol, !repo_is_pattern(repo, repol), msg, msgsz))
         return -1;
-    if (projl && check_name(L[COL_PROJECT], proj, projl, 1, msg, msgsz))
+    if (projl && row_check_name(L[COL_PROJECT], proj, projl, 1, msg, msgsz))
         return -1;
     /* Data Center names the subject in the query, not the path */
-    if (check_name(grpl ? L[COL_GROUP] : L[COL_USER], grpl ? grp : usr, grpl ? grpl : usrl, !dc, msg, msgsz))
+    if ((grpl || usrl) &&
+        row_check_name(grpl ? L[COL_GROUP] : L[COL_USER], grpl ? grp : usr, grpl ? grpl : usrl, !dc, msg, msgsz))
         return -1;
 
     char v[80];
     if (!dc && usrl && !row_cloud_user_ok(usr, usrl)) {
-        show(v, sizeof v, usr, usrl);
+        row_show(v, sizeof v, usr, usrl);
         if (is_uuid(usr, usrl))
             return snprintf(msg, msgsz, "%s: '%s' is a UUID without its braces: write {%s}",
                             L[COL_USER], v, v), -1;
         return snprintf(msg, msgsz, "%s: '%s' is not a user: write a {uuid} with its braces, an "
                         "account id such as 557058:0f1e..., or an email", L[COL_USER], v), -1;
     }
-    int level;
-    if (!privl)
-        return snprintf(msg, msgsz, "%s: empty (use read, write, admin, create-repo or none)", L[COL_PRIVILEGE]), -1;
-    if (privilege_parse_level(priv, privl, &req->priv, &level)) {
-        show(v, sizeof v, priv, privl);
-        return snprintf(msg, msgsz, "%s: '%s' is not one of read, write, admin, create-repo, none, revoke "
-                        "(or REPO_READ, REPO_WRITE, REPO_ADMIN, PROJECT_READ, PROJECT_WRITE, "
-                        "PROJECT_ADMIN, REPO_CREATE)", L[COL_PRIVILEGE], v), -1;
-    }
-    enum target_kind kind = repol ? TARGET_REPO : TARGET_PROJECT;
-    if (level >= 0 && level != (int)kind) {
-        show(v, sizeof v, priv, privl);
-        return snprintf(msg, msgsz, "%s: '%s' applies to %s rows only, and this is a %s row",
-                        L[COL_PRIVILEGE], v, level == TARGET_REPO ? "repository" : "project",
-                        kind == TARGET_REPO ? "repository" : "project"), -1;
-    }
-
-    req->target = kind;
+    req->target = repol ? TARGET_REPO : TARGET_PROJECT;
     req->subject = grpl ? SUBJECT_GROUP : SUBJECT_USER;
     req->workspace = ws;
     req->workspace_len = wsl;
@@ -535,7 +539,41 @@ int row_validate(const struct colmap *m, const char *const *cells,
     req->target_len = repol ? repol : projl;
     req->subject_name = grpl ? grp : usr;
     req->subject_len = grpl ? grpl : usrl;
-    req->subject_is_email = !dc && !grpl && memchr(usr, '@', usrl) != NULL;
+    req->subject_is_email = !dc && !grpl && usrl && memchr(usr, '@', usrl) != NULL;
     req->target_is_pattern = repol && repo_is_pattern(repo, repol);
+    return 0;
+}
+
+int row_validate(const struct colmap *m, const char *const *cells,
+                 const size_t *lens, unsigned n, struct request *req,
+                 char *msg, size_t msgsz)
+{
+    if (row_check_cells(m, cells, lens, n, msg, msgsz) ||
+        row_target_subject(m, cells, lens, n, 1, req, msg, msgsz))
+        return -1;
+    const char *priv;
+    size_t privl;
+    row_cell(m, COL_PRIVILEGE, cells, lens, n, &priv, &privl);
+    const char *const *L = m->label;
+    char v[80];
+    int level;
+    if (!privl && m->col[COL_PRIVILEGE] < 0)
+        return snprintf(msg, msgsz, "%s: the header has no such column; a permission row needs "
+                        "one (read, write, admin, create-repo or none)", L[COL_PRIVILEGE]), -1;
+    if (!privl)
+        return snprintf(msg, msgsz, "%s: empty (use read, write, admin, create-repo or none)", L[COL_PRIVILEGE]), -1;
+    if (privilege_parse_level(priv, privl, &req->priv, &level)) {
+        row_show(v, sizeof v, priv, privl);
+        return snprintf(msg, msgsz, "%s: '%s' is not one of read, write, admin, create-repo, none, revoke "
+                        "(or REPO_READ, REPO_WRITE, REPO_ADMIN, PROJECT_READ, PROJECT_WRITE, "
+                        "PROJECT_ADMIN, REPO_CREATE)", L[COL_PRIVILEGE], v), -1;
+    }
+    enum target_kind kind = req->target;
+    if (level >= 0 && level != (int)kind) {
+        row_show(v, sizeof v, priv, privl);
+        return snprintf(msg, msgsz, "%s: '%s' applies to %s rows only, and this is a %s row",
+                        L[COL_PRIVILEGE], v, level == TARGET_REPO ? "repository" : "project",
+                        kind == TARGET_REPO ? "repository" : "project"), -1;
+    }
     return 0;
 }
