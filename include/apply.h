@@ -29,6 +29,14 @@ struct apply_shared {
      * none can come */
     void (*read_target)(void *ctx, struct job *j, const struct pager_fetch *f);
     void *read_ctx;
+    void *kstate[4];                /* each kind's shared state (kind.h), or NULL */
+    const struct bb_config *cfg;    /* frozen */
+};
+
+/* One worker's: its shared state and its connection. */
+struct apply_worker {
+    struct apply_shared *sh;
+    struct exec_worker *ex;
 };
 
 void *apply_worker_init(void *shared, int index);
@@ -38,5 +46,19 @@ void apply_cancelled(void *arg, struct pool_node *n);
 /* Fill the result of a row that is not sent because the run was stopped,
  * saying why (sh may be NULL: then a signal). */
 void apply_cancel_row(const struct apply_shared *sh, struct job *j);
+
+/* The permission kind's run of one row (kind.c's table). */
+void apply_permission_row(struct apply_worker *w, struct job *j);
+
+/* Helpers for a kind's run of a row. A Cloud email row: its account (and
+ * {uuid}, or ""), with "EMAIL is account ID" in note. Returns 0, or -1 with
+ * the row failed (or cancelled) and its message set. */
+int apply_resolve_email(struct apply_worker *w, struct job *j, char *account, size_t accountsz,
+                        char *uuid, size_t uuidsz, char *note, size_t notesz);
+/* A lookup (a list, a members query) did not answer: the row fails with it,
+ * or is cancelled. */
+void apply_lookup_failed(struct job *j, const struct pager_error *err, const char *what);
+/* Append "; note" (or note) to the row's message, cut if need be. */
+void apply_add_note(struct job *j, const char *note);
 
 #endif

@@ -37,6 +37,9 @@ void brcache_set(struct brcache *c, const struct request *t, const struct brestr
 int brcache_first(struct brcache *c, const struct request *t, const char *const *marks,
                   size_t n);
 
+/* 1 when the mark was made on target t (by brcache_first). */
+int brcache_marked(struct brcache *c, const struct request *t, const char *mark);
+
 /* Figures for the tests. */
 struct brcache_stats {
     unsigned long lists;        /* targets read */

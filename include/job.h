@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include "csvout.h"
+#include "brrow.h"
 #include "pool.h"
 #include "row.h"
 #include "util.h"
@@ -47,7 +48,11 @@ struct row_result {
                                  * other name a plan's check learnt */
     int unresolved;             /* its email or pattern could not be resolved */
     char display[128];          /* a user's display name where the run read it, or "" */
+    char previous[96];          /* the previous cell when the kind writes it as
+                                 * text (a branch rule's), else "" */
 };
+
+struct kind_ops;
 
 /* One explicit permission of a walked target (walk.c). */
 struct walk_perm {
@@ -86,7 +91,9 @@ struct job {
     size_t *off;                /* cell offsets into data (owned, reused) */
     size_t *lens;               /* cell lengths (owned, reused) */
     unsigned n, cap;            /* cells in use, allocated */
+    const struct kind_ops *kind; /* what the row is (kind.h); NULL: not valid */
     struct request req;         /* views into data */
+    struct brow br;             /* a branch rule's own payload (brrow.h) */
     struct buf key;             /* the pool's ordering key (owned, reused) */
 
     /* Written by whoever runs the job, read after it is done. */

@@ -10,12 +10,22 @@
  * See the DESIGN comment in undo.c. */
 
 #define UNDO_HEADER "workspace,repo,project,group,user,privilege"
+/* The header when the input may hold branch rules: permission rows get the
+ * last three cells empty. */
+#define UNDO_HEADER_BRANCH UNDO_HEADER ",branch,rule,value"
 
 struct undo;
 
-/* Create path (it must not exist, or be empty) and write the header. NULL
- * after one line on err. */
+/* Create path (it must not exist, or be empty). NULL after one line on
+ * err. The header is written by undo_start, or at close when no row came. */
 struct undo *undo_open(const char *path, FILE *err);
+/* Write the header, before any row: with the branch-rule columns when the
+ * input may hold branch rules. Returns 0, or -1 with errno. u may be NULL. */
+int undo_start(struct undo *u, int branch_rules);
+/* Write lines (whole lines, each ending in a line feed) as they are, with
+ * one write(2), before the write they undo is sent. Not folded: the caller
+ * decides what is recorded once. Returns 0, or -1 with errno. */
+int undo_append(struct undo *u, const char *lines, size_t len);
 /* Close, dropping the rows of permissions whose writes were all refused
  * (undo_outcome); returns -1 when the file could not be written completely. */
 int undo_close(struct undo *u);

@@ -26,10 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct apply_worker {
-    struct apply_shared *sh;
-    struct exec_worker *ex;
-};
+#include "kind.h"
 
 void *apply_worker_init(void *shared, int index)
 {
@@ -56,8 +53,7 @@ void apply_cancel_row(const struct apply_shared *sh, struct job *j)
     msg_printf(j->res.msg, sizeof j->res.msg, "not sent: %s", exec_stop_reason(sh ? sh->ex : NULL));
 }
 
-/* Append "; text" (or text) to the message, cut if need be. */
-static void add_note(struct job *j, const char *note)
+void apply_add_note(struct job *j, const char *note)
 {
     if (!note[0])
         return;
@@ -65,8 +61,7 @@ static void add_note(struct job *j, const char *note)
     snprintf(j->res.msg + n, sizeof j->res.msg - n, "%s%s", n ? "; " : "", note);
 }
 
-/* A lookup (list or members query) did not answer: the row fails with it. */
-static void lookup_failed(struct job *j, const struct pager_error *err, const char *what)
+void apply_lookup_failed(struct job *j, const struct pager_error *err, const char *what)
 {
     if (err->cancelled) {
         j->res.status = ROW_CANCELLED;
@@ -145,7 +140,6 @@ static int unknown_subject(struct apply_worker *w, struct job *j, const char *su
     return 1;
 }
 
-static void run_row(struct apply_worker *w, struct job *j);
 static void check_row(struct apply_worker *w, struct job *j);
 
 void apply_cancelled(void *arg, struct pool_node *n)
@@ -165,10 +159,41 @@ void apply_run(void *wctx, struct pool_node *n)
         check_row(w, j);
         return;
     }
-    run_row(w, j);
+    /* a job made by the run itself (prune's rows) is a permission row */
+    const struct kind_ops *kind = j->kind ? j->kind : &kind_permission;
+    kind->run(w, j);
     /* rows that end without any answer from the server, in a row, stop the run */
     if (j->res.status == ROW_FAILED || j->res.status == ROW_OK || j->res.status == ROW_PLANNED)
         exec_row_done(w->sh->ex, j->res.status == ROW_FAILED && j->res.no_answer);
+}
+
+int apply_resolve_email(struct apply_worker *w, struct job *j, char *account, size_t accountsz,
+                        char *uuid, size_t uuidsz, char *note, size_t notesz)
+{
+    struct apply_shared *sh = w->sh;
+    const struct request *req = &j->req;
+    const char *subject = req->subject_name;
+    size_t sublen = req->subject_len;
+    char what[300];
+    struct pager_error err;
+    int rc = people_resolve(sh->people, req->workspace, req->workspace_len, subject, sublen,
+                            exec_pager(w->ex), account, accountsz, uuid, uuidsz, &err);
+    if (rc < 0) {
+        snprintf(what, sizeof what, "cannot look up %.*s in workspace %.*s", (int)sublen,
+                 subject, (int)req->workspace_len, req->workspace);
+        apply_lookup_failed(j, &err, what);
+        j->res.unresolved = 1;
+        return -1;
+    }
+    if (rc > 0) {
+        j->res.status = ROW_FAILED;
+        j->res.unresolved = 1;
+        msg_printf(j->res.msg, sizeof j->res.msg, "no member of the workspace %.*s has the email %.*s",
+                 (int)req->workspace_len, req->workspace, (int)sublen, subject);
+        return -1;
+    }
+    snprintf(note, notesz, "%.*s is account %s", (int)sublen, subject, account);
+    return 0;
 }
 
 /* What a row and a plan check share, up to the comparison. The row's
@@ -193,30 +218,14 @@ static int read_subject_now(struct apply_worker *w, struct job *j, struct subjec
     sn->uuid[0] = sn->note[0] = '\0';
     sn->now = PRIV_NONE;
     if (req->subject_is_email) {
-        int rc = people_resolve(sh->people, req->workspace, req->workspace_len, sn->subject,
-                                sn->sublen, exec_pager(w->ex), sn->account, sizeof sn->account,
-                                sn->uuid, sizeof sn->uuid, &err);
-        if (rc < 0) {
-            snprintf(what, sizeof what, "cannot look up %.*s in workspace %.*s", (int)sn->sublen,
-                     sn->subject, (int)req->workspace_len, req->workspace);
-            lookup_failed(j, &err, what);
-            j->res.unresolved = 1;
+        if (apply_resolve_email(w, j, sn->account, sizeof sn->account, sn->uuid, sizeof sn->uuid,
+                                sn->note, sizeof sn->note) != 0)
             return -1;
-        }
-        if (rc > 0) {
-            j->res.status = ROW_FAILED;
-            j->res.unresolved = 1;
-            msg_printf(j->res.msg, sizeof j->res.msg, "no member of the workspace %.*s has the email %.*s",
-                     (int)req->workspace_len, req->workspace, (int)sn->sublen, sn->subject);
-            return -1;
-        }
         /* the permission the row names, under both of the user's names */
         _Static_assert(sizeof sn->account <= JOB_NAMED_MAX && sizeof sn->uuid <= JOB_NAMED_MAX,
                        "the names fit the job");
         memcpy(j->res.named[0], sn->account, sizeof sn->account);
         memcpy(j->res.named[1], sn->uuid, sizeof sn->uuid);
-        snprintf(sn->note, sizeof sn->note, "%.*s is account %s", (int)sn->sublen, sn->subject,
-                 sn->account);
         sn->subject = sn->account;
         sn->sublen = strlen(sn->account);
     }
@@ -225,14 +234,14 @@ static int read_subject_now(struct apply_worker *w, struct job *j, struct subjec
     if (live_get(sh->live, req, sn->subject, sn->sublen, exec_pager(w->ex), &sn->now, &err) != 0) {
         api_target_label(req, where, sizeof where);
         snprintf(what, sizeof what, "cannot read the permissions of %s", where);
-        lookup_failed(j, &err, what);
+        apply_lookup_failed(j, &err, what);
         return -1;
     }
     if (sn->now == PRIV_NONE && learn_other_name(w, req, sn->subject, sn->uuid) &&
         live_get(sh->live, req, sn->subject, sn->sublen, exec_pager(w->ex), &sn->now, &err) != 0) {
         api_target_label(req, where, sizeof where);
         snprintf(what, sizeof what, "cannot read the permissions of %s", where);
-        lookup_failed(j, &err, what);
+        apply_lookup_failed(j, &err, what);
         return -1;
     }
     if (req->subject == SUBJECT_USER)   /* for the report, where the list names the user */
@@ -256,8 +265,8 @@ static void check_row(struct apply_worker *w, struct job *j)
                         sizeof j->res.named[1]);
 }
 
-/* The work of one row; fills its result. */
-static void run_row(struct apply_worker *w, struct job *j)
+/* The work of one permission row; fills its result. */
+void apply_permission_row(struct apply_worker *w, struct job *j)
 {
     struct apply_shared *sh = w->sh;
     const struct request *req = &j->req;
@@ -284,7 +293,7 @@ static void run_row(struct apply_worker *w, struct job *j)
         if (j->res.change == CH_UNCHANGED) {
             j->res.status = ROW_OK;
             msg_printf(j->res.msg, sizeof j->res.msg, "unchanged");
-            add_note(j, note);
+            apply_add_note(j, note);
             return;
         }
         if (sh->plan && now == PRIV_NONE && req->priv != PRIV_NONE &&
@@ -293,7 +302,7 @@ static void run_row(struct apply_worker *w, struct job *j)
         if (sh->plan) {
             j->res.status = ROW_PLANNED;
             live_describe(j->res.change, now, req->priv, j->res.msg, sizeof j->res.msg);
-            add_note(j, note);
+            apply_add_note(j, note);
             /* the rows after it compare with what it would leave */
             live_set(sh->live, req, subject, sublen, req->priv);
             if (uuid[0])
@@ -332,7 +341,7 @@ static void run_row(struct apply_worker *w, struct job *j)
             else
                 learn_from_answer(sh, req, res.body, res.body_len);
         }
-        add_note(j, note);
+        apply_add_note(j, note);
         return;
     case EXEC_FAILED:
         j->res.status = ROW_FAILED;
@@ -346,5 +355,5 @@ static void run_row(struct apply_worker *w, struct job *j)
         break;
     }
     msg_printf(j->res.msg, sizeof j->res.msg, "%s", res.msg);
-    add_note(j, note);
+    apply_add_note(j, note);
 }

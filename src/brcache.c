@@ -254,6 +254,17 @@ int brcache_first(struct brcache *c, const struct request *req, const char *cons
     return first;
 }
 
+int brcache_marked(struct brcache *c, const struct request *req, const char *mark)
+{
+    pthread_mutex_lock(&c->mu);
+    struct target *t = find(c, req, 0);
+    int found = 0;
+    for (size_t i = 0; t && i < t->nmarks && !found; i++)
+        found = !strcasecmp(t->marks[i], mark);
+    pthread_mutex_unlock(&c->mu);
+    return found;
+}
+
 void brcache_stats(struct brcache *c, struct brcache_stats *out)
 {
     pthread_mutex_lock(&c->mu);

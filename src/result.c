@@ -321,7 +321,9 @@ void result_row(struct result *w, const struct job *j)
             csvout_cell(&w->line, msg, strlen(msg), w->delim);
             break;
         case 4:
-            if (j->res.prev >= 0)
+            if (j->res.previous[0])
+                csvout_cell(&w->line, j->res.previous, strlen(j->res.previous), w->delim);
+            else if (j->res.prev >= 0)
                 buf_adds(&w->line, privilege_name((enum privilege)j->res.prev));
             break;
         }

@@ -33,6 +33,7 @@
 #include "cancel.h"
 #include "catalog.h"
 #include "csvin.h"
+#include "kind.h"
 #include "markdown.h"
 #include "progress.h"
 #include "prune.h"
@@ -189,6 +190,7 @@ static void job_fill(struct run *r, struct job *j, const struct csvin_record *re
     }
     j->n = rec->n;
     j->line = rec->line;
+    j->kind = NULL;
     if (rec->n > r->cellv_cap) {
         r->cellv_cap = rec->n;
         r->cellv = xrealloc(r->cellv, r->cellv_cap * sizeof *r->cellv);
@@ -245,8 +247,8 @@ static int prune_row_held_back(struct run *r, struct job *j)
 /* A valid row: settle it (--dry-run, cancelled) or hand it to the pool. */
 static void settle_or_submit(struct run *r, struct job *j)
 {
-    const struct request *req = &j->req;
-    if (r->cfg->resume_from && resume_done(&r->resume, req)) {
+    const struct kind_ops *kind = j->kind;
+    if (r->cfg->resume_from && kind->resumes_from && resume_done(&r->resume, &j->req)) {
         j->res.status = ROW_DONE_BEFORE;
         msg_printf(j->res.msg, sizeof j->res.msg, "ok in the earlier run; not sent again");
     } else if (r->ses.cancel_level > 0) {
@@ -254,28 +256,23 @@ static void settle_or_submit(struct run *r, struct job *j)
     } else if (prune_row_held_back(r, j)) {
         ;
     } else if (r->cfg->dry_run) {
-        j->res.status = ROW_PLANNED;
-        j->url.len = 0;
-        const char *body;
-        const char *method = r->ses.api->write(&j->url, req, req->subject_name, req->subject_len, &body);
-        msg_printf(j->res.msg, sizeof j->res.msg, "%s %s%s%s%s", method, j->url.data, body ? " " : "",
-                 body ? body : "", req->subject_is_email ? " (the email is resolved to an account when applied)" : "");
+        kind->dry_run(r->ses.api, r->ses.base.data, j);
     } else {
-        if (req->subject_is_email)
-            people_note(r->apply.people, req->workspace, req->workspace_len, req->subject_name,
-                        req->subject_len);
+        kind->submitted(&r->apply, j);
         j->key.len = 0;
-        api_order_key(&j->key, r->ses.api, req);
+        kind->order_key(&j->key, r->ses.api, j);
         ring_submit(&r->ring, j);
         return;
     }
     ring_settle(&r->ring, j);
 }
 
+/* The row's kind, and its validation by it. */
 static int validate(struct run *r, struct job *j)
 {
     char why[540];
-    if (row_validate(&r->map, r->cellv, j->lens, j->n, &j->req, why, sizeof why) == 0)
+    j->kind = kind_of(&r->map, r->cellv, j->lens, j->n);
+    if (j->kind->validate(&r->map, r->cellv, j->lens, j->n, j, why, sizeof why) == 0)
         return 0;
     j->res.status = ROW_INVALID;
     msg_printf(j->res.msg, sizeof j->res.msg, "line %lu: %s", j->line, why);
@@ -393,6 +390,9 @@ static int check_record(void *ctx, const struct csvin_record *rec)
     }
     if (rec->problem || row_is_blank(rec->cells, rec->lens, rec->n))
         return 0;
+    /* rows of a kind whose plan is not checked are compared when they run */
+    if (!kind_of(&r->map, rec->cells, rec->lens, rec->n)->plan_checked)
+        return 0;
     struct request req;
     char why[540];
     enum privilege saw = PRIV_NONE, leaves = PRIV_NONE;
@@ -472,6 +472,14 @@ static int first_request_checks(struct run *r)
     return rc != 0;
 }
 
+static int undo_unwritable(struct run *r)
+{
+    fprintf(stderr, "bbperm: cannot write --undo-file '%s': %s\n", r->cfg->undo_file,
+            strerror(errno));
+    r->fatal = 1;
+    return 1;
+}
+
 static int start_header(struct run *r, const struct csvin_record *rec)
 {
     char err[1024];
@@ -484,6 +492,8 @@ static int start_header(struct run *r, const struct csvin_record *rec)
     r->res.map = &r->map;
     if (r->cfg->no_header) {
         colmap_positional(&r->map, rec->n > 4 ? rec->n : 4, r->cfg);
+        if (undo_start(r->apply.undo, 0) != 0)
+            return undo_unwritable(r);
         result_header(&r->res, NULL, NULL, 0);
         result_fill_roles(&r->res, NULL, NULL, 0, r->cfg);
         r->have_header = 1;
@@ -517,6 +527,14 @@ static int start_header(struct run *r, const struct csvin_record *rec)
         r->fatal = 1;
         return 1;
     }
+    if (r->cfg->prune && kind_header_has_others(&r->map)) {
+        fprintf(stderr, "bbperm: --prune does not take branch rules yet; give it a file of "
+                        "permissions (without a rule column)\n");
+        r->fatal = 1;
+        return 1;
+    }
+    if (undo_start(r->apply.undo, kind_header_has_others(&r->map)) != 0)
+        return undo_unwritable(r);
     markdown_header(r->md, rec->cells, rec->lens, rec->n);
     result_header(&r->res, rec->cells, rec->lens, rec->n);
     result_fill_roles(&r->res, rec->cells, rec->lens, rec->n, r->cfg);
@@ -641,6 +659,7 @@ static int start_workers(struct run *r)
     a->api = r->ses.api;
     a->base = r->ses.base.data;
     a->plan = cfg->command == CMD_PLAN;
+    a->cfg = cfg;
     if (cfg->diff || r->stale)      /* a plan's result is compared with the live state */
         a->live = live_new(a->api, a->base, LIVE_TARGETS);
     if (a->live && a->plan)
@@ -659,6 +678,7 @@ static int start_workers(struct run *r)
         a->read_target = prune_read_target;
         a->read_ctx = r->prune;
     }
+    kind_states_new(a);
     struct pool_ops ops = {
         .worker_init = apply_worker_init,
         .worker_fini = apply_worker_fini,
@@ -675,6 +695,7 @@ static int start_workers(struct run *r)
 static void free_run(struct run *r)
 {
     session_free(&r->ses);          /* joins the workers first */
+    kind_states_free(&r->apply);
     live_free(r->apply.live);
     people_free(r->apply.people);
     subjects_free(r->apply.subjects);

@@ -70,6 +70,8 @@ struct undo {
     struct buf lines;           /* the rows recorded (each ended by a NUL) and
                                  * the keys aliases point at */
     int failed;
+    int headed;                 /* the header is written */
+    int wide;                   /* branch-rule columns too: permission rows padded */
     int torn;                   /* a write left part of a line: end it first */
 };
 
@@ -88,12 +90,6 @@ struct undo *undo_open(const char *path, FILE *err)
     }
     if (fd < 0) {
         fprintf(err, "bbperm: cannot write --undo-file '%s': %s\n", path, strerror(errno));
-        return NULL;
-    }
-    static const char header[] = UNDO_HEADER "\n";
-    if (write(fd, header, sizeof header - 1) != (ssize_t)(sizeof header - 1)) {
-        fprintf(err, "bbperm: cannot write --undo-file '%s': %s\n", path, strerror(errno));
-        close(fd);
         return NULL;
     }
     struct undo *u = xcalloc(1, sizeof *u);
@@ -157,10 +153,52 @@ static int drop_refused(struct undo *u)
     return rc;
 }
 
+int undo_start(struct undo *u, int branch_rules)
+{
+    if (!u || u->headed)
+        return 0;
+    const char *header = branch_rules ? UNDO_HEADER_BRANCH "\n" : UNDO_HEADER "\n";
+    size_t len = strlen(header);
+    u->wide = branch_rules;
+    u->headed = 1;
+    if (write(u->fd, header, len) != (ssize_t)len) {
+        u->failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+int undo_append(struct undo *u, const char *lines, size_t len)
+{
+    pthread_mutex_lock(&u->mu);
+    int torn = u->torn;
+    pthread_mutex_unlock(&u->mu);
+    struct buf b = {0};
+    if (torn)                           /* the torn line stays one bad row, apart */
+        buf_addc(&b, '\n');
+    buf_add(&b, lines, len);
+    ssize_t w = write(u->fd, b.data, b.len);
+    int rc = 0;
+    pthread_mutex_lock(&u->mu);
+    if (w != (ssize_t)b.len) {
+        int err = w < 0 ? errno : ENOSPC;
+        u->failed = 1;
+        u->torn = w > 0 || torn;
+        errno = err;
+        rc = -1;
+    } else
+        u->torn = 0;
+    pthread_mutex_unlock(&u->mu);
+    buf_free(&b);
+    return rc;
+}
+
 int undo_close(struct undo *u)
 {
     if (!u)
         return 0;
+    if (!u->headed)                     /* no row came: the header alone */
+        undo_start(u, 0);
     int rc = u->failed ? -1 : 0;
     if (close(u->fd) != 0)
         rc = -1;
@@ -217,6 +255,10 @@ int undo_record(struct undo *u, const struct request *req, const char *subject, 
     struct buf line = {0}, k = {0}, ka = {0};
     perm_keys(&k, &ka, req, subject, len, alt);
     undo_format(&line, req, subject, len, before);
+    if (u->wide) {                      /* the branch-rule columns, empty */
+        line.len--;
+        buf_adds(&line, ",,,\n");
+    }
     pthread_mutex_lock(&u->mu);
     struct undo_entry *had = find_either(u, &k, &ka);
     int first = !had;

@@ -1,0 +1,63 @@
+#ifndef BBPERM_KIND_H
+#define BBPERM_KIND_H
+
+#include "api.h"
+#include "apply.h"
+#include "job.h"
+#include "row.h"
+
+/* The kinds of resource a row may be (a permission, a branch rule), each a
+ * table of what apply and plan do with one row of it, as api_ops is for
+ * the API flavours: run.c and apply.c call the table and never ask which
+ * kind a row is. A new kind is one table and its module: add it to
+ * kind.c's list (before the permission kind, which takes every row no
+ * other kind claims). See README "How it is built". */
+
+struct kind_ops {
+    const char *name;           /* "permission", "branch rule" */
+    int slot;                   /* its index in apply_shared.kstate */
+    /* 1 when the record is of this kind (the header mapped in m) */
+    int (*claims)(const struct colmap *m, const char *const *cells, const size_t *lens,
+                  unsigned n);
+    /* Validate a record into the job (j->req and the kind's payload).
+     * Returns 0, or -1 with a message naming the column. */
+    int (*validate)(const struct colmap *m, const char *const *cells, const size_t *lens,
+                    unsigned n, struct job *j, char *msg, size_t msgsz);
+    /* The pool's ordering key: rows with equal keys run one at a time, in
+     * file order. Appended to key. */
+    void (*order_key)(struct buf *key, const struct api_ops *api, const struct job *j);
+    /* --dry-run: the request the row would send, into j->res (status
+     * planned, message). base: the API root. */
+    void (*dry_run)(const struct api_ops *api, const char *base, struct job *j);
+    /* Main thread, just before the row goes to the pool (sh may be NULL). */
+    void (*submitted)(struct apply_shared *sh, const struct job *j);
+    /* Worker: run one row (plan or apply); fills j->res. */
+    void (*run)(struct apply_worker *w, struct job *j);
+    /* 1 when --resume-from may match the row with a row of the earlier
+     * result (its key there is a permission's) */
+    int resumes_from;
+    /* 1 when applying a saved plan compares its rows of this kind with the
+     * live state before the first write (stale.c); 0: they are compared
+     * when they run (a branch rule always reads its restriction first) */
+    int plan_checked;
+    /* The kind's shared state for the workers (its live cache), made
+     * before the pool starts and freed after it stopped; may be NULL. */
+    void *(*state_new)(struct apply_shared *sh);
+    void (*state_free)(void *state);
+};
+
+#define KIND_SLOTS 4
+
+extern const struct kind_ops kind_permission;   /* kind.c */
+extern const struct kind_ops kind_branch;       /* brapply.c */
+
+/* The kind of a record: the first of the list that claims it. */
+const struct kind_ops *kind_of(const struct colmap *m, const char *const *cells,
+                               const size_t *lens, unsigned n);
+/* 1 when rows of another kind than permissions may come with this header. */
+int kind_header_has_others(const struct colmap *m);
+/* Every kind's shared state, before the pool starts / after it stopped. */
+void kind_states_new(struct apply_shared *sh);
+void kind_states_free(struct apply_shared *sh);
+
+#endif

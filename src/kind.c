@@ -1,0 +1,93 @@
+/* The kinds of resource a row may be (see kind.h), and the permission
+ * kind's table, over row.c, api.c and apply.c. */
+#include "kind.h"
+
+#include <stdio.h>
+
+/* Every kind but the permission one, which takes the rows no other claims. */
+static const struct kind_ops *const others[] = {&kind_branch};
+
+const struct kind_ops *kind_of(const struct colmap *m, const char *const *cells,
+                               const size_t *lens, unsigned n)
+{
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        if (others[i]->claims(m, cells, lens, n))
+            return others[i];
+    return &kind_permission;
+}
+
+int kind_header_has_others(const struct colmap *m)
+{
+    return m->col[COL_RULE] >= 0;
+}
+
+static const struct kind_ops *const all[] = {&kind_permission, &kind_branch};
+
+void kind_states_new(struct apply_shared *sh)
+{
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (all[i]->state_new)
+            sh->kstate[all[i]->slot] = all[i]->state_new(sh);
+}
+
+void kind_states_free(struct apply_shared *sh)
+{
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (all[i]->state_free)
+            all[i]->state_free(sh->kstate[all[i]->slot]);
+        sh->kstate[all[i]->slot] = NULL;
+    }
+}
+
+/* ---- permissions ---------------------------------------------------------- */
+
+static int perm_claims(const struct colmap *m, const char *const *cells, const size_t *lens,
+                       unsigned n)
+{
+    (void)m, (void)cells, (void)lens, (void)n;
+    return 1;
+}
+
+static int perm_validate(const struct colmap *m, const char *const *cells, const size_t *lens,
+                         unsigned n, struct job *j, char *msg, size_t msgsz)
+{
+    return row_validate(m, cells, lens, n, &j->req, msg, msgsz);
+}
+
+static void perm_order_key(struct buf *key, const struct api_ops *api, const struct job *j)
+{
+    api_order_key(key, api, &j->req);
+}
+
+static void perm_dry_run(const struct api_ops *api, const char *base, struct job *j)
+{
+    const struct request *req = &j->req;
+    const char *body;
+    j->res.status = ROW_PLANNED;
+    j->url.len = 0;
+    (void)base;
+    const char *method = api->write(&j->url, req, req->subject_name, req->subject_len, &body);
+    msg_printf(j->res.msg, sizeof j->res.msg, "%s %s%s%s%s", method, j->url.data, body ? " " : "",
+               body ? body : "", req->subject_is_email ? " (the email is resolved to an account when applied)" : "");
+}
+
+static void perm_submitted(struct apply_shared *sh, const struct job *j)
+{
+    const struct request *req = &j->req;
+    if (sh && req->subject_is_email)
+        people_note(sh->people, req->workspace, req->workspace_len, req->subject_name,
+                    req->subject_len);
+}
+
+const struct kind_ops kind_permission = {
+    .name = "permission",
+    .slot = 0,
+    .claims = perm_claims,
+    .validate = perm_validate,
+    .order_key = perm_order_key,
+    .dry_run = perm_dry_run,
+    .submitted = perm_submitted,
+    .run = apply_permission_row,
+    .resumes_from = 1,
+    .plan_checked = 1,
+};
