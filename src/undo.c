@@ -170,6 +170,8 @@ int undo_start(struct undo *u, int branch_rules)
 
 int undo_append(struct undo *u, const char *lines, size_t len)
 {
+    if (!u->headed)             /* run.c starts it before any worker does */
+        undo_start(u, 1);
     pthread_mutex_lock(&u->mu);
     int torn = u->torn;
     pthread_mutex_unlock(&u->mu);
@@ -252,6 +254,8 @@ static int other_name(const struct buf *k, const struct buf *alt)
 int undo_record(struct undo *u, const struct request *req, const char *subject, size_t len,
                 const char *alt, enum privilege before)
 {
+    if (!u->headed)             /* run.c starts it before any worker does */
+        undo_start(u, 0);
     struct buf line = {0}, k = {0}, ka = {0};
     perm_keys(&k, &ka, req, subject, len, alt);
     undo_format(&line, req, subject, len, before);
