@@ -264,6 +264,28 @@ static void test_file_first_value_wins(void **state)
     unlink(path);
 }
 
+/* An input with a rule column: the header has the branch-rule columns,
+ * a permission row gets them empty, and a kind's own rows go as given. */
+static void test_file_branch_columns(void **state)
+{
+    (void)state;
+    char path[256];
+    struct undo *u = open_temp(path);
+    assert_int_equal(undo_start(u, 1), 0);
+    assert_int_equal(undo_start(u, 0), 0);     /* once: the first says */
+    struct request devs = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_ADMIN, "acme", "", "web", "devs");
+    assert_int_equal(undo_record(u, &devs, "devs", 4, NULL, PRIV_READ), 0);
+    const char *rows = "acme,web,,,,none,main,push,\n";
+    assert_int_equal(undo_append(u, rows, strlen(rows)), 0);
+    assert_int_equal(undo_close(u), 0);
+    assert_string_equal(slurp(path),
+                        UNDO_HEADER_BRANCH "\n"
+                        "acme,web,,devs,,read,,,\n"
+                        "acme,web,,,,none,main,push,\n");
+    assert_string_equal(UNDO_HEADER_BRANCH, "workspace,repo,project,group,user,privilege,branch,rule,value");
+    unlink(path);
+}
+
 /* One Cloud user written under both of its names is one permission: the
  * first write knew both names, the later one only its own spelling (a
  * revoked user leaves the live list, and with it the pair): one row, the
@@ -482,6 +504,7 @@ int main(void)
         cmocka_unit_test(test_format_appends),
         cmocka_unit_test(test_file_header_only),
         cmocka_unit_test(test_file_first_value_wins),
+        cmocka_unit_test(test_file_branch_columns),
         cmocka_unit_test(test_file_refused_rows_dropped),
         cmocka_unit_test(test_file_one_user_two_spellings),
         cmocka_unit_test(test_file_datacenter_projects_apart),
