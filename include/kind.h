@@ -40,6 +40,8 @@ struct kind_ops {
      * live state before the first write (stale.c); 0: they are compared
      * when they run (a branch rule always reads its restriction first) */
     int plan_checked;
+    /* 1 when --markdown lists its rows (branch rules: not yet) */
+    int in_markdown;
     /* The kind's shared state for the workers (its live cache), made
      * before the pool starts and freed after it stopped; may be NULL. */
     void *(*state_new)(struct apply_shared *sh);

@@ -11,7 +11,7 @@ int brrow_validate(const struct colmap *m, const char *const *cells, const size_
                    unsigned n, struct request *req, struct brow *b, char *msg, size_t msgsz)
 {
     const char *const *L = m->label;
-    char why[400], v[80];
+    char why[580], v[80];
     memset(b, 0, sizeof *b);
     b->value = -1;
     if (row_check_cells(m, cells, lens, n, msg, msgsz) ||

@@ -90,4 +90,5 @@ const struct kind_ops kind_permission = {
     .run = apply_permission_row,
     .resumes_from = 1,
     .plan_checked = 1,
+    .in_markdown = 1,
 };

@@ -129,7 +129,8 @@ static void on_write(void *ctx, struct job *j)
     prune_note(r->prune, &r->map, j);
     if (!r->first_bad_line && (j->res.status == ROW_FAILED || j->res.status == ROW_INVALID))
         r->first_bad_line = j->line;
-    markdown_row(r->md, &r->map, j);
+    if (!j->kind || j->kind->in_markdown)
+        markdown_row(r->md, &r->map, j);
     progress_before_output(&r->progress, stderr);
     progress_echo_row(&r->progress, stderr, j->line, &j->res);
     result_row(&r->res, j);
@@ -270,7 +271,7 @@ static void settle_or_submit(struct run *r, struct job *j)
 /* The row's kind, and its validation by it. */
 static int validate(struct run *r, struct job *j)
 {
-    char why[540];
+    char why[580];
     j->kind = kind_of(&r->map, r->cellv, j->lens, j->n);
     if (j->kind->validate(&r->map, r->cellv, j->lens, j->n, j, why, sizeof why) == 0)
         return 0;
