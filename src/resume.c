@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "kind.h"
 #include "csvin.h"
 #include "util.h"
 
@@ -114,6 +115,9 @@ static int on_record(void *ctx, const struct csvin_record *rec)
             return 0;
     }
     if (rec->problem || row_is_blank(rec->cells, rec->lens, rec->n))
+        return 0;
+    /* only rows of kinds that --resume-from matches (permissions) count */
+    if (!kind_of(&rd->map, rec->cells, rec->lens, rec->n)->resumes_from)
         return 0;
     struct request req;
     char why[540];

@@ -215,4 +215,14 @@ expect_eq "$(csv_col out.csv message | sed -n 3p)" "unchanged" "nothing to remov
 grep -v $'\tapi\tpush\t' before-fail.txt > a.txt; branch_state | grep -v $'\tapi\tpush\t' > b.txt
 expect_file b.txt a.txt "failing writes: other restrictions unchanged"
 expect_match "$(branch_state)" $'acme\tapi\tpush\tglob:main\tvalue=-\tusers=557058:ann\tgroups=\tkeys=' "failing writes: only the good row's change"
+
+# --resume of that result: the ok rows are kept as they are, the failed ones
+# run again (and fail again: the repository is forbidden, the user unknown)
+cp out.csv failing-result.csv
+w=$(stat_of branch_writes)
+run_bb --diff --resume -o resumed.csv failing-result.csv
+expect_eq "$RC" 1 "--resume exit code"
+expect_eq "$(csv_col resumed.csv status | tr '\n' ' ')" "failed failed ok ok " "--resume statuses"
+expect_eq "$(csv_col resumed.csv message | sed -n 4p)" "$(csv_col failing-result.csv message | sed -n 4p)" "--resume keeps an ok row"
+expect_eq "$(( $(stat_of branch_writes) - w ))" 1 "--resume: only the failed write is sent again"
 echo ok
