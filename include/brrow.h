@@ -23,7 +23,8 @@ struct brow {
 
 /* Validate a branch-rule record. Returns 0 and fills req (target, subject)
  * and b, or -1 with a message naming the column. A subject cell that an
- * export wrote as '=name (so a spreadsheet never runs it) is read as =name. */
+ * export wrote as '=name (so a spreadsheet never runs it) is read as =name
+ * (row_cell). */
 int brrow_validate(const struct colmap *m, const char *const *cells, const size_t *lens,
                    unsigned n, struct request *req, struct brow *b, char *msg, size_t msgsz);
 

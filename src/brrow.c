@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "csvout.h"
 #include "util.h"
 
 int brrow_validate(const struct colmap *m, const char *const *cells, const size_t *lens,
@@ -45,13 +44,6 @@ int brrow_validate(const struct colmap *m, const char *const *cells, const size_
         return snprintf(msg, msgsz, "%s: the rule %s lists no users or groups (only push and "
                         "restrict_merges do); leave it empty", L[c], b->rule->name), -1;
     }
-    /* an export writes a name a spreadsheet would run as '=name */
-    if (b->has_subject && req->subject_len > 1 && req->subject_name[0] == '\'' &&
-        csvout_formula_start((unsigned char)req->subject_name[1])) {
-        req->subject_name++;
-        req->subject_len--;
-    }
-
     row_cell(m, COL_PRIVILEGE, cells, lens, n, &s, &len);
     if (len && (ascii_ieq(s, len, "none") || ascii_ieq(s, len, "revoke")))
         b->remove = 1;
