@@ -1,4 +1,4 @@
-# Migrating from Data Center to Cloud (README's walkthrough), both sides
+# Migrating from Data Center to Cloud (the walkthrough of docs/datacenter.md), both sides
 # served by one fake: export the Data Center side; add a 'cloud_group'
 # column for the groups renamed in Cloud (qa+ops -> qa-ops, 'ops team' ->
 # ops-team); plan against the Cloud workspace with

@@ -1,5 +1,5 @@
-# The README's "Migrating from Data Center to Cloud", run as written: its
-# commands are read from the README (in order, `bbperm ...` spans of that
+# The guide's "Migrating from Data Center to Cloud" (docs/datacenter.md), run
+# as written: its commands are read from the guide (in order, `bbperm ...` spans of that
 # section), with the fake server's URLs for the example hosts and without
 # --rate; step 3's column is added to dc.csv in between. The plan is applied
 # with --resume alone: the plan holds the cells as they were read (workspace
@@ -10,11 +10,12 @@ FAKEBB_FIXTURE=$ROOT/tests/e2e/data/migrate-fx.json   # both sides, one fake
 fakebb_start --log $PWD/requests.log
 state | awk -F'\t' '$2=="acme"' > cloud0.txt
 
-python3 - "$ROOT/README.md" > steps.txt <<'PY'
+python3 - "$ROOT/docs/datacenter.md" > steps.txt <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 sec = text[text.index("## Migrating from Data Center to Cloud"):]
-sec = sec[:sec.index("\n## ", 5)]
+end = sec.find("\n## ", 5)
+sec = sec if end < 0 else sec[:end]
 for span in re.findall(r"`([^`]+)`", sec.replace("\n   ", " ")):
     if span.startswith(("bbperm ", "BITBUCKET_TOKEN=")):
         print(span)
