@@ -149,6 +149,9 @@ static int drop_subjects(struct carry *c, const struct csvin_record *rec, const 
         u = pu, ul = pul;
     if (!gl && !ul)
         return 0;
+    if (gl && ul)
+        return msg_printf(msg, msgsz, "%s and %s: both are set; give exactly one",
+                          m->label[COL_GROUP], m->label[COL_USER]), -1;
     char who[90], v[80];
     row_show(v, sizeof v, gl ? g : u, gl ? gl : ul);
     msg_printf(who, sizeof who, "%s %s", gl ? "group" : "user", v);

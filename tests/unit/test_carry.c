@@ -189,6 +189,8 @@ static void test_refused(void **state)
     assert_non_null(strstr(msg, "removing the exemption of user ann from fast-forward-only"));
     assert_int_equal(carry_of(",api,PRJ,main,fast-forward-only,,,none,,,"), 1);
     assert_string_equal(cell(0, PRIV), "none");
+    assert_int_equal(carry_of(",api,PRJ,main,no-deletes,admins,ann,,,ann@x.org,"), -1);
+    assert_string_equal(msg, "group and email: both are set; give exactly one");
     /* a ref Cloud cannot restrict */
     assert_int_equal(carry_of(",api,PRJ,refs/tags/v1,read-only,,,,,,"), -1);
     assert_string_equal(msg, "branch: Cloud restricts branches only, not refs/tags/v1");
