@@ -19,6 +19,9 @@ struct brow {
     long value;                     /* -1: the row sets none */
     int remove;                     /* privilege none / revoke */
     int has_subject;                /* group or user given (req->subject) */
+    char carried[200];              /* "" or what carrying the row from Data
+                                     * Center dropped (carry.h): added to its
+                                     * message; set by run.c after validation */
 };
 
 /* Validate a branch-rule record. Returns 0 and fills req (target, subject)

@@ -110,7 +110,7 @@ int branch_read(const struct api_ops *api, const char *base, const struct pager_
 const char *branch_export_header(const struct api_ops *api)
 {
     return api->flavour == API_DATACENTER
-               ? "workspace,repo,project,branch,rule,group,user,privilege,value,email"
+               ? "workspace,repo,project,branch,rule,group,user,privilege,value,email,access_keys"
                : "workspace,repo,project,branch,rule,group,user,privilege,value";
 }
 
@@ -158,6 +158,15 @@ static void one_row(struct buf *out, const struct api_ops *api, const struct req
         buf_addc(out, delim);
         if (kind == BRS_USER && n->email)
             csvout_name_cell(out, n->email, strlen(n->email), delim);
+        /* the keys the restriction exempts, on each of its rows: rows never
+         * name them, and a carry to Cloud says they are not carried */
+        buf_addc(out, delim);
+        for (size_t k = 0; k < r->nkeys; k++) {
+            char v[32];
+            int len = snprintf(v, sizeof v, "%s%ld", k ? " " : "", r->keys[k]);
+            if (len > 0 && (size_t)len < sizeof v)
+                buf_add(out, v, (size_t)len);
+        }
     }
     buf_addc(out, '\n');
 }

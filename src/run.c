@@ -31,6 +31,7 @@
 
 #include "apply.h"
 #include "cancel.h"
+#include "carry.h"
 #include "catalog.h"
 #include "csvin.h"
 #include "kind.h"
@@ -63,6 +64,8 @@ struct run {
     struct prune *prune;                /* --prune, else NULL */
     struct markdown *md;                /* --markdown, else NULL */
     struct stale *stale;                /* the input is a plan's result: its check */
+    struct carry carry;                 /* Data Center branch rules to Cloud */
+    const char *carrying;               /* the note of the record being carried, or NULL */
     unsigned long first_bad_line;       /* the first row written failed or invalid, or 0 */
     int prune_rows_seen;                /* a saved plan's first prune row came */
     int stale_stop;                     /* the plan is stale: nothing was sent (exit 1) */
@@ -131,6 +134,11 @@ static void on_write(void *ctx, struct job *j)
         r->first_bad_line = j->line;
     if (!j->kind || j->kind->in_markdown)
         markdown_row(r->md, &r->map, j);
+    if (j->br.carried[0]) {
+        size_t at = strlen(j->res.msg);
+        msg_printf(j->res.msg + at, sizeof j->res.msg - at, "%s%s", at ? "; " : "",
+                   j->br.carried);
+    }
     progress_before_output(&r->progress, stderr);
     progress_echo_row(&r->progress, stderr, j->line, &j->res);
     result_row(&r->res, j);
@@ -192,6 +200,7 @@ static void job_fill(struct run *r, struct job *j, const struct csvin_record *re
     j->n = rec->n;
     j->line = rec->line;
     j->kind = NULL;
+    j->br.carried[0] = '\0';
     if (rec->n > r->cellv_cap) {
         r->cellv_cap = rec->n;
         r->cellv = xrealloc(r->cellv, r->cellv_cap * sizeof *r->cellv);
@@ -273,8 +282,11 @@ static int validate(struct run *r, struct job *j)
 {
     char why[580];
     j->kind = kind_of(&r->map, r->cellv, j->lens, j->n);
-    if (j->kind->validate(&r->map, r->cellv, j->lens, j->n, j, why, sizeof why) == 0)
+    if (j->kind->validate(&r->map, r->cellv, j->lens, j->n, j, why, sizeof why) == 0) {
+        if (r->carrying)
+            msg_printf(j->br.carried, sizeof j->br.carried, "%s", r->carrying);
         return 0;
+    }
     j->res.status = ROW_INVALID;
     msg_printf(j->res.msg, sizeof j->res.msg, "line %lu: %s", j->line, why);
     return -1;
@@ -346,6 +358,40 @@ static void expand_pattern(struct run *r, struct job *j, const struct csvin_reco
                  proj ? "project " : "workspace ", proj ? proj : ws);
         ring_settle(&r->ring, j);
     }
+}
+
+/* A Data Center branch row on a Cloud run (carry.h): one job per Cloud
+ * record it becomes (read-only: push and restrict_merges), each then run
+ * as any row is (a project row's pattern expanded); its note goes with each. */
+static void carry_row(struct run *r, struct job *j, const struct csvin_record *rec)
+{
+    char why[580];
+    int n = carry_record(&r->carry, rec, why, sizeof why);
+    if (n < 0) {
+        j->res.status = ROW_INVALID;
+        msg_printf(j->res.msg, sizeof j->res.msg, "line %lu: %s", rec->line, why);
+        ring_settle(&r->ring, j);
+        return;
+    }
+    r->carrying = r->carry.note[0] ? r->carry.note : NULL;
+    for (int i = 0; i < n && !r->fatal; i++) {
+        const struct csvin_record *c = &r->carry.rec[i];
+        if (i) {
+            j = ring_take(&r->ring);
+            if (!j)
+                break;
+            if (r->progress.total >= 0)
+                r->progress.total++;
+        }
+        job_fill(r, j, c, -1, NULL);
+        if (validate(r, j) != 0)
+            ring_settle(&r->ring, j);
+        else if (j->req.target_is_pattern && r->ses.cancel_level == 0)
+            expand_pattern(r, j, c);
+        else
+            settle_or_submit(r, j);
+    }
+    r->carrying = NULL;
 }
 
 /* ---- a plan's check (stale.c) -------------------------------------- */
@@ -497,6 +543,7 @@ static int start_header(struct run *r, const struct csvin_record *rec)
             return undo_unwritable(r);
         result_header(&r->res, NULL, NULL, 0);
         result_fill_roles(&r->res, NULL, NULL, 0, r->cfg);
+        carry_start(&r->carry, &r->map, NULL, NULL, 0, r->cfg);
         r->have_header = 1;
         return first_request_checks(r);
     }
@@ -539,6 +586,7 @@ static int start_header(struct run *r, const struct csvin_record *rec)
     markdown_header(r->md, rec->cells, rec->lens, rec->n);
     result_header(&r->res, rec->cells, rec->lens, rec->n);
     result_fill_roles(&r->res, rec->cells, rec->lens, rec->n, r->cfg);
+    carry_start(&r->carry, &r->map, rec->cells, rec->lens, rec->n, r->cfg);
     r->have_header = 1;
     if (first_request_checks(r))
         return 1;
@@ -575,6 +623,9 @@ static int on_record(void *ctx, const struct csvin_record *rec)
         msg_printf(j->res.msg, sizeof j->res.msg, "line %lu: %s", rec->line, rec->problem);
     } else if (kept_from_before(r, j)) {
         j->res.status = ROW_KEPT;
+    } else if (carry_claims(&r->carry, rec)) {
+        carry_row(r, j, rec);
+        return r->fatal;
     } else if (validate(r, j) == 0) {
         if (j->req.target_is_pattern && r->ses.cancel_level == 0)
             expand_pattern(r, j, rec);
@@ -711,6 +762,7 @@ static void free_run(struct run *r)
     if (r->stale_stop && r->cfg->undo_file)
         unlink(r->cfg->undo_file);
     catalog_free(r->catalog);
+    carry_free(&r->carry);
     ring_free(&r->ring);
     prune_free(r->prune);
     stale_free(r->stale);

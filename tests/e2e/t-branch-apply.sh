@@ -172,7 +172,7 @@ run_bb --diff bad.csv
 expect_eq "$RC" 1 "invalid rows: exit code"
 expect_eq "$(csv_col out.csv status | sort -u | tr '\n' ' ')" "invalid " "invalid statuses"
 msgs=$(csv_col out.csv message)
-for want in "line 2: branch: empty" "line 3: rule: 'read-only' is not a branch rule of Cloud; it has: push," \
+for want in "line 2: branch: empty" "line 3: rule: read-only is a Data Center rule; to carry Data Center branch rules to Cloud, give --workspace W \(and --map user=email\): see docs/datacenter.md; Cloud's rules are push, delete, force," \
             "line 4: group and user: both are set" "line 5: group: the rule delete lists no users or groups" \
             "line 6: privilege: 'write' is not a branch rule's" "line 7: value: '2': the rule push takes no value" \
             "line 8: value: 'many' is not a whole number" \

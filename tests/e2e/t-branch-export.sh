@@ -92,11 +92,11 @@ import json; f = json.load(open('fx.json')); json.dump(f['datacenter'], open('dc
 dc_fixture < dc.json
 dc_start || fail "fakebb did not start"
 cat > want-dc.csv <<'CSV'
-workspace,repo,project,branch,rule,group,user,privilege,value,email
-,tools,OPS,model:feature,no-creates,,,,,
-,,PRJ,*,read-only,admins,,,,
-,api,PRJ,main,pull-request-only,,jdoe,,,john@example.com
-,api,PRJ,release/*,fast-forward-only,,,,,
+workspace,repo,project,branch,rule,group,user,privilege,value,email,access_keys
+,tools,OPS,model:feature,no-creates,,,,,,
+,,PRJ,*,read-only,admins,,,,,
+,api,PRJ,main,pull-request-only,,jdoe,,,john@example.com,
+,api,PRJ,release/*,fast-forward-only,,,,,,
 CSV
 RC=0
 "$BBPERM" --base-url "$API" export --branch-rules > out.csv 2> err.txt || RC=$?
@@ -110,4 +110,4 @@ expect_eq "$(stat_of branch_writes)" 0 "branch writes"
 RC=0
 "$BBPERM" --base-url "$API" export --branch-rules OPS > ops.csv 2> err.txt || RC=$?
 expect_eq "$RC" 0 "exit code for OPS"
-expect_eq "$(tail -n +2 ops.csv)" ",tools,OPS,model:feature,no-creates,,,,," "OPS alone"
+expect_eq "$(tail -n +2 ops.csv)" ",tools,OPS,model:feature,no-creates,,,,,," "OPS alone"

@@ -14,8 +14,8 @@ python3 - "$ROOT/docs/datacenter.md" > steps.txt <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 sec = text[text.index("## Migrating from Data Center to Cloud"):]
-end = sec.find("\n## ", 5)
-sec = sec if end < 0 else sec[:end]
+end = re.search(r"\n##+ ", sec[5:])      # its branch rules part: t-readme-migrate-branch
+sec = sec if not end else sec[:end.start() + 5]
 for span in re.findall(r"`([^`]+)`", sec.replace("\n   ", " ")):
     if span.startswith(("bbperm ", "BITBUCKET_TOKEN=")):
         print(span)

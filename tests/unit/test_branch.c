@@ -85,7 +85,8 @@ static void test_dc_read_and_rows(void **state)
              "\"users\":[{\"name\":\"bob\",\"slug\":\"bob\",\"emailAddress\":\"bob@x.io\"}],"
              "\"groups\":[],\"accessKeys\":[]},"
              "{\"id\":1,\"type\":\"no-deletes\",\"matcher\":{\"id\":\"ANY_REF_MATCHER_ID\","
-             "\"type\":{\"id\":\"ANY_REF\"}},\"users\":[],\"groups\":[],\"accessKeys\":[]}]}");
+             "\"type\":{\"id\":\"ANY_REF\"}},\"users\":[],\"groups\":[],"
+             "\"accessKeys\":[{\"key\":{\"id\":4}},{\"key\":{\"id\":5}}]}]}");
     struct pager_fetch f = {fake_fetch, &srv};
     struct request t = target("", "PRJ", "web");
     struct brestr_set s = {0};
@@ -94,8 +95,8 @@ static void test_dc_read_and_rows(void **state)
     assert_int_equal(branch_read(&api_datacenter, "http://h/rest/api/latest", &f, &t, &s, NULL,
                                  &err), 0);
     assert_string_equal(rows_of(&api_datacenter, &t, &s, &n),
-        ",web,PRJ,*,no-deletes,,,,,\n"
-        ",web,PRJ,release/*,read-only,,bob,,,bob@x.io\n");
+        ",web,PRJ,*,no-deletes,,,,,,4 5\n"        /* the keys it exempts */
+        ",web,PRJ,release/*,read-only,,bob,,,bob@x.io,\n");
     brestr_set_free(&s);
 }
 
