@@ -13,6 +13,8 @@
  * kind.c's list (before the permission kind, which takes every row no
  * other kind claims). See README "How it is built". */
 
+struct markdown_kind;
+
 struct kind_ops {
     const char *name;           /* "permission", "branch rule" */
     int slot;                   /* its index in apply_shared.kstate */
@@ -40,8 +42,9 @@ struct kind_ops {
      * live state before the first write (stale.c); 0: they are compared
      * when they run (a branch rule always reads its restriction first) */
     int plan_checked;
-    /* 1 when --markdown lists its rows (branch rules: not yet) */
-    int in_markdown;
+    /* What --markdown shows of its rows: a section of its changes, its
+     * line in the counts, its cells (markdown.h) */
+    const struct markdown_kind *report;
     /* The kind's shared state for the workers (its live cache), made
      * before the pool starts and freed after it stopped; may be NULL. */
     void *(*state_new)(struct apply_shared *sh);

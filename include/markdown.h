@@ -13,11 +13,35 @@
 
 struct markdown;
 
+/* What the report shows of one kind of row (kind.h's tables point to one,
+ * as .report): the heading of its changes, its line in the counts, the
+ * columns of its changes table (ticket and status follow), and the cells
+ * of a row. cells/lens/n are the row's cells as read (a view of j->data);
+ * m maps them. */
+struct markdown_kind {
+    const char *heading;        /* "Permission changes" */
+    const char *plural;         /* its line in the counts: "permissions" */
+    const char *columns;        /* "subject | previous | new" */
+    unsigned ncols;             /* the columns in columns */
+    const char *what_column;    /* the failures' column of what: "privilege" */
+    /* A valid row that changes something (or would): its ncols cells, each
+     * appended to out and ended with a NUL. */
+    void (*cells)(const struct colmap *m, const char *const *cells, const struct job *j,
+                  struct buf *out);
+    /* A row that did not go through (failed, invalid, held; it may not be
+     * valid, so only its cells are sure): the failures table's "privilege
+     * or rule" cell, appended to out (no NUL). */
+    void (*what)(const struct colmap *m, const char *const *cells, const struct job *j,
+                 struct buf *out);
+};
+
 /* Open path for writing. NULL after one line on stderr. */
 struct markdown *markdown_open(const char *path);
 /* The input's header: which column is the ticket. */
 void markdown_header(struct markdown *md, const char *const *cells, const size_t *lens, unsigned n);
-/* A row as it is written to the result. */
+/* A row as it is written to the result (every row: the report counts
+ * them per kind, and lists those that change something or did not go
+ * through). */
 void markdown_row(struct markdown *md, const struct colmap *m, const struct job *j);
 /* A line said above the tables (a scope not pruned and why, a target not
  * read, a stale plan), escaped as a cell is. md may be NULL. */
@@ -33,5 +57,12 @@ void markdown_free(struct markdown *md);
  * (every ASCII punctuation character but - and / is escaped with a backslash; control
  * characters and line breaks become spaces). Pure. */
 void markdown_cell(struct buf *out, const char *s, size_t len);
+
+/* The subject of a row as the report names it: the one a valid row
+ * resolved to (a user with the display name the server gave, "name
+ * (Display)"), else the group or user cell as read; "" for none. For the
+ * kinds' cells. Appends to out (no NUL). */
+void markdown_subject(const struct colmap *m, const char *const *cells, const struct job *j,
+                      struct buf *out);
 
 #endif

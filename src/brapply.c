@@ -39,6 +39,7 @@
 
 #include "api_branch.h"
 #include "brcache.h"
+#include "brreport.h"
 #include "csvout.h"
 #include "kind.h"
 
@@ -525,6 +526,7 @@ const struct kind_ops kind_branch = {
     .submitted = br_submitted,
     .run = br_run,
     .resumes_from = 0,
+    .report = &brreport_markdown,
     .state_new = br_state_new,
     .state_free = br_state_free,
 };

@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 
+#include "markdown.h"
+
 /* Every kind but the permission one, which takes the rows no other claims. */
 static const struct kind_ops *const others[] = {&kind_branch};
 
@@ -79,6 +81,41 @@ static void perm_submitted(struct apply_shared *sh, const struct job *j)
                     req->subject_len);
 }
 
+/* --markdown: subject, the level before, the level the row asks for. */
+static void perm_report_cells(const struct colmap *m, const char *const *cells,
+                              const struct job *j, struct buf *out)
+{
+    markdown_subject(m, cells, j, out);
+    buf_addc(out, '\0');
+    buf_adds(out, j->res.prev >= 0 ? privilege_name((enum privilege)j->res.prev) : "none");
+    buf_addc(out, '\0');
+    buf_adds(out, privilege_name(j->req.priv));
+    buf_addc(out, '\0');
+}
+
+static void perm_report_what(const struct colmap *m, const char *const *cells,
+                             const struct job *j, struct buf *out)
+{
+    if (j->res.status != ROW_INVALID) {
+        buf_adds(out, privilege_name(j->req.priv));
+        return;
+    }
+    const char *s;
+    size_t len;
+    row_cell(m, COL_PRIVILEGE, cells, j->lens, j->n, &s, &len);
+    buf_add(out, s, len);
+}
+
+static const struct markdown_kind perm_report = {
+    .heading = "Permission changes",
+    .plural = "permissions",
+    .columns = "subject | previous | new",
+    .ncols = 3,
+    .what_column = "privilege",
+    .cells = perm_report_cells,
+    .what = perm_report_what,
+};
+
 const struct kind_ops kind_permission = {
     .name = "permission",
     .slot = 0,
@@ -90,5 +127,5 @@ const struct kind_ops kind_permission = {
     .run = apply_permission_row,
     .resumes_from = 1,
     .plan_checked = 1,
-    .in_markdown = 1,
+    .report = &perm_report,
 };

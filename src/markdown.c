@@ -2,16 +2,26 @@
  * DESIGN
  *
  * The report is written at the end of the run, from what the rows said as
- * they were written: the summary counts come from the run's tally; the
- * rows that change something (planned, or ok with a grant, change or
- * revoke) and the rows that did not go through (failed, invalid, held) are
- * kept, at most MARKDOWN_MAX_ROWS of them in all, in the order they were
- * written; the rest are only counted, so memory does not grow with the
- * file. Changes are grouped by target at the end (a stable sort by the
- * target's label). Unchanged rows are counted, not listed. Above the
- * tables: the held count, and what stderr said of the run as a whole (a
- * scope not pruned and why, a target not read, a stale plan: markdown_note).
- * A user is shown with the display name the target's list gave, if any.
+ * they were written: the summary counts come from the run's tally, and,
+ * when the file holds rows of another kind than permissions, one line per
+ * kind counted here as the rows pass (markdown_row sees every row the
+ * result gets); the rows that change something (planned, or ok with a
+ * grant, change or revoke) and the rows that did not go through (failed,
+ * invalid, held) are kept, at most MARKDOWN_MAX_ROWS of them in all, in
+ * the order they were written; the rest are only counted, so memory does
+ * not grow with the file. Changes are grouped by kind, each kind its own
+ * section (the order of kind.c's list), and by target within it (a stable
+ * sort by the target's label); the failures share one table, in file
+ * order. Unchanged rows are counted, not listed. Above the tables: the
+ * held count, and what stderr said of the run as a whole (a scope not
+ * pruned and why, a target not read, a stale plan: markdown_note). A user
+ * is shown with the display name the target's list gave, if any.
+ *
+ * What a kind shows is its table (struct markdown_kind, kind.h's .report):
+ * the heading and columns of its changes and a row's cells under them, so
+ * this file never asks which kind a row is. A row whose kind the run did
+ * not set (a record that could not be read, a row --resume kept) is of
+ * the kind its cells say (kind_of).
  *
  * Every cell from the file or the server goes through markdown_cell, which
  * escapes every ASCII punctuation character but '-' and '/' (CommonMark
@@ -23,17 +33,23 @@
  */
 #include "markdown.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
+#include "kind.h"
 #include "result.h"
 
 struct entry {
+    const struct markdown_kind *kind;   /* static */
+    int slot;                   /* the kind's slot: its section's order */
     int problem;                /* failed, invalid or held; else a change */
-    char *target, *subject, *prev, *want, *ticket, *status, *msg;   /* owned */
+    char *target, *ticket, *status, *msg;  /* owned */
+    struct buf cells;           /* a change: the kind's cells, each ended
+                                 * by a NUL; a problem: subject NUL what NUL */
     size_t order;
 };
 
@@ -46,6 +62,13 @@ struct markdown {
     unsigned long more;         /* rows beyond MARKDOWN_MAX_ROWS */
     struct buf notes;           /* lines said above the tables, each ending in '\n' */
     unsigned long nnotes;
+    struct {                    /* per kind slot: its rows, counted */
+        const struct markdown_kind *kind;   /* NULL: no row of it yet */
+        struct tally t;
+    } per[KIND_SLOTS];
+    int others;                 /* a row of another kind than permissions */
+    const char **cellv;         /* the row's cells (a view, reused) */
+    unsigned cellv_cap;
 };
 
 void markdown_cell(struct buf *out, const char *s, size_t len)
@@ -113,10 +136,79 @@ static char *cell_of(const struct job *j, int c)
     return dup_n(j->data.data + j->off[c], j->lens[c]);
 }
 
+/* The trimmed cell of a role, appended to out. */
+static void add_role(struct buf *out, const struct colmap *m, enum col_role r,
+                     const char *const *cells, const struct job *j)
+{
+    const char *s;
+    size_t len;
+    row_cell(m, r, cells, j->lens, j->n, &s, &len);
+    buf_add(out, s, len);
+}
+
+void markdown_subject(const struct colmap *m, const char *const *cells, const struct job *j,
+                      struct buf *out)
+{
+    if (j->res.status != ROW_INVALID) {
+        buf_add(out, j->req.subject_name, j->req.subject_len);
+        if (j->req.subject_len && j->req.subject == SUBJECT_USER && j->res.display[0]) {
+            /* the display name beside the id, as the server lists it */
+            buf_adds(out, " (");
+            buf_adds(out, j->res.display);
+            buf_addc(out, ')');
+        }
+        return;
+    }
+    size_t at = out->len;
+    add_role(out, m, COL_GROUP, cells, j);
+    if (out->len == at)
+        add_role(out, m, COL_USER, cells, j);
+}
+
+/* The target's label: the request's, or for an invalid row its cells'. */
+static char *target_of(const struct colmap *m, const char *const *cells, const struct job *j)
+{
+    char label[600];
+    if (j->res.status != ROW_INVALID) {
+        api_target_label(&j->req, label, sizeof label);
+        return xstrdup(label);
+    }
+    const char *ws, *repo, *proj;
+    size_t wsl, repol, projl;
+    row_cell(m, COL_WORKSPACE, cells, j->lens, j->n, &ws, &wsl);
+    row_cell(m, COL_REPO, cells, j->lens, j->n, &repo, &repol);
+    row_cell(m, COL_PROJECT, cells, j->lens, j->n, &proj, &projl);
+    struct buf b = {0};
+    buf_add(&b, wsl ? ws : proj, wsl ? wsl : projl);
+    if (wsl || projl)
+        buf_addc(&b, '/');
+    if (repol)
+        buf_add(&b, repo, repol);
+    else if (wsl)
+        buf_add(&b, proj, projl);
+    buf_addc(&b, '\0');
+    return b.data;
+}
+
 void markdown_row(struct markdown *md, const struct colmap *m, const struct job *j)
 {
     if (!md || j->exp.target)
         return;
+    if (j->n > md->cellv_cap) {
+        md->cellv_cap = j->n;
+        md->cellv = xrealloc(md->cellv, md->cellv_cap * sizeof *md->cellv);
+    }
+    for (unsigned i = 0; i < j->n; i++)
+        md->cellv[i] = j->data.data + j->off[i];
+    const char *const *cells = md->cellv;
+    const struct kind_ops *kind = j->kind ? j->kind : kind_of(m, cells, j->lens, j->n);
+    assert(kind->slot >= 0 && kind->slot < KIND_SLOTS && kind->report);
+    const struct markdown_kind *mk = kind->report;
+    md->per[kind->slot].kind = mk;
+    tally_add(&md->per[kind->slot].t, &j->res);
+    if (kind != &kind_permission)
+        md->others = 1;
+
     enum row_status st = j->res.status;
     int change = (st == ROW_PLANNED && j->res.change != CH_UNCHANGED) ||
                  (st == ROW_OK && (j->res.change == CH_GRANT || j->res.change == CH_CHANGE ||
@@ -135,44 +227,18 @@ void markdown_row(struct markdown *md, const struct colmap *m, const struct job 
     struct entry *e = &md->v[md->n];
     memset(e, 0, sizeof *e);
     e->order = md->n++;
+    e->kind = mk;
+    e->slot = kind->slot;
     e->problem = problem;
-    char label[600];
-    if (st != ROW_INVALID) {
-        api_target_label(&j->req, label, sizeof label);
-        e->target = xstrdup(label);
-        e->subject = dup_n(j->req.subject_name, j->req.subject_len);
-        if (j->req.subject == SUBJECT_USER && j->res.display[0]) {
-            /* the display name beside the id, as the server lists it */
-            struct buf b = {0};
-            buf_adds(&b, e->subject);
-            buf_adds(&b, " (");
-            buf_adds(&b, j->res.display);
-            buf_addc(&b, ')');
-            free(e->subject);
-            e->subject = b.data;
-        }
-        e->want = xstrdup(privilege_name(j->req.priv));
+    e->target = target_of(m, cells, j);
+    if (problem) {
+        markdown_subject(m, cells, j, &e->cells);
+        buf_addc(&e->cells, '\0');
+        mk->what(m, cells, j, &e->cells);
+        buf_addc(&e->cells, '\0');
     } else {
-        char *ws = cell_of(j, m->col[COL_WORKSPACE]), *repo = cell_of(j, m->col[COL_REPO]);
-        char *proj = cell_of(j, m->col[COL_PROJECT]);
-        int n = snprintf(label, sizeof label, "%s%s%s", ws[0] ? ws : proj, ws[0] || proj[0] ? "/" : "",
-                         repo[0] ? repo : ws[0] ? proj : "");
-        if (n < 0 || (size_t)n >= sizeof label)
-            label[sizeof label - 1] = '\0';
-        e->target = xstrdup(label);
-        free(ws);
-        free(repo);
-        free(proj);
-        char *g = cell_of(j, m->col[COL_GROUP]);
-        if (g[0]) {
-            e->subject = g;
-        } else {
-            free(g);
-            e->subject = cell_of(j, m->col[COL_USER]);
-        }
-        e->want = cell_of(j, m->col[COL_PRIVILEGE]);
+        mk->cells(m, cells, j, &e->cells);
     }
-    e->prev = xstrdup(j->res.prev >= 0 ? privilege_name((enum privilege)j->res.prev) : "");
     e->ticket = cell_of(j, md->ticket_col);
     e->status = xstrdup(result_status_name(st));
     e->msg = xstrdup(j->res.msg);
@@ -185,9 +251,12 @@ static void cell(struct buf *b, const char *s)
     buf_addc(b, ' ');
 }
 
+/* Changes: by kind, then target, then file order. */
 static int by_target(const void *a, const void *b)
 {
     const struct entry *x = a, *y = b;
+    if (x->slot != y->slot)
+        return x->slot < y->slot ? -1 : 1;
     int c = strcmp(x->target, y->target);
     if (c)
         return c;
@@ -203,12 +272,10 @@ static int by_order(const void *a, const void *b)
 static void entry_free(struct entry *e)
 {
     free(e->target);
-    free(e->subject);
-    free(e->prev);
-    free(e->want);
     free(e->ticket);
     free(e->status);
     free(e->msg);
+    buf_free(&e->cells);
 }
 
 void markdown_free(struct markdown *md)
@@ -218,10 +285,78 @@ void markdown_free(struct markdown *md)
     for (size_t i = 0; i < md->n; i++)
         entry_free(&md->v[i]);
     free(md->v);
+    free(md->cellv);
     buf_free(&md->notes);
     if (md->out)
         fclose(md->out);
     free(md);
+}
+
+static void count_line(struct buf *b, const struct tally *x, int plan)
+{
+    char line[256];
+    int n;
+    if (plan)
+        n = snprintf(line, sizeof line, "| %lu | %lu | %lu | %lu | %lu | %lu | %lu |\n", x->grant,
+                     x->change, x->revoke, x->unchanged, x->failed, x->invalid, x->held);
+    else
+        n = snprintf(line, sizeof line, "| %lu | %lu | %lu | %lu | %lu | %lu | %lu | %lu |\n",
+                     x->granted, x->changed, x->revoked, x->unchanged, x->failed, x->invalid,
+                     x->held, x->cancelled);
+    if (n > 0 && (size_t)n < sizeof line)
+        buf_adds(b, line);
+}
+
+/* The counts: the run's tally; when the file holds rows of another kind
+ * than permissions, one line per kind instead. */
+static void counts(struct buf *b, const struct markdown *md, const struct tally *t, int plan)
+{
+    if (md->others)
+        buf_adds(b, "| kind ");
+    buf_adds(b, plan ? "| to grant | to change | to revoke | unchanged | failed | invalid | held |\n"
+                     : "| granted | changed | revoked | unchanged | failed | invalid | held | "
+                       "cancelled |\n");
+    if (md->others)
+        buf_adds(b, "|---");
+    buf_adds(b, plan ? "|---:|---:|---:|---:|---:|---:|---:|\n"
+                     : "|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    if (!md->others)
+        count_line(b, t, plan);
+    for (int k = 0; md->others && k < KIND_SLOTS; k++)
+        if (md->per[k].kind) {
+            cell(b, md->per[k].kind->plural);
+            count_line(b, &md->per[k].t, plan);
+        }
+    buf_addc(b, '\n');
+}
+
+/* The cells of e, NUL-separated, each as a cell of the table. */
+static void cells_of(struct buf *b, const struct entry *e, unsigned ncells)
+{
+    const char *c = e->cells.data ? e->cells.data : "";
+    size_t at = 0;
+    for (unsigned i = 0; i < ncells; i++) {
+        const char *s = at < e->cells.len ? c + at : "";
+        cell(b, s);
+        at += strlen(s) + 1;
+    }
+}
+
+/* The header of the failures: the column of what a row asked is named
+ * by the kinds of the rows in it ("privilege or rule"), in slot order. */
+static void problems_header(struct buf *b, const struct entry *v, size_t from, size_t to)
+{
+    buf_adds(b, "| target | subject | ");
+    int said = 0;
+    for (int s = 0; s < KIND_SLOTS; s++)
+        for (size_t i = from; i < to; i++)
+            if (v[i].slot == s) {
+                if (said++)
+                    buf_adds(b, " or ");
+                buf_adds(b, v[i].kind->what_column);
+                break;
+            }
+    buf_adds(b, " | ticket | status | message |\n|---|---|---|---|---|---|\n");
 }
 
 int markdown_close(struct markdown *md, const struct tally *t, int plan)
@@ -232,20 +367,7 @@ int markdown_close(struct markdown *md, const struct tally *t, int plan)
     char line[512];
     int n;
     buf_adds(&b, plan ? "## bbperm plan\n\n" : "## bbperm apply\n\n");
-    if (plan)
-        n = snprintf(line, sizeof line, "| to grant | to change | to revoke | unchanged | failed | "
-                     "invalid | held |\n|---:|---:|---:|---:|---:|---:|---:|\n"
-                     "| %lu | %lu | %lu | %lu | %lu | %lu | %lu |\n\n",
-                     t->grant, t->change, t->revoke, t->unchanged, t->failed, t->invalid, t->held);
-    else
-        n = snprintf(line, sizeof line, "| granted | changed | revoked | unchanged | failed | "
-                     "invalid | held | cancelled |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-                     "| %lu | %lu | %lu | %lu | %lu | %lu | %lu | %lu |\n\n",
-                     t->granted, t->changed, t->revoked, t->unchanged, t->failed, t->invalid,
-                     t->held, t->cancelled);
-    if (n < 0 || (size_t)n >= sizeof line)
-        line[0] = '\0';
-    buf_adds(&b, line);
+    counts(&b, md, t, plan);
     if (t->held) {
         n = snprintf(line, sizeof line, "- %lu %s held by `--max-prune`: not %s (listed below)\n",
                      t->held, t->held == 1 ? "revocation" : "revocations", plan ? "planned" : "sent");
@@ -264,7 +386,7 @@ int markdown_close(struct markdown *md, const struct tally *t, int plan)
         }
         buf_addc(&b, '\n');
     }
-    /* changes first, grouped by target; problems after, in file order */
+    /* changes first, grouped by kind and target; problems after, in file order */
     size_t nchanges = 0;
     for (size_t i = 0; i < md->n; i++)
         if (!md->v[i].problem) {
@@ -276,36 +398,44 @@ int markdown_close(struct markdown *md, const struct tally *t, int plan)
         qsort(md->v, nchanges, sizeof *md->v, by_target);
     if (md->n - nchanges > 1)
         qsort(md->v + nchanges, md->n - nchanges, sizeof *md->v, by_order);
-    if (nchanges) {
-        buf_adds(&b, "### Changes\n");
-        const char *last = NULL;
-        for (size_t i = 0; i < nchanges; i++) {
-            struct entry *e = &md->v[i];
-            if (!last || strcmp(last, e->target) != 0) {
-                buf_adds(&b, "\n#### ");
-                markdown_cell(&b, e->target, strlen(e->target));
-                buf_adds(&b, "\n\n| subject | previous | new | ticket | status |\n"
-                             "|---|---|---|---|---|\n");
-                last = e->target;
-            }
-            cell(&b, e->subject);
-            cell(&b, e->prev[0] ? e->prev : "none");
-            cell(&b, e->want);
-            cell(&b, e->ticket);
-            cell(&b, e->status);
-            buf_adds(&b, "|\n");
+    const struct markdown_kind *section = NULL;
+    const char *last = NULL;
+    for (size_t i = 0; i < nchanges; i++) {
+        struct entry *e = &md->v[i];
+        if (e->kind != section) {
+            if (section)
+                buf_addc(&b, '\n');
+            buf_adds(&b, "### ");
+            buf_adds(&b, e->kind->heading);
+            buf_addc(&b, '\n');
+            section = e->kind;
+            last = NULL;
         }
-        buf_addc(&b, '\n');
+        if (!last || strcmp(last, e->target) != 0) {
+            buf_adds(&b, "\n#### ");
+            markdown_cell(&b, e->target, strlen(e->target));
+            buf_adds(&b, "\n\n| ");
+            buf_adds(&b, e->kind->columns);
+            buf_adds(&b, " | ticket | status |\n");
+            for (unsigned c = 0; c < e->kind->ncols + 2; c++)
+                buf_adds(&b, "|---");
+            buf_adds(&b, "|\n");
+            last = e->target;
+        }
+        cells_of(&b, e, e->kind->ncols);
+        cell(&b, e->ticket);
+        cell(&b, e->status);
+        buf_adds(&b, "|\n");
     }
+    if (nchanges)
+        buf_addc(&b, '\n');
     if (md->n > nchanges) {
-        buf_adds(&b, "### Failed, invalid and held rows\n\n"
-                     "| target | subject | privilege | ticket | status | message |\n"
-                     "|---|---|---|---|---|---|\n");
+        buf_adds(&b, "### Failed, invalid and held rows\n\n");
+        problems_header(&b, md->v, nchanges, md->n);
         for (size_t i = nchanges; i < md->n; i++) {
             struct entry *e = &md->v[i];
             cell(&b, e->target);
-            cell(&b, e->subject);
-            cell(&b, e->want);
+            cells_of(&b, e, 2);
             cell(&b, e->ticket);
             cell(&b, e->status);
             cell(&b, e->msg);

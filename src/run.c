@@ -132,13 +132,12 @@ static void on_write(void *ctx, struct job *j)
     prune_note(r->prune, &r->map, j);
     if (!r->first_bad_line && (j->res.status == ROW_FAILED || j->res.status == ROW_INVALID))
         r->first_bad_line = j->line;
-    if (!j->kind || j->kind->in_markdown)
-        markdown_row(r->md, &r->map, j);
     if (j->br.carried[0]) {
         size_t at = strlen(j->res.msg);
         msg_printf(j->res.msg + at, sizeof j->res.msg - at, "%s%s", at ? "; " : "",
                    j->br.carried);
     }
+    markdown_row(r->md, &r->map, j);
     progress_before_output(&r->progress, stderr);
     progress_echo_row(&r->progress, stderr, j->line, &j->res);
     result_row(&r->res, j);

@@ -1,7 +1,8 @@
 /* Unit tests for markdown.c: a cell's text cannot end the cell, start a
  * line, or make a link, an image, HTML, an entity or a mention; and the
  * --max-prune limit of prune.c, which has no rounding; the report's row
- * limit. */
+ * limit; branch rules in their own section (brreport.c), counted per
+ * kind, their failures in the one failures table. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "kind.h"
 #include "markdown.h"
 #include "prune.h"
 
@@ -143,6 +145,254 @@ static void test_report_stops_at_the_row_limit(void **state)
     assert_int_equal(more, 1);
 }
 
+/* ---- a report of rows of both kinds ---------------------------------- */
+
+#define MIXED_HEADER "workspace,repo,project,branch,rule,group,user,privilege,value,ticket"
+
+static char md_path[] = "/tmp/bbperm-md-XXXXXX";
+static struct colmap md_map;
+static struct job md_job;
+
+static struct markdown *report_open(const char *header)
+{
+    strcpy(md_path, "/tmp/bbperm-md-XXXXXX");
+    int fd = mkstemp(md_path);
+    assert_true(fd >= 0);
+    close(fd);
+    struct markdown *md = markdown_open(md_path);
+    assert_non_null(md);
+    /* the header's cells, split at commas */
+    const char *cells[16];
+    size_t lens[16];
+    unsigned n = 0;
+    for (const char *p = header;; n++) {
+        assert_true(n < 16);
+        const char *comma = strchr(p, ',');
+        cells[n] = p;
+        lens[n] = comma ? (size_t)(comma - p) : strlen(p);
+        if (!comma) {
+            n++;
+            break;
+        }
+        p = comma + 1;
+    }
+    struct bb_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.api = API_CLOUD;
+    char err[256];
+    assert_int_equal(colmap_build(&md_map, cells, lens, n, &cfg, err, sizeof err), 0);
+    markdown_header(md, cells, lens, n);
+    return md;
+}
+
+/* One row as run.c writes it: its cells, its kind and validation, then
+ * what its run found. kind_set 0: the run set no kind (a record that could
+ * not be read). */
+static void report_row(struct markdown *md, const char *line, enum row_status st,
+                       enum row_change ch, const char *previous, int prev, int kind_set)
+{
+    struct job *j = &md_job;
+    j->data.len = 0;
+    unsigned n = 0;
+    for (const char *p = line;; n++) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (n == j->cap) {
+            j->cap = j->cap ? j->cap * 2 : 16;
+            j->off = realloc(j->off, j->cap * sizeof *j->off);
+            j->lens = realloc(j->lens, j->cap * sizeof *j->lens);
+        }
+        j->off[n] = j->data.len;
+        j->lens[n] = len;
+        buf_add(&j->data, p, len);
+        buf_addc(&j->data, '\0');
+        if (!comma) {
+            n++;
+            break;
+        }
+        p = comma + 1;
+    }
+    j->n = n;
+    const char *cells[16];
+    assert_true(n <= 16);
+    for (unsigned i = 0; i < n; i++)
+        cells[i] = j->data.data + j->off[i];
+    memset(&j->res, 0, sizeof j->res);
+    memset(&j->req, 0, sizeof j->req);
+    memset(&j->br, 0, sizeof j->br);
+    j->kind = kind_of(&md_map, cells, j->lens, n);
+    char why[512];
+    int valid = j->kind->validate(&md_map, cells, j->lens, n, j, why, sizeof why) == 0;
+    assert_int_equal(valid, st != ROW_INVALID);
+    if (!kind_set)
+        j->kind = NULL;
+    j->res.status = st;
+    j->res.change = ch;
+    j->res.prev = prev;
+    snprintf(j->res.previous, sizeof j->res.previous, "%s", previous);
+    if (!valid)
+        snprintf(j->res.msg, sizeof j->res.msg, "%s", why);
+    else if (st == ROW_FAILED)
+        snprintf(j->res.msg, sizeof j->res.msg, "403 forbidden");
+    markdown_row(md, &md_map, j);
+}
+
+static char *report_close(struct markdown *md, const struct tally *t, int plan)
+{
+    assert_int_equal(markdown_close(md, t, plan), 0);
+    FILE *f = fopen(md_path, "r");
+    assert_non_null(f);
+    static char text[8192];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    unlink(md_path);
+    return text;
+}
+
+/* got starts with want; else both are shown */
+static void expect_prefix(const char *got, const char *want)
+{
+    if (strncmp(got, want, strlen(want)) != 0)
+        fail_msg("the report:\n%s\nexpected it to start with:\n%s", got, want);
+}
+
+static void report_free_job(void)
+{
+    buf_free(&md_job.data);
+    free(md_job.off);
+    free(md_job.lens);
+    memset(&md_job, 0, sizeof md_job);
+}
+
+/* A plan of a file of both kinds: one line of counts per kind, the
+ * permissions' changes, then the branch rules' (per target: created,
+ * subjects added and removed, a value set, deleted), and the failed and
+ * invalid rows of both kinds in one table, in file order. */
+static void test_branch_rules_are_their_own_section(void **state)
+{
+    (void)state;
+    struct markdown *md = report_open(MIXED_HEADER);
+    report_row(md, "acme,web,,main,push,developers,,,,T-1", ROW_PLANNED, CH_GRANT, "not listed", -1, 1);
+    report_row(md, "acme,api,,,,developers,,write,,T-2", ROW_PLANNED, CH_GRANT, "", -1, 1);
+    report_row(md, "acme,api,,main,push,,557058:ann,none,,T-3", ROW_PLANNED, CH_REVOKE, "listed", -1, 1);
+    report_row(md, "acme,api,,model:production,require_approvals_to_merge,,,,3,T-4", ROW_PLANNED,
+               CH_CHANGE, "present value 2", -1, 1);
+    report_row(md, "acme,api,,release/*,delete,,,none,,T-5", ROW_PLANNED, CH_REVOKE, "present", -1, 1);
+    report_row(md, "acme,web,,v?.x,force,,,,,T-6", ROW_PLANNED, CH_GRANT, "absent", -1, 1);
+    report_row(md, "acme,web,,main,restrict_merges,admins,,,,T-7", ROW_PLANNED, CH_GRANT, "absent", -1, 1);
+    report_row(md, "acme,api,,main,push,admins,,,,T-8", ROW_OK, CH_UNCHANGED, "listed", -1, 1);
+    report_row(md, "acme,api,,main,nope,,,,,T-9", ROW_INVALID, CH_NONE, "", -1, 1);
+    report_row(md, "acme,infra,,main,push,developers,,none,,T-10", ROW_FAILED, CH_NONE, "", -1, 1);
+    report_row(md, "acme,api,,,,old-team,,writ,,T-11", ROW_INVALID, CH_NONE, "", -1, 1);
+    struct tally t;
+    memset(&t, 0, sizeof t);
+    const char *got = report_close(md, &t, 1);
+    const char *want =
+        "## bbperm plan\n\n"
+        "| kind | to grant | to change | to revoke | unchanged | failed | invalid | held |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|\n"
+        "| permissions | 1 | 0 | 0 | 0 | 0 | 1 | 0 |\n"
+        "| branch rules | 3 | 1 | 2 | 1 | 1 | 1 | 0 |\n\n"
+        "### Permission changes\n\n"
+        "#### acme/api\n\n"
+        "| subject | previous | new | ticket | status |\n"
+        "|---|---|---|---|---|\n"
+        "| developers | none | write | T-2 | planned |\n\n"
+        "### Branch rule changes\n\n"
+        "#### acme/api\n\n"
+        "| branch | rule | change | subject | value | previous | ticket | status |\n"
+        "|---|---|---|---|---|---|---|---|\n"
+        "| main | push | remove user | 557058\\:ann |  | listed | T-3 | planned |\n"
+        "| model\\:production | require\\_approvals\\_to\\_merge | set value |  | 3 | present value 2 | T-4 | planned |\n"
+        "| release/\\* | delete | delete |  |  | present | T-5 | planned |\n\n"
+        "#### acme/web\n\n"
+        "| branch | rule | change | subject | value | previous | ticket | status |\n"
+        "|---|---|---|---|---|---|---|---|\n"
+        "| main | push | add group | developers |  | not listed | T-1 | planned |\n"
+        "| v\\?\\.x | force | create |  |  | absent | T-6 | planned |\n"
+        "| main | restrict\\_merges | create with group | admins |  | absent | T-7 | planned |\n\n"
+        "### Failed, invalid and held rows\n\n"
+        "| target | subject | privilege or rule | ticket | status | message |\n"
+        "|---|---|---|---|---|---|\n";
+    expect_prefix(got, want);
+    const char *fails = got + strlen(want);
+    assert_non_null(strstr(fails, "| acme/api |  | nope on main | T-9 | invalid | rule\\: \\'nope\\' is not"));
+    assert_non_null(strstr(fails, "| acme/infra | developers | push on main\\, none | T-10 | failed | 403 forbidden |\n"));
+    assert_non_null(strstr(fails, "| acme/api | old-team | writ | T-11 | invalid | privilege\\: "));
+    /* in file order */
+    assert_true(strstr(fails, "T-9") < strstr(fails, "T-10"));
+    assert_true(strstr(fails, "T-10") < strstr(fails, "T-11"));
+    report_free_job();
+}
+
+/* A file of permissions only: the report as it always was (the run's
+ * counts, no kind column), the failures' column named "privilege". */
+static void test_permission_file_keeps_its_report(void **state)
+{
+    (void)state;
+    struct markdown *md = report_open("workspace,repo,group,user,privilege,ticket");
+    report_row(md, "acme,api,developers,,write,T-1", ROW_OK, CH_GRANT, "", -1, 1);
+    report_row(md, "acme,api,admins,,admin,T-2", ROW_OK, CH_UNCHANGED, "", PRIV_ADMIN, 1);
+    report_row(md, "acme,api,old-team,,writ,T-3", ROW_INVALID, CH_NONE, "", -1, 1);
+    struct tally t;
+    memset(&t, 0, sizeof t);
+    t.granted = 1;
+    t.unchanged = 1;
+    t.invalid = 1;
+    const char *got = report_close(md, &t, 0);
+    const char *want =
+        "## bbperm apply\n\n"
+        "| granted | changed | revoked | unchanged | failed | invalid | held | cancelled |\n"
+        "|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        "| 1 | 0 | 0 | 1 | 0 | 1 | 0 | 0 |\n\n"
+        "### Permission changes\n\n"
+        "#### acme/api\n\n"
+        "| subject | previous | new | ticket | status |\n"
+        "|---|---|---|---|---|\n"
+        "| developers | none | write | T-1 | ok |\n\n"
+        "### Failed, invalid and held rows\n\n"
+        "| target | subject | privilege | ticket | status | message |\n"
+        "|---|---|---|---|---|---|\n"
+        "| acme/api | old-team | writ | T-3 | invalid | privilege\\: ";
+    expect_prefix(got, want);
+    report_free_job();
+}
+
+/* An apply of branch rules only: their counts (ok rows by what they
+ * changed, cancelled), a row the run set no kind for (a record that could
+ * not be read) counted as the kind its cells say, the failures' column
+ * named "rule". */
+static void test_branch_apply_counts(void **state)
+{
+    (void)state;
+    struct markdown *md = report_open(MIXED_HEADER);
+    report_row(md, "acme,api,,main,push,,557058:bob,,,T-1", ROW_OK, CH_GRANT, "not listed", -1, 1);
+    report_row(md, "acme,api,,main,push,,,none,,T-2", ROW_OK, CH_REVOKE, "present", -1, 1);
+    report_row(md, "acme,api,,main,force,,,,,T-3", ROW_CANCELLED, CH_NONE, "", -1, 1);
+    report_row(md, "acme,api,,main,nope,,,,,T-4", ROW_INVALID, CH_NONE, "", -1, 0);
+    struct tally t;
+    memset(&t, 0, sizeof t);
+    const char *got = report_close(md, &t, 0);
+    const char *want =
+        "## bbperm apply\n\n"
+        "| kind | granted | changed | revoked | unchanged | failed | invalid | held | cancelled |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        "| branch rules | 1 | 0 | 1 | 0 | 0 | 1 | 0 | 1 |\n\n"
+        "### Branch rule changes\n\n"
+        "#### acme/api\n\n"
+        "| branch | rule | change | subject | value | previous | ticket | status |\n"
+        "|---|---|---|---|---|---|---|---|\n"
+        "| main | push | add user | 557058\\:bob |  | not listed | T-1 | ok |\n"
+        "| main | push | delete |  |  | present | T-2 | ok |\n\n"
+        "### Failed, invalid and held rows\n\n"
+        "| target | subject | rule | ticket | status | message |\n"
+        "|---|---|---|---|---|---|\n"
+        "| acme/api |  | nope on main | T-4 | invalid | rule\\: ";
+    expect_prefix(got, want);
+    report_free_job();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -151,6 +401,9 @@ int main(void)
         cmocka_unit_test(test_cell_keeps_names_readable),
         cmocka_unit_test(test_max_prune_no_rounding),
         cmocka_unit_test(test_report_stops_at_the_row_limit),
+        cmocka_unit_test(test_branch_rules_are_their_own_section),
+        cmocka_unit_test(test_permission_file_keeps_its_report),
+        cmocka_unit_test(test_branch_apply_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,94 @@
+/* The branch-rule kind's part of the --markdown report (see brreport.h):
+ * the cells of a row, from the row's cells as read and what its run found
+ * (j->res.change, j->res.previous). */
+#include "brreport.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "brrow.h"
+
+static void add_cell(struct buf *out, const struct colmap *m, enum col_role r,
+                     const char *const *cells, const struct job *j)
+{
+    const char *s;
+    size_t len;
+    row_cell(m, r, cells, j->lens, j->n, &s, &len);
+    buf_add(out, s, len);
+}
+
+/* The change a valid row makes to its restriction, in the words of the
+ * plan's message: a row that found it absent creates it; else a row with
+ * a subject adds or removes it, one without deletes the restriction
+ * (remove) or sets its value (add). */
+static const char *change_of(const struct job *j)
+{
+    const struct brow *b = &j->br;
+    int group = j->req.subject == SUBJECT_GROUP;
+    if (!strncmp(j->res.previous, "absent", 6) && !b->remove)
+        return !b->has_subject ? "create" : group ? "create with group" : "create with user";
+    if (b->has_subject)
+        return b->remove ? (group ? "remove group" : "remove user")
+                         : (group ? "add group" : "add user");
+    if (b->remove)
+        return "delete";
+    return b->value >= 0 ? "set value" : "update";
+}
+
+static void br_cells(const struct colmap *m, const char *const *cells, const struct job *j,
+                     struct buf *out)
+{
+    add_cell(out, m, COL_BRANCH, cells, j);
+    buf_addc(out, '\0');
+    buf_adds(out, j->br.rule ? j->br.rule->name : "");
+    buf_addc(out, '\0');
+    buf_adds(out, change_of(j));
+    buf_addc(out, '\0');
+    if (j->br.has_subject)
+        markdown_subject(m, cells, j, out);
+    buf_addc(out, '\0');
+    if (j->br.value >= 0 && !j->br.remove) {
+        char v[32];
+        snprintf(v, sizeof v, "%ld", j->br.value);
+        buf_adds(out, v);
+    }
+    buf_addc(out, '\0');
+    buf_adds(out, j->res.previous);
+    buf_addc(out, '\0');
+}
+
+/* "push on main", then ", none" for a removal and ", value 2": the row's
+ * own cells, which an invalid row has too. */
+static void br_what(const struct colmap *m, const char *const *cells, const struct job *j,
+                    struct buf *out)
+{
+    size_t at = out->len;
+    add_cell(out, m, COL_RULE, cells, j);
+    const char *s;
+    size_t len;
+    row_cell(m, COL_BRANCH, cells, j->lens, j->n, &s, &len);
+    if (len) {
+        buf_adds(out, out->len > at ? " on " : "on ");
+        buf_add(out, s, len);
+    }
+    row_cell(m, COL_PRIVILEGE, cells, j->lens, j->n, &s, &len);
+    if (len) {
+        buf_adds(out, ", ");
+        buf_add(out, s, len);
+    }
+    row_cell(m, COL_VALUE, cells, j->lens, j->n, &s, &len);
+    if (len) {
+        buf_adds(out, ", value ");
+        buf_add(out, s, len);
+    }
+}
+
+const struct markdown_kind brreport_markdown = {
+    .heading = "Branch rule changes",
+    .plural = "branch rules",
+    .columns = "branch | rule | change | subject | value | previous",
+    .ncols = 6,
+    .what_column = "rule",
+    .cells = br_cells,
+    .what = br_what,
+};
