@@ -20,19 +20,22 @@ static void add_cell(struct buf *out, const struct colmap *m, enum col_role r,
 /* The change a valid row makes to its restriction, in the words of the
  * plan's message: a row that found it absent creates it; else a row with
  * a subject adds or removes it, one without deletes the restriction
- * (remove) or sets its value (add). */
+ * (remove) or sets its value (add). A row that read nothing (--dry-run:
+ * previous is empty) says what it asks. */
 static const char *change_of(const struct job *j)
 {
     const struct brow *b = &j->br;
     int group = j->req.subject == SUBJECT_GROUP;
-    if (!strncmp(j->res.previous, "absent", 6) && !b->remove)
+    if (!strcmp(j->res.previous, "absent") && !b->remove)
         return !b->has_subject ? "create" : group ? "create with group" : "create with user";
     if (b->has_subject)
         return b->remove ? (group ? "remove group" : "remove user")
                          : (group ? "add group" : "add user");
     if (b->remove)
         return "delete";
-    return b->value >= 0 ? "set value" : "update";
+    if (b->value >= 0)
+        return "set value";
+    return j->res.previous[0] ? "update" : "create if absent";
 }
 
 static void br_cells(const struct colmap *m, const char *const *cells, const struct job *j,

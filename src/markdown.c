@@ -402,6 +402,7 @@ int markdown_close(struct markdown *md, const struct tally *t, int plan)
     const char *last = NULL;
     for (size_t i = 0; i < nchanges; i++) {
         struct entry *e = &md->v[i];
+        assert(e->kind);            /* markdown_row sets it */
         if (e->kind != section) {
             if (section)
                 buf_addc(&b, '\n');

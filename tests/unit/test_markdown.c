@@ -393,6 +393,24 @@ static void test_branch_apply_counts(void **state)
     report_free_job();
 }
 
+/* --dry-run reads nothing: a branch row says what it asks ("create if
+ * absent", "add group"), its previous cell empty. */
+static void test_branch_dry_run_says_what_a_row_asks(void **state)
+{
+    (void)state;
+    struct markdown *md = report_open(MIXED_HEADER);
+    report_row(md, "acme,api,,main,push,devs,,,,T-1", ROW_PLANNED, CH_NONE, "", -1, 1);
+    report_row(md, "acme,api,,main,force,,,,,T-2", ROW_PLANNED, CH_NONE, "", -1, 1);
+    report_row(md, "acme,api,,main,force,,,none,,T-3", ROW_PLANNED, CH_NONE, "", -1, 1);
+    struct tally t;
+    memset(&t, 0, sizeof t);
+    const char *got = report_close(md, &t, 1);
+    assert_non_null(strstr(got, "| main | push | add group | devs |  |  | T-1 | planned |\n"));
+    assert_non_null(strstr(got, "| main | force | create if absent |  |  |  | T-2 | planned |\n"));
+    assert_non_null(strstr(got, "| main | force | delete |  |  |  | T-3 | planned |\n"));
+    report_free_job();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -404,6 +422,7 @@ int main(void)
         cmocka_unit_test(test_branch_rules_are_their_own_section),
         cmocka_unit_test(test_permission_file_keeps_its_report),
         cmocka_unit_test(test_branch_apply_counts),
+        cmocka_unit_test(test_branch_dry_run_says_what_a_row_asks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
