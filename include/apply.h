@@ -58,6 +58,12 @@ int apply_resolve_email(struct apply_worker *w, struct job *j, char *account, si
 /* A lookup (a list, a members query) did not answer: the row fails with it,
  * or is cancelled. */
 void apply_lookup_failed(struct job *j, const struct pager_error *err, const char *what);
+/* plan --prune: a row that may fall in a scope and would add subject (the
+ * name its write sends; not an email) where its target does not have it:
+ * when Bitbucket says it knows no such subject (subjects.c), the row fails,
+ * marked unresolved (it stops its scope's prune), and 1 is returned. */
+int apply_unknown_subject(struct apply_worker *w, struct job *j, const char *subject,
+                          size_t sublen);
 /* Append "; note" (or note) to the row's message, cut if need be. */
 void apply_add_note(struct job *j, const char *note);
 

@@ -25,6 +25,16 @@ int brcache_get(struct brcache *c, const struct request *t, const char *rule,
                 const struct brule_branch *b, const struct pager_fetch *f, struct brestr *out,
                 int *exists, struct pager_error *err);
 
+/* Every restriction of target t, as the cache holds it now (what the
+ * server answered, and in a plan what the planned rows would leave): 0 and
+ * a copy in out (cleared first; NULL: only read). Reads the target's list
+ * through f the first time, as brcache_get does; f may be NULL when the
+ * list was read (else -1). Returns -1 with err when the list failed or
+ * was cancelled. */
+struct brestr_set;
+int brcache_list(struct brcache *c, const struct request *t, const struct pager_fetch *f,
+                 struct brestr_set *out, struct pager_error *err);
+
 /* Record the restriction r (its rule and branch name it) of target t as
  * it is now: after a write, or as a planned row leaves it. A target not
  * read is left alone. */

@@ -19,6 +19,10 @@ struct prune;
 struct prune *prune_new(const struct bb_config *cfg, struct session *ses, struct live *live);
 void prune_free(struct prune *p);
 
+/* The kinds' shared states (apply_shared.kstate, filled by
+ * kind_states_new): the walk reads a kind's items through its cache. */
+void prune_use_states(struct prune *p, void *const *kstate);
+
 /* --markdown: the lines prune writes on stderr (a scope not pruned and why,
  * a target not read) also go above the report's tables. md may be NULL. */
 struct markdown;

@@ -121,8 +121,8 @@ static void learn_from_answer(struct apply_shared *sh, const struct request *req
  * subject its target does not hold, when Bitbucket says it knows no such
  * subject, fails (unresolved: it stops its scope). Returns 1 then. An email
  * row resolved to a member already. */
-static int unknown_subject(struct apply_worker *w, struct job *j, const char *subject,
-                           size_t sublen)
+int apply_unknown_subject(struct apply_worker *w, struct job *j, const char *subject,
+                          size_t sublen)
 {
     const struct request *req = &j->req;
     if (!w->sh->subjects || req->subject_is_email || !prune_may_fall_in(w->sh->prune, req) ||
@@ -297,7 +297,7 @@ void apply_permission_row(struct apply_worker *w, struct job *j)
             return;
         }
         if (sh->plan && now == PRIV_NONE && req->priv != PRIV_NONE &&
-            unknown_subject(w, j, subject, sublen))
+            apply_unknown_subject(w, j, subject, sublen))
             return;
         if (sh->plan) {
             j->res.status = ROW_PLANNED;

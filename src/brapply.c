@@ -431,6 +431,9 @@ static void br_run(struct apply_worker *w, struct job *j)
             return;
         subject = account;
         sublen = strlen(account);
+        /* the names the row's subject goes by (prune: what the file names) */
+        msg_printf(j->res.named[0], sizeof j->res.named[0], "%s", account);
+        msg_printf(j->res.named[1], sizeof j->res.named[1], "%s", uuid);
     }
 
     struct brestr live, want, got;
@@ -460,6 +463,13 @@ static void br_run(struct apply_worker *w, struct job *j)
     if (op == BROP_NONE) {
         j->res.status = ROW_OK;
         apply_add_note(j, note);
+        goto out;
+    }
+    if (sh->plan && row.kind != BRS_NONE && !row.remove && !req->subject_is_email &&
+        brestr_names_find(row.kind == BRS_GROUP ? &live.groups : &live.users, subject,
+                          sublen) < 0 &&
+        apply_unknown_subject(w, j, subject, sublen)) {
+        j->res.change = CH_NONE;
         goto out;
     }
     if (sh->plan) {

@@ -166,26 +166,61 @@ static long find_restriction(const struct brcache *c, const struct target *t, co
     return at;
 }
 
+/* mu held on entry and on return. The target's entry, its list read
+ * (through f; NULL: only when read already): the entry, or NULL with err. */
+static struct target *loaded(struct brcache *c, const struct request *req,
+                             const struct pager_fetch *f, struct pager_error *err)
+{
+    memset(err, 0, sizeof *err);
+    struct target *t = find(c, req, 1);
+    enum once_state st = t->once.state;
+    if (f || st == ONCE_READY || st == ONCE_FAILED) {
+        st = once_begin(&c->loads, &t->once);
+        if (st == ONCE_LOADING && f) {
+            load(c, t, req, f);
+            st = t->once.state;
+        }
+    }
+    if (st == ONCE_READY)
+        return t;
+    if (st == ONCE_FAILED) {
+        err->status = t->fail_status;
+        msg_printf(err->msg, sizeof err->msg, "%s", t->fail_msg ? t->fail_msg : "");
+    } else {
+        err->cancelled = 1;
+        msg_printf(err->msg, sizeof err->msg, "not sent: the run was interrupted");
+    }
+    return NULL;
+}
+
+int brcache_list(struct brcache *c, const struct request *req, const struct pager_fetch *f,
+                 struct brestr_set *out, struct pager_error *err)
+{
+    pthread_mutex_lock(&c->mu);
+    struct target *t = loaded(c, req, f, err);
+    if (t && out) {
+        brestr_set_clear(out);
+        for (size_t i = 0; i < t->set.n; i++) {
+            if (out->n == out->cap) {
+                out->cap = out->cap ? 2 * out->cap : 8;
+                out->v = xrealloc(out->v, out->cap * sizeof *out->v);
+            }
+            brestr_init(&out->v[out->n]);
+            brestr_copy(&out->v[out->n++], &t->set.v[i]);
+        }
+    }
+    pthread_mutex_unlock(&c->mu);
+    return t ? 0 : -1;
+}
+
 int brcache_get(struct brcache *c, const struct request *req, const char *rule,
                 const struct brule_branch *b, const struct pager_fetch *f, struct brestr *out,
                 int *exists, struct pager_error *err)
 {
     pthread_mutex_lock(&c->mu);
-    struct target *t = find(c, req, 1);
-    enum once_state st = once_begin(&c->loads, &t->once);
-    if (st == ONCE_LOADING) {
-        load(c, t, req, f);
-        st = t->once.state;
-    }
+    struct target *t = loaded(c, req, f, err);
     int rc = 0;
-    memset(err, 0, sizeof *err);
-    if (st == ONCE_CANCELLED) {
-        err->cancelled = 1;
-        msg_printf(err->msg, sizeof err->msg, "not sent: the run was interrupted");
-        rc = -1;
-    } else if (st == ONCE_FAILED) {
-        err->status = t->fail_status;
-        msg_printf(err->msg, sizeof err->msg, "%s", t->fail_msg ? t->fail_msg : "");
+    if (!t) {
         rc = -1;
     } else {
         long at = find_restriction(c, t, rule, b);

@@ -50,8 +50,23 @@
 
 #include "api.h"
 #include "csvout.h"
+#include "kind.h"
 #include "markdown.h"
+#include "prkind.h"
 #include "walk.h"
+
+/* The kinds other than permissions that can be pruned (prkind.h). */
+static const struct prune_kind *const kinds[] = {&prune_branch};
+#define NKINDS (sizeof kinds / sizeof kinds[0])
+
+/* The prune table of a row's kind, or NULL (a permission, or not valid). */
+static const struct prune_kind *kind_table(const struct job *j)
+{
+    for (size_t k = 0; k < NKINDS; k++)
+        if (j->kind == kinds[k]->kind)
+            return kinds[k];
+    return NULL;
+}
 
 /* ---- sets of keys (hmap: key -> the first line a stop was noted with) ---- */
 
@@ -86,6 +101,17 @@ struct cand {
     int own;                        /* the caller's own: kept */
 };
 
+/* An item of another kind (prkind.h) the walk found that the file does not
+ * name. Its strings sit in the scope's arena. */
+struct kcand {
+    const struct prune_kind *pk;
+    enum target_kind target;
+    size_t ws, project, slug;       /* offsets into arena */
+    char sub;                       /* 0: the whole item; 'g', 'u': a subject of it */
+    size_t id, branch, rule, what, previous; /* offsets into arena */
+    long value;
+};
+
 struct prune {
     const struct bb_config *cfg;
     struct session *ses;
@@ -110,6 +136,9 @@ struct prune {
     char *caller_id, *caller_alt; /* the account the run authenticates as, or NULL */
     int caller_unknown;         /* no person could be named (session_caller) */
     int failed;
+    int rows_of[KIND_SLOTS];    /* the file has rows of the kind in that slot */
+    int perm_on;                /* permissions are pruned (prune_run decides) */
+    void *const *kstate;        /* the kinds' shared states (apply_shared.kstate) */
 
     /* the scope being walked */
     const char *scope;
@@ -117,6 +146,9 @@ struct prune {
     size_t nc, capc;
     struct buf arena;
     unsigned long total, revokes, unreadable, stop_line;
+    struct kcand *kc;           /* the other kinds' items */
+    size_t nkc, capkc;
+    unsigned long ktotal[NKINDS], krevokes[NKINDS]; /* per kind: read, would change */
 };
 
 struct prune *prune_new(const struct bb_config *cfg, struct session *ses, struct live *live)
@@ -150,10 +182,17 @@ void prune_free(struct prune *p)
     hmap_free(&p->listed);
     buf_free(&p->reason_text);
     free(p->c);
+    free(p->kc);
     buf_free(&p->arena);
     free(p->caller_id);
     free(p->caller_alt);
     free(p);
+}
+
+void prune_use_states(struct prune *p, void *const *kstate)
+{
+    if (p)
+        p->kstate = kstate;
 }
 
 void prune_report_to(struct prune *p, struct markdown *md)
@@ -321,6 +360,17 @@ static int answered_not_found(const struct job *j)
            (j->res.http_status == 400 && j->req.subject == SUBJECT_USER && j->res.prev >= 0);
 }
 
+/* Whether a failed row may be a typo, by its kind's rules. */
+static enum prune_unknown unknown_of(const struct job *j)
+{
+    const struct prune_kind *pk = kind_table(j);
+    if (pk)
+        return pk->unknown(j);
+    if (!answered_not_found(j))
+        return PRUNE_KNOWN;
+    return j->res.prev < 0 ? PRUNE_TARGET_UNKNOWN : PRUNE_SUBJECT_UNKNOWN;
+}
+
 /* 1 when every byte could be in a repository slug (letters, digits, '-',
  * '_', '.'), as Bitbucket makes them. */
 static int slug_like(const char *s, size_t n)
@@ -361,7 +411,7 @@ static void note_stop(struct prune *p, const struct colmap *m, const struct job 
     const char *repo = role_cell(m, j, COL_REPO, &rl);
     const char *proj = role_cell(m, j, COL_PROJECT, &pl);
     /* a target that answered 404 itself (its list was never read) */
-    int target_unknown = answered_not_found(j) && j->res.prev < 0;
+    int target_unknown = unknown_of(j) == PRUNE_TARGET_UNKNOWN;
     if (j->res.status != ROW_INVALID) {    /* valid but not resolved: the request says */
         ws = j->req.workspace, wl = j->req.workspace_len;
         proj = j->req.project, pl = j->req.project_len;
@@ -457,7 +507,9 @@ void prune_note(struct prune *p, const struct colmap *m, const struct job *j)
 {
     if (!p || j->exp.target || j->exp.pruned)
         return;
-    if (j->res.status == ROW_INVALID || j->res.unresolved || answered_not_found(j)) {
+    if (j->kind)
+        p->rows_of[j->kind->slot] = 1;
+    if (j->res.status == ROW_INVALID || j->res.unresolved || unknown_of(j) != PRUNE_KNOWN) {
         note_stop(p, m, j);
         return;
     }
@@ -466,6 +518,19 @@ void prune_note(struct prune *p, const struct colmap *m, const struct job *j)
     if (j->res.status == ROW_FAILED)
         note_kept_target(p, j);
     note_claim(p, j);
+    const struct prune_kind *pk = kind_table(j);
+    if (pk) {
+        struct buf keys = {0};
+        pk->names(p->api, j, &keys);
+        for (size_t at = 0; at < keys.len;) {
+            size_t n = strlen(keys.data + at);
+            int added;
+            hmap_kput(&p->named, keys.data + at, n, &added);
+            at += n + 1;
+        }
+        buf_free(&keys);
+        return;
+    }
     if (j->res.named[0][0]) {
         for (int i = 0; i < 2; i++)
             if (j->res.named[i][0])
@@ -482,7 +547,13 @@ void prune_read_target(void *ctx, struct job *j, const struct pager_fetch *f)
     struct prune *p = ctx;
     struct pager_error err;
     j->res.status = ROW_OK;
-    if (walk_read(p->api, p->ses->base.data, p->live, f, &j->req, &j->exp.perms, NULL, &err) != 0) {
+    walk_perms_clear(&j->exp.perms);
+    int rc = p->perm_on ? walk_read(p->api, p->ses->base.data, p->live, f, &j->req,
+                                    &j->exp.perms, NULL, &err) : 0;
+    for (size_t k = 0; k < NKINDS && rc == 0; k++)
+        if (p->rows_of[kinds[k]->kind->slot] && kinds[k]->holds(p->api, j->req.target))
+            rc = kinds[k]->read(p->kstate[kinds[k]->kind->slot], &j->req, f, &err);
+    if (rc != 0) {
         j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
         j->res.http_status = err.status;
         msg_printf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
@@ -541,6 +612,76 @@ static void note_stop_line(struct prune *p, unsigned long line)
         p->stop_line = line;
 }
 
+/* What a kind's walk of one target hands its items to. */
+struct kwalk {
+    struct prune *p;
+    const struct request *t;
+    const struct prune_kind *pk;
+    size_t k;                   /* its index in kinds */
+};
+
+static int kwalk_named(void *ctx, const char *key, size_t len)
+{
+    const struct kwalk *w = ctx;
+    return hmap_kget(&w->p->named, key, len) != NULL;
+}
+
+static void kwalk_found(void *ctx, const struct prune_item *it)
+{
+    struct kwalk *w = ctx;
+    struct prune *p = w->p;
+    const struct request *t = w->t;
+    if (p->nkc == p->capkc) {
+        p->capkc = p->capkc ? p->capkc * 2 : 64;
+        p->kc = xrealloc(p->kc, p->capkc * sizeof *p->kc);
+    }
+    struct kcand *c = &p->kc[p->nkc++];
+    c->pk = w->pk;
+    c->target = t->target;
+    c->ws = arena_add(&p->arena, t->workspace, t->workspace_len);
+    c->project = arena_add(&p->arena, t->project, t->project_len);
+    c->slug = arena_add(&p->arena, t->target_name, t->target_len);
+    c->sub = it->sub;
+    c->id = arena_add(&p->arena, it->id, strlen(it->id));
+    c->branch = arena_add(&p->arena, it->branch, strlen(it->branch));
+    c->rule = arena_add(&p->arena, it->rule, strlen(it->rule));
+    c->what = arena_add(&p->arena, it->what, strlen(it->what));
+    c->previous = arena_add(&p->arena, it->previous, strlen(it->previous));
+    c->value = it->value;
+    if (it->counts)
+        p->krevokes[w->k]++;
+}
+
+/* The other kinds' items of a target read: 0, or -1 (said why: the target
+ * is not pruned). */
+static int walk_kinds(struct prune *p, const struct request *t)
+{
+    size_t mark = p->nkc;
+    unsigned long revokes[NKINDS];
+    memcpy(revokes, p->krevokes, sizeof revokes);
+    for (size_t k = 0; k < NKINDS; k++) {
+        const struct prune_kind *pk = kinds[k];
+        if (!p->rows_of[pk->kind->slot] || !pk->holds(p->api, t->target))
+            continue;
+        struct kwalk w = {p, t, pk, k};
+        char why[1400];
+        long n = pk->walk(p->kstate[pk->kind->slot], p->api, t, kwalk_named, kwalk_found, &w,
+                          why, sizeof why);
+        if (n < 0) {
+            char label[600], shown[4 * sizeof label];
+            api_target_label(t, label, sizeof label);
+            str_printable(shown, sizeof shown, label);
+            say(p, "%s is not pruned: %s", shown, why);
+            p->failed = 1;
+            p->nkc = mark;      /* nothing of the target is pruned */
+            memcpy(p->krevokes, revokes, sizeof revokes);
+            return -1;
+        }
+        p->ktotal[k] += (unsigned long)n;
+    }
+    return 0;
+}
+
 static void target_read(struct prune *p, struct job *j)
 {
     const struct request *t = &j->req;
@@ -582,6 +723,8 @@ static void target_read(struct prune *p, struct job *j)
         p->failed = 1;
         return;
     }
+    if (walk_kinds(p, t) != 0)
+        return;
     for (size_t i = 0; i < j->exp.perms.n; i++) {
         const struct walk_perm *w = &j->exp.perms.v[i];
         int own = is_caller(p, w);
@@ -613,6 +756,12 @@ void prune_job_done(struct prune *p, struct job *j)
 {
     if (j->exp.target) {
         target_read(p, j);
+        return;
+    }
+    const struct prune_kind *pk = kind_table(j);
+    if (pk) {
+        if (!j->settled)        /* the pool ran it: its kind wrote the message */
+            pk->sent(j);
         return;
     }
     /* a prune row the pool ran (its message is still empty): say why it
@@ -668,12 +817,12 @@ static int stop_listing(void *ctx)
     return lc->ring->ops.failed(lc->ring->ops.ctx) || lc->p->ses->cancel_level > 0;
 }
 
-/* Fill a prune row's cells in the input's columns and its request. */
-static void fill_row(struct job *j, const struct colmap *m, const struct api_ops *api,
-                     const struct cand *c, const char *arena, enum privilege priv)
+/* A prune row's cells in the input's columns: val[role] (NULL: empty)
+ * for the roles workspace .. value, every other cell empty. */
+static void fill_cells(struct job *j, const struct colmap *m, const char *const *val)
 {
     unsigned n = m->ninput;
-    for (int r = COL_WORKSPACE; r <= COL_PRIVILEGE; r++)
+    for (int r = COL_WORKSPACE; r <= COL_VALUE; r++)
         if (m->col[r] >= 0 && (unsigned)m->col[r] + 1 > n)
             n = (unsigned)m->col[r] + 1;
     if (n > j->cap) {
@@ -681,6 +830,25 @@ static void fill_row(struct job *j, const struct colmap *m, const struct api_ops
         j->off = xrealloc(j->off, j->cap * sizeof *j->off);
         j->lens = xrealloc(j->lens, j->cap * sizeof *j->lens);
     }
+    j->data.len = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const char *v = "";
+        for (int r = COL_WORKSPACE; r <= COL_VALUE; r++)
+            if (m->col[r] == (int)i && val[r])
+                v = val[r];
+        j->off[i] = j->data.len;
+        j->lens[i] = strlen(v);
+        buf_adds(&j->data, v);
+        buf_addc(&j->data, '\0');
+    }
+    j->n = n;
+    j->line = 0;
+}
+
+/* Fill a prune row's cells in the input's columns and its request. */
+static void fill_row(struct job *j, const struct colmap *m, const struct api_ops *api,
+                     const struct cand *c, const char *arena, enum privilege priv)
+{
     const char *ws = arena + c->ws, *proj = arena + c->project, *slug = arena + c->slug;
     const char *id = arena + c->id;
     const char *val[NCOL_ROLES] = {0};
@@ -690,19 +858,9 @@ static void fill_row(struct job *j, const struct colmap *m, const struct api_ops
     val[COL_GROUP] = c->kind == SUBJECT_GROUP ? id : "";
     val[COL_USER] = c->kind == SUBJECT_USER ? id : "";
     val[COL_PRIVILEGE] = privilege_name(priv);
-    j->data.len = 0;
-    for (unsigned i = 0; i < n; i++) {
-        const char *v = "";
-        for (int r = COL_WORKSPACE; r <= COL_PRIVILEGE; r++)
-            if (m->col[r] == (int)i)
-                v = val[r];
-        j->off[i] = j->data.len;
-        j->lens[i] = strlen(v);
-        buf_adds(&j->data, v);
-        buf_addc(&j->data, '\0');
-    }
-    j->n = n;
-    j->line = 0;
+    fill_cells(j, m, val);
+    unsigned n = j->n;
+    j->kind = &kind_permission;
     /* the request, as views into the cells (the buffer is final now) */
     const char *base = j->data.data;
     memset(&j->req, 0, sizeof j->req);
@@ -751,6 +909,110 @@ static void note_unlisted(struct prune *p, const char *scope)
     buf_free(&want);
 }
 
+/* --max-prune's limit for a scope that read `total` items, in words. */
+static void guard_limit(const struct bb_config *cfg, unsigned long total, char *limit,
+                        size_t size)
+{
+    int ln = cfg->max_prune_pct ? snprintf(limit, size, "%g%% of %lu", cfg->max_prune, total)
+                                : snprintf(limit, size, "%.0f", cfg->max_prune);
+    if (ln < 0 || (size_t)ln >= size)
+        limit[0] = '\0';
+}
+
+/* A prune row of another kind: its cells (keep: the row names what is
+ * live: privilege empty, the subject or the whole item, its value), its
+ * kind and request, as the kind reads a row of the file. 0, or -1 with the
+ * row failed (never sent). */
+static int fill_kind_row(struct job *j, const struct colmap *m, const struct api_ops *api,
+                         const struct kcand *c, const char *arena, int keep)
+{
+    char value[32] = "";
+    if (keep && c->value >= 0)
+        snprintf(value, sizeof value, "%ld", c->value);
+    const char *val[NCOL_ROLES] = {0};
+    val[COL_WORKSPACE] = api->has_workspaces ? arena + c->ws : "";
+    val[COL_REPO] = c->target == TARGET_REPO ? arena + c->slug : "";
+    val[COL_PROJECT] = c->target == TARGET_REPO ? arena + c->project : arena + c->slug;
+    val[COL_GROUP] = c->sub == 'g' ? arena + c->id : "";
+    val[COL_USER] = c->sub == 'u' ? arena + c->id : "";
+    val[COL_PRIVILEGE] = keep ? "" : "none";
+    val[COL_BRANCH] = arena + c->branch;
+    val[COL_RULE] = arena + c->rule;
+    val[COL_VALUE] = value;
+    fill_cells(j, m, val);
+    const char **cells = xmalloc((j->n ? j->n : 1) * sizeof *cells);
+    for (unsigned i = 0; i < j->n; i++)
+        cells[i] = j->data.data + j->off[i];
+    char why[400];
+    j->kind = c->pk->kind;
+    int rc = j->kind->validate(m, cells, j->lens, j->n, j, why, sizeof why);
+    free(cells);
+    if (rc != 0) {
+        j->res.status = ROW_FAILED;
+        msg_printf(j->res.msg, sizeof j->res.msg, "not sent: the prune row cannot be written "
+                   "in the file's columns: %s", why);
+    }
+    return rc;
+}
+
+/* The rows of the other kinds' items in the scope just walked: each kind
+ * has its own guard, counted in its items. */
+static void kind_rows(struct prune *p, struct ring *ring, const struct colmap *m)
+{
+    const char *sc = p->scope;
+    char shown[4 * 300];
+    str_printable(shown, sizeof shown, sc);
+    int held[NKINDS];
+    for (size_t k = 0; k < NKINDS; k++) {
+        held[k] = p->krevokes[k] && prune_over_limit(p->cfg, p->krevokes[k], p->ktotal[k]);
+        if (!held[k])
+            continue;
+        char limit[64];
+        guard_limit(p->cfg, p->ktotal[k], limit, sizeof limit);
+        say(p, "%s is not pruned of %s: %lu %s would change or go, which exceeds --max-prune "
+               "%s; its rows are written 'held'", shown, kinds[k]->kind->name, p->krevokes[k],
+            kinds[k]->items, limit);
+        p->failed = 1;
+    }
+    for (size_t i = 0; i < p->nkc; i++) {
+        const struct kcand *c = &p->kc[i];
+        size_t k = 0;
+        while (k + 1 < NKINDS && kinds[k] != c->pk)
+            k++;
+        struct job *j = ring_take(ring);
+        if (!j)
+            return;
+        j->exp.pruned = 1;
+        /* a held row names what is live: fed back (plain or --resume), it
+         * changes nothing */
+        const char *arena = p->arena.data;
+        if (fill_kind_row(j, m, p->api, c, arena, held[k]) != 0) {
+            p->failed = 1;
+        } else if (held[k]) {
+            char limit[64];
+            guard_limit(p->cfg, p->ktotal[k], limit, sizeof limit);
+            j->res.status = ROW_HELD;
+            msg_printf(j->res.msg, sizeof j->res.msg, "held: would %s; %lu %s in %.200s "
+                       "exceed --max-prune %s", arena + c->what, p->krevokes[k],
+                       c->pk->items, sc, limit);
+        } else if (p->ses->cancel_level > 0) {
+            j->res.status = ROW_CANCELLED;
+            msg_printf(j->res.msg, sizeof j->res.msg, "not sent: the run was interrupted");
+        } else if (p->cfg->command == CMD_PLAN) {
+            j->res.status = ROW_PLANNED;
+            j->res.change = CH_REVOKE;
+            msg_printf(j->res.msg, sizeof j->res.msg, "%s: not in the file", arena + c->what);
+        } else {
+            j->key.len = 0;
+            j->kind->order_key(&j->key, p->api, j);
+            ring_submit(ring, j);
+            continue;
+        }
+        msg_printf(j->res.previous, sizeof j->res.previous, "%s", arena + c->previous);
+        ring_settle(ring, j);
+    }
+}
+
 /* The rows of the scope just walked. */
 static void finish_scope(struct prune *p, struct ring *ring, const struct colmap *m)
 {
@@ -794,10 +1056,7 @@ static void finish_scope(struct prune *p, struct ring *ring, const struct colmap
     }
     int held = p->revokes && prune_over_limit(p->cfg, p->revokes, p->total);
     char limit[64];
-    int ln = p->cfg->max_prune_pct ? snprintf(limit, sizeof limit, "%g%% of %lu", p->cfg->max_prune, p->total)
-                                   : snprintf(limit, sizeof limit, "%.0f", p->cfg->max_prune);
-    if (ln < 0 || (size_t)ln >= sizeof limit)
-        limit[0] = '\0';
+    guard_limit(p->cfg, p->total, limit, sizeof limit);
     if (held) {
         say(p, "%s is not pruned: %lu %s would exceed --max-prune %s; its rows are written "
                "'held'", shown, p->revokes, p->revokes == 1 ? "revocation" : "revocations", limit);
@@ -841,6 +1100,7 @@ static void finish_scope(struct prune *p, struct ring *ring, const struct colmap
         }
         ring_settle(ring, j);
     }
+    kind_rows(p, ring, m);
 }
 
 /* The caller, whose own permissions are kept (session_caller: one request
@@ -862,7 +1122,11 @@ void prune_run(struct prune *p, struct ring *ring, const struct colmap *map,
 {
     if (!p || p->ses->cancel_level > 0 || ring->ops.failed(ring->ops.ctx))
         return;
-    learn_caller(p);
+    /* a kind is pruned only when the file has rows of it; permissions also
+     * when the header has no rule column (a file of permissions) */
+    p->perm_on = p->rows_of[kind_permission.slot] || map->col[COL_RULE] < 0;
+    if (p->perm_on)
+        learn_caller(p);
     struct lister_ctx lc = {p, ring};
     struct walk_lister wl = {
         .ses = p->ses, .cmd = "prune", .target = on_target, .stop = stop_listing, .ctx = &lc,
@@ -873,6 +1137,9 @@ void prune_run(struct prune *p, struct ring *ring, const struct colmap *map,
         p->nc = 0;
         p->arena.len = 0;
         p->total = p->revokes = p->stop_line = 0;
+        p->nkc = 0;
+        memset(p->ktotal, 0, sizeof p->ktotal);
+        memset(p->krevokes, 0, sizeof p->krevokes);
         hmap_free(&p->listed);
         hmap_init_keys(&p->listed, sizeof(unsigned long));
         unsigned long before = wl.unreadable;

@@ -219,14 +219,23 @@ static int kept_from_before(struct run *r, struct job *j)
            ascii_ieq(r->cellv[c], j->lens[c], "held");
 }
 
-/* A saved plan's prune row: planned, "revoke P: not in the file". */
+/* A saved plan's prune row: planned, "revoke P: not in the file" (a
+ * permission), "delete R on B: not in the file" or "remove group G from R
+ * on B: not in the file" (a branch rule). */
 static int is_prune_row(const struct run *r, const struct job *j)
 {
     int sc = r->map.col[COL_STATUS], mc = r->map.col[COL_MESSAGE];
-    if (!r->stale || sc < 0 || mc < 0 || (unsigned)sc >= j->n || (unsigned)mc >= j->n)
+    /* a plan's result (stale.c compares its permission rows; a plan of
+     * branch rules alone is compared when its rows run) */
+    if (r->cfg->command != CMD_APPLY || r->cfg->dry_run || sc < 0 || mc < 0 ||
+        (unsigned)sc >= j->n || (unsigned)mc >= j->n)
         return 0;
     const char *m = r->cellv[mc];
-    return ascii_ieq(r->cellv[sc], j->lens[sc], "planned") && strncmp(m, "revoke ", 7) == 0 &&
+    static const char *const verbs[] = {"revoke ", "delete ", "remove "};
+    int verb = 0;
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        verb |= strncmp(m, verbs[i], strlen(verbs[i])) == 0;
+    return ascii_ieq(r->cellv[sc], j->lens[sc], "planned") && verb &&
            strstr(m, ": not in the file") != NULL;
 }
 
@@ -574,12 +583,6 @@ static int start_header(struct run *r, const struct csvin_record *rec)
         r->fatal = 1;
         return 1;
     }
-    if (r->cfg->prune && kind_header_has_others(&r->map)) {
-        fprintf(stderr, "bbperm: --prune does not take branch rules yet; give it a file of "
-                        "permissions (without a rule column)\n");
-        r->fatal = 1;
-        return 1;
-    }
     if (undo_start(r->apply.undo, kind_header_has_others(&r->map)) != 0)
         return undo_unwritable(r);
     markdown_header(r->md, rec->cells, rec->lens, rec->n);
@@ -730,6 +733,7 @@ static int start_workers(struct run *r)
         a->read_ctx = r->prune;
     }
     kind_states_new(a);
+    prune_use_states(r->prune, a->kstate);
     struct pool_ops ops = {
         .worker_init = apply_worker_init,
         .worker_fini = apply_worker_fini,
