@@ -39,6 +39,22 @@
  * kept; every other candidate becomes a revoke row, settled as 'planned'
  * in a plan or handed to the pool in apply, which revokes it as any row
  * (undo file included).
+ *
+ * Kinds. A kind is pruned only when the file has rows of it (permissions
+ * also when the header has no rule column): a file of permissions never
+ * touches branch rules, nor the reverse; a mixed file prunes both. The
+ * permission kind's parts are the ones above; every other kind is a table
+ * (prkind.h: branch rules in brprune.c) that names what its rows name in
+ * the same named set (keys of its own shape), says whether a failed row of
+ * it may be a typo (the stops above are the same for every kind: a bad row
+ * of either kind stops the whole scope), reads a target's items on the
+ * worker (through its own cache, which its rows filled) and walks them on
+ * the main thread into items the file does not name. Those become rows of
+ * the kind after the permission rows of the scope, each kind with its own
+ * guard (counted in its items, against the items read in the scope), the
+ * row's request made by the kind's own validation of the cells prune
+ * wrote, so a prune row is read as a row of the file would be. The caller's
+ * own is a permission's rule only.
  */
 #include "prune.h"
 
