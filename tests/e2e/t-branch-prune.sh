@@ -151,6 +151,13 @@ expect_eq "$(grep -c 'not pruned' err.txt)" 1 "invalid branch row: one stderr li
 { cat mixed.csv; echo 'acme,web,,main,read-only,,,,'; } > mixed-invalid.csv
 run_bb plan --prune acme/PROJ --max-prune 100% mixed-invalid.csv
 expect_eq "$(csv_col out.csv message | grep -c ': not in the file$')" 0 "an invalid branch row stops the permission prune too"
+# a mistyped repository (its list answers 404) may stand for one of the scope's
+{ cat rules.csv; echo 'acme,apii,,main,push,developers,,,'; } > typo.csv
+run_bb plan --prune acme/PROJ --max-prune 100% typo.csv
+expect_eq "$RC" 1 "mistyped repository: exit 1"
+expect_eq "$(csv_col out.csv http_status | sed -n 3p)" 404 "mistyped repository: 404"
+expect_eq "$(( $(wc -l < out.csv) - 1 ))" 3 "mistyped repository: no prune row"
+expect_match "$(cat err.txt)" "acme/PROJ is not pruned: line 4 " "mistyped repository: the scope and the line"
 # a user who is no member of the workspace: plan checks it, and it stops the scope
 { cat rules.csv; echo 'acme,web,,main,push,,557058:nobody,,'; } > nobody.csv
 run_bb plan --prune acme/PROJ --max-prune 100% nobody.csv
