@@ -98,19 +98,16 @@ static int br_read(void *state, const struct request *t, const struct pager_fetc
 }
 
 /* Export's order: by branch cell, then rule. */
-static enum api_flavour sort_flavour;
+struct sorted {
+    char *cell;                 /* the branch cell (owned) */
+    const struct brestr *r;
+};
+
 static int by_cell(const void *a, const void *b)
 {
-    const struct brestr *x = a, *y = b;
-    struct buf cx = {0}, cy = {0};
-    brule_branch_cell(sort_flavour, &x->branch, &cx);
-    brule_branch_cell(sort_flavour, &y->branch, &cy);
-    buf_addc(&cx, '\0');
-    buf_addc(&cy, '\0');
-    int c = strcmp(cx.data, cy.data);
-    buf_free(&cx);
-    buf_free(&cy);
-    return c ? c : strcmp(x->rule, y->rule);
+    const struct sorted *x = a, *y = b;
+    int c = strcmp(x->cell, y->cell);
+    return c ? c : strcmp(x->r->rule, y->r->rule);
 }
 
 /* A name in the lists that no row could hold, or NULL. */
@@ -172,25 +169,31 @@ static long br_walk(void *state, const struct api_ops *api, const struct request
         brestr_set_free(&s);
         return -1;
     }
-    sort_flavour = api->flavour;    /* main thread only */
-    if (s.n > 1)
-        qsort(s.v, s.n, sizeof *s.v, by_cell);
-    struct buf rk = {0}, cell = {0}, label = {0}, what = {0};
+    struct sorted *order = xcalloc(s.n ? s.n : 1, sizeof *order);
     for (size_t i = 0; i < s.n; i++) {
-        const struct brestr *r = &s.v[i];
-        rk.len = cell.len = label.len = 0;
+        struct buf c = {0};
+        brule_branch_cell(api->flavour, &s.v[i].branch, &c);
+        buf_addc(&c, '\0');
+        order[i].cell = c.data;
+        order[i].r = &s.v[i];
+    }
+    if (s.n > 1)
+        qsort(order, s.n, sizeof *order, by_cell);
+    struct buf rk = {0}, label = {0}, what = {0};
+    for (size_t i = 0; i < s.n; i++) {
+        const struct brestr *r = order[i].r;
+        const char *cell = order[i].cell;
+        rk.len = label.len = 0;
         restriction_key(&rk, api, t, r->rule, &r->branch);
-        brule_branch_cell(api->flavour, &r->branch, &cell);
-        buf_addc(&cell, '\0');
         buf_adds(&label, r->rule);
         buf_adds(&label, " on ");
-        buf_adds(&label, cell.data);
+        buf_adds(&label, cell);
         buf_addc(&label, '\0');
         char value[40] = "";
         if (r->value >= 0)
             snprintf(value, sizeof value, " value %ld", r->value);
         char previous[64];
-        struct prune_item it = {.branch = cell.data, .rule = r->rule, .value = r->value,
+        struct prune_item it = {.branch = cell, .rule = r->rule, .value = r->value,
                                 .label = label.data, .previous = previous, .counts = 1};
         if (!named(ctx, rk.data, rk.len)) {
             what.len = 0;
@@ -224,8 +227,10 @@ static long br_walk(void *state, const struct api_ops *api, const struct request
             }
     }
     long n = (long)s.n;
+    for (size_t i = 0; i < s.n; i++)
+        free(order[i].cell);
+    free(order);
     buf_free(&rk);
-    buf_free(&cell);
     buf_free(&label);
     buf_free(&what);
     brestr_set_free(&s);

@@ -136,16 +136,16 @@ expect_eq "$(stat_of branch_writes)" 0 "held plan fed back: no write"
 state > s.txt; expect_file s.txt start.txt "held plan fed back: state unchanged"
 
 # ---- rows that stop the scope ----------------------------------------------------
-# an invalid branch row (Cloud has no read-only); a row of another workspace stops none
+# an invalid branch row (no such rule); a row of another workspace stops none
 { cat rules.csv; echo 'other,api,,main,read-only,,,,'; } > other.csv
 run_bb plan --prune acme/PROJ --max-prune 100% other.csv
 expect_eq "$RC" 1 "another workspace's invalid row: exit 1"
 expect_eq "$(csv_col out.csv message | grep -c ': not in the file$')" 3 "another workspace's row stops none"
-{ cat rules.csv; echo 'acme,api,,main,read-only,,,,'; } > invalid.csv
+{ cat rules.csv; echo 'acme,api,,main,no-such-rule,,,,'; } > invalid.csv
 run_bb plan --prune acme/PROJ --max-prune 100% invalid.csv
 expect_eq "$RC" 1 "invalid branch row: exit 1"
 expect_eq "$(( $(wc -l < out.csv) - 1 ))" 3 "invalid branch row: no prune row"
-expect_match "$(cat err.txt)" "bbperm: prune: acme/PROJ is not pruned: line 4 is invalid.*rule: 'read-only' is not a branch rule of Cloud" "invalid branch row: the scope and the line"
+expect_match "$(cat err.txt)" "bbperm: prune: acme/PROJ is not pruned: line 4 is invalid.*rule: 'no-such-rule' is not a branch rule of Cloud" "invalid branch row: the scope and the line"
 expect_eq "$(grep -c 'not pruned' err.txt)" 1 "invalid branch row: one stderr line"
 # ... and it stops the permissions of its scope as well
 { cat mixed.csv; echo 'acme,web,,main,read-only,,,,'; } > mixed-invalid.csv
