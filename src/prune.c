@@ -985,9 +985,9 @@ static void kind_rows(struct prune *p, struct ring *ring, const struct colmap *m
             continue;
         char limit[64];
         guard_limit(p->cfg, p->ktotal[k], limit, sizeof limit);
-        say(p, "%s is not pruned of %s: %lu %s would change or go, which exceeds --max-prune "
-               "%s; its rows are written 'held'", shown, kinds[k]->kind->name, p->krevokes[k],
-            kinds[k]->items, limit);
+        say(p, "%s: its %ss are not pruned: %lu %s would change or go, which exceeds "
+               "--max-prune %s; their rows are written 'held'", shown, kinds[k]->kind->name,
+            p->krevokes[k], kinds[k]->items, limit);
         p->failed = 1;
     }
     for (size_t i = 0; i < p->nkc; i++) {

@@ -118,7 +118,7 @@ reset
 # ---- the guard counts restrictions: 3 of 3 exceed 25% -------------------------
 run_bb plan --prune acme/PROJ -o plan-held.csv rules.csv
 expect_eq "$RC" 1 "held: exit 1"
-expect_match "$(cat err.txt)" "acme/PROJ is not pruned of branch rule: 3 restrictions would change or go, which exceeds --max-prune 25% of 3; its rows are written 'held'" "held: stderr"
+expect_match "$(cat err.txt)" "acme/PROJ: its branch rules are not pruned: 3 restrictions would change or go, which exceeds --max-prune 25% of 3; their rows are written 'held'" "held: stderr"
 cat > want-held.csv <<'CSV'
 acme,api,PROJ,main,push,admins,,,,held,,0,held: would remove group admins from push on main; 3 restrictions in acme/PROJ exceed --max-prune 25% of 3,listed
 acme,api,PROJ,model:production,require_approvals_to_merge,,,,2,held,,0,held: would delete require_approvals_to_merge on model:production; 3 restrictions in acme/PROJ exceed --max-prune 25% of 3,present value 2

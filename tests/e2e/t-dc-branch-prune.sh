@@ -101,7 +101,7 @@ reset
 # ---- the guard counts restrictions: 3 of the 4 the file leaves exceed 25% ---------
 run_dc plan --prune PRJ -o held.csv rules.csv
 expect_eq "$RC" 1 "held: exit 1"
-expect_match "$(cat err.txt)" "PRJ is not pruned of branch rule: 3 restrictions would change or go, which exceeds --max-prune 25% of 4" "held: stderr"
+expect_match "$(cat err.txt)" "PRJ: its branch rules are not pruned: 3 restrictions would change or go, which exceeds --max-prune 25% of 4" "held: stderr"
 expect_eq "$(csv_col held.csv status | tail -3 | tr '\n' ' ')" "held held held " "held rows"
 expect_eq "$(csv_col held.csv privilege | tail -3 | tr '\n' ' ')" "   " "held rows name what is live (no none)"
 run_dc apply -o fed.csv held.csv
