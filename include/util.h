@@ -2,6 +2,7 @@
 #define BBPERM_UTIL_H
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -118,5 +119,7 @@ void *hmap_next(const struct hmap *m, size_t *pos, uint64_t *key);
  * fit ends in "..." so a reader sees the cut. Returns 1 when it was cut. */
 __attribute__((format(printf, 3, 4)))
 int msg_printf(char *out, size_t outsz, const char *fmt, ...);
+__attribute__((format(printf, 3, 0)))
+int msg_vprintf(char *out, size_t outsz, const char *fmt, va_list ap);
 
 #endif

@@ -225,12 +225,8 @@ static void say(struct prune *p, const char *fmt, ...)
     char text[2400];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(text, sizeof text, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+    msg_vprintf(text, sizeof text, fmt, ap);    /* a cut ends in "..." */
     va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n >= sizeof text)
-        memcpy(text + sizeof text - 4, "...", 4);
     fprintf(stderr, "bbperm: prune: %s\n", text);
     markdown_note(p->md, text);
 }

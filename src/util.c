@@ -545,9 +545,15 @@ int msg_printf(char *out, size_t outsz, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    int cut = msg_vprintf(out, outsz, fmt, ap);
+    va_end(ap);
+    return cut;
+}
+
+int msg_vprintf(char *out, size_t outsz, const char *fmt, va_list ap)
+{
     /* the analyzer of clang 14 loses va_start on this path: a false report */
     int n = outsz ? vsnprintf(out, outsz, fmt, ap) : -1; // NOLINT(clang-analyzer-valist.Uninitialized)
-    va_end(ap);
     if (n >= 0 && (size_t)n < outsz)
         return 0;
     if (outsz > 4)

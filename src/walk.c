@@ -174,12 +174,8 @@ static void tell(struct walk_lister *w, const char *fmt, ...)
     char text[2400];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(text, sizeof text, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+    msg_vprintf(text, sizeof text, fmt, ap);    /* a cut ends in "..." */
     va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n >= sizeof text)       /* cut: say so rather than hide it */
-        memcpy(text + sizeof text - 4, "...", 4);
     before_message(w);
     fprintf(stderr, "bbperm: %s: %s\n", w->cmd, text);
     if (w->said)
