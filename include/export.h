@@ -3,7 +3,7 @@
 
 #include "api.h"
 #include "config.h"
-#include "job.h"
+#include "walk.h"
 #include "who.h"
 
 /* bbperm export: the live explicit permissions as an input CSV. See the

@@ -3,7 +3,7 @@
 
 #include "api.h"
 #include "apply.h"
-#include "job.h"
+#include "rowjob.h"
 #include "row.h"
 
 /* The kinds of resource a row may be (a permission, a branch rule), each a
@@ -24,17 +24,17 @@ struct kind_ops {
     /* Validate a record into the job (j->req and the kind's payload).
      * Returns 0, or -1 with a message naming the column. */
     int (*validate)(const struct colmap *m, const char *const *cells, const size_t *lens,
-                    unsigned n, struct job *j, char *msg, size_t msgsz);
+                    unsigned n, struct row_job *j, char *msg, size_t msgsz);
     /* The pool's ordering key: rows with equal keys run one at a time, in
      * file order. Appended to key. */
-    void (*order_key)(struct buf *key, const struct api_ops *api, const struct job *j);
+    void (*order_key)(struct buf *key, const struct api_ops *api, const struct row_job *j);
     /* --dry-run: the request the row would send, into j->res (status
      * planned, message). base: the API root. */
-    void (*dry_run)(const struct api_ops *api, const char *base, struct job *j);
+    void (*dry_run)(const struct api_ops *api, const char *base, struct row_job *j);
     /* Main thread, just before the row goes to the pool (sh may be NULL). */
-    void (*submitted)(struct apply_shared *sh, const struct job *j);
+    void (*submitted)(struct apply_shared *sh, const struct row_job *j);
     /* Worker: run one row (plan or apply); fills j->res. */
-    void (*run)(struct apply_worker *w, struct job *j);
+    void (*run)(struct apply_worker *w, struct row_job *j);
     /* 1 when --resume-from may match the row with a row of the earlier
      * result (its key there is a permission's) */
     int resumes_from;

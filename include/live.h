@@ -3,7 +3,7 @@
 
 #include <stddef.h>
 #include "api.h"
-#include "job.h"
+#include "outcome.h"
 #include "pager.h"
 #include "row.h"
 

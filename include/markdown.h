@@ -1,7 +1,7 @@
 #ifndef BBPERM_MARKDOWN_H
 #define BBPERM_MARKDOWN_H
 
-#include "job.h"
+#include "rowjob.h"
 #include "progress.h"
 #include "row.h"
 #include "util.h"
@@ -26,12 +26,12 @@ struct markdown_kind {
     const char *what_column;    /* the failures' column of what: "privilege" */
     /* A valid row that changes something (or would): its ncols cells, each
      * appended to out and ended with a NUL. */
-    void (*cells)(const struct colmap *m, const char *const *cells, const struct job *j,
+    void (*cells)(const struct colmap *m, const char *const *cells, const struct row_job *j,
                   struct buf *out);
     /* A row that did not go through (failed, invalid, held; it may not be
      * valid, so only its cells are sure): the failures table's "privilege
      * or rule" cell, appended to out (no NUL). */
-    void (*what)(const struct colmap *m, const char *const *cells, const struct job *j,
+    void (*what)(const struct colmap *m, const char *const *cells, const struct row_job *j,
                  struct buf *out);
 };
 
@@ -42,7 +42,7 @@ void markdown_header(struct markdown *md, const char *const *cells, const size_t
 /* A row as it is written to the result (every row: the report counts
  * them per kind, and lists those that change something or did not go
  * through). */
-void markdown_row(struct markdown *md, const struct colmap *m, const struct job *j);
+void markdown_row(struct markdown *md, const struct colmap *m, const struct row_job *j);
 /* A line said above the tables (a scope not pruned and why, a target not
  * read, a stale plan), escaped as a cell is. md may be NULL. */
 void markdown_note(struct markdown *md, const char *text);
@@ -62,7 +62,7 @@ void markdown_cell(struct buf *out, const char *s, size_t len);
  * resolved to (a user with the display name the server gave, "name
  * (Display)"), else the group or user cell as read; "" for none. For the
  * kinds' cells. Appends to out (no NUL). */
-void markdown_subject(const struct colmap *m, const char *const *cells, const struct job *j,
+void markdown_subject(const struct colmap *m, const char *const *cells, const struct row_job *j,
                       struct buf *out);
 
 #endif

@@ -2,7 +2,7 @@
 #define BBPERM_PRKIND_H
 
 #include "api.h"
-#include "job.h"
+#include "rowjob.h"
 #include "kind.h"
 #include "pager.h"
 #include "row.h"
@@ -40,9 +40,9 @@ struct prune_kind {
     int (*holds)(const struct api_ops *api, enum target_kind t);
     /* Main thread: the keys a valid row of the kind names, each appended
      * to keys with a NUL after it. */
-    void (*names)(const struct api_ops *api, const struct job *j, struct buf *keys);
+    void (*names)(const struct api_ops *api, const struct row_job *j, struct buf *keys);
     /* Main thread: a failed row of the kind: could it be a typo? */
-    enum prune_unknown (*unknown)(const struct job *j);
+    enum prune_unknown (*unknown)(const struct row_job *j);
     /* Worker: read target t's items into the kind's shared state (the
      * cache its rows read). 0, or -1 with err. */
     int (*read)(void *state, const struct request *t, const struct pager_fetch *f,
@@ -58,7 +58,7 @@ struct prune_kind {
                  size_t whysz);
     /* Main thread: a prune row the pool ran, its message as the kind's
      * run wrote it: say it was not in the file. */
-    void (*sent)(struct job *j);
+    void (*sent)(struct row_job *j);
 };
 
 extern const struct prune_kind prune_branch;    /* brprune.c */

@@ -2,7 +2,8 @@
 #define BBPERM_PROGRESS_H
 
 #include <stdio.h>
-#include "job.h"
+#include "outcome.h"
+#include "util.h"
 
 /* Counting rows as they are written, the progress line while a run goes on,
  * and the summary at its end. Main thread only. */

@@ -2,7 +2,7 @@
 #define BBPERM_PRUNE_H
 
 #include "catalog.h"
-#include "job.h"
+#include "rowjob.h"
 #include "live.h"
 #include "pager.h"
 #include "ring.h"
@@ -33,7 +33,7 @@ void prune_report_to(struct prune *p, struct markdown *md);
 int prune_may_fall_in(const struct prune *p, const struct request *r);
 
 /* A row of the file as it is written: what it names, or what it stops. */
-void prune_note(struct prune *p, const struct colmap *m, const struct job *j);
+void prune_note(struct prune *p, const struct colmap *m, const struct row_job *j);
 
 /* After the input's rows are all written: walk each scope, compare, and
  * append its prune rows through the ring (plan: settled; apply: submitted
@@ -44,12 +44,12 @@ void prune_note(struct prune *p, const struct colmap *m, const struct job *j);
 void prune_run(struct prune *p, struct ring *ring, const struct colmap *map,
                const struct catalog *catalog);
 
-/* The worker's part of a target job (j->exp.target): read its
+/* The worker's part of a target job (j->role == ROLE_TARGET): read its
  * permissions. ctx is the prune. */
-void prune_read_target(void *ctx, struct job *j, const struct pager_fetch *f);
+void prune_read_target(void *ctx, struct row_job *j, const struct pager_fetch *f);
 /* The ring hands back a job prune made: a target read (not written), or a
  * prune row about to be written (its message is set). */
-void prune_job_done(struct prune *p, struct job *j);
+void prune_job_done(struct prune *p, struct row_job *j);
 
 /* 1 when a scope was not pruned, a target could not be read, or the
  * caller could not be told: the run's exit is then at least 1. */

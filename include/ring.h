@@ -1,6 +1,7 @@
 #ifndef BBPERM_RING_H
 #define BBPERM_RING_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "job.h"
 #include "pool.h"
@@ -15,11 +16,17 @@ struct ring_ops {
     void (*idle)(void *ctx);        /* about to wait, or FLUSH_EVERY passed: flush, progress */
     void (*poll)(void *ctx);        /* after a wait: signals */
     int (*failed)(void *ctx);       /* nonzero: stop writing (output failed) */
+    /* the command's payload of a slot just taken: reset it (its buffers kept) */
+    void (*clear)(void *ctx, struct job *j);
+    /* the command's payload of a slot: free what it owns (ring_free) */
+    void (*release)(struct job *j);
     void *ctx;
 };
 
 struct ring {
-    struct job *jobs;               /* RING_SIZE slots, owned, reused */
+    unsigned char *slots;           /* RING_SIZE slots of slot_size bytes, each a
+                                     * command's job with its core first (owned, reused) */
+    size_t slot_size;
     uint64_t next_seq;              /* sequence number of the next job */
     uint64_t next_out;              /* next job to write */
     struct pool *pool;              /* NULL: every job is settled by the main thread */
@@ -27,9 +34,11 @@ struct ring {
     double last_idle;
 };
 
-void ring_init(struct ring *r, const struct ring_ops *ops);
+/* slot_size: the size of the command's job, whose first member is its
+ * struct job (job.h). */
+void ring_init(struct ring *r, const struct ring_ops *ops, size_t slot_size);
 void ring_free(struct ring *r);
-/* The slot for the next job, with its seq set and its result cleared.
+/* The slot for the next job, with its seq set and its payload cleared (ops.clear).
  * Waits (writing what is done) while the ring is full. NULL when writing
  * failed. */
 struct job *ring_take(struct ring *r);

@@ -2,7 +2,7 @@
 #define BBPERM_STALE_H
 
 #include <stdio.h>
-#include "job.h"
+#include "rowjob.h"
 #include "row.h"
 #include "util.h"
 
@@ -39,12 +39,12 @@ struct stale;
 
 struct stale *stale_new(void);
 void stale_free(struct stale *s);
-/* A job comes back, in file order. A checked row (j->exp.check, with the
- * level it saw and leaves in j->exp; j->exp.saw PRIV_NONE and
+/* A job comes back, in file order. A checked row (j->role == ROLE_CHECK, with the
+ * level it saw and leaves in j->exp; j->check.saw PRIV_NONE and
  * j->res.status failed for a STALE_BLIND row) holds the level read now in
  * j->res.prev (or a failed status), and its names in j->res.named[]: it is
  * compared with what the rows before it leave. Other jobs are ignored. */
-void stale_row_done(struct stale *s, const struct job *j);
+void stale_row_done(struct stale *s, const struct row_job *j);
 /* 0 when every row matched. Else one stderr block (the first rows named),
  * and a line for the report in note (may be NULL), and 1. */
 int stale_report(const struct stale *s, FILE *err, const char *input, struct buf *note);

@@ -4,21 +4,39 @@
 #include "config.h"
 #include "exec.h"
 #include "job.h"
+#include "outcome.h"
 #include "pool.h"
 #include "progress.h"
 #include "result.h"
 #include "ring.h"
+#include "ringhost.h"
 #include "session.h"
 #include "walk.h"
 
 /* The main-thread side of a command that sweeps targets and writes what it
  * finds, target by target, in listing order: export and access. See the
  * DESIGN comment in sweep.c. The command supplies the pool's callbacks (a
- * worker fills j->exp.rows for one target), the header and its words. */
+ * worker fills j->rows for one target), the header and its words. */
+
+/* One listed target on its way to the output. The core (job.h) is the
+ * ring's and the pool's; data, req and the core's key are set by
+ * sweep_target; res, rows, nrows and pages by the worker that reads it;
+ * sweep.c's clear hook resets them when the ring hands out the slot. */
+struct sweep_job {
+    struct job core;            /* first: the ring's and the pool's */
+    struct buf data;            /* the target's names (owned, reused) */
+    struct request req;         /* the target, views into data */
+    struct target_result res;
+    struct buf rows;            /* its CSV lines (owned, reused) */
+    unsigned nrows;             /* lines in rows */
+    unsigned pages;             /* list pages read */
+};
+
+_Static_assert(offsetof(struct sweep_job, core) == 0, "the core comes first");
 
 /* What a worker does with one target: read it through ex (the worker's
- * client) and fill j->res and j->exp. ctx: the command's. */
-typedef void sweep_run_fn(void *ctx, struct exec_worker *ex, struct job *j);
+ * client) and fill j->res, j->rows, j->nrows and j->pages. ctx: the command's. */
+typedef void sweep_run_fn(void *ctx, struct exec_worker *ex, struct sweep_job *j);
 
 struct sweep {
     /* Set by sweep_init, read-only afterwards. */
@@ -27,15 +45,14 @@ struct sweep {
     const char *noun, *nouns;       /* "target", "targets" */
     /* NULL, or called on each target just before its rows are written
      * (access --compare writes the rows of what is gone before it). */
-    void (*before_write)(void *ctx, const struct job *j);
+    void (*before_write)(void *ctx, const struct sweep_job *j);
     void *ctx;
     sweep_run_fn *run;              /* set by sweep_start */
     void *run_ctx;
 
     /* Main thread. */
     struct session ses;
-    struct ring ring;
-    struct result res;
+    struct ringhost host;           /* the ring, the output, the progress line, fatal */
     unsigned long targets;          /* handed to the pool */
     unsigned long rows;             /* written */
     unsigned long done;             /* targets read and written */
@@ -47,9 +64,7 @@ struct sweep {
                         const char *slug);
     void *walk_ctx;
     int listing_done;               /* targets is final */
-    int fatal;                      /* the output failed (exit 2) */
     double started;
-    struct progress progress;       /* the progress line (progress.c) */
 };
 
 void sweep_init(struct sweep *s, const struct bb_config *cfg, const char *cmd,

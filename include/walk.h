@@ -2,17 +2,31 @@
 #define BBPERM_WALK_H
 
 #include "catalog.h"
-#include "job.h"
 #include "live.h"
 #include "pager.h"
-#include "ring.h"
 #include "session.h"
+#include "util.h"
 
 /* The walk of a scope: its targets (projects, then repositories) as the
  * server lists them, and each target's explicit permissions. export writes
  * what it finds; prune compares it with the permissions a file names;
  * access joins it with who can reach each repository. See the DESIGN
  * comment in walk.c. */
+
+/* One explicit permission of a walked target. */
+struct walk_perm {
+    enum subject_kind kind;
+    char *id;                   /* group slug/name, user account id / username (owned) */
+    char *alt;                  /* a Cloud user's {uuid}, or NULL (owned) */
+    char *display, *email;      /* "" when not read (owned) */
+    enum privilege priv;
+};
+
+/* A target's permissions in export's order: groups, then users, by id. */
+struct walk_perms {
+    struct walk_perm *v;        /* owned, reused */
+    size_t n, cap;
+};
 
 void walk_perms_clear(struct walk_perms *p);
 void walk_perms_free(struct walk_perms *p);
@@ -26,14 +40,13 @@ int walk_read(const struct api_ops *api, const char *base, struct live *live,
               const struct pager_fetch *f, const struct request *t, struct walk_perms *out,
               unsigned *pages, struct pager_error *err);
 
-/* The next job of the ring made a target: kind, workspace, project (NULL
- * or a repository's project key) and slug (or project key) are copied in,
- * its key set. NULL when the ring failed. The caller submits it. */
-struct job *walk_job(struct ring *r, enum target_kind kind, const char *ws, const char *project,
-                     const char *slug);
-/* The same for a job already taken. */
-void walk_fill_job(struct job *j, enum target_kind kind, const char *ws, const char *project,
-                   const char *slug);
+/* A listed target as a request: kind, workspace, project (NULL or a
+ * repository's project key) and slug (or project key) are copied into data,
+ * which t views; key is set to the target's key (the pool's ordering key of
+ * a job that reads it). */
+void walk_fill_target(struct buf *data, struct request *t, struct buf *key,
+                      enum target_kind kind, const char *ws, const char *project,
+                      const char *slug);
 
 /* The listing of scopes, on the main thread. */
 struct walk_lister {

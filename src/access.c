@@ -550,7 +550,7 @@ static unsigned format_unknown(struct access *a, struct buf *out, const struct r
     return 1;
 }
 
-static void access_target(void *ctx, struct exec_worker *ex, struct job *j)
+static void access_target(void *ctx, struct exec_worker *ex, struct sweep_job *j)
 {
     struct access *a = ctx;
     const struct api_ops *api = a->sw.ses.api;
@@ -608,7 +608,7 @@ static void access_target(void *ctx, struct exec_worker *ex, struct job *j)
         for (size_t i = 0; i < ne; i++)
             lv[nlv++] = (struct reach_level){e[i].id, e[i].alt, e[i].display, e[i].priv};
     }
-    j->exp.pages += requests;
+    j->pages += requests;
     if (rc != 0) {
         j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
         j->res.http_status = err.status;
@@ -639,15 +639,15 @@ static void access_target(void *ctx, struct exec_worker *ex, struct job *j)
             while (a->comparing && pi < pend && (!r || reach_cmp_id(a->cmp.rows[pi].user, r->id) < 0)) {
                 const struct compare_row *e = &a->cmp.rows[pi];
                 if (out.unsure_rank >= e->rank) {
-                    rows += format_unknown(a, &j->exp.rows, &j->req, e, &out.unsure_via);
+                    rows += format_unknown(a, &j->rows, &j->req, e, &out.unsure_via);
                 } else if (out.unsure_rank > 0) {
                     /* lower for sure, but not gone: at most what those groups give */
-                    format_row(a, &j->exp.rows, &j->req, e->user, e->name, e->email,
+                    format_row(a, &j->rows, &j->req, e->user, e->name, e->email,
                                rank_priv(out.unsure_rank), &out.unsure_via, "lowered");
                     atomic_fetch_add(&a->lowered, 1);
                     rows++;
                 } else {
-                    rows += format_removed(a, &j->exp.rows, &j->req, pi, 1);
+                    rows += format_removed(a, &j->rows, &j->req, pi, 1);
                 }
                 pi++;
             }
@@ -671,10 +671,10 @@ static void access_target(void *ctx, struct exec_worker *ex, struct job *j)
             }
             if (r->unexplained)
                 atomic_fetch_add(&a->unexplained, 1);
-            format_row(a, &j->exp.rows, &j->req, r->id, r->display, r->email, level, &r->via, ch);
+            format_row(a, &j->rows, &j->req, r->id, r->display, r->email, level, &r->via, ch);
             rows++;
         }
-        j->exp.nrows = rows;
+        j->nrows = rows;
         reach_out_free(&out);
     }
     free(lv);
@@ -707,7 +707,7 @@ static void settle_earlier(struct access *a, const struct request *t)
             gone.target_len = strlen(r->repo);
             out.len = 0;
             a->sw.rows += format_removed(a, &out, &gone, first, n);
-            a->sw.res.rows += n;
+            a->sw.host.res.rows += n;
             sweep_write(&a->sw, &out);
         }
         a->cmp_next = first + (n ? n : 1);
@@ -717,7 +717,7 @@ static void settle_earlier(struct access *a, const struct request *t)
 
 /* Before each repository's rows: what --compare says is gone before it.
  * A repository that could not be read keeps its earlier rows as "unknown". */
-static void before_write(void *ctx, const struct job *j)
+static void before_write(void *ctx, const struct sweep_job *j)
 {
     struct access *a = ctx;
     settle_earlier(a, &j->req);
@@ -728,7 +728,7 @@ static void before_write(void *ctx, const struct job *j)
     buf_adds(&via, "not read");
     for (size_t i = first; i < first + n; i++)
         a->sw.rows += format_unknown(a, &out, &j->req, &a->cmp.rows[i], &via);
-    a->sw.res.rows += n;
+    a->sw.host.res.rows += n;
     sweep_write(&a->sw, &out);
     buf_free(&out);
     buf_free(&via);
@@ -772,7 +772,7 @@ static int load_spaces(struct access *a)
     const struct bb_config *cfg = a->sw.cfg;
     int n = cfg->nscopes ? cfg->nscopes : 1;
     a->spaces = xcalloc((size_t)n, sizeof *a->spaces);
-    for (int i = 0; i < n && !a->sw.fatal && a->sw.ses.cancel_level == 0; i++) {
+    for (int i = 0; i < n && !a->sw.host.fatal && a->sw.ses.cancel_level == 0; i++) {
         char *ws = xstrdup(a->sw.ses.api->has_workspaces ? cfg->scopes[i] : "");
         size_t wl = strcspn(ws, "/");
         int whole = ws[wl] == '\0';
@@ -847,9 +847,9 @@ int access_main(const struct bb_config *cfg)
     sweep_walk(&a->sw, &walk);
     int listed_all = a->sw.unreadable == unreadable_before;
     a->sw.listing_done = 1;
-    if (!a->sw.fatal)
-        ring_drain(&a->sw.ring, a->sw.ring.next_seq);
-    if (!a->sw.fatal && a->sw.ses.cancel_level == 0 && listed_all)
+    if (!a->sw.host.fatal)
+        ring_drain(&a->sw.host.ring, a->sw.host.ring.next_seq);
+    if (!a->sw.host.fatal && a->sw.ses.cancel_level == 0 && listed_all)
         settle_earlier(a, NULL);
     sweep_finish(&a->sw);
 

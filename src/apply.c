@@ -47,13 +47,13 @@ void apply_worker_fini(void *wctx)
     free(w);
 }
 
-void apply_cancel_row(const struct apply_shared *sh, struct job *j)
+void apply_cancel_row(const struct apply_shared *sh, struct row_job *j)
 {
     j->res.status = ROW_CANCELLED;
     msg_printf(j->res.msg, sizeof j->res.msg, "not sent: %s", exec_stop_reason(sh ? sh->ex : NULL));
 }
 
-void apply_add_note(struct job *j, const char *note)
+void apply_add_note(struct row_job *j, const char *note)
 {
     if (!note[0])
         return;
@@ -61,7 +61,7 @@ void apply_add_note(struct job *j, const char *note)
     snprintf(j->res.msg + n, sizeof j->res.msg - n, "%s%s", n ? "; " : "", note);
 }
 
-void apply_lookup_failed(struct job *j, const struct pager_error *err, const char *what)
+void apply_lookup_failed(struct row_job *j, const struct pager_error *err, const char *what)
 {
     if (err->cancelled) {
         j->res.status = ROW_CANCELLED;
@@ -121,7 +121,7 @@ static void learn_from_answer(struct apply_shared *sh, const struct request *req
  * subject its target does not hold, when Bitbucket says it knows no such
  * subject, fails (unresolved: it stops its scope). Returns 1 then. An email
  * row resolved to a member already. */
-int apply_unknown_subject(struct apply_worker *w, struct job *j, const char *subject,
+int apply_unknown_subject(struct apply_worker *w, struct row_job *j, const char *subject,
                           size_t sublen)
 {
     const struct request *req = &j->req;
@@ -140,22 +140,22 @@ int apply_unknown_subject(struct apply_worker *w, struct job *j, const char *sub
     return 1;
 }
 
-static void check_row(struct apply_worker *w, struct job *j);
+static void check_row(struct apply_worker *w, struct row_job *j);
 
 void apply_cancelled(void *arg, struct pool_node *n)
 {
-    apply_cancel_row(arg, POOL_JOB(n, struct job, node));
+    apply_cancel_row(arg, ROW_JOB_OF_NODE(n));
 }
 
 void apply_run(void *wctx, struct pool_node *n)
 {
     struct apply_worker *w = wctx;
-    struct job *j = POOL_JOB(n, struct job, node);
-    if (j->exp.target) {
+    struct row_job *j = ROW_JOB_OF_NODE(n);
+    if (j->role == ROLE_TARGET) {
         w->sh->read_target(w->sh->read_ctx, j, exec_pager(w->ex));
         return;
     }
-    if (j->exp.check) {
+    if (j->role == ROLE_CHECK) {
         check_row(w, j);
         return;
     }
@@ -167,7 +167,7 @@ void apply_run(void *wctx, struct pool_node *n)
         exec_row_done(w->sh->ex, j->res.status == ROW_FAILED && j->res.no_answer);
 }
 
-int apply_resolve_email(struct apply_worker *w, struct job *j, char *account, size_t accountsz,
+int apply_resolve_email(struct apply_worker *w, struct row_job *j, char *account, size_t accountsz,
                         char *uuid, size_t uuidsz, char *note, size_t notesz)
 {
     struct apply_shared *sh = w->sh;
@@ -207,7 +207,7 @@ struct subject_now {
     enum privilege now;
 };
 
-static int read_subject_now(struct apply_worker *w, struct job *j, struct subject_now *sn)
+static int read_subject_now(struct apply_worker *w, struct row_job *j, struct subject_now *sn)
 {
     struct apply_shared *sh = w->sh;
     const struct request *req = &j->req;
@@ -251,7 +251,7 @@ static int read_subject_now(struct apply_worker *w, struct job *j, struct subjec
 
 /* A plan's row, checked before any write (stale.c): the level its subject
  * holds now, and the keys of its permission under each name known. */
-static void check_row(struct apply_worker *w, struct job *j)
+static void check_row(struct apply_worker *w, struct row_job *j)
 {
     struct subject_now sn;
     j->res.prev = -1;
@@ -259,14 +259,14 @@ static void check_row(struct apply_worker *w, struct job *j)
         return;
     j->res.status = ROW_OK;
     j->res.prev = (int)sn.now;
-    /* named[0] stays "": the row's own subject (job.h) */
+    /* named[0] stays "": the row's own subject (outcome.h) */
     if (!j->req.subject_is_email)
         live_other_name(w->sh->live, &j->req, sn.subject, sn.sublen, j->res.named[1],
                         sizeof j->res.named[1]);
 }
 
 /* The work of one permission row; fills its result. */
-void apply_permission_row(struct apply_worker *w, struct job *j)
+void apply_permission_row(struct apply_worker *w, struct row_job *j)
 {
     struct apply_shared *sh = w->sh;
     const struct request *req = &j->req;

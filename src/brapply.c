@@ -47,7 +47,7 @@
 
 /* ---- what a row says ------------------------------------------------------ */
 
-static void row_of(const struct job *j, const char *subject, size_t len, const char *alt,
+static void row_of(const struct row_job *j, const char *subject, size_t len, const char *alt,
                    struct brestr_row *row)
 {
     memset(row, 0, sizeof *row);
@@ -132,13 +132,13 @@ static int br_claims(const struct colmap *m, const char *const *cells, const siz
 }
 
 static int br_validate(const struct colmap *m, const char *const *cells, const size_t *lens,
-                       unsigned n, struct job *j, char *msg, size_t msgsz)
+                       unsigned n, struct row_job *j, char *msg, size_t msgsz)
 {
     return brrow_validate(m, cells, lens, n, &j->req, &j->br, msg, msgsz);
 }
 
 /* target, then the restriction: its rows run one at a time, in file order */
-static void br_order_key(struct buf *key, const struct api_ops *api, const struct job *j)
+static void br_order_key(struct buf *key, const struct api_ops *api, const struct row_job *j)
 {
     buf_adds(key, "b\x1f");
     api_target_key(key, &j->req);
@@ -148,7 +148,7 @@ static void br_order_key(struct buf *key, const struct api_ops *api, const struc
 
 /* --dry-run reads nothing: the request for the restriction as the row
  * alone would make it, and what differs when it exists. */
-static void br_dry_run(const struct api_ops *api, const char *base, struct job *j)
+static void br_dry_run(const struct api_ops *api, const char *base, struct row_job *j)
 {
     (void)base;
     const struct branch_api *b = branch_api_for(api->flavour);
@@ -200,7 +200,7 @@ static void br_dry_run(const struct api_ops *api, const char *base, struct job *
     brestr_free(&want);
 }
 
-static void br_submitted(struct apply_shared *sh, const struct job *j)
+static void br_submitted(struct apply_shared *sh, const struct row_job *j)
 {
     const struct request *req = &j->req;
     if (sh && sh->people && j->br.has_subject && req->subject_is_email)
@@ -290,7 +290,7 @@ static void mark_listed(struct brcache *c, const struct request *t, const char *
 
 /* Write ahead the rows that put the restriction back (see DESIGN, 4).
  * Returns 0, or -1 with errno. */
-static int write_undo(struct apply_shared *sh, struct brcache *c, const struct job *j,
+static int write_undo(struct apply_shared *sh, struct brcache *c, const struct row_job *j,
                       const struct brestr *live, int exists, const struct brestr_row *row)
 {
     enum api_flavour f = sh->api->flavour;
@@ -357,7 +357,7 @@ static int write_undo(struct apply_shared *sh, struct brcache *c, const struct j
 /* ---- the run of one row ------------------------------------------------------ */
 
 /* Send one write; the outcome into the row's result (attempts added). */
-static enum exec_outcome send_write(struct apply_worker *w, struct job *j, enum brestr_op op,
+static enum exec_outcome send_write(struct apply_worker *w, struct row_job *j, enum brestr_op op,
                               const struct brestr *live, const struct brestr *want,
                               struct exec_result *res)
 {
@@ -392,7 +392,7 @@ static int answered(const struct api_ops *api, const struct exec_result *res, st
     return rc;
 }
 
-static void failed(struct job *j, enum exec_outcome o, const struct exec_result *res,
+static void failed(struct row_job *j, enum exec_outcome o, const struct exec_result *res,
                    const char *before)
 {
     if (o == EXEC_FAILED) {
@@ -406,7 +406,7 @@ static void failed(struct job *j, enum exec_outcome o, const struct exec_result 
     msg_printf(j->res.msg, sizeof j->res.msg, "%s%s", before, res->msg);
 }
 
-static void br_run(struct apply_worker *w, struct job *j)
+static void br_run(struct apply_worker *w, struct row_job *j)
 {
     struct apply_shared *sh = w->sh;
     struct brcache *c = sh->kstate[BRANCH_SLOT];

@@ -61,7 +61,7 @@ static void subject_key(struct buf *k, const char *rkey, size_t rlen, char sub, 
         buf_addc(k, (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]));
 }
 
-static void br_names(const struct api_ops *api, const struct job *j, struct buf *keys)
+static void br_names(const struct api_ops *api, const struct row_job *j, struct buf *keys)
 {
     struct buf rk = {0};
     restriction_key(&rk, api, &j->req, j->br.rule->name, &j->br.branch);
@@ -81,7 +81,7 @@ static void br_names(const struct api_ops *api, const struct job *j, struct buf 
     buf_free(&rk);
 }
 
-static enum prune_unknown br_unknown(const struct job *j)
+static enum prune_unknown br_unknown(const struct row_job *j)
 {
     if (j->res.status != ROW_FAILED)
         return PRUNE_KNOWN;
@@ -237,7 +237,7 @@ static long br_walk(void *state, const struct api_ops *api, const struct request
     return n;
 }
 
-static void br_sent(struct job *j)
+static void br_sent(struct row_job *j)
 {
     size_t n = strlen(j->res.msg);
     if (j->res.status == ROW_OK && j->res.change == CH_REVOKE)

@@ -9,7 +9,7 @@
 #include "brrow.h"
 
 static void add_cell(struct buf *out, const struct colmap *m, enum col_role r,
-                     const char *const *cells, const struct job *j)
+                     const char *const *cells, const struct row_job *j)
 {
     const char *s;
     size_t len;
@@ -22,7 +22,7 @@ static void add_cell(struct buf *out, const struct colmap *m, enum col_role r,
  * a subject adds or removes it, one without deletes the restriction
  * (remove) or sets its value (add). A row that read nothing (--dry-run:
  * previous is empty) says what it asks. */
-static const char *change_of(const struct job *j)
+static const char *change_of(const struct row_job *j)
 {
     const struct brow *b = &j->br;
     int group = j->req.subject == SUBJECT_GROUP;
@@ -38,7 +38,7 @@ static const char *change_of(const struct job *j)
     return j->res.previous[0] ? "update" : "create if absent";
 }
 
-static void br_cells(const struct colmap *m, const char *const *cells, const struct job *j,
+static void br_cells(const struct colmap *m, const char *const *cells, const struct row_job *j,
                      struct buf *out)
 {
     add_cell(out, m, COL_BRANCH, cells, j);
@@ -62,7 +62,7 @@ static void br_cells(const struct colmap *m, const char *const *cells, const str
 
 /* "push on main", then ", none" for a removal and ", value 2": the row's
  * own cells, which an invalid row has too. */
-static void br_what(const struct colmap *m, const char *const *cells, const struct job *j,
+static void br_what(const struct colmap *m, const char *const *cells, const struct row_job *j,
                     struct buf *out)
 {
     size_t at = out->len;

@@ -32,8 +32,8 @@ struct export;
 /* What export reads of one kind of resource. */
 struct export_kind {
     const char *(*header)(const struct api_ops *api);
-    /* Read target j->req through ex and fill j->res and j->exp. */
-    void (*target)(const struct export *e, struct exec_worker *ex, struct job *j);
+    /* Read target j->req through ex and fill j->res and j-> */
+    void (*target)(const struct export *e, struct exec_worker *ex, struct sweep_job *j);
     /* 1 when the flavour has this kind on projects too, not only on
      * repositories */
     int (*on_projects)(const struct api_ops *api);
@@ -84,7 +84,7 @@ unsigned export_rows(struct buf *out, const struct api_ops *api, const struct re
 
 /* One target, on a worker: its permissions read and written as rows. The
  * sweep, who and delimiter are frozen while the pool runs. */
-static void perms_target(const struct export *e, struct exec_worker *ex, struct job *j)
+static void perms_target(const struct export *e, struct exec_worker *ex, struct sweep_job *j)
 {
     const struct session *ses = &e->sw.ses;
     const struct api_ops *api = ses->api;
@@ -92,31 +92,31 @@ static void perms_target(const struct export *e, struct exec_worker *ex, struct 
     struct pager_error err;
     j->res.status = ROW_OK;
     if (walk_read(api, ses->base.data, NULL, exec_pager(ex), &j->req, &perms,
-                  &j->exp.pages, &err) != 0) {
+                  &j->pages, &err) != 0) {
         j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
         j->res.http_status = err.status;
         msg_printf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
     } else {
-        j->exp.nrows = export_rows(&j->exp.rows, api, &j->req, &perms, &e->who,
+        j->nrows = export_rows(&j->rows, api, &j->req, &perms, &e->who,
                                    sweep_delimiter(&e->sw), ses->cfg->revoke);
     }
     walk_perms_free(&perms);
 }
 
 /* One target's branch restrictions as rows. */
-static void branch_target(const struct export *e, struct exec_worker *ex, struct job *j)
+static void branch_target(const struct export *e, struct exec_worker *ex, struct sweep_job *j)
 {
     const struct session *ses = &e->sw.ses;
     struct brestr_set set = {0};
     struct pager_error err;
     j->res.status = ROW_OK;
-    if (branch_read(ses->api, ses->base.data, exec_pager(ex), &j->req, &set, &j->exp.pages,
+    if (branch_read(ses->api, ses->base.data, exec_pager(ex), &j->req, &set, &j->pages,
                     &err) != 0) {
         j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
         j->res.http_status = err.status;
         msg_printf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
     } else {
-        j->exp.nrows = branch_export_rows(&j->exp.rows, ses->api, &j->req, &set,
+        j->nrows = branch_export_rows(&j->rows, ses->api, &j->req, &set,
                                           sweep_delimiter(&e->sw));
     }
     brestr_set_free(&set);
@@ -143,7 +143,7 @@ static const struct export_kind kind_permissions = {perms_header, perms_target,
 static const struct export_kind kind_branch_rules = {branch_export_header, branch_target,
                                                      branch_on_projects};
 
-static void export_target(void *ctx, struct exec_worker *ex, struct job *j)
+static void export_target(void *ctx, struct exec_worker *ex, struct sweep_job *j)
 {
     const struct export *e = ctx;
     e->kind->target(e, ex, j);

@@ -51,17 +51,17 @@ static int perm_claims(const struct colmap *m, const char *const *cells, const s
 }
 
 static int perm_validate(const struct colmap *m, const char *const *cells, const size_t *lens,
-                         unsigned n, struct job *j, char *msg, size_t msgsz)
+                         unsigned n, struct row_job *j, char *msg, size_t msgsz)
 {
     return row_validate(m, cells, lens, n, &j->req, msg, msgsz);
 }
 
-static void perm_order_key(struct buf *key, const struct api_ops *api, const struct job *j)
+static void perm_order_key(struct buf *key, const struct api_ops *api, const struct row_job *j)
 {
     api_order_key(key, api, &j->req);
 }
 
-static void perm_dry_run(const struct api_ops *api, const char *base, struct job *j)
+static void perm_dry_run(const struct api_ops *api, const char *base, struct row_job *j)
 {
     const struct request *req = &j->req;
     const char *body;
@@ -73,7 +73,7 @@ static void perm_dry_run(const struct api_ops *api, const char *base, struct job
                body ? body : "", req->subject_is_email ? " (the email is resolved to an account when applied)" : "");
 }
 
-static void perm_submitted(struct apply_shared *sh, const struct job *j)
+static void perm_submitted(struct apply_shared *sh, const struct row_job *j)
 {
     const struct request *req = &j->req;
     if (sh && req->subject_is_email)
@@ -83,7 +83,7 @@ static void perm_submitted(struct apply_shared *sh, const struct job *j)
 
 /* --markdown: subject, the level before, the level the row asks for. */
 static void perm_report_cells(const struct colmap *m, const char *const *cells,
-                              const struct job *j, struct buf *out)
+                              const struct row_job *j, struct buf *out)
 {
     markdown_subject(m, cells, j, out);
     buf_addc(out, '\0');
@@ -94,7 +94,7 @@ static void perm_report_cells(const struct colmap *m, const char *const *cells,
 }
 
 static void perm_report_what(const struct colmap *m, const char *const *cells,
-                             const struct job *j, struct buf *out)
+                             const struct row_job *j, struct buf *out)
 {
     if (j->res.status != ROW_INVALID) {
         buf_adds(out, privilege_name(j->req.priv));

@@ -129,7 +129,7 @@ static char *dup_n(const char *s, size_t n)
     return d;
 }
 
-static char *cell_of(const struct job *j, int c)
+static char *cell_of(const struct row_job *j, int c)
 {
     if (c < 0 || (unsigned)c >= j->n)
         return xstrdup("");
@@ -138,7 +138,7 @@ static char *cell_of(const struct job *j, int c)
 
 /* The trimmed cell of a role, appended to out. */
 static void add_role(struct buf *out, const struct colmap *m, enum col_role r,
-                     const char *const *cells, const struct job *j)
+                     const char *const *cells, const struct row_job *j)
 {
     const char *s;
     size_t len;
@@ -146,7 +146,7 @@ static void add_role(struct buf *out, const struct colmap *m, enum col_role r,
     buf_add(out, s, len);
 }
 
-void markdown_subject(const struct colmap *m, const char *const *cells, const struct job *j,
+void markdown_subject(const struct colmap *m, const char *const *cells, const struct row_job *j,
                       struct buf *out)
 {
     if (j->res.status != ROW_INVALID) {
@@ -166,7 +166,7 @@ void markdown_subject(const struct colmap *m, const char *const *cells, const st
 }
 
 /* The target's label: the request's, or for an invalid row its cells'. */
-static char *target_of(const struct colmap *m, const char *const *cells, const struct job *j)
+static char *target_of(const struct colmap *m, const char *const *cells, const struct row_job *j)
 {
     char label[600];
     if (j->res.status != ROW_INVALID) {
@@ -190,9 +190,9 @@ static char *target_of(const struct colmap *m, const char *const *cells, const s
     return b.data;
 }
 
-void markdown_row(struct markdown *md, const struct colmap *m, const struct job *j)
+void markdown_row(struct markdown *md, const struct colmap *m, const struct row_job *j)
 {
-    if (!md || j->exp.target)
+    if (!md || (j->role == ROLE_TARGET))
         return;
     if (j->n > md->cellv_cap) {
         md->cellv_cap = j->n;

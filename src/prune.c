@@ -76,7 +76,7 @@ static const struct prune_kind *const kinds[] = {&prune_branch};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
 /* The prune table of a row's kind, or NULL (a permission, or not valid). */
-static const struct prune_kind *kind_table(const struct job *j)
+static const struct prune_kind *kind_table(const struct row_job *j)
 {
     for (size_t k = 0; k < NKINDS; k++)
         if (j->kind == kinds[k]->kind)
@@ -257,7 +257,7 @@ static void keep_reason_text(struct prune *p, unsigned long line, const char *m)
     buf_addc(&p->reason_text, '\0');
 }
 
-static void keep_reason(struct prune *p, const struct job *j)
+static void keep_reason(struct prune *p, const struct row_job *j)
 {
     keep_reason_text(p, j->line, j->res.msg);
 }
@@ -339,7 +339,7 @@ int prune_may_fall_in(const struct prune *p, const struct request *r)
 }
 
 /* A trimmed cell of a role, or "". */
-static const char *role_cell(const struct colmap *m, const struct job *j, enum col_role role,
+static const char *role_cell(const struct colmap *m, const struct row_job *j, enum col_role role,
                              size_t *len)
 {
     int c = m->col[role];
@@ -364,7 +364,7 @@ static const char *role_cell(const struct colmap *m, const struct job *j, enum c
  * whose list was read) or to its list (its target); or a 400 to a user
  * write, which Cloud documents for "not a valid user to update" (the rows
  * are validated before they are sent, so the value is not what it refused). */
-static int answered_not_found(const struct job *j)
+static int answered_not_found(const struct row_job *j)
 {
     if (j->res.status != ROW_FAILED)
         return 0;
@@ -373,7 +373,7 @@ static int answered_not_found(const struct job *j)
 }
 
 /* Whether a failed row may be a typo, by its kind's rules. */
-static enum prune_unknown unknown_of(const struct job *j)
+static enum prune_unknown unknown_of(const struct row_job *j)
 {
     const struct prune_kind *pk = kind_table(j);
     if (pk)
@@ -414,7 +414,7 @@ static struct buf project_key(const char *ws, size_t wl, const char *proj, size_
  * the Cloud project its project cell names, and, when its target may not
  * exist and no project cell says where it would be, every scope of its
  * workspace. */
-static void note_stop(struct prune *p, const struct colmap *m, const struct job *j)
+static void note_stop(struct prune *p, const struct colmap *m, const struct row_job *j)
 {
     unsigned long line = j->line;
     keep_reason(p, j);
@@ -486,7 +486,7 @@ static void note_stop(struct prune *p, const struct colmap *m, const struct job 
 
 /* A row that failed on a target that exists, for a reason other than 404
  * (403, 409, no answer, retries spent): that target is not pruned. */
-static void note_kept_target(struct prune *p, const struct job *j)
+static void note_kept_target(struct prune *p, const struct row_job *j)
 {
     if (j->req.target_is_pattern || !j->req.target_len)
         return;
@@ -494,7 +494,7 @@ static void note_kept_target(struct prune *p, const struct job *j)
 }
 
 /* Cloud: a repository a row places in a project by its project cell. */
-static void note_claim(struct prune *p, const struct job *j)
+static void note_claim(struct prune *p, const struct row_job *j)
 {
     const struct request *r = &j->req;
     if (!p->api->has_workspaces || r->target != TARGET_REPO || !r->project_len ||
@@ -515,9 +515,9 @@ static void note_claim(struct prune *p, const struct job *j)
     buf_free(&tk);
 }
 
-void prune_note(struct prune *p, const struct colmap *m, const struct job *j)
+void prune_note(struct prune *p, const struct colmap *m, const struct row_job *j)
 {
-    if (!p || j->exp.target || j->exp.pruned)
+    if (!p || (j->role == ROLE_TARGET || j->role == ROLE_PRUNED))
         return;
     if (j->kind)
         p->rows_of[j->kind->slot] = 1;
@@ -554,14 +554,14 @@ void prune_note(struct prune *p, const struct colmap *m, const struct job *j)
 
 /* ---- the walk --------------------------------------------------------------- */
 
-void prune_read_target(void *ctx, struct job *j, const struct pager_fetch *f)
+void prune_read_target(void *ctx, struct row_job *j, const struct pager_fetch *f)
 {
     struct prune *p = ctx;
     struct pager_error err;
     j->res.status = ROW_OK;
-    walk_perms_clear(&j->exp.perms);
+    walk_perms_clear(&j->perms);
     int rc = p->perm_on ? walk_read(p->api, p->ses->base.data, p->live, f, &j->req,
-                                    &j->exp.perms, NULL, &err) : 0;
+                                    &j->perms, NULL, &err) : 0;
     for (size_t k = 0; k < NKINDS && rc == 0; k++)
         if (p->rows_of[kinds[k]->kind->slot] && kinds[k]->holds(p->api, j->req.target))
             rc = kinds[k]->read(p->kstate[kinds[k]->kind->slot], &j->req, f, &err);
@@ -694,7 +694,7 @@ static int walk_kinds(struct prune *p, const struct request *t)
     return 0;
 }
 
-static void target_read(struct prune *p, struct job *j)
+static void target_read(struct prune *p, struct row_job *j)
 {
     const struct request *t = &j->req;
     const unsigned long *s = hset_get(&p->stops, target_key(t));
@@ -724,7 +724,7 @@ static void target_read(struct prune *p, struct job *j)
         return;
     }
     const char *why, *badname;
-    const struct walk_perm *bad = bad_subject(p, &j->exp.perms, &badname, &why);
+    const struct walk_perm *bad = bad_subject(p, &j->perms, &badname, &why);
     if (bad) {
         char label[600], shown[4 * sizeof label], name[4 * 300];
         api_target_label(t, label, sizeof label);
@@ -737,8 +737,8 @@ static void target_read(struct prune *p, struct job *j)
     }
     if (walk_kinds(p, t) != 0)
         return;
-    for (size_t i = 0; i < j->exp.perms.n; i++) {
-        const struct walk_perm *w = &j->exp.perms.v[i];
+    for (size_t i = 0; i < j->perms.n; i++) {
+        const struct walk_perm *w = &j->perms.v[i];
         int own = is_caller(p, w);
         if (!own)
             p->total++;
@@ -764,15 +764,15 @@ static void target_read(struct prune *p, struct job *j)
     }
 }
 
-void prune_job_done(struct prune *p, struct job *j)
+void prune_job_done(struct prune *p, struct row_job *j)
 {
-    if (j->exp.target) {
+    if (j->role == ROLE_TARGET) {
         target_read(p, j);
         return;
     }
     const struct prune_kind *pk = kind_table(j);
     if (pk) {
-        if (!j->settled)        /* the pool ran it: its kind wrote the message */
+        if (!j->core.settled)        /* the pool ran it: its kind wrote the message */
             pk->sent(j);
         return;
     }
@@ -799,10 +799,11 @@ static void on_target(void *ctx, enum target_kind kind, const char *ws, const ch
     struct prune *p = lc->p;
     if (p->ses->cancel_level > 0)
         return;
-    struct job *j = walk_job(lc->ring, kind, ws, project, slug);
+    struct row_job *j = ROW_JOB(ring_take(lc->ring));
     if (!j)
         return;
-    j->exp.target = 1;
+    walk_fill_target(&j->data, &j->req, &j->core.key, kind, ws, project, slug);
+    j->role = ROLE_TARGET;
     struct buf k = target_key(&j->req);
     int added;
     hmap_kput(&p->listed, k.data, k.len, &added);
@@ -810,10 +811,10 @@ static void on_target(void *ctx, enum target_kind kind, const char *ws, const ch
     buf_free(&k);
     if (!added) {                       /* in a scope before: pruned there */
         j->res.status = ROW_CANCELLED;
-        ring_settle(lc->ring, j);
+        ring_settle(lc->ring, &j->core);
         return;
     }
-    ring_submit(lc->ring, j);
+    ring_submit(lc->ring, &j->core);
 }
 
 static void walk_said(void *ctx, const char *text)
@@ -831,7 +832,7 @@ static int stop_listing(void *ctx)
 
 /* A prune row's cells in the input's columns: val[role] (NULL: empty)
  * for the roles workspace .. value, every other cell empty. */
-static void fill_cells(struct job *j, const struct colmap *m, const char *const *val)
+static void fill_cells(struct row_job *j, const struct colmap *m, const char *const *val)
 {
     unsigned n = m->ninput;
     for (int r = COL_WORKSPACE; r <= COL_VALUE; r++)
@@ -858,7 +859,7 @@ static void fill_cells(struct job *j, const struct colmap *m, const char *const 
 }
 
 /* Fill a prune row's cells in the input's columns and its request. */
-static void fill_row(struct job *j, const struct colmap *m, const struct api_ops *api,
+static void fill_row(struct row_job *j, const struct colmap *m, const struct api_ops *api,
                      const struct cand *c, const char *arena, enum privilege priv)
 {
     const char *ws = arena + c->ws, *proj = arena + c->project, *slug = arena + c->slug;
@@ -935,7 +936,7 @@ static void guard_limit(const struct bb_config *cfg, unsigned long total, char *
  * live: privilege empty, the subject or the whole item, its value), its
  * kind and request, as the kind reads a row of the file. 0, or -1 with the
  * row failed (never sent). */
-static int fill_kind_row(struct job *j, const struct colmap *m, const struct api_ops *api,
+static int fill_kind_row(struct row_job *j, const struct colmap *m, const struct api_ops *api,
                          const struct kcand *c, const char *arena, int keep)
 {
     char value[32] = "";
@@ -991,10 +992,10 @@ static void kind_rows(struct prune *p, struct ring *ring, const struct colmap *m
         size_t k = 0;
         while (k + 1 < NKINDS && kinds[k] != c->pk)
             k++;
-        struct job *j = ring_take(ring);
+        struct row_job *j = ROW_JOB(ring_take(ring));
         if (!j)
             return;
-        j->exp.pruned = 1;
+        j->role = ROLE_PRUNED;
         /* a held row names what is live: fed back (plain or --resume), it
          * changes nothing */
         const char *arena = p->arena.data;
@@ -1015,13 +1016,13 @@ static void kind_rows(struct prune *p, struct ring *ring, const struct colmap *m
             j->res.change = CH_REVOKE;
             msg_printf(j->res.msg, sizeof j->res.msg, "%s: not in the file", arena + c->what);
         } else {
-            j->key.len = 0;
-            j->kind->order_key(&j->key, p->api, j);
-            ring_submit(ring, j);
+            j->core.key.len = 0;
+            j->kind->order_key(&j->core.key, p->api, j);
+            ring_submit(ring, &j->core);
             continue;
         }
         msg_printf(j->res.previous, sizeof j->res.previous, "%s", arena + c->previous);
-        ring_settle(ring, j);
+        ring_settle(ring, &j->core);
     }
 }
 
@@ -1076,10 +1077,10 @@ static void finish_scope(struct prune *p, struct ring *ring, const struct colmap
     }
     for (size_t i = 0; i < p->nc; i++) {
         const struct cand *c = &p->c[i];
-        struct job *j = ring_take(ring);
+        struct row_job *j = ROW_JOB(ring_take(ring));
         if (!j)
             return;
-        j->exp.pruned = 1;
+        j->role = ROLE_PRUNED;
         /* a row that must not run names the live level: fed back (plain or
          * --resume), it changes nothing */
         int keep = c->own || held;
@@ -1105,12 +1106,12 @@ static void finish_scope(struct prune *p, struct ring *ring, const struct colmap
             j->res.change = CH_REVOKE;
             msg_printf(j->res.msg, sizeof j->res.msg, "revoke %s: not in the file", pn);
         } else {
-            j->key.len = 0;
-            api_order_key(&j->key, p->api, &j->req);
-            ring_submit(ring, j);
+            j->core.key.len = 0;
+            api_order_key(&j->core.key, p->api, &j->req);
+            ring_submit(ring, &j->core);
             continue;
         }
-        ring_settle(ring, j);
+        ring_settle(ring, &j->core);
     }
     kind_rows(p, ring, m);
 }

@@ -265,7 +265,7 @@ static int name_column(const struct colmap *m, unsigned c)
  * result_fill_roles. A name that would start as a formula (one the row
  * came with, or a prune row's from the server) gets the ' an export gives
  * it: the row reads back the same, as the reader takes it off again. */
-static void role_cell(struct result *w, const struct job *j, unsigned i)
+static void role_cell(struct result *w, const struct row_job *j, unsigned i)
 {
     unsigned c = w->from && i < w->map->nout && w->from[i] >= 0 && (unsigned)w->from[i] < j->n
                ? (unsigned)w->from[i] : i;
@@ -281,7 +281,7 @@ static void role_cell(struct result *w, const struct job *j, unsigned i)
     }
 }
 
-void result_row(struct result *w, const struct job *j)
+void result_row(struct result *w, const struct row_job *j)
 {
     char num[32], msg[CSVOUT_MSG_MAX + 1];
     const struct colmap *m = w->map;

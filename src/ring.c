@@ -17,7 +17,6 @@
  * milliseconds' worth.
  */
 #include "ring.h"
-#include "walk.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +26,16 @@
 #define FLUSH_EVERY 0.2
 #define SHORT_WAIT 0.005
 
-void ring_init(struct ring *r, const struct ring_ops *ops)
+/* The core of slot i. */
+static struct job *slot(const struct ring *r, uint64_t i)
 {
-    r->jobs = xcalloc(RING_SIZE, sizeof *r->jobs);
+    return (struct job *)(void *)(r->slots + (size_t)(i % RING_SIZE) * r->slot_size);
+}
+
+void ring_init(struct ring *r, const struct ring_ops *ops, size_t slot_size)
+{
+    r->slot_size = slot_size;
+    r->slots = xcalloc(RING_SIZE, slot_size);
     r->next_seq = r->next_out = 0;
     r->ops = *ops;
     r->last_idle = now_mono();
@@ -37,17 +43,14 @@ void ring_init(struct ring *r, const struct ring_ops *ops)
 
 void ring_free(struct ring *r)
 {
-    for (unsigned i = 0; r->jobs && i < RING_SIZE; i++) {
-        buf_free(&r->jobs[i].data);
-        buf_free(&r->jobs[i].url);
-        buf_free(&r->jobs[i].key);
-        buf_free(&r->jobs[i].exp.rows);
-        walk_perms_free(&r->jobs[i].exp.perms);
-        free(r->jobs[i].off);
-        free(r->jobs[i].lens);
+    for (unsigned i = 0; r->slots && i < RING_SIZE; i++) {
+        struct job *j = slot(r, i);
+        if (r->ops.release)
+            r->ops.release(j);
+        buf_free(&j->key);
     }
-    free(r->jobs);
-    r->jobs = NULL;
+    free(r->slots);
+    r->slots = NULL;
 }
 
 /* The job is done: settled here, or run by the pool. */
@@ -71,11 +74,11 @@ void ring_drain(struct ring *r, uint64_t until)
             n = 0;
         } else {
             n = 0;
-            while (n < pending && n < RING_SIZE && job_done(&r->jobs[(r->next_out + n) % RING_SIZE]))
+            while (n < pending && n < RING_SIZE && job_done(slot(r, r->next_out + n)))
                 n++;
         }
         for (unsigned i = 0; i < n && !r->ops.failed(r->ops.ctx); i++)
-            r->ops.write(r->ops.ctx, &r->jobs[(r->next_out + i) % RING_SIZE]);
+            r->ops.write(r->ops.ctx, slot(r, r->next_out + i));
         r->next_out += n;
         if (r->ops.failed(r->ops.ctx))
             return;
@@ -92,11 +95,11 @@ void ring_drain(struct ring *r, uint64_t until)
          * wait goes on, so a busy run writes in blocks while an idle one
          * still shows every row at once. */
         uint64_t last = (until > r->next_out + 1 ? until : r->next_out + 1) - 1;
-        struct job *target = &r->jobs[last % RING_SIZE];
+        struct job *target = slot(r, last);
         if (target->settled)    /* then wait for the first not done: the pool's */
-            target = &r->jobs[r->next_out % RING_SIZE];
+            target = slot(r, r->next_out);
         pool_wait(r->pool, &target->node, SHORT_WAIT);
-        if (!job_done(&r->jobs[r->next_out % RING_SIZE])) {
+        if (!job_done(slot(r, r->next_out))) {
             idle(r);
             pool_wait(r->pool, &target->node, 0.1);
         }
@@ -112,17 +115,11 @@ struct job *ring_take(struct ring *r)
         ring_drain(r, r->next_seq - RING_SIZE + RING_SIZE / 4);   /* a quarter free */
     if (r->ops.failed(r->ops.ctx))
         return NULL;
-    struct job *j = &r->jobs[r->next_seq % RING_SIZE];
+    struct job *j = slot(r, r->next_seq);
     j->seq = r->next_seq++;
-    memset(&j->res, 0, sizeof j->res);
-    j->res.status = ROW_PENDING;
-    j->res.prev = -1;
-    j->res.change = CH_NONE;
-    j->exp.rows.len = 0;
-    j->exp.nrows = j->exp.pages = 0;
-    j->exp.target = j->exp.pruned = j->exp.check = j->exp.blind = 0;
     j->settled = 0;
     atomic_store(&j->node.done, 0);
+    r->ops.clear(r->ops.ctx, j);
     return j;
 }
 

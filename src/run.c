@@ -41,6 +41,7 @@
 #include "result.h"
 #include "resume.h"
 #include "ring.h"
+#include "ringhost.h"
 #include "row.h"
 #include "session.h"
 #include "stale.h"
@@ -53,8 +54,8 @@ struct run {
     struct csvin *csv;
     struct colmap map;
     int have_header;
-    struct ring ring;
-    struct result res;
+    struct ringhost host;               /* the ring, the result, the progress line, fatal
+                                         * (exit 2: message already printed) */
     const char **cellv;                 /* scratch cell pointers (owned) */
     unsigned cellv_cap;
     struct resume resume;               /* --resume-from */
@@ -74,14 +75,12 @@ struct run {
 
     struct tally tally;                 /* rows written and flushed */
     struct tally unflushed;             /* rows written since the last flush */
-    struct progress progress;
     double started;
-    int fatal;                          /* exit 2: message already printed */
     int cancel_read_set;                /* a signal came: read up to ... */
     unsigned long long cancel_read_until; /* ... this input offset (a pipe) */
 };
 
-/* ---- output (the ring's callbacks) ------------------------------------ */
+/* ---- output (the ring host's hooks) ------------------------------------ */
 
 /* Tell the email batcher whether the reader waits, when that changes. */
 static void reader_waiting(struct run *r, int waiting)
@@ -100,34 +99,24 @@ static void figures(struct run *r, struct run_figures *f)
     f->elapsed = now_mono() - r->started;
 }
 
-/* The result cannot be written: no new request may start. The pool drops
- * the queued rows; requests in flight end on their own. */
-static void output_failed(struct run *r)
-{
-    if (!r->fatal)
-        session_cancel(&r->ses, 0);
-    r->fatal = 1;
-}
-
-static void flush_out(struct run *r)
-{
-    if (result_flush(&r->res) != 0)
-        output_failed(r);
-    /* only rows that reached the file count as done */
-    if (!r->fatal)
-        tally_merge(&r->tally, &r->unflushed);
-}
-
-static void on_write(void *ctx, struct job *j)
+/* A flush succeeded: only rows that reached the file count as done. */
+static void on_flushed(void *ctx)
 {
     struct run *r = ctx;
-    if (j->exp.check) {                 /* a plan's row read for its check: not a row */
+    tally_merge(&r->tally, &r->unflushed);
+}
+
+static void on_write(void *ctx, struct job *core)
+{
+    struct run *r = ctx;
+    struct row_job *j = ROW_JOB(core);
+    if (j->role == ROLE_CHECK) {                 /* a plan's row read for its check: not a row */
         stale_row_done(r->stale, j);
         return;
     }
-    if (j->exp.target || j->exp.pruned)
+    if (j->role == ROLE_TARGET || j->role == ROLE_PRUNED)
         prune_job_done(r->prune, j);
-    if (j->exp.target)
+    if (j->role == ROLE_TARGET)
         return;                         /* a target prune read: not a row */
     prune_note(r->prune, &r->map, j);
     if (!r->first_bad_line && (j->res.status == ROW_FAILED || j->res.status == ROW_INVALID))
@@ -138,47 +127,53 @@ static void on_write(void *ctx, struct job *j)
                    j->br.carried);
     }
     markdown_row(r->md, &r->map, j);
-    progress_before_output(&r->progress, stderr);
-    progress_echo_row(&r->progress, stderr, j->line, &j->res);
-    result_row(&r->res, j);
+    progress_before_output(&r->host.progress, stderr);
+    progress_echo_row(&r->host.progress, stderr, j->line, &j->res);
+    result_row(&r->host.res, j);
     tally_add(&r->unflushed, &j->res);
-    if (r->res.failed)
-        output_failed(r);
 }
 
 static void on_idle(void *ctx)
 {
+    reader_waiting(ctx, 1);
+}
+
+static void draw(void *ctx, int force)
+{
     struct run *r = ctx;
-    reader_waiting(r, 1);
-    flush_out(r);
     struct run_figures f;
     figures(r, &f);
-    progress_tick(&r->progress, stderr, &r->tally, &f, now_mono(), 0);
+    progress_tick(&r->host.progress, stderr, &r->tally, &f, now_mono(), force);
 }
 
-static void clear_progress(void *ctx)
+/* A slot the ring hands out: an input row until its taker says otherwise. */
+static void on_clear(void *ctx, struct job *core)
 {
-    struct run *r = ctx;
-    progress_clear(&r->progress, stderr);
+    (void)ctx;
+    struct row_job *j = ROW_JOB(core);
+    j->role = ROLE_ROW;
+    memset(&j->check, 0, sizeof j->check);
+    memset(&j->res, 0, sizeof j->res);
+    j->res.status = ROW_PENDING;
+    j->res.prev = -1;
+    j->res.change = CH_NONE;
 }
 
-static void on_poll(void *ctx)
+static void on_release(struct job *core)
 {
-    struct run *r = ctx;
-    session_poll(&r->ses, clear_progress, r);
-}
-
-static int on_failed(void *ctx)
-{
-    struct run *r = ctx;
-    return r->fatal;
+    struct row_job *j = ROW_JOB(core);
+    buf_free(&j->data);
+    buf_free(&j->url);
+    walk_perms_free(&j->perms);
+    free(j->off);
+    free(j->lens);
 }
 
 /* ---- records ---------------------------------------------------------- */
 
 /* Copy a record's cells into the job; cell `swap` (or none: -1) is
  * replaced by `with`. */
-static void job_fill(struct run *r, struct job *j, const struct csvin_record *rec, int swap,
+static void job_fill(struct run *r, struct row_job *j, const struct csvin_record *rec, int swap,
                      const char *with)
 {
     j->data.len = 0;
@@ -210,7 +205,7 @@ static void job_fill(struct run *r, struct job *j, const struct csvin_record *re
 
 /* --resume: a row that already succeeded is copied as it is, and so is a
  * prune row --max-prune held (it is never sent). */
-static int kept_from_before(struct run *r, struct job *j)
+static int kept_from_before(struct run *r, struct row_job *j)
 {
     int c = r->map.col[COL_STATUS];
     if (!r->cfg->resume || c < 0 || (unsigned)c >= j->n)
@@ -222,7 +217,7 @@ static int kept_from_before(struct run *r, struct job *j)
 /* A saved plan's prune row: planned, "revoke P: not in the file" (a
  * permission), "delete R on B: not in the file" or "remove group G from R
  * on B: not in the file" (a branch rule). */
-static int is_prune_row(const struct run *r, const struct job *j)
+static int is_prune_row(const struct run *r, const struct row_job *j)
 {
     int sc = r->map.col[COL_STATUS], mc = r->map.col[COL_MESSAGE];
     /* a plan's result (stale.c compares its permission rows; a plan of
@@ -244,13 +239,13 @@ static int is_prune_row(const struct run *r, const struct job *j)
  * row that failed (a typo that Bitbucket answered 404, a subject plan could
  * not check) may be what a revocation would take away. Returns 1 when the
  * row is settled as not sent. */
-static int prune_row_held_back(struct run *r, struct job *j)
+static int prune_row_held_back(struct run *r, struct row_job *j)
 {
     if (!is_prune_row(r, j))
         return 0;
     if (!r->prune_rows_seen) {
         r->prune_rows_seen = 1;
-        ring_drain(&r->ring, j->seq);   /* every row before it is written */
+        ring_drain(&r->host.ring, j->core.seq);   /* every row before it is written */
     }
     if (!r->first_bad_line)
         return 0;
@@ -263,7 +258,7 @@ static int prune_row_held_back(struct run *r, struct job *j)
 }
 
 /* A valid row: settle it (--dry-run, cancelled) or hand it to the pool. */
-static void settle_or_submit(struct run *r, struct job *j)
+static void settle_or_submit(struct run *r, struct row_job *j)
 {
     const struct kind_ops *kind = j->kind;
     if (r->cfg->resume_from && kind->resumes_from && resume_done(&r->resume, &j->req)) {
@@ -277,16 +272,16 @@ static void settle_or_submit(struct run *r, struct job *j)
         kind->dry_run(r->ses.api, r->ses.base.data, j);
     } else {
         kind->submitted(&r->apply, j);
-        j->key.len = 0;
-        kind->order_key(&j->key, r->ses.api, j);
-        ring_submit(&r->ring, j);
+        j->core.key.len = 0;
+        kind->order_key(&j->core.key, r->ses.api, j);
+        ring_submit(&r->host.ring, &j->core);
         return;
     }
-    ring_settle(&r->ring, j);
+    ring_settle(&r->host.ring, &j->core);
 }
 
 /* The row's kind, and its validation by it. */
-static int validate(struct run *r, struct job *j)
+static int validate(struct run *r, struct row_job *j)
 {
     char why[580];
     j->kind = kind_of(&r->map, r->cellv, j->lens, j->n);
@@ -302,7 +297,7 @@ static int validate(struct run *r, struct job *j)
 
 /* A repo cell that is a pattern: one job per matching repository, sorted by
  * slug, each a copy of the record with the slug in the repo cell. */
-static void expand_pattern(struct run *r, struct job *j, const struct csvin_record *rec)
+static void expand_pattern(struct run *r, struct row_job *j, const struct csvin_record *rec)
 {
     const struct request *req = &j->req;
     char ws[1100], project[1100], pattern[1100];
@@ -324,7 +319,7 @@ static void expand_pattern(struct run *r, struct job *j, const struct csvin_reco
     if (r->cfg->dry_run) {
         j->res.status = ROW_PLANNED;
         msg_printf(j->res.msg, sizeof j->res.msg, "pattern not expanded in --dry-run");
-        ring_settle(&r->ring, j);
+        ring_settle(&r->host.ring, &j->core);
         return;
     }
     if (!r->catalog)
@@ -339,61 +334,61 @@ static void expand_pattern(struct run *r, struct job *j, const struct csvin_reco
         msg_printf(j->res.msg, sizeof j->res.msg, "cannot list the repositories of %.100s%s%.100s: %.350s",
                  proj && r->ses.api->has_workspaces ? ws : "", proj && r->ses.api->has_workspaces ? "/" : "",
                  proj ? proj : ws, err.msg);
-        ring_settle(&r->ring, j);
+        ring_settle(&r->host.ring, &j->core);
         return;
     }
     size_t matched = 0;
     int col = r->map.col[COL_REPO];
-    for (size_t i = 0; i < n && !r->fatal; i++) {
+    for (size_t i = 0; i < n && !r->host.fatal; i++) {
         if (!catalog_match(pattern, slugs[i]))
             continue;
         if (matched++) {
-            j = ring_take(&r->ring);
+            j = ROW_JOB(ring_take(&r->host.ring));
             if (!j)
                 return;
-            if (r->progress.total >= 0)
-                r->progress.total++;
+            if (r->host.progress.total >= 0)
+                r->host.progress.total++;
         }
         job_fill(r, j, rec, col, slugs[i]);
         if (validate(r, j) == 0)
             settle_or_submit(r, j);
         else
-            ring_settle(&r->ring, j);
+            ring_settle(&r->host.ring, &j->core);
     }
     if (!matched) {
         j->res.status = ROW_FAILED;
         msg_printf(j->res.msg, sizeof j->res.msg, "no repository matches '%.200s' in %s%.200s", pattern,
                  proj ? "project " : "workspace ", proj ? proj : ws);
-        ring_settle(&r->ring, j);
+        ring_settle(&r->host.ring, &j->core);
     }
 }
 
 /* A Data Center branch row on a Cloud run (carry.h): one job per Cloud
  * record it becomes (read-only: push and restrict_merges), each then run
  * as any row is (a project row's pattern expanded); its note goes with each. */
-static void carry_row(struct run *r, struct job *j, const struct csvin_record *rec)
+static void carry_row(struct run *r, struct row_job *j, const struct csvin_record *rec)
 {
     char why[580];
     int n = carry_record(&r->carry, rec, why, sizeof why);
     if (n < 0) {
         j->res.status = ROW_INVALID;
         msg_printf(j->res.msg, sizeof j->res.msg, "line %lu: %s", rec->line, why);
-        ring_settle(&r->ring, j);
+        ring_settle(&r->host.ring, &j->core);
         return;
     }
     r->carrying = r->carry.note[0] ? r->carry.note : NULL;
-    for (int i = 0; i < n && !r->fatal; i++) {
+    for (int i = 0; i < n && !r->host.fatal; i++) {
         const struct csvin_record *c = &r->carry.rec[i];
         if (i) {
-            j = ring_take(&r->ring);
+            j = ROW_JOB(ring_take(&r->host.ring));
             if (!j)
                 break;
-            if (r->progress.total >= 0)
-                r->progress.total++;
+            if (r->host.progress.total >= 0)
+                r->host.progress.total++;
         }
         job_fill(r, j, c, -1, NULL);
         if (validate(r, j) != 0)
-            ring_settle(&r->ring, j);
+            ring_settle(&r->host.ring, &j->core);
         else if (j->req.target_is_pattern && r->ses.cancel_level == 0)
             expand_pattern(r, j, c);
         else
@@ -437,7 +432,7 @@ static int scan_for_plan(struct run *r)
 static int check_record(void *ctx, const struct csvin_record *rec)
 {
     struct run *r = ctx;
-    session_poll(&r->ses, clear_progress, r);
+    ringhost_poll(&r->host);
     reader_waiting(r, 0);
     if (!r->check_past_header) {
         r->check_past_header = 1;   /* the header: the run read it already */
@@ -456,33 +451,33 @@ static int check_record(void *ctx, const struct csvin_record *rec)
     enum stale_row kind = stale_row_kind(&r->map, rec->cells, rec->lens, rec->n, &req, &saw, &leaves);
     if (kind != STALE_PLANNED && kind != STALE_SAW && kind != STALE_BLIND)
         return 0;
-    struct job *j = ring_take(&r->ring);
+    struct row_job *j = ROW_JOB(ring_take(&r->host.ring));
     if (!j)
         return 1;
     job_fill(r, j, rec, -1, NULL);
-    j->exp.check = 1;
-    j->exp.blind = kind == STALE_BLIND;
-    j->exp.saw = saw;
-    j->exp.leaves = leaves;
-    if (validate(r, j) != 0 || r->ses.cancel_level > 0 || j->exp.blind) {
-        j->res.status = j->exp.blind ? ROW_FAILED : ROW_CANCELLED;
-        ring_settle(&r->ring, j);
-        return r->fatal;
+    j->role = ROLE_CHECK;
+    j->check.blind = kind == STALE_BLIND;
+    j->check.saw = saw;
+    j->check.leaves = leaves;
+    if (validate(r, j) != 0 || r->ses.cancel_level > 0 || j->check.blind) {
+        j->res.status = j->check.blind ? ROW_FAILED : ROW_CANCELLED;
+        ring_settle(&r->host.ring, &j->core);
+        return r->host.fatal;
     }
     if (j->req.subject_is_email)
         people_note(r->apply.people, j->req.workspace, j->req.workspace_len, j->req.subject_name,
                     j->req.subject_len);
-    j->key.len = 0;
-    api_order_key(&j->key, r->ses.api, &j->req);
-    ring_submit(&r->ring, j);
-    return r->fatal;
+    j->core.key.len = 0;
+    api_order_key(&j->core.key, r->ses.api, &j->req);
+    ring_submit(&r->host.ring, &j->core);
+    return r->host.fatal;
 }
 
 static int check_before_read(void *ctx)
 {
     struct run *r = ctx;
-    session_poll(&r->ses, clear_progress, r);
-    return r->fatal || r->ses.cancel_level > 0;
+    ringhost_poll(&r->host);
+    return r->host.fatal || r->ses.cancel_level > 0;
 }
 
 /* Before the first row of a plan's result: compare every row that saw the
@@ -490,15 +485,15 @@ static int check_before_read(void *ctx)
 static int check_plan(struct run *r)
 {
     int fd = reopen_input(r);
-    struct csvin *in = fd >= 0 ? csvin_open(fd, r->res.delim) : NULL;
+    struct csvin *in = fd >= 0 ? csvin_open(fd, r->host.res.delim) : NULL;
     int rc = in ? csvin_run(in, check_record, r, check_before_read) : -1;
     csvin_close(in);
     if (fd >= 0)
         close(fd);
     reader_waiting(r, 1);
-    ring_drain(&r->ring, r->ring.next_seq);
-    if (r->fatal || r->ses.cancel_level > 0)
-        return r->fatal;    /* interrupted: the rows are written 'cancelled' */
+    ring_drain(&r->host.ring, r->host.ring.next_seq);
+    if (r->host.fatal || r->ses.cancel_level > 0)
+        return r->host.fatal;    /* interrupted: the rows are written 'cancelled' */
     if (rc < 0) {
         fprintf(stderr, "bbperm: cannot read input '%s' again to check the plan: %s; nothing "
                         "was sent\n", r->cfg->input, strerror(errno));
@@ -518,12 +513,12 @@ static int check_plan(struct run *r)
  * then the check before the first row (session_check). Nonzero: stop. */
 static int first_request_checks(struct run *r)
 {
-    flush_out(r);
-    if (r->fatal)
+    ringhost_flush(&r->host);
+    if (r->host.fatal)
         return 1;
     int rc = session_check(&r->ses);
     if (rc == -1)
-        r->fatal = 1;
+        r->host.fatal = 1;
     return rc != 0;
 }
 
@@ -531,39 +526,39 @@ static int undo_unwritable(struct run *r)
 {
     fprintf(stderr, "bbperm: cannot write --undo-file '%s': %s\n", r->cfg->undo_file,
             strerror(errno));
-    r->fatal = 1;
+    r->host.fatal = 1;
     return 1;
 }
 
 static int start_header(struct run *r, const struct csvin_record *rec)
 {
     char err[1024];
-    r->res.delim = csvin_delimiter(r->csv);
-    r->res.eol = csvin_crlf(r->csv) ? "\r\n" : "\n";
-    r->res.bom = csvin_bom(r->csv);
-    r->res.sep = '\0';
+    r->host.res.delim = csvin_delimiter(r->csv);
+    r->host.res.eol = csvin_crlf(r->csv) ? "\r\n" : "\n";
+    r->host.res.bom = csvin_bom(r->csv);
+    r->host.res.sep = '\0';
     if (csvin_sep(r->csv))
-        r->res.sep = r->res.delim;
-    r->res.map = &r->map;
+        r->host.res.sep = r->host.res.delim;
+    r->host.res.map = &r->map;
     if (r->cfg->no_header) {
         colmap_positional(&r->map, rec->n > 4 ? rec->n : 4, r->cfg);
         if (undo_start(r->apply.undo, 0) != 0)
             return undo_unwritable(r);
-        result_header(&r->res, NULL, NULL, 0);
-        result_fill_roles(&r->res, NULL, NULL, 0, r->cfg);
+        result_header(&r->host.res, NULL, NULL, 0);
+        result_fill_roles(&r->host.res, NULL, NULL, 0, r->cfg);
         carry_start(&r->carry, &r->map, NULL, NULL, 0, r->cfg);
         r->have_header = 1;
         return first_request_checks(r);
     }
     if (colmap_build(&r->map, rec->cells, rec->lens, rec->n, r->cfg, err, sizeof err) != 0) {
         fprintf(stderr, "bbperm: %s\n", err);
-        r->fatal = 1;
+        r->host.fatal = 1;
         return 1;
     }
     if (r->cfg->resume && r->map.col[COL_STATUS] < 0) {
         fprintf(stderr, "bbperm: --resume: the input has no 'status' column; "
                         "give it the result CSV of an earlier run\n");
-        r->fatal = 1;
+        r->host.fatal = 1;
         return 1;
     }
     if (r->cfg->prune && (r->map.col[COL_PROJECT] < 0 || r->map.col[COL_GROUP] < 0 ||
@@ -572,7 +567,7 @@ static int start_header(struct run *r, const struct csvin_record *rec)
         fprintf(stderr, "bbperm: --prune writes its rows in the file's columns, so the header "
                         "needs %sproject, group and user columns (as export writes them)\n",
                 r->ses.api->has_workspaces ? "workspace, " : "");
-        r->fatal = 1;
+        r->host.fatal = 1;
         return 1;
     }
     if (!r->stale && !r->in_regular && r->cfg->command == CMD_APPLY && !r->cfg->dry_run &&
@@ -580,14 +575,14 @@ static int start_header(struct run *r, const struct csvin_record *rec)
         fprintf(stderr, "bbperm: the input is a result CSV (it has 'status' and 'previous' "
                         "columns) read from a pipe: a plan is compared with the live state before "
                         "the first write, which needs the whole file; give it as a file\n");
-        r->fatal = 1;
+        r->host.fatal = 1;
         return 1;
     }
     if (undo_start(r->apply.undo, kind_header_has_others(&r->map)) != 0)
         return undo_unwritable(r);
     markdown_header(r->md, rec->cells, rec->lens, rec->n);
-    result_header(&r->res, rec->cells, rec->lens, rec->n);
-    result_fill_roles(&r->res, rec->cells, rec->lens, rec->n, r->cfg);
+    result_header(&r->host.res, rec->cells, rec->lens, rec->n);
+    result_fill_roles(&r->host.res, rec->cells, rec->lens, rec->n, r->cfg);
     carry_start(&r->carry, &r->map, rec->cells, rec->lens, rec->n, r->cfg);
     r->have_header = 1;
     if (first_request_checks(r))
@@ -598,13 +593,13 @@ static int start_header(struct run *r, const struct csvin_record *rec)
 static int on_record(void *ctx, const struct csvin_record *rec)
 {
     struct run *r = ctx;
-    session_poll(&r->ses, clear_progress, r);
+    ringhost_poll(&r->host);
     reader_waiting(r, 0);
     if (!r->have_header && !r->cfg->no_header && rec->problem) {
         /* a header that cannot be read names no column for sure */
         fprintf(stderr, "bbperm: the header of '%s' cannot be read: line %lu: %s\n",
                 r->cfg->input, rec->line, rec->problem);
-        r->fatal = 1;
+        r->host.fatal = 1;
         return 1;
     }
     if (!r->have_header) {
@@ -615,7 +610,7 @@ static int on_record(void *ctx, const struct csvin_record *rec)
     }
     if (!rec->problem && row_is_blank(rec->cells, rec->lens, rec->n))
         return 0;
-    struct job *j = ring_take(&r->ring);
+    struct row_job *j = ROW_JOB(ring_take(&r->host.ring));
     if (!j)
         return 1;
     job_fill(r, j, rec, -1, NULL);
@@ -627,16 +622,16 @@ static int on_record(void *ctx, const struct csvin_record *rec)
         j->res.status = ROW_KEPT;
     } else if (carry_claims(&r->carry, rec)) {
         carry_row(r, j, rec);
-        return r->fatal;
+        return r->host.fatal;
     } else if (validate(r, j) == 0) {
         if (j->req.target_is_pattern && r->ses.cancel_level == 0)
             expand_pattern(r, j, rec);
         else
             settle_or_submit(r, j);
-        return r->fatal;
+        return r->host.fatal;
     }
-    ring_settle(&r->ring, j);
-    return r->fatal;
+    ring_settle(&r->host.ring, &j->core);
+    return r->host.fatal;
 }
 
 /* A line of plan --prune's subject checks: stderr, and above the report's
@@ -743,7 +738,7 @@ static int start_workers(struct run *r)
     };
     if (session_start_pool(&r->ses, &ops) != 0)
         return -1;
-    r->ring.pool = r->ses.pool;
+    r->host.ring.pool = r->ses.pool;
     return 0;
 }
 
@@ -757,7 +752,7 @@ static void free_run(struct run *r)
     if (undo_close(r->apply.undo) != 0) {
         fprintf(stderr, "bbperm: the --undo-file '%s' could not be written completely\n",
                 r->cfg->undo_file);
-        r->fatal = 1;
+        r->host.fatal = 1;
     }
     r->apply.undo = NULL;
     /* a stale plan sent nothing: its undo file (this run made it) holds a
@@ -766,7 +761,7 @@ static void free_run(struct run *r)
         unlink(r->cfg->undo_file);
     catalog_free(r->catalog);
     carry_free(&r->carry);
-    ring_free(&r->ring);
+    ringhost_free(&r->host);
     prune_free(r->prune);
     stale_free(r->stale);
     markdown_free(r->md);
@@ -822,22 +817,22 @@ static int input_ready(struct run *r, int ms)
 static int before_read(void *ctx)
 {
     struct run *r = ctx;
-    session_poll(&r->ses, clear_progress, r);
+    ringhost_poll(&r->host);
     if (r->in_regular)
-        return r->fatal;
+        return r->host.fatal;
     for (;;) {
-        if (r->fatal)
+        if (r->host.fatal)
             return 1;
         if (r->ses.cancel_level > 0)
             return !read_on_after_cancel(r);
-        ring_drain(&r->ring, 0);
+        ring_drain(&r->host.ring, 0);
         if (input_ready(r, 0))
             return 0;
         /* nothing to read yet: the workers need not wait for more rows */
-        on_idle(r);
+        ringhost_idle(&r->host);
         if (input_ready(r, 100))
             return 0;
-        session_poll(&r->ses, clear_progress, r);
+        ringhost_poll(&r->host);
     }
 }
 
@@ -850,8 +845,8 @@ int run_main(const struct bb_config *cfg)
     r->cfg = cfg;
     r->in_fd = -1;
     r->started = now_mono();
-    struct ring_ops ops = {on_write, on_idle, on_poll, on_failed, r};
-    ring_init(&r->ring, &ops);
+    struct ringhost_hooks hooks = {on_write, draw, on_idle, on_flushed, on_clear, on_release, r};
+    ringhost_init(&r->host, &r->ses, &hooks, sizeof(struct row_job));
 
     int setup_failed = check_files(cfg) != 0 ||
                        session_init(&r->ses, cfg, !cfg->dry_run) != 0 ||
@@ -859,7 +854,7 @@ int run_main(const struct bb_config *cfg)
                        (cfg->resume_from && (resume_load(&r->resume, cfg->resume_from, cfg) != 0 ||
                                              (r->in_regular &&
                                               resume_check_input(&r->resume, cfg->input, cfg) != 0))) ||
-                       result_open(&r->res, cfg->output, r->in_fd, cfg->resume_from) != 0 ||
+                       result_open(&r->host.res, cfg->output, r->in_fd, cfg->resume_from) != 0 ||
                        (cfg->markdown && !(r->md = markdown_open(cfg->markdown))) ||
                        scan_for_plan(r) != 0 ||
                        (!cfg->dry_run && start_workers(r) != 0);
@@ -871,8 +866,8 @@ int run_main(const struct bb_config *cfg)
         }
     }
     if (setup_failed) {
-        if (r->res.out)
-            result_close(&r->res, 0);
+        if (r->host.res.out)
+            result_close(&r->host.res, 0);
         free_run(r);
         return r->ses.cancel_level > 0 ? 130 : 2;
     }
@@ -887,63 +882,63 @@ int run_main(const struct bb_config *cfg)
     if (show && r->in_regular)
         total = progress_count_rows(cfg->input, !cfg->no_header);
     /* -v writes lines of its own: a line redrawn in place would garble them */
-    progress_init(&r->progress, show, tty && !cfg->verbose, total, r->started);
-    r->progress.shares_output = !strcmp(cfg->output, "-") && progress_same_terminal(STDOUT_FILENO, STDERR_FILENO);
-    progress_echo_to(&r->progress, cfg->quiet ? NULL : cfg->output);
+    progress_init(&r->host.progress, show, tty && !cfg->verbose, total, r->started);
+    r->host.progress.shares_output = !strcmp(cfg->output, "-") && progress_same_terminal(STDOUT_FILENO, STDERR_FILENO);
+    progress_echo_to(&r->host.progress, cfg->quiet ? NULL : cfg->output);
 
     int read_rc = csvin_run(r->csv, on_record, r, before_read);
     int read_errno = errno;
-    if (read_rc < 0 && !r->fatal) {
+    if (read_rc < 0 && !r->host.fatal) {
         fprintf(stderr, "bbperm: cannot read input '%s': %s\n", cfg->input, strerror(read_errno));
         session_cancel(&r->ses, 0);
-        r->fatal = 1;
+        r->host.fatal = 1;
     }
-    if (!r->have_header && !r->fatal && read_rc >= 0 && r->ses.cancel_level == 0) {
+    if (!r->have_header && !r->host.fatal && read_rc >= 0 && r->ses.cancel_level == 0) {
         fprintf(stderr, "bbperm: the input '%s' is empty: it needs a header line\n", cfg->input);
-        r->fatal = 1;
+        r->host.fatal = 1;
     }
-    if (r->fatal)
+    if (r->host.fatal)
         session_cancel(&r->ses, 0);     /* output or input failed: nothing new starts */
     reader_waiting(r, 1);
-    if (!r->fatal || read_rc < 0)
-        ring_drain(&r->ring, r->ring.next_seq);
+    if (!r->host.fatal || read_rc < 0)
+        ring_drain(&r->host.ring, r->host.ring.next_seq);
     /* the file's own rows are all done: now what it does not name */
     if (r->apply.subjects) {
-        progress_clear(&r->progress, stderr);
+        progress_clear(&r->host.progress, stderr);
         subjects_report(r->apply.subjects, subjects_said, r);
     }
-    if (r->prune && !r->fatal && !r->stale_stop && r->have_header && read_rc >= 0) {
-        prune_run(r->prune, &r->ring, &r->map, r->catalog);
-        ring_drain(&r->ring, r->ring.next_seq);
+    if (r->prune && !r->host.fatal && !r->stale_stop && r->have_header && read_rc >= 0) {
+        prune_run(r->prune, &r->host.ring, &r->map, r->catalog);
+        ring_drain(&r->host.ring, r->host.ring.next_seq);
     }
-    flush_out(r);
+    ringhost_flush(&r->host);
 
     struct run_figures f;
     figures(r, &f);
-    progress_clear(&r->progress, stderr);
-    progress_echo_end(&r->progress, stderr);
-    if (r->res.failed && r->have_header)
+    progress_clear(&r->host.progress, stderr);
+    progress_echo_end(&r->host.progress, stderr);
+    if (r->host.res.failed && r->have_header)
         fprintf(stderr, "bbperm: stopped: the result cannot be written; %llu of the %llu rows "
                         "read are not in it (those not sent yet were dropped)\n",
-                (unsigned long long)(r->ring.next_seq - r->tally.rows),
-                (unsigned long long)r->ring.next_seq);
+                (unsigned long long)(r->host.ring.next_seq - r->tally.rows),
+                (unsigned long long)r->host.ring.next_seq);
     /* no summary when the run stopped before its first row */
-    if (!cfg->quiet && r->have_header && !r->stale_stop && (r->ring.next_seq > 0 || !r->fatal)) {
+    if (!cfg->quiet && r->have_header && !r->stale_stop && (r->host.ring.next_seq > 0 || !r->host.fatal)) {
         if (cfg->command == CMD_PLAN)
             progress_plan_summary(stderr, &r->tally, &f);
         else
             progress_summary(stderr, &r->tally, &f);
     }
     /* the result gets its name when it holds a line for every input row */
-    if ((r->stale_stop ? result_discard(&r->res) : result_close(&r->res, !r->fatal)) != 0)
-        r->fatal = 1;
+    if ((r->stale_stop ? result_discard(&r->host.res) : result_close(&r->host.res, !r->host.fatal)) != 0)
+        r->host.fatal = 1;
     if (r->md && r->have_header && markdown_close(r->md, &r->tally, cfg->command == CMD_PLAN) != 0)
-        r->fatal = 1;
+        r->host.fatal = 1;
     if (r->have_header)
         r->md = NULL;               /* closed */
     int failed = r->tally.failed || r->tally.invalid || r->tally.held || prune_failed(r->prune) ||
                  r->stale_stop;
-    int code = session_exit_code(&r->ses, r->fatal, failed, r->tally.planned != 0);
+    int code = session_exit_code(&r->ses, r->host.fatal, failed, r->tally.planned != 0);
     free_run(r);
-    return r->fatal ? 2 : code;
+    return r->host.fatal ? 2 : code;
 }

@@ -169,9 +169,9 @@ static void show(struct stale *s, unsigned long line, const char *label, const c
                    subject, text);
 }
 
-/* The key of a checked row's permission under its name i (job.h's named),
+/* The key of a checked row's permission under its name i (outcome.h's named),
  * into k; 0 when it has no such name. */
-static int name_key(struct buf *k, const struct job *j, int i)
+static int name_key(struct buf *k, const struct row_job *j, int i)
 {
     const char *n = j->res.named[i];
     k->len = 0;
@@ -182,11 +182,11 @@ static int name_key(struct buf *k, const struct job *j, int i)
     return k->len > 0;
 }
 
-void stale_row_done(struct stale *s, const struct job *j)
+void stale_row_done(struct stale *s, const struct row_job *j)
 {
-    if (!s || !j->exp.check || j->res.status == ROW_CANCELLED)
+    if (!s || j->role != ROLE_CHECK || j->res.status == ROW_CANCELLED)
         return;
-    enum privilege saw = j->exp.saw, leaves = j->exp.leaves;
+    enum privilege saw = j->check.saw, leaves = j->check.leaves;
     s->checked++;
     char label[600], subject[300], shown_label[4 * sizeof label], shown_subject[4 * sizeof subject];
     char text[4 * sizeof j->res.msg + 40];
@@ -195,7 +195,7 @@ void stale_row_done(struct stale *s, const struct job *j)
                (int)j->req.subject_len, j->req.subject_name);
     str_printable(shown_label, sizeof shown_label, label);
     str_printable(shown_subject, sizeof shown_subject, subject);
-    if (j->exp.blind) {
+    if (j->check.blind) {
         s->unread++;
         show(s, j->line, shown_label, shown_subject, "planned with no previous level: the plan "
              "did not read the live state");

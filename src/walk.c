@@ -4,7 +4,7 @@
  * A scope is walked in two parts that run on different threads. The main
  * thread lists the scope's targets (walk_scope: Cloud projects, then
  * repositories; Data Center each project, then its repositories) and hands
- * each one to its command, which queues it in the ring (walk_job). A worker
+ * each one to its command, which queues it in its ring (walk_fill_target). A worker
  * then reads the target's explicit group and user permissions (walk_read:
  * pager.c over the worker's client, so the gate, --rate and the retries
  * apply) and sorts them as export writes them: groups, then users, each by
@@ -126,37 +126,29 @@ int walk_read(const struct api_ops *api, const char *base, struct live *live,
     return rc < 0 ? -1 : 0;
 }
 
-struct job *walk_job(struct ring *r, enum target_kind kind, const char *ws, const char *project,
-                     const char *slug)
+void walk_fill_target(struct buf *data, struct request *t, struct buf *key,
+                      enum target_kind kind, const char *ws, const char *project,
+                      const char *slug)
 {
-    struct job *j = ring_take(r);
-    if (j)
-        walk_fill_job(j, kind, ws, project, slug);
-    return j;
-}
-
-void walk_fill_job(struct job *j, enum target_kind kind, const char *ws, const char *project,
-                   const char *slug)
-{
-    j->data.len = 0;
-    buf_adds(&j->data, ws);
-    buf_addc(&j->data, '\0');
-    size_t po = j->data.len;
-    buf_adds(&j->data, project ? project : "");
-    buf_addc(&j->data, '\0');
-    size_t so = j->data.len;
-    buf_adds(&j->data, slug);
-    buf_addc(&j->data, '\0');
-    memset(&j->req, 0, sizeof j->req);
-    j->req.target = kind;
-    j->req.workspace = j->data.data;
-    j->req.workspace_len = strlen(ws);
-    j->req.project = j->data.data + po;
-    j->req.project_len = project ? strlen(project) : 0;
-    j->req.target_name = j->data.data + so;
-    j->req.target_len = strlen(slug);
-    j->key.len = 0;
-    api_target_key(&j->key, &j->req);
+    data->len = 0;
+    buf_adds(data, ws);
+    buf_addc(data, '\0');
+    size_t po = data->len;
+    buf_adds(data, project ? project : "");
+    buf_addc(data, '\0');
+    size_t so = data->len;
+    buf_adds(data, slug);
+    buf_addc(data, '\0');
+    memset(t, 0, sizeof *t);
+    t->target = kind;
+    t->workspace = data->data;
+    t->workspace_len = strlen(ws);
+    t->project = data->data + po;
+    t->project_len = project ? strlen(project) : 0;
+    t->target_name = data->data + so;
+    t->target_len = strlen(slug);
+    key->len = 0;
+    api_target_key(key, t);
 }
 
 /* ---- listings ---------------------------------------------------------- */

@@ -13,7 +13,7 @@
 static void test_cancelled_row_says_why(void **state)
 {
     (void)state;
-    static struct job j;
+    static struct row_job j;
     struct bb_config cfg;
     memset(&cfg, 0, sizeof cfg);
     struct exec_shared ex;
@@ -44,14 +44,14 @@ static void test_cancelled_row_says_why(void **state)
 static void test_pool_callback(void **state)
 {
     (void)state;
-    static struct job j;
+    static struct row_job j;
     struct bb_config cfg;
     memset(&cfg, 0, sizeof cfg);
     struct exec_shared ex;
     exec_shared_init(&ex, &cfg, NULL, NULL);
     atomic_store(&ex.errors_stop, 1);
     struct apply_shared sh = {.ex = &ex};
-    apply_cancelled(&sh, &j.node);
+    apply_cancelled(&sh, &j.core.node);
     assert_int_equal(j.res.status, ROW_CANCELLED);
     assert_non_null(strstr(j.res.msg, "--fail-after-errors"));
 }

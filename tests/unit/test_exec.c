@@ -105,7 +105,7 @@ static void test_rows_without_answer_stop_the_run(void **state)
 static void test_cancelled_fills_result(void **state)
 {
     (void)state;
-    static struct job j;
+    static struct row_job j;
     memset(&j, 0, sizeof j);
     apply_cancel_row(NULL, &j);
     assert_int_equal(j.res.status, ROW_CANCELLED);

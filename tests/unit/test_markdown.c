@@ -107,7 +107,7 @@ static void test_report_stops_at_the_row_limit(void **state)
     assert_non_null(md);
     struct colmap m;
     colmap_positional(&m, 4, NULL);
-    static struct job j;
+    static struct row_job j;
     enum { ROWS = MARKDOWN_MAX_ROWS + 205 };
     for (int i = 0; i < ROWS; i++) {
         memset(&j.res, 0, sizeof j.res);
@@ -151,7 +151,7 @@ static void test_report_stops_at_the_row_limit(void **state)
 
 static char md_path[] = "/tmp/bbperm-md-XXXXXX";
 static struct colmap md_map;
-static struct job md_job;
+static struct row_job md_job;
 
 static struct markdown *report_open(const char *header)
 {
@@ -191,7 +191,7 @@ static struct markdown *report_open(const char *header)
 static void report_row(struct markdown *md, const char *line, enum row_status st,
                        enum row_change ch, const char *previous, int prev, int kind_set)
 {
-    struct job *j = &md_job;
+    struct row_job *j = &md_job;
     j->data.len = 0;
     unsigned n = 0;
     for (const char *p = line;; n++) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "progress.h"
+#include "rowjob.h"
 
 /* The summary of a run of `rows` ok rows and `requests` requests. */
 static char *summary(unsigned long rows, unsigned long requests, unsigned long reads, double secs)
@@ -77,7 +78,7 @@ static void test_echo_first_failures(void **state)
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     assert_non_null(out);
-    struct job j;
+    struct row_job j;
     memset(&j, 0, sizeof j);
     j.res.status = ROW_OK;
     progress_echo_row(&p, out, j.line, &j.res);             /* ok rows are not named */

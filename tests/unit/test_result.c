@@ -75,7 +75,7 @@ static const char *close_fixture(struct fixture *fx)
     return fx->text;
 }
 
-static void make_job(struct job *j, const char *row)
+static void make_job(struct row_job *j, const char *row)
 {
     memset(j, 0, sizeof *j);
     struct cells c;
@@ -94,7 +94,7 @@ static void make_job(struct job *j, const char *row)
 
 /* Writes the job's row with an outcome: status, HTTP status, attempts, the
  * permission before it (-1: not read) and its message (NULL: left as it is). */
-static void write_row(struct fixture *fx, struct job *j, enum row_status status, long http,
+static void write_row(struct fixture *fx, struct row_job *j, enum row_status status, long http,
                       unsigned attempts, int prev, const char *msg)
 {
     j->res.status = status;
@@ -106,7 +106,7 @@ static void write_row(struct fixture *fx, struct job *j, enum row_status status,
     result_row(&fx->w, j);
 }
 
-static void free_job(struct job *j)
+static void free_job(struct row_job *j)
 {
     buf_free(&j->data);
     free(j->off);
@@ -142,7 +142,7 @@ static void test_result_cells_as_read(void **state)
     fx.w.ws_col[0] = fx.w.ws_col[1] = -1;
     result_header(&fx.w, h.cell, h.len, h.n);
     result_fill_roles(&fx.w, h.cell, h.len, h.n, &cfg);
-    struct job j;
+    struct row_job j;
     make_job(&j, ",api,qa+ops,jdoe,write,j@x.com,qa-ops");
     write_row(&fx, &j, ROW_PLANNED, 0, 0, PRIV_NONE, "grant write");
     free_job(&j);
@@ -162,7 +162,7 @@ static void test_result_columns_appended(void **state)
     (void)state;
     struct fixture fx;
     open_fixture(&fx, "workspace,repo,group,privilege,ticket");
-    struct job j;
+    struct row_job j;
     make_job(&j, "acme,web,devs,write,OPS-1");
     write_row(&fx, &j, ROW_OK, 200, 1, PRIV_READ, NULL);
     write_row(&fx, &j, ROW_PLANNED, 0, 0, PRIV_NONE, "grant write");
@@ -183,7 +183,7 @@ static void test_result_columns_in_place(void **state)
     /* a result fed back in: its result columns are filled where they are */
     struct fixture fx;
     open_fixture(&fx, "previous,workspace,repo,group,privilege,status,http_status,attempts,message");
-    struct job j;
+    struct row_job j;
     make_job(&j, "admin,acme,web,devs,write,failed,500,6,gave up");
     write_row(&fx, &j, ROW_OK, 204, 1, PRIV_CREATE_REPO, NULL);
     /* a kept row (--resume) is copied as it was */
@@ -204,7 +204,7 @@ static void test_result_extra_cells_kept(void **state)
      * the result columns, none dropped */
     struct fixture fx;
     open_fixture(&fx, "workspace,repo,group,privilege");
-    struct job j;
+    struct row_job j;
     make_job(&j, "acme,web,devs,write,extra1,extra2");
     write_row(&fx, &j, ROW_OK, 200, 1, PRIV_READ, NULL);
     free_job(&j);

@@ -104,13 +104,13 @@ static void test_scan(void **state)
     assert_int_equal(scan_text("workspace,repo,group,privilege\nacme,api,devs,write\n"), 0);
 }
 
-static struct job *checked(struct job *j, enum privilege saw, enum privilege leaves,
+static struct row_job *checked(struct row_job *j, enum privilege saw, enum privilege leaves,
                            enum privilege now, const char *other)
 {
     memset(j, 0, sizeof *j);
-    j->exp.check = 1;
-    j->exp.saw = saw;
-    j->exp.leaves = leaves;
+    j->role = ROLE_CHECK;
+    j->check.saw = saw;
+    j->check.leaves = leaves;
     j->res.status = ROW_OK;
     j->res.prev = (int)now;
     snprintf(j->res.named[1], sizeof j->res.named[1], "%s", other);   /* named[0]: the subject */
@@ -127,7 +127,7 @@ static struct job *checked(struct job *j, enum privilege saw, enum privilege lea
 static void test_compare(void **state)
 {
     (void)state;
-    struct job j;
+    struct row_job j;
     FILE *devnull = fopen("/dev/null", "w");
     /* two rows of one permission: the second saw what the first leaves */
     struct stale *s = stale_new();
