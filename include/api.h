@@ -84,6 +84,9 @@ struct api_ops {
      * than that was not read whole. */
     double (*page_size)(const cJSON *page);
     int size_counts_list;
+    /* Listings of projects and repositories come in export's order (Cloud
+     * sorts by slug); else a sorted walk holds and sorts them (walk.c). */
+    int lists_sorted;
     /* A cheap authenticated request for --check-auth. */
     const char *whoami_path;
     /* Who the run authenticates as (the caller, whose own access prune
@@ -122,6 +125,16 @@ struct api_ops {
      * SUBJECT_USER only), Data Center's global permissions of users or of
      * groups. */
     void (*admins_list)(struct buf *url, const char *workspace, enum subject_kind kind);
+    /* How admins_list reads. admins_groups: it lists groups too (Data
+     * Center), not only users. admin_label: the label of a listed level
+     * that reaches everything as admin (Cloud "owner": "workspace admin";
+     * Data Center ADMIN, SYS_ADMIN), or NULL for any other level.
+     * admins_what: what the list is called when it cannot be read;
+     * admins_global: it is the server's (Data Center), not the workspace's. */
+    int admins_groups;
+    const char *(*admin_label)(const char *level);
+    const char *admins_what;
+    int admins_global;
     /* An item of an effective list, of admins_list, or of a group's
      * members; -1 for an item it cannot read. */
     int (*reach_item)(const cJSON *item, enum subject_kind kind, struct api_reach *out);

@@ -62,8 +62,9 @@ struct walk_lister {
     int (*stop)(void *ctx);             /* nonzero: stop listing */
     void *ctx;
     int repos_only;             /* hand over repositories only, not projects (access) */
-    int sorted;                 /* Data Center: projects by key, repositories by slug
-                                 * (Cloud lists them sorted by slug already) */
+    int sorted;                 /* projects by key, repositories by slug (a flavour
+                                 * whose listings are sorted, api_ops.lists_sorted,
+                                 * is not held) */
     /* prune: the listings the file's pattern rows read (NULL: none). A
      * scope's repositories are taken from the one of the same workspace or
      * project; one the server lists later that an earlier listing lacks

@@ -168,7 +168,6 @@ struct admins_ctx {
     const struct api_ops *api;
     struct grants *gs;
     enum subject_kind kind;
-    int cloud;
 };
 
 static int on_admin(void *ctx, const cJSON *item)
@@ -179,17 +178,9 @@ static int on_admin(void *ctx, const cJSON *item)
         return 0;
     struct reach_grant g = {REACH_GLOBAL, c->kind == SUBJECT_GROUP, r.id, r.alt_id, r.display,
                             r.email, PRIV_ADMIN, NULL};
-    if (c->cloud) {
-        if (strcmp(r.level, "owner") != 0)
-            return 0;
-        g.label = "workspace admin";
-    } else if (!strcmp(r.level, "ADMIN")) {
-        g.label = "global ADMIN";
-    } else if (!strcmp(r.level, "SYS_ADMIN")) {
-        g.label = "global SYS_ADMIN";
-    } else {
+    g.label = c->api->admin_label(r.level);
+    if (!g.label)
         return 0;
-    }
     grants_add(c->gs, &g);
     return 0;
 }
@@ -249,19 +240,20 @@ static int main_walk(struct access *a, const char *url, pager_item_fn fn, void *
 static int space_load(struct access *a, struct space *sp, int whole)
 {
     const struct api_ops *api = a->sw.ses.api;
-    int cloud = api->has_workspaces;
     struct pager_error err;
     struct buf url = {0};
-    for (int k = cloud ? SUBJECT_USER : SUBJECT_GROUP; k <= SUBJECT_USER; k++) {
+    for (int k = api->admins_groups ? SUBJECT_GROUP : SUBJECT_USER; k <= SUBJECT_USER; k++) {
         url.len = 0;
         buf_add(&url, a->sw.ses.base.data, a->sw.ses.base.len);
         api->admins_list(&url, sp->ws, (enum subject_kind)k);
         buf_addc(&url, '\0');
-        struct admins_ctx c = {api, &sp->admins, (enum subject_kind)k, cloud};
+        struct admins_ctx c = {api, &sp->admins, (enum subject_kind)k};
         if (main_walk(a, url.data, on_admin, &c, &err) < 0) {
-            if (!err.cancelled)
-                tell_failure(a, cloud ? "cannot read the owners" : "cannot read the global permissions",
-                             cloud ? sp->ws : "the server", &err);
+            if (!err.cancelled) {
+                char what[64];
+                msg_printf(what, sizeof what, "cannot read %s", api->admins_what);
+                tell_failure(a, what, api->admins_global ? "the server" : sp->ws, &err);
+            }
             buf_free(&url);
             return -1;
         }
@@ -286,7 +278,7 @@ static int space_load(struct access *a, struct space *sp, int whole)
                     shown, status, msg);
         }
     }
-    if (cloud && whole) {
+    if (api->effective_list && whole) {
         url.len = 0;
         buf_add(&url, a->sw.ses.base.data, a->sw.ses.base.len);
         api->effective_list(&url, sp->ws, NULL);
@@ -497,7 +489,7 @@ static void format_row(struct access *a, struct buf *out, const struct request *
     buf_addc(out, d);
     if (via)
         csvout_name_cell(out, via->data, via->len, d);
-    if (!a->sw.ses.api->has_workspaces) {
+    if (!a->sw.ses.api->has_workspaces) {   /* the row format: access_header's email column */
         buf_addc(out, d);
         csvout_name_cell(out, email, strlen(email), d);
     }
@@ -753,7 +745,7 @@ static int keep_earlier(void *ctx, const struct compare_row *r)
         return 1;
     for (int i = 0; i < cfg->nscopes; i++) {
         const char *sc = cfg->scopes[i];
-        if (!a->sw.ses.api->has_workspaces) {
+        if (!a->sw.ses.api->has_workspaces) {   /* the scope's spelling: PROJECT_KEY */
             if (!strcasecmp(sc, r->project))
                 return 1;
             continue;
@@ -773,6 +765,7 @@ static int load_spaces(struct access *a)
     int n = cfg->nscopes ? cfg->nscopes : 1;
     a->spaces = xcalloc((size_t)n, sizeof *a->spaces);
     for (int i = 0; i < n && !a->sw.host.fatal && a->sw.ses.cancel_level == 0; i++) {
+        /* the scope's spelling: a workspace only where rows name one */
         char *ws = xstrdup(a->sw.ses.api->has_workspaces ? cfg->scopes[i] : "");
         size_t wl = strcspn(ws, "/");
         int whole = ws[wl] == '\0';
@@ -823,6 +816,7 @@ int access_main(const struct bb_config *cfg)
     if (!failed) {
         who_init(&a->who, cfg, a->sw.ses.api);
         if (cfg->compare) {
+            /* the row format: an earlier review's rows have an email column */
             if (compare_load(&a->cmp, cfg->compare, !a->sw.ses.api->has_workspaces, keep_earlier, a,
                              stderr) != 0)
                 failed = 1;

@@ -128,6 +128,11 @@ static void cloud_admins_list(struct buf *url, const char *workspace, enum subje
     api_encode_segment(url, q, sizeof q - 1);
 }
 
+static const char *cloud_admin_label(const char *level)
+{
+    return strcmp(level, "owner") == 0 ? "workspace admin" : NULL;
+}
+
 static int cloud_reach_item(const cJSON *item, enum subject_kind kind, struct api_reach *out)
 {
     (void)kind;
@@ -309,6 +314,7 @@ const struct api_ops api_cloud = {
     .page_position = cloud_page_position,
     .page_size = cloud_page_size,
     .size_counts_list = 1,
+    .lists_sorted = 1,
     .whoami_path = "/user",
     .check_names_caller = 1,
     .caller_url = cloud_caller_url,
@@ -317,6 +323,8 @@ const struct api_ops api_cloud = {
     .user_find = cloud_user_find,
     .effective_list = cloud_effective_list,
     .admins_list = cloud_admins_list,
+    .admin_label = cloud_admin_label,
+    .admins_what = "the owners",
     .reach_item = cloud_reach_item,
     .members_list = cloud_members_list,
     .members_all = 1,

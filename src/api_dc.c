@@ -194,6 +194,15 @@ static void dc_admins_list(struct buf *url, const char *workspace, enum subject_
                                         : "/admin/permissions/users?limit=1000");
 }
 
+static const char *dc_admin_label(const char *level)
+{
+    if (strcmp(level, "ADMIN") == 0)
+        return "global ADMIN";
+    if (strcmp(level, "SYS_ADMIN") == 0)
+        return "global SYS_ADMIN";
+    return NULL;
+}
+
 static int dc_reach_item(const cJSON *item, enum subject_kind kind, struct api_reach *out)
 {
     memset(out, 0, sizeof *out);
@@ -272,6 +281,10 @@ const struct api_ops api_datacenter = {
     .caller_url = dc_caller_url,
     .caller_read = dc_caller_read,
     .admins_list = dc_admins_list,
+    .admins_groups = 1,
+    .admin_label = dc_admin_label,
+    .admins_what = "the global permissions",
+    .admins_global = 1,
     .reach_item = dc_reach_item,
     .members_list = dc_members_list,
     .member_item = dc_member_item,

@@ -326,6 +326,7 @@ int prune_may_fall_in(const struct prune *p, const struct request *r)
     for (int i = 0; i < p->cfg->nscopes; i++) {
         const char *sc = p->cfg->scopes[i], *slash = strchr(sc, '/');
         size_t n = slash ? (size_t)(slash - sc) : strlen(sc);
+        /* the scope's spelling: WORKSPACE[/PROJECT] or PROJECT_KEY, as rows name targets */
         if (p->api->has_workspaces && same_word(r->workspace, r->workspace_len, sc, n))
             return 1;
         if (!p->api->has_workspaces) {
@@ -432,6 +433,7 @@ static void note_stop(struct prune *p, const struct colmap *m, const struct row_
         if (j->req.target == TARGET_PROJECT)
             proj = j->req.target_name, pl = j->req.target_len;
     }
+    /* the row format: --workspace fills an empty workspace cell */
     if (p->api->has_workspaces && !wl && m->default_ws) {
         ws = m->default_ws;
         wl = strlen(ws);
@@ -445,7 +447,7 @@ static void note_stop(struct prune *p, const struct colmap *m, const struct row_
     struct request t = {0};
     t.workspace = ws;
     t.workspace_len = wl;
-    if (p->api->has_workspaces) {
+    if (p->api->has_workspaces) {           /* the row format: a workspace cell */
         if (!wl || api_name_problem(ws, wl)) {
             if (!p->stop_all)
                 p->stop_all = line;
@@ -497,6 +499,8 @@ static void note_kept_target(struct prune *p, const struct row_job *j)
 static void note_claim(struct prune *p, const struct row_job *j)
 {
     const struct request *r = &j->req;
+    /* the row format: only where a repository row names no project by its
+     * path (a workspace's repository) is its project cell a claim */
     if (!p->api->has_workspaces || r->target != TARGET_REPO || !r->project_len ||
         r->target_is_pattern)
         return;
@@ -865,7 +869,7 @@ static void fill_row(struct row_job *j, const struct colmap *m, const struct api
     const char *ws = arena + c->ws, *proj = arena + c->project, *slug = arena + c->slug;
     const char *id = arena + c->id;
     const char *val[NCOL_ROLES] = {0};
-    val[COL_WORKSPACE] = api->has_workspaces ? ws : "";
+    val[COL_WORKSPACE] = api->has_workspaces ? ws : "";   /* the row format, as export */
     val[COL_REPO] = c->target == TARGET_REPO ? slug : "";
     val[COL_PROJECT] = c->target == TARGET_REPO ? proj : slug;
     val[COL_GROUP] = c->kind == SUBJECT_GROUP ? id : "";
@@ -888,7 +892,7 @@ static void fill_row(struct row_job *j, const struct colmap *m, const struct api
         if (m->col[c->target == TARGET_REPO ? COL_REPO : COL_PROJECT] == (int)i) so = j->off[i];
         if (m->col[c->kind == SUBJECT_GROUP ? COL_GROUP : COL_USER] == (int)i) io = j->off[i];
     }
-    j->req.workspace = api->has_workspaces ? base + wo : "";
+    j->req.workspace = api->has_workspaces ? base + wo : "";   /* the row format */
     j->req.workspace_len = strlen(j->req.workspace);
     j->req.project = c->target == TARGET_REPO ? base + po : "";
     j->req.project_len = strlen(j->req.project);
@@ -1034,7 +1038,7 @@ static void finish_scope(struct prune *p, struct ring *ring, const struct colmap
     const unsigned long *s;
     if (p->stop_all)
         note_stop_line(p, p->stop_all);
-    if (p->api->has_workspaces) {
+    if (p->api->has_workspaces) {           /* the scope's spelling, as above */
         if ((s = hset_get(&p->stops, place_key('W', sc, n))))
             note_stop_line(p, *s);
         if (!slash && (s = hset_get(&p->stops, place_key('w', sc, n))))

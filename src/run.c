@@ -311,7 +311,7 @@ static void expand_pattern(struct run *r, struct row_job *j, const struct csvin_
         patlen -= (size_t)(slash + 1 - pat);
         pat = slash + 1;
         proj = project;
-    } else if (!r->ses.api->has_workspaces) {
+    } else if (!r->ses.api->has_workspaces) {  /* the row format: the project cell scopes it */
         snprintf(project, sizeof project, "%.*s", (int)req->project_len, req->project);
         proj = project;
     }
@@ -332,6 +332,7 @@ static void expand_pattern(struct run *r, struct row_job *j, const struct csvin_
         j->res.http_status = err.status > 0 ? err.status : 0;
         j->res.unresolved = 1;
         msg_printf(j->res.msg, sizeof j->res.msg, "cannot list the repositories of %.100s%s%.100s: %.350s",
+        /* named as the row spells its scope */
                  proj && r->ses.api->has_workspaces ? ws : "", proj && r->ses.api->has_workspaces ? "/" : "",
                  proj ? proj : ws, err.msg);
         ring_settle(&r->host.ring, &j->core);
@@ -562,6 +563,7 @@ static int start_header(struct run *r, const struct csvin_record *rec)
         return 1;
     }
     if (r->cfg->prune && (r->map.col[COL_PROJECT] < 0 || r->map.col[COL_GROUP] < 0 ||
+    /* the row format: a workspace column where rows name workspaces */
                           r->map.col[COL_USER] < 0 ||
                           (r->ses.api->has_workspaces && r->map.col[COL_WORKSPACE] < 0))) {
         fprintf(stderr, "bbperm: --prune writes its rows in the file's columns, so the header "

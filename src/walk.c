@@ -220,6 +220,7 @@ static int from_catalog(struct walk_lister *w, const char *ws, const char *proje
     size_t n;
     int whole = 0;
     if (!catalog_held(w->catalog, ws, project, &slugs, &n)) {
+        /* a workspace's listing exists only where rows name workspaces */
         if (!project || !w->ses->api->has_workspaces || !catalog_held(w->catalog, ws, NULL, &slugs, &n))
             return 0;
         whole = 1;              /* the workspace's listing, filtered to the project */
@@ -282,7 +283,7 @@ static void list_targets(struct walk_lister *w, enum target_kind kind, const cha
     else
         ses->api->repo_list(&url, ws, project);
     struct lister l = {w, kind, ws, project, nested, NULL, 0, 0};
-    if (w->sorted && !ses->api->has_workspaces) {
+    if (w->sorted && !ses->api->lists_sorted) {
         l.capheld = 64;
         l.held = xmalloc(l.capheld * sizeof *l.held);
     }
@@ -294,6 +295,7 @@ static void list_targets(struct walk_lister *w, enum target_kind kind, const cha
         const char *what = kind == TARGET_PROJECT ? "the projects" : "the repositories";
         char where[600];
         int n;
+        /* the scope's spelling, as the user wrote it */
         if (kind == TARGET_REPO && project && ses->api->has_workspaces)
             n = snprintf(where, sizeof where, "%s/%s", ws, project);
         else
@@ -326,7 +328,7 @@ static void list_targets(struct walk_lister *w, enum target_kind kind, const cha
 void walk_scope(struct walk_lister *w, const char *scope)
 {
     char *buf = xstrdup(scope ? scope : "");
-    if (!w->ses->api->has_workspaces) {
+    if (!w->ses->api->has_workspaces) {     /* the scope's spelling: PROJECT_KEY, or none */
         if (!scope) {
             list_targets(w, TARGET_PROJECT, "", NULL, 1);
         } else {
