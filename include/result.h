@@ -2,7 +2,7 @@
 #define BBPERM_RESULT_H
 
 #include <stdio.h>
-#include "rowjob.h"
+#include "outcome.h"
 #include "row.h"
 #include "util.h"
 
@@ -43,7 +43,8 @@ int result_open(struct result *w, const char *path, int in_fd, const char *other
 void result_fill_roles(struct result *w, const char *const *cells, const size_t *lens, unsigned n,
                        const struct bb_config *cfg);
 void result_header(struct result *w, const char *const *cells, const size_t *lens, unsigned n);
-void result_row(struct result *w, const struct row_job *j);
+/* One row: its cells as the run read them (or a prune row's) and its result. */
+void result_row(struct result *w, const struct row_cells *cells, const struct row_result *res);
 /* Write out what is buffered. Returns -1 once a write failed. */
 int result_flush(struct result *w);
 /* Close (not standard output). complete: the result holds a line for every

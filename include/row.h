@@ -47,6 +47,14 @@ enum target_kind { TARGET_REPO, TARGET_PROJECT };
 enum subject_kind { SUBJECT_GROUP, SUBJECT_USER };
 enum privilege { PRIV_READ, PRIV_WRITE, PRIV_ADMIN, PRIV_CREATE_REPO, PRIV_NONE };
 
+/* A record's cells as a job keeps them: cell i at data + off[i], lens[i]
+ * bytes (NUL-terminated). A view: its owner keeps the bytes. */
+struct row_cells {
+    const char *data;
+    const size_t *off, *lens;
+    unsigned n;
+};
+
 /* What a valid row asks for. The strings point into the row's cells (trimmed
  * views, not NUL-terminated), or at the frozen config (--workspace): they
  * live as long as the record does. */

@@ -6,6 +6,7 @@
 #include "job.h"
 #include "outcome.h"
 #include "row.h"
+#include "stale.h"
 #include "util.h"
 #include "walk.h"
 
@@ -25,12 +26,6 @@ enum row_role {
     ROLE_CHECK                  /* stale.c: a plan's row read to check it, not written */
 };
 
-/* A checked row's levels (ROLE_CHECK; stale.c reads them). */
-struct row_check {
-    enum privilege saw, leaves; /* the level the plan saw, and the one it leaves */
-    int blind;                  /* a planned row with no level to compare */
-};
-
 struct kind_ops;
 
 struct row_job {
@@ -47,7 +42,7 @@ struct row_job {
     const struct kind_ops *kind; /* what the row is (kind.h); NULL: not valid */
     struct request req;         /* views into data */
     struct brow br;             /* a branch rule's own payload (brrow.h) */
-    struct row_check check;     /* ROLE_CHECK only */
+    struct stale_check check;   /* ROLE_CHECK only (stale.h) */
 
     /* Written by whoever runs the job, read after it is done. */
     struct buf url;             /* the write's URL (owned, reused) */
@@ -59,6 +54,13 @@ struct row_job {
 _Static_assert(offsetof(struct row_job, core) == 0, "the core comes first");
 
 #define ROW_JOB(c) JOB_OF(c, struct row_job)
+
+/* The job's cells as a view (row.h). */
+static inline struct row_cells row_job_cells(const struct row_job *j)
+{
+    struct row_cells c = {j->data.data, j->off, j->lens, j->n};
+    return c;
+}
 
 /* The pool's node back to the row job that embeds it. */
 #define ROW_JOB_OF_NODE(n) ROW_JOB(POOL_JOB(n, struct job, node))

@@ -2,7 +2,7 @@
 #define BBPERM_STALE_H
 
 #include <stdio.h>
-#include "rowjob.h"
+#include "outcome.h"
 #include "row.h"
 #include "util.h"
 
@@ -39,12 +39,20 @@ struct stale;
 
 struct stale *stale_new(void);
 void stale_free(struct stale *s);
-/* A job comes back, in file order. A checked row (j->role == ROLE_CHECK, with the
- * level it saw and leaves in j->exp; j->check.saw PRIV_NONE and
- * j->res.status failed for a STALE_BLIND row) holds the level read now in
- * j->res.prev (or a failed status), and its names in j->res.named[]: it is
- * compared with what the rows before it leave. Other jobs are ignored. */
-void stale_row_done(struct stale *s, const struct row_job *j);
+/* What a checked row brings along in run.c's job: the level the plan saw
+ * and the one it leaves (stale.c's own payload of the job). */
+struct stale_check {
+    enum privilege saw, leaves;
+    int blind;                  /* a planned row with no level to compare */
+};
+
+/* A checked row comes back, in file order: the row of input line `line`,
+ * req, with the level it saw and leaves in chk (chk->saw PRIV_NONE and
+ * res->status failed for a STALE_BLIND row). res holds the level read now
+ * in res->prev (or a failed status), and its names in res->named[]: it is
+ * compared with what the rows before it leave. */
+void stale_row_done(struct stale *s, unsigned long line, const struct request *req,
+                    const struct row_result *res, const struct stale_check *chk);
 /* 0 when every row matched. Else one stderr block (the first rows named),
  * and a line for the report in note (may be NULL), and 1. */
 int stale_report(const struct stale *s, FILE *err, const char *input, struct buf *note);

@@ -265,11 +265,11 @@ static int name_column(const struct colmap *m, unsigned c)
  * result_fill_roles. A name that would start as a formula (one the row
  * came with, or a prune row's from the server) gets the ' an export gives
  * it: the row reads back the same, as the reader takes it off again. */
-static void role_cell(struct result *w, const struct row_job *j, unsigned i)
+static void role_cell(struct result *w, const struct row_cells *j, unsigned i)
 {
     unsigned c = w->from && i < w->map->nout && w->from[i] >= 0 && (unsigned)w->from[i] < j->n
                ? (unsigned)w->from[i] : i;
-    const char *s = j->data.data + j->off[c];
+    const char *s = j->data + j->off[c];
     size_t len = j->lens[c];
     if (!len && w->ws && ((int)i == w->ws_col[0] || (int)i == w->ws_col[1])) {
         csvout_name_cell(&w->line, w->ws, strlen(w->ws), w->delim);
@@ -281,7 +281,7 @@ static void role_cell(struct result *w, const struct row_job *j, unsigned i)
     }
 }
 
-void result_row(struct result *w, const struct row_job *j)
+void result_row(struct result *w, const struct row_cells *j, const struct row_result *res)
 {
     char num[32], msg[CSVOUT_MSG_MAX + 1];
     const struct colmap *m = w->map;
@@ -294,37 +294,37 @@ void result_row(struct result *w, const struct row_job *j)
         if (i)
             buf_addc(&w->line, w->delim);
         unsigned cell = i < m->ninput ? i : i >= m->nout ? m->ninput + (i - m->nout) : j->n;
-        int k = j->res.status != ROW_KEPT && i < m->nout ? result_col(m, i) : -1;
+        int k = res->status != ROW_KEPT && i < m->nout ? result_col(m, i) : -1;
         if (k < 0) {
             if (cell < j->n && i < m->ninput)
                 role_cell(w, j, i);
             else if (cell < j->n)
-                csvout_cell(&w->line, j->data.data + j->off[cell], j->lens[cell], w->delim);
+                csvout_cell(&w->line, j->data + j->off[cell], j->lens[cell], w->delim);
             continue;
         }
         switch (k) {
         case 0:
-            buf_adds(&w->line, result_status_name(j->res.status));
+            buf_adds(&w->line, result_status_name(res->status));
             break;
         case 1:
-            if (j->res.http_status > 0) {
-                snprintf(num, sizeof num, "%ld", j->res.http_status);
+            if (res->http_status > 0) {
+                snprintf(num, sizeof num, "%ld", res->http_status);
                 buf_adds(&w->line, num);
             }
             break;
         case 2:
-            snprintf(num, sizeof num, "%u", j->res.attempts);
+            snprintf(num, sizeof num, "%u", res->attempts);
             buf_adds(&w->line, num);
             break;
         case 3:
-            csvout_sanitize(j->res.msg, msg);
+            csvout_sanitize(res->msg, msg);
             csvout_cell(&w->line, msg, strlen(msg), w->delim);
             break;
         case 4:
-            if (j->res.previous[0])
-                csvout_cell(&w->line, j->res.previous, strlen(j->res.previous), w->delim);
-            else if (j->res.prev >= 0)
-                buf_adds(&w->line, privilege_name((enum privilege)j->res.prev));
+            if (res->previous[0])
+                csvout_cell(&w->line, res->previous, strlen(res->previous), w->delim);
+            else if (res->prev >= 0)
+                buf_adds(&w->line, privilege_name((enum privilege)res->prev));
             break;
         }
     }

@@ -11,6 +11,11 @@
  * main thread wait; that is what bounds memory, whatever the size of the
  * input.
  *
+ * The ring knows a job's core only (job.h: its sequence, the pool's key and
+ * node, settled): a slot is the host's job, of the size the host gives, with
+ * the core first. Taking a slot resets the core and calls the host's clear
+ * hook for the rest, so no module resets another's fields.
+ *
  * While it waits, the owner's idle callback flushes the output when a wait
  * goes on longer than SHORT_WAIT, and at least every FLUSH_EVERY seconds,
  * so a killed run leaves every row whose turn came but the last few

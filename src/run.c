@@ -111,7 +111,7 @@ static void on_write(void *ctx, struct job *core)
     struct run *r = ctx;
     struct row_job *j = ROW_JOB(core);
     if (j->role == ROLE_CHECK) {                 /* a plan's row read for its check: not a row */
-        stale_row_done(r->stale, j);
+        stale_row_done(r->stale, j->line, &j->req, &j->res, &j->check);
         return;
     }
     if (j->role == ROLE_TARGET || j->role == ROLE_PRUNED)
@@ -129,7 +129,8 @@ static void on_write(void *ctx, struct job *core)
     markdown_row(r->md, &r->map, j);
     progress_before_output(&r->host.progress, stderr);
     progress_echo_row(&r->host.progress, stderr, j->line, &j->res);
-    result_row(&r->host.res, j);
+    struct row_cells cells = row_job_cells(j);
+    result_row(&r->host.res, &cells, &j->res);
     tally_add(&r->unflushed, &j->res);
 }
 
@@ -331,8 +332,8 @@ static void expand_pattern(struct run *r, struct row_job *j, const struct csvin_
         j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
         j->res.http_status = err.status > 0 ? err.status : 0;
         j->res.unresolved = 1;
-        msg_printf(j->res.msg, sizeof j->res.msg, "cannot list the repositories of %.100s%s%.100s: %.350s",
         /* named as the row spells its scope */
+        msg_printf(j->res.msg, sizeof j->res.msg, "cannot list the repositories of %.100s%s%.100s: %.350s",
                  proj && r->ses.api->has_workspaces ? ws : "", proj && r->ses.api->has_workspaces ? "/" : "",
                  proj ? proj : ws, err.msg);
         ring_settle(&r->host.ring, &j->core);
@@ -562,8 +563,8 @@ static int start_header(struct run *r, const struct csvin_record *rec)
         r->host.fatal = 1;
         return 1;
     }
-    if (r->cfg->prune && (r->map.col[COL_PROJECT] < 0 || r->map.col[COL_GROUP] < 0 ||
     /* the row format: a workspace column where rows name workspaces */
+    if (r->cfg->prune && (r->map.col[COL_PROJECT] < 0 || r->map.col[COL_GROUP] < 0 ||
                           r->map.col[COL_USER] < 0 ||
                           (r->ses.api->has_workspaces && r->map.col[COL_WORKSPACE] < 0))) {
         fprintf(stderr, "bbperm: --prune writes its rows in the file's columns, so the header "

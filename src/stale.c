@@ -171,49 +171,50 @@ static void show(struct stale *s, unsigned long line, const char *label, const c
 
 /* The key of a checked row's permission under its name i (outcome.h's named),
  * into k; 0 when it has no such name. */
-static int name_key(struct buf *k, const struct row_job *j, int i)
+static int name_key(struct buf *k, const struct request *req, const struct row_result *res, int i)
 {
-    const char *n = j->res.named[i];
+    const char *n = res->named[i];
     k->len = 0;
     if (i == 0 && !n[0])
-        api_key_subject(k, &j->req, j->req.subject_name, j->req.subject_len);
+        api_key_subject(k, req, req->subject_name, req->subject_len);
     else if (n[0])
-        api_key_subject(k, &j->req, n, strlen(n));
+        api_key_subject(k, req, n, strlen(n));
     return k->len > 0;
 }
 
-void stale_row_done(struct stale *s, const struct row_job *j)
+void stale_row_done(struct stale *s, unsigned long line, const struct request *req,
+                    const struct row_result *res, const struct stale_check *chk)
 {
-    if (!s || j->role != ROLE_CHECK || j->res.status == ROW_CANCELLED)
+    if (!s || res->status == ROW_CANCELLED)
         return;
-    enum privilege saw = j->check.saw, leaves = j->check.leaves;
+    enum privilege saw = chk->saw, leaves = chk->leaves;
     s->checked++;
     char label[600], subject[300], shown_label[4 * sizeof label], shown_subject[4 * sizeof subject];
-    char text[4 * sizeof j->res.msg + 40];
-    api_target_label(&j->req, label, sizeof label);
-    msg_printf(subject, sizeof subject, "%s %.*s", j->req.subject == SUBJECT_GROUP ? "group" : "user",
-               (int)j->req.subject_len, j->req.subject_name);
+    char text[4 * sizeof res->msg + 40];
+    api_target_label(req, label, sizeof label);
+    msg_printf(subject, sizeof subject, "%s %.*s", req->subject == SUBJECT_GROUP ? "group" : "user",
+               (int)req->subject_len, req->subject_name);
     str_printable(shown_label, sizeof shown_label, label);
     str_printable(shown_subject, sizeof shown_subject, subject);
-    if (j->check.blind) {
+    if (chk->blind) {
         s->unread++;
-        show(s, j->line, shown_label, shown_subject, "planned with no previous level: the plan "
+        show(s, line, shown_label, shown_subject, "planned with no previous level: the plan "
              "did not read the live state");
         return;
     }
-    if (j->res.status != ROW_OK || j->res.prev < 0) {
+    if (res->status != ROW_OK || res->prev < 0) {
         s->unread++;
-        char msg[4 * sizeof j->res.msg];
-        str_printable(msg, sizeof msg, j->res.msg);
+        char msg[4 * sizeof res->msg];
+        str_printable(msg, sizeof msg, res->msg);
         msg_printf(text, sizeof text, "cannot be checked: %s", msg);
-        show(s, j->line, shown_label, shown_subject, text);
+        show(s, line, shown_label, shown_subject, text);
         return;
     }
-    enum privilege expect = (enum privilege)j->res.prev;
+    enum privilege expect = (enum privilege)res->prev;
     const int *before = NULL;
     struct buf k = {0};
     for (int i = 0; i < 2 && !before; i++)
-        if (name_key(&k, j, i))
+        if (name_key(&k, req, res, i))
             before = hmap_kget(&s->leaves, k.data, k.len);
     if (before)
         expect = (enum privilege)*before;
@@ -221,10 +222,10 @@ void stale_row_done(struct stale *s, const struct row_job *j)
         s->stale++;
         msg_printf(text, sizeof text, "the plan saw %s, %s %s", privilege_name(saw),
                    before ? "the rows before it leave" : "it is now", privilege_name(expect));
-        show(s, j->line, shown_label, shown_subject, text);
+        show(s, line, shown_label, shown_subject, text);
     }
     for (int i = 0; i < 2; i++)
-        if (name_key(&k, j, i))
+        if (name_key(&k, req, res, i))
             *(int *)hmap_kput(&s->leaves, k.data, k.len, NULL) = (int)leaves;
     buf_free(&k);
 }

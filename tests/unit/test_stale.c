@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "rowjob.h"
 #include "stale.h"
 
 static const char *const header[] = {"workspace", "repo", "group", "privilege", "status",
@@ -124,6 +125,11 @@ static struct row_job *checked(struct row_job *j, enum privilege saw, enum privi
     return j;
 }
 
+static void done(struct stale *s, const struct row_job *j)
+{
+    stale_row_done(s, j->line, &j->req, &j->res, &j->check);
+}
+
 static void test_compare(void **state)
 {
     (void)state;
@@ -131,22 +137,22 @@ static void test_compare(void **state)
     FILE *devnull = fopen("/dev/null", "w");
     /* two rows of one permission: the second saw what the first leaves */
     struct stale *s = stale_new();
-    stale_row_done(s, checked(&j, PRIV_NONE, PRIV_WRITE, PRIV_NONE, ""));
-    stale_row_done(s, checked(&j, PRIV_WRITE, PRIV_ADMIN, PRIV_NONE, ""));
+    done(s, checked(&j, PRIV_NONE, PRIV_WRITE, PRIV_NONE, ""));
+    done(s, checked(&j, PRIV_WRITE, PRIV_ADMIN, PRIV_NONE, ""));
     assert_int_equal(stale_report(s, devnull, "plan.csv", NULL), 0);
     stale_free(s);
     /* a user under its other name: the rows before it, under the first */
     s = stale_new();
-    stale_row_done(s, checked(&j, PRIV_NONE, PRIV_WRITE, PRIV_NONE, ""));
+    done(s, checked(&j, PRIV_NONE, PRIV_WRITE, PRIV_NONE, ""));
     checked(&j, PRIV_WRITE, PRIV_ADMIN, PRIV_NONE, "devs");
     j.req.subject_name = "{0000}";
     j.req.subject_len = 6;
-    stale_row_done(s, &j);
+    done(s, &j);
     assert_int_equal(stale_report(s, devnull, "plan.csv", NULL), 0);
     stale_free(s);
     /* the live state moved */
     s = stale_new();
-    stale_row_done(s, checked(&j, PRIV_NONE, PRIV_WRITE, PRIV_READ, ""));
+    done(s, checked(&j, PRIV_NONE, PRIV_WRITE, PRIV_READ, ""));
     struct buf note = {0};
     assert_int_equal(stale_report(s, devnull, "plan.csv", &note), 1);
     assert_non_null(strstr(note.data, "The plan is stale"));
@@ -155,7 +161,7 @@ static void test_compare(void **state)
     /* a target that cannot be read: nothing is sent either */
     s = stale_new();
     checked(&j, PRIV_NONE, PRIV_WRITE, PRIV_NONE, "")->res.status = ROW_FAILED;
-    stale_row_done(s, &j);
+    done(s, &j);
     assert_int_equal(stale_report(s, devnull, "plan.csv", NULL), 1);
     stale_free(s);
     fclose(devnull);
