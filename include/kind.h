@@ -2,9 +2,15 @@
 #define BBPERM_KIND_H
 
 #include "api.h"
-#include "apply.h"
-#include "rowjob.h"
 #include "row.h"
+#include "util.h"
+
+/* A kind's functions take the row job (rowjob.h) and the workers' state
+ * (apply.h); modules that only ask a row's kind (resume, stale) need
+ * neither. */
+struct row_job;
+struct apply_shared;
+struct apply_worker;
 
 /* The kinds of resource a row may be (a permission, a branch rule), each a
  * table of what apply and plan do with one row of it, as api_ops is for

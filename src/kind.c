@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "apply.h"
 #include "markdown.h"
 
 /* Every kind but the permission one, which takes the rows no other claims. */
