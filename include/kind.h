@@ -20,6 +20,8 @@ struct apply_worker;
  * other kind claims). See README "How it is built". */
 
 struct markdown_kind;
+struct kind_export;
+struct bb_config;
 
 struct kind_ops {
     const char *name;           /* "permission", "branch rule" */
@@ -51,6 +53,9 @@ struct kind_ops {
     /* What --markdown shows of its rows: a section of its changes, its
      * line in the counts, its cells (markdown.h) */
     const struct markdown_kind *report;
+    /* What export reads of a target and writes of it, its header, whether
+     * projects hold the kind, and the option that asks for it (export.h) */
+    const struct kind_export *export;
     /* The kind's shared state for the workers (its live cache), made
      * before the pool starts and freed after it stopped; may be NULL. */
     void *(*state_new)(struct apply_shared *sh);
@@ -65,6 +70,9 @@ extern const struct kind_ops kind_branch;       /* brapply.c */
 /* The kind of a record: the first of the list that claims it. */
 const struct kind_ops *kind_of(const struct colmap *m, const char *const *cells,
                                const size_t *lens, unsigned n);
+/* The kind export writes: the first of the list whose export table is
+ * chosen by cfg (--branch-rules), else permissions. */
+const struct kind_ops *kind_exported(const struct bb_config *cfg);
 /* 1 when rows of another kind than permissions may come with this header. */
 int kind_header_has_others(const struct colmap *m);
 /* Every kind's shared state, before the pool starts / after it stopped. */

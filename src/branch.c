@@ -9,6 +9,7 @@
 
 #include "api_branch.h"
 #include "csvout.h"
+#include "export.h"
 
 void brestr_set_clear(struct brestr_set *s)
 {
@@ -188,3 +189,36 @@ unsigned branch_export_rows(struct buf *out, const struct api_ops *api, const st
     }
     return rows;
 }
+
+/* ---- the branch-rule kind's export (its table's .export) ---------------- */
+
+static int branch_chosen(const struct bb_config *cfg)
+{
+    return cfg->branch_rules;
+}
+
+/* One target's restrictions as rows (--user and --revoke are refused with
+ * --branch-rules: cli_check). */
+static long branch_rows(const struct export_ctx *x, const struct pager_fetch *f,
+                        const struct request *t, struct buf *out, unsigned *pages,
+                        struct pager_error *err)
+{
+    struct brestr_set set = {0};
+    long rows = -1;
+    if (branch_read(x->api, x->base, f, t, &set, pages, err) == 0)
+        rows = branch_export_rows(out, x->api, t, &set, x->delim);
+    brestr_set_free(&set);
+    return rows;
+}
+
+static int branch_on_projects(const struct api_ops *api)
+{
+    return branch_api_for(api->flavour)->on_projects;
+}
+
+const struct kind_export export_branch = {
+    .chosen = branch_chosen,
+    .header = branch_export_header,
+    .rows = branch_rows,
+    .on_projects = branch_on_projects,
+};

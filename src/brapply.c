@@ -41,6 +41,7 @@
 #include "brcache.h"
 #include "brreport.h"
 #include "csvout.h"
+#include "export.h"
 #include "kind.h"
 
 #define BRANCH_SLOT 1
@@ -537,6 +538,7 @@ const struct kind_ops kind_branch = {
     .run = br_run,
     .resumes_from = 0,
     .report = &brreport_markdown,
+    .export = &export_branch,
     .state_new = br_state_new,
     .state_free = br_state_free,
 };

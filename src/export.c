@@ -5,7 +5,9 @@
  * --user only those people's grants are written; with --revoke every
  * privilege is 'none' (the offboarding plan). With --branch-rules the rows
  * are a target's branch restrictions instead (branch.c): export reads one
- * kind of resource, chosen by a table of what each kind reads and writes.
+ * kind of resource, the one the options ask for (kind_exported), through
+ * its table (struct kind_export, the kind's .export): its header, a
+ * target's rows, whether projects hold it. Nothing here asks which kind.
  */
 #include "export.h"
 
@@ -16,32 +18,20 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "api_branch.h"
-#include "branch.h"
 #include "cancel.h"
 #include "csvout.h"
 #include "exec.h"
+#include "kind.h"
 #include "progress.h"
 #include "session.h"
 #include "sweep.h"
 #include "walk.h"
 #include "who.h"
 
-struct export;
-
-/* What export reads of one kind of resource. */
-struct export_kind {
-    const char *(*header)(const struct api_ops *api);
-    /* Read target j->req through ex and fill j->res and j-> */
-    void (*target)(const struct export *e, struct exec_worker *ex, struct sweep_job *j);
-    /* 1 when the flavour has this kind on projects too, not only on
-     * repositories */
-    int (*on_projects)(const struct api_ops *api);
-};
-
 struct export {
     struct sweep sw;                    /* the session, ring, output and counts */
-    const struct export_kind *kind;     /* frozen */
+    const struct kind_export *kind;     /* the kind exported (kind.h's
+                                         * .export); frozen */
     struct who who;                     /* --user; read-only once the pool runs */
     /* Data Center: slugs seen, to name those that would collide in one
      * Cloud workspace: slug -> told (a keyed hmap: a 24-byte slot and the
@@ -82,44 +72,18 @@ unsigned export_rows(struct buf *out, const struct api_ops *api, const struct re
     return rows;
 }
 
-/* One target, on a worker: its permissions read and written as rows. The
- * sweep, who and delimiter are frozen while the pool runs. */
-static void perms_target(const struct export *e, struct exec_worker *ex, struct sweep_job *j)
+/* The permission kind's export (kind.c's table points here): one target's
+ * permissions read and written as rows. x is frozen while the pool runs. */
+static long perms_rows(const struct export_ctx *x, const struct pager_fetch *f,
+                       const struct request *t, struct buf *out, unsigned *pages,
+                       struct pager_error *err)
 {
-    const struct session *ses = &e->sw.ses;
-    const struct api_ops *api = ses->api;
     struct walk_perms perms = {0};
-    struct pager_error err;
-    j->res.status = ROW_OK;
-    if (walk_read(api, ses->base.data, NULL, exec_pager(ex), &j->req, &perms,
-                  &j->pages, &err) != 0) {
-        j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
-        j->res.http_status = err.status;
-        msg_printf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
-    } else {
-        j->nrows = export_rows(&j->rows, api, &j->req, &perms, &e->who,
-                                   sweep_delimiter(&e->sw), ses->cfg->revoke);
-    }
+    long rows = -1;
+    if (walk_read(x->api, x->base, NULL, f, t, &perms, pages, err) == 0)
+        rows = export_rows(out, x->api, t, &perms, x->who, x->delim, x->revoke);
     walk_perms_free(&perms);
-}
-
-/* One target's branch restrictions as rows. */
-static void branch_target(const struct export *e, struct exec_worker *ex, struct sweep_job *j)
-{
-    const struct session *ses = &e->sw.ses;
-    struct brestr_set set = {0};
-    struct pager_error err;
-    j->res.status = ROW_OK;
-    if (branch_read(ses->api, ses->base.data, exec_pager(ex), &j->req, &set, &j->pages,
-                    &err) != 0) {
-        j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
-        j->res.http_status = err.status;
-        msg_printf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
-    } else {
-        j->nrows = branch_export_rows(&j->rows, ses->api, &j->req, &set,
-                                          sweep_delimiter(&e->sw));
-    }
-    brestr_set_free(&set);
+    return rows;
 }
 
 static const char *perms_header(const struct api_ops *api)
@@ -133,20 +97,32 @@ static int perms_on_projects(const struct api_ops *api)
     return 1;
 }
 
-static int branch_on_projects(const struct api_ops *api)
-{
-    return branch_api_for(api->flavour)->on_projects;
-}
+const struct kind_export export_permission = {
+    .chosen = NULL,
+    .header = perms_header,
+    .rows = perms_rows,
+    .on_projects = perms_on_projects,
+};
 
-static const struct export_kind kind_permissions = {perms_header, perms_target,
-                                                    perms_on_projects};
-static const struct export_kind kind_branch_rules = {branch_export_header, branch_target,
-                                                     branch_on_projects};
-
+/* One target, on a worker: its rows, through the kind's table. The sweep,
+ * who and delimiter are frozen while the pool runs. */
 static void export_target(void *ctx, struct exec_worker *ex, struct sweep_job *j)
 {
     const struct export *e = ctx;
-    e->kind->target(e, ex, j);
+    const struct session *ses = &e->sw.ses;
+    const struct export_ctx x = {.api = ses->api, .base = ses->base.data, .who = &e->who,
+                                 .delim = sweep_delimiter(&e->sw),
+                                 .revoke = ses->cfg->revoke};
+    struct pager_error err;
+    j->res.status = ROW_OK;
+    long rows = e->kind->rows(&x, exec_pager(ex), &j->req, &j->rows, &j->pages, &err);
+    if (rows < 0) {
+        j->res.status = err.cancelled ? ROW_CANCELLED : ROW_FAILED;
+        j->res.http_status = err.status;
+        msg_printf(j->res.msg, sizeof j->res.msg, "%s", err.msg);
+    } else {
+        j->nrows = (unsigned)rows;
+    }
 }
 
 /* ---- the main thread ---------------------------------------------------- */
@@ -194,7 +170,7 @@ int export_main(const struct bb_config *cfg)
     struct export ex;
     struct export *e = &ex;
     memset(e, 0, sizeof *e);
-    e->kind = cfg->branch_rules ? &kind_branch_rules : &kind_permissions;
+    e->kind = kind_exported(cfg)->export;
     sweep_init(&e->sw, cfg, "export", "target", "targets");
     hmap_init_keys(&e->slugs, sizeof(int));
     int failed = sweep_open(&e->sw) != 0;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "apply.h"
+#include "export.h"
 #include "markdown.h"
 
 /* Every kind but the permission one, which takes the rows no other claims. */
@@ -15,6 +16,14 @@ const struct kind_ops *kind_of(const struct colmap *m, const char *const *cells,
 {
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
         if (others[i]->claims(m, cells, lens, n))
+            return others[i];
+    return &kind_permission;
+}
+
+const struct kind_ops *kind_exported(const struct bb_config *cfg)
+{
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        if (others[i]->export && others[i]->export->chosen && others[i]->export->chosen(cfg))
             return others[i];
     return &kind_permission;
 }
@@ -129,4 +138,5 @@ const struct kind_ops kind_permission = {
     .resumes_from = 1,
     .plan_checked = 1,
     .report = &perm_report,
+    .export = &export_permission,
 };
