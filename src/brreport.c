@@ -1,6 +1,6 @@
 /* The branch-rule kind's part of the --markdown report (see brreport.h):
- * the cells of a row, from the row's cells as read and what its run found
- * (j->res.change, j->res.previous). */
+ * the cells of a row, from the row's cells as read, its own payload (the
+ * view's own: struct brow) and what its run found (r->res->previous). */
 #include "brreport.h"
 
 #include <stdio.h>
@@ -8,12 +8,12 @@
 
 #include "brrow.h"
 
-static void add_cell(struct buf *out, const struct colmap *m, enum col_role r,
-                     const char *const *cells, const struct row_job *j)
+static void add_cell(struct buf *out, const struct colmap *m, enum col_role role,
+                     const char *const *cells, const struct report_row *r)
 {
     const char *s;
     size_t len;
-    row_cell(m, r, cells, j->lens, j->n, &s, &len);
+    row_cell(m, role, cells, r->cells.lens, r->cells.n, &s, &len);
     buf_add(out, s, len);
 }
 
@@ -22,11 +22,11 @@ static void add_cell(struct buf *out, const struct colmap *m, enum col_role r,
  * a subject adds or removes it, one without deletes the restriction
  * (remove) or sets its value (add). A row that read nothing (--dry-run:
  * previous is empty) says what it asks. */
-static const char *change_of(const struct row_job *j)
+static const char *change_of(const struct report_row *r)
 {
-    const struct brow *b = &j->br;
-    int group = j->req.subject == SUBJECT_GROUP;
-    if (!strcmp(j->res.previous, "absent") && !b->remove)
+    const struct brow *b = r->own;
+    int group = r->req->subject == SUBJECT_GROUP;
+    if (!strcmp(r->res->previous, "absent") && !b->remove)
         return !b->has_subject ? "create" : group ? "create with group" : "create with user";
     if (b->has_subject)
         return b->remove ? (group ? "remove group" : "remove user")
@@ -35,51 +35,52 @@ static const char *change_of(const struct row_job *j)
         return "delete";
     if (b->value >= 0)
         return "set value";
-    return j->res.previous[0] ? "update" : "create if absent";
+    return r->res->previous[0] ? "update" : "create if absent";
 }
 
-static void br_cells(const struct colmap *m, const char *const *cells, const struct row_job *j,
+static void br_cells(const struct colmap *m, const char *const *cells, const struct report_row *r,
                      struct buf *out)
 {
-    add_cell(out, m, COL_BRANCH, cells, j);
+    const struct brow *b = r->own;
+    add_cell(out, m, COL_BRANCH, cells, r);
     buf_addc(out, '\0');
-    buf_adds(out, j->br.rule ? j->br.rule->name : "");
+    buf_adds(out, b->rule ? b->rule->name : "");
     buf_addc(out, '\0');
-    buf_adds(out, change_of(j));
+    buf_adds(out, change_of(r));
     buf_addc(out, '\0');
-    if (j->br.has_subject)
-        markdown_subject(m, cells, j, out);
+    if (b->has_subject)
+        markdown_subject(m, cells, r, out);
     buf_addc(out, '\0');
-    if (j->br.value >= 0 && !j->br.remove) {
+    if (b->value >= 0 && !b->remove) {
         char v[32];
-        snprintf(v, sizeof v, "%ld", j->br.value);
+        snprintf(v, sizeof v, "%ld", b->value);
         buf_adds(out, v);
     }
     buf_addc(out, '\0');
-    buf_adds(out, j->res.previous);
+    buf_adds(out, r->res->previous);
     buf_addc(out, '\0');
 }
 
 /* "push on main", then ", none" for a removal and ", value 2": the row's
  * own cells, which an invalid row has too. */
-static void br_what(const struct colmap *m, const char *const *cells, const struct row_job *j,
+static void br_what(const struct colmap *m, const char *const *cells, const struct report_row *r,
                     struct buf *out)
 {
     size_t at = out->len;
-    add_cell(out, m, COL_RULE, cells, j);
+    add_cell(out, m, COL_RULE, cells, r);
     const char *s;
     size_t len;
-    row_cell(m, COL_BRANCH, cells, j->lens, j->n, &s, &len);
+    row_cell(m, COL_BRANCH, cells, r->cells.lens, r->cells.n, &s, &len);
     if (len) {
         buf_adds(out, out->len > at ? " on " : "on ");
         buf_add(out, s, len);
     }
-    row_cell(m, COL_PRIVILEGE, cells, j->lens, j->n, &s, &len);
+    row_cell(m, COL_PRIVILEGE, cells, r->cells.lens, r->cells.n, &s, &len);
     if (len) {
         buf_adds(out, ", ");
         buf_add(out, s, len);
     }
-    row_cell(m, COL_VALUE, cells, j->lens, j->n, &s, &len);
+    row_cell(m, COL_VALUE, cells, r->cells.lens, r->cells.n, &s, &len);
     if (len) {
         buf_adds(out, ", value ");
         buf_add(out, s, len);

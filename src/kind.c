@@ -93,26 +93,26 @@ static void perm_submitted(struct apply_shared *sh, const struct row_job *j)
 
 /* --markdown: subject, the level before, the level the row asks for. */
 static void perm_report_cells(const struct colmap *m, const char *const *cells,
-                              const struct row_job *j, struct buf *out)
+                              const struct report_row *r, struct buf *out)
 {
-    markdown_subject(m, cells, j, out);
+    markdown_subject(m, cells, r, out);
     buf_addc(out, '\0');
-    buf_adds(out, j->res.prev >= 0 ? privilege_name((enum privilege)j->res.prev) : "none");
+    buf_adds(out, r->res->prev >= 0 ? privilege_name((enum privilege)r->res->prev) : "none");
     buf_addc(out, '\0');
-    buf_adds(out, privilege_name(j->req.priv));
+    buf_adds(out, privilege_name(r->req->priv));
     buf_addc(out, '\0');
 }
 
 static void perm_report_what(const struct colmap *m, const char *const *cells,
-                             const struct row_job *j, struct buf *out)
+                             const struct report_row *r, struct buf *out)
 {
-    if (j->res.status != ROW_INVALID) {
-        buf_adds(out, privilege_name(j->req.priv));
+    if (r->res->status != ROW_INVALID) {
+        buf_adds(out, privilege_name(r->req->priv));
         return;
     }
     const char *s;
     size_t len;
-    row_cell(m, COL_PRIVILEGE, cells, j->lens, j->n, &s, &len);
+    row_cell(m, COL_PRIVILEGE, cells, r->cells.lens, r->cells.n, &s, &len);
     buf_add(out, s, len);
 }
 

@@ -129,55 +129,56 @@ static char *dup_n(const char *s, size_t n)
     return d;
 }
 
-static char *cell_of(const struct row_job *j, int c)
+static char *cell_of(const struct report_row *r, int c)
 {
-    if (c < 0 || (unsigned)c >= j->n)
+    if (c < 0 || (unsigned)c >= r->cells.n)
         return xstrdup("");
-    return dup_n(j->data.data + j->off[c], j->lens[c]);
+    return dup_n(r->cells.data + r->cells.off[c], r->cells.lens[c]);
 }
 
 /* The trimmed cell of a role, appended to out. */
-static void add_role(struct buf *out, const struct colmap *m, enum col_role r,
-                     const char *const *cells, const struct row_job *j)
+static void add_role(struct buf *out, const struct colmap *m, enum col_role role,
+                     const char *const *cells, const struct report_row *r)
 {
     const char *s;
     size_t len;
-    row_cell(m, r, cells, j->lens, j->n, &s, &len);
+    row_cell(m, role, cells, r->cells.lens, r->cells.n, &s, &len);
     buf_add(out, s, len);
 }
 
-void markdown_subject(const struct colmap *m, const char *const *cells, const struct row_job *j,
-                      struct buf *out)
+void markdown_subject(const struct colmap *m, const char *const *cells,
+                      const struct report_row *r, struct buf *out)
 {
-    if (j->res.status != ROW_INVALID) {
-        buf_add(out, j->req.subject_name, j->req.subject_len);
-        if (j->req.subject_len && j->req.subject == SUBJECT_USER && j->res.display[0]) {
+    if (r->res->status != ROW_INVALID) {
+        buf_add(out, r->req->subject_name, r->req->subject_len);
+        if (r->req->subject_len && r->req->subject == SUBJECT_USER && r->res->display[0]) {
             /* the display name beside the id, as the server lists it */
             buf_adds(out, " (");
-            buf_adds(out, j->res.display);
+            buf_adds(out, r->res->display);
             buf_addc(out, ')');
         }
         return;
     }
     size_t at = out->len;
-    add_role(out, m, COL_GROUP, cells, j);
+    add_role(out, m, COL_GROUP, cells, r);
     if (out->len == at)
-        add_role(out, m, COL_USER, cells, j);
+        add_role(out, m, COL_USER, cells, r);
 }
 
 /* The target's label: the request's, or for an invalid row its cells'. */
-static char *target_of(const struct colmap *m, const char *const *cells, const struct row_job *j)
+static char *target_of(const struct colmap *m, const char *const *cells,
+                       const struct report_row *r)
 {
     char label[600];
-    if (j->res.status != ROW_INVALID) {
-        api_target_label(&j->req, label, sizeof label);
+    if (r->res->status != ROW_INVALID) {
+        api_target_label(r->req, label, sizeof label);
         return xstrdup(label);
     }
     const char *ws, *repo, *proj;
     size_t wsl, repol, projl;
-    row_cell(m, COL_WORKSPACE, cells, j->lens, j->n, &ws, &wsl);
-    row_cell(m, COL_REPO, cells, j->lens, j->n, &repo, &repol);
-    row_cell(m, COL_PROJECT, cells, j->lens, j->n, &proj, &projl);
+    row_cell(m, COL_WORKSPACE, cells, r->cells.lens, r->cells.n, &ws, &wsl);
+    row_cell(m, COL_REPO, cells, r->cells.lens, r->cells.n, &repo, &repol);
+    row_cell(m, COL_PROJECT, cells, r->cells.lens, r->cells.n, &proj, &projl);
     struct buf b = {0};
     buf_add(&b, wsl ? ws : proj, wsl ? wsl : projl);
     if (wsl || projl)
@@ -190,29 +191,30 @@ static char *target_of(const struct colmap *m, const char *const *cells, const s
     return b.data;
 }
 
-void markdown_row(struct markdown *md, const struct colmap *m, const struct row_job *j)
+void markdown_row(struct markdown *md, const struct colmap *m, const struct report_row *r)
 {
-    if (!md || (j->role == ROLE_TARGET))
+    if (!md)
         return;
-    if (j->n > md->cellv_cap) {
-        md->cellv_cap = j->n;
+    if (r->cells.n > md->cellv_cap) {
+        md->cellv_cap = r->cells.n;
         md->cellv = xrealloc(md->cellv, md->cellv_cap * sizeof *md->cellv);
     }
-    for (unsigned i = 0; i < j->n; i++)
-        md->cellv[i] = j->data.data + j->off[i];
+    for (unsigned i = 0; i < r->cells.n; i++)
+        md->cellv[i] = r->cells.data + r->cells.off[i];
     const char *const *cells = md->cellv;
-    const struct kind_ops *kind = j->kind ? j->kind : kind_of(m, cells, j->lens, j->n);
+    const struct kind_ops *kind =
+        r->kind ? r->kind : kind_of(m, cells, r->cells.lens, r->cells.n);
     assert(kind->slot >= 0 && kind->slot < KIND_SLOTS && kind->report);
     const struct markdown_kind *mk = kind->report;
     md->per[kind->slot].kind = mk;
-    tally_add(&md->per[kind->slot].t, &j->res);
+    tally_add(&md->per[kind->slot].t, r->res);
     if (kind != &kind_permission)
         md->others = 1;
 
-    enum row_status st = j->res.status;
-    int change = (st == ROW_PLANNED && j->res.change != CH_UNCHANGED) ||
-                 (st == ROW_OK && (j->res.change == CH_GRANT || j->res.change == CH_CHANGE ||
-                                   j->res.change == CH_REVOKE));
+    enum row_status st = r->res->status;
+    int change = (st == ROW_PLANNED && r->res->change != CH_UNCHANGED) ||
+                 (st == ROW_OK && (r->res->change == CH_GRANT || r->res->change == CH_CHANGE ||
+                                   r->res->change == CH_REVOKE));
     int problem = st == ROW_FAILED || st == ROW_INVALID || st == ROW_HELD;
     if (!change && !problem)
         return;
@@ -230,18 +232,18 @@ void markdown_row(struct markdown *md, const struct colmap *m, const struct row_
     e->kind = mk;
     e->slot = kind->slot;
     e->problem = problem;
-    e->target = target_of(m, cells, j);
+    e->target = target_of(m, cells, r);
     if (problem) {
-        markdown_subject(m, cells, j, &e->cells);
+        markdown_subject(m, cells, r, &e->cells);
         buf_addc(&e->cells, '\0');
-        mk->what(m, cells, j, &e->cells);
+        mk->what(m, cells, r, &e->cells);
         buf_addc(&e->cells, '\0');
     } else {
-        mk->cells(m, cells, j, &e->cells);
+        mk->cells(m, cells, r, &e->cells);
     }
-    e->ticket = cell_of(j, md->ticket_col);
+    e->ticket = cell_of(r, md->ticket_col);
     e->status = xstrdup(result_status_name(st));
-    e->msg = xstrdup(j->res.msg);
+    e->msg = xstrdup(r->res->msg);
 }
 
 static void cell(struct buf *b, const char *s)

@@ -126,7 +126,8 @@ static void on_write(void *ctx, struct job *core)
         msg_printf(j->res.msg + at, sizeof j->res.msg - at, "%s%s", at ? "; " : "",
                    j->br.carried);
     }
-    markdown_row(r->md, &r->map, j);
+    struct report_row rr = {row_job_cells(j), j->kind, &j->req, &j->br, &j->res};
+    markdown_row(r->md, &r->map, &rr);
     progress_before_output(&r->host.progress, stderr);
     progress_echo_row(&r->host.progress, stderr, j->line, &j->res);
     struct row_cells cells = row_job_cells(j);

@@ -17,6 +17,7 @@
 #include "kind.h"
 #include "markdown.h"
 #include "prune.h"
+#include "rowjob.h"
 
 static char *cell(const char *s)
 {
@@ -93,6 +94,13 @@ static void test_max_prune_no_rounding(void **state)
     assert_true(prune_over_limit(&cfg, 4, 100));
 }
 
+/* The view run.c makes of a job for the report. */
+static void report_job(struct markdown *md, const struct colmap *m, const struct row_job *j)
+{
+    struct report_row r = {row_job_cells(j), j->kind, &j->req, &j->br, &j->res};
+    markdown_row(md, m, &r);
+}
+
 /* At most MARKDOWN_MAX_ROWS table rows over all tables, then one line
  * that says how many more the result CSV holds. */
 static void test_report_stops_at_the_row_limit(void **state)
@@ -123,7 +131,7 @@ static void test_report_stops_at_the_row_limit(void **state)
         j.res.status = ROW_FAILED;
         j.res.http_status = 404;
         snprintf(j.res.msg, sizeof j.res.msg, "row %d", i);
-        markdown_row(md, &m, &j);
+        report_job(md, &m, &j);
     }
     struct tally t;
     memset(&t, 0, sizeof t);
@@ -234,7 +242,7 @@ static void report_row(struct markdown *md, const char *line, enum row_status st
         snprintf(j->res.msg, sizeof j->res.msg, "%s", why);
     else if (st == ROW_FAILED)
         snprintf(j->res.msg, sizeof j->res.msg, "403 forbidden");
-    markdown_row(md, &md_map, j);
+    report_job(md, &md_map, j);
 }
 
 static char *report_close(struct markdown *md, const struct tally *t, int plan)
