@@ -2,8 +2,8 @@
 #define BBPERM_PRKIND_H
 
 #include "api.h"
-#include "rowjob.h"
 #include "kind.h"
+#include "outcome.h"
 #include "pager.h"
 #include "row.h"
 #include "util.h"
@@ -13,7 +13,10 @@
  * the file names, how a failed row failed, the read of a target's items
  * and their walk, and the words of its prune rows. prune.c calls the table
  * and never asks which kind it holds. A new kind that can be pruned is one
- * table and its module, listed in prune.c's `kinds`. */
+ * table and its module, listed in prune.c's `kinds`. The table sees a row
+ * as prune.c hands it over, not the job: its request, the kind's own
+ * payload (row_job_own: the branch-rule kind's struct brow) and its
+ * result. */
 
 /* One item a walked target holds that the file does not name: the whole
  * item (sub 0: the row deletes it), or one subject of it ('g', 'u': the row
@@ -40,9 +43,10 @@ struct prune_kind {
     int (*holds)(const struct api_ops *api, enum target_kind t);
     /* Main thread: the keys a valid row of the kind names, each appended
      * to keys with a NUL after it. */
-    void (*names)(const struct api_ops *api, const struct row_job *j, struct buf *keys);
+    void (*names)(const struct api_ops *api, const struct request *req, const void *own,
+                  const struct row_result *res, struct buf *keys);
     /* Main thread: a failed row of the kind: could it be a typo? */
-    enum prune_unknown (*unknown)(const struct row_job *j);
+    enum prune_unknown (*unknown)(const void *own, const struct row_result *res);
     /* Worker: read target t's items into the kind's shared state (the
      * cache its rows read). 0, or -1 with err. */
     int (*read)(void *state, const struct request *t, const struct pager_fetch *f,
@@ -58,7 +62,7 @@ struct prune_kind {
                  size_t whysz);
     /* Main thread: a prune row the pool ran, its message as the kind's
      * run wrote it: say it was not in the file. */
-    void (*sent)(struct row_job *j);
+    void (*sent)(struct row_result *res);
 };
 
 extern const struct prune_kind prune_branch;    /* brprune.c */

@@ -62,6 +62,15 @@ static inline struct row_cells row_job_cells(const struct row_job *j)
     return c;
 }
 
+/* The kind's own payload of the row, for the views its modules read (the
+ * report's struct report_row, prune's table): each kind reads it as its
+ * own type (the branch-rule kind: struct brow). A new kind's payload
+ * member is returned here too. Never NULL. */
+static inline const void *row_job_own(const struct row_job *j)
+{
+    return &j->br;
+}
+
 /* The pool's node back to the row job that embeds it. */
 #define ROW_JOB_OF_NODE(n) ROW_JOB(POOL_JOB(n, struct job, node))
 

@@ -33,6 +33,7 @@
 #include "api_branch.h"
 #include "branch.h"
 #include "brcache.h"
+#include "brrow.h"
 
 static int br_holds(const struct api_ops *api, enum target_kind t)
 {
@@ -61,16 +62,18 @@ static void subject_key(struct buf *k, const char *rkey, size_t rlen, char sub, 
         buf_addc(k, (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]));
 }
 
-static void br_names(const struct api_ops *api, const struct row_job *j, struct buf *keys)
+static void br_names(const struct api_ops *api, const struct request *req, const void *own,
+                     const struct row_result *res, struct buf *keys)
 {
+    const struct brow *b = own;
     struct buf rk = {0};
-    restriction_key(&rk, api, &j->req, j->br.rule->name, &j->br.branch);
+    restriction_key(&rk, api, req, b->rule->name, &b->branch);
     buf_add(keys, rk.data, rk.len);
     buf_addc(keys, '\0');
-    if (j->br.has_subject) {
-        char sub = j->req.subject == SUBJECT_GROUP ? 'g' : 'u';
-        const char *names[3] = {j->req.subject_name, j->res.named[0], j->res.named[1]};
-        size_t lens[3] = {j->req.subject_len, strlen(j->res.named[0]), strlen(j->res.named[1])};
+    if (b->has_subject) {
+        char sub = req->subject == SUBJECT_GROUP ? 'g' : 'u';
+        const char *names[3] = {req->subject_name, res->named[0], res->named[1]};
+        size_t lens[3] = {req->subject_len, strlen(res->named[0]), strlen(res->named[1])};
         for (int i = 0; i < 3; i++) {
             if (!lens[i])
                 continue;
@@ -81,14 +84,15 @@ static void br_names(const struct api_ops *api, const struct row_job *j, struct 
     buf_free(&rk);
 }
 
-static enum prune_unknown br_unknown(const struct row_job *j)
+static enum prune_unknown br_unknown(const void *own, const struct row_result *res)
 {
-    if (j->res.status != ROW_FAILED)
+    const struct brow *b = own;
+    if (res->status != ROW_FAILED)
         return PRUNE_KNOWN;
-    long s = j->res.http_status;
-    if (!j->res.previous[0])        /* the target's list was not read */
+    long s = res->http_status;
+    if (!res->previous[0])          /* the target's list was not read */
         return s == 404 ? PRUNE_TARGET_UNKNOWN : PRUNE_KNOWN;
-    return j->br.has_subject && (s == 404 || s == 400) ? PRUNE_SUBJECT_UNKNOWN : PRUNE_KNOWN;
+    return b->has_subject && (s == 404 || s == 400) ? PRUNE_SUBJECT_UNKNOWN : PRUNE_KNOWN;
 }
 
 static int br_read(void *state, const struct request *t, const struct pager_fetch *f,
@@ -237,13 +241,13 @@ static long br_walk(void *state, const struct api_ops *api, const struct request
     return n;
 }
 
-static void br_sent(struct row_job *j)
+static void br_sent(struct row_result *res)
 {
-    size_t n = strlen(j->res.msg);
-    if (j->res.status == ROW_OK && j->res.change == CH_REVOKE)
-        snprintf(j->res.msg + n, sizeof j->res.msg - n, ": not in the file");
-    else if (j->res.status == ROW_OK && j->res.change == CH_UNCHANGED)
-        msg_printf(j->res.msg, sizeof j->res.msg, "unchanged: not in the file, and gone since "
+    size_t n = strlen(res->msg);
+    if (res->status == ROW_OK && res->change == CH_REVOKE)
+        snprintf(res->msg + n, sizeof res->msg - n, ": not in the file");
+    else if (res->status == ROW_OK && res->change == CH_UNCHANGED)
+        msg_printf(res->msg, sizeof res->msg, "unchanged: not in the file, and gone since "
                    "the walk read it");
 }
 

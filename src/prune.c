@@ -378,7 +378,7 @@ static enum prune_unknown unknown_of(const struct row_job *j)
 {
     const struct prune_kind *pk = kind_table(j);
     if (pk)
-        return pk->unknown(j);
+        return pk->unknown(row_job_own(j), &j->res);
     if (!answered_not_found(j))
         return PRUNE_KNOWN;
     return j->res.prev < 0 ? PRUNE_TARGET_UNKNOWN : PRUNE_SUBJECT_UNKNOWN;
@@ -537,7 +537,7 @@ void prune_note(struct prune *p, const struct colmap *m, const struct row_job *j
     const struct prune_kind *pk = kind_table(j);
     if (pk) {
         struct buf keys = {0};
-        pk->names(p->api, j, &keys);
+        pk->names(p->api, &j->req, row_job_own(j), &j->res, &keys);
         for (size_t at = 0; at < keys.len;) {
             size_t n = strlen(keys.data + at);
             int added;
@@ -777,7 +777,7 @@ void prune_job_done(struct prune *p, struct row_job *j)
     const struct prune_kind *pk = kind_table(j);
     if (pk) {
         if (!j->core.settled)        /* the pool ran it: its kind wrote the message */
-            pk->sent(j);
+            pk->sent(&j->res);
         return;
     }
     /* a prune row the pool ran (its message is still empty): say why it

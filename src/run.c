@@ -126,7 +126,7 @@ static void on_write(void *ctx, struct job *core)
         msg_printf(j->res.msg + at, sizeof j->res.msg - at, "%s%s", at ? "; " : "",
                    j->br.carried);
     }
-    struct report_row rr = {row_job_cells(j), j->kind, &j->req, &j->br, &j->res};
+    struct report_row rr = {row_job_cells(j), j->kind, &j->req, row_job_own(j), &j->res};
     markdown_row(r->md, &r->map, &rr);
     progress_before_output(&r->host.progress, stderr);
     progress_echo_row(&r->host.progress, stderr, j->line, &j->res);

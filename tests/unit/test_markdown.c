@@ -97,7 +97,7 @@ static void test_max_prune_no_rounding(void **state)
 /* The view run.c makes of a job for the report. */
 static void report_job(struct markdown *md, const struct colmap *m, const struct row_job *j)
 {
-    struct report_row r = {row_job_cells(j), j->kind, &j->req, &j->br, &j->res};
+    struct report_row r = {row_job_cells(j), j->kind, &j->req, row_job_own(j), &j->res};
     markdown_row(md, m, &r);
 }
 
