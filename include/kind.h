@@ -43,9 +43,12 @@ struct kind_ops {
     void (*submitted)(struct apply_shared *sh, const struct row_job *j);
     /* Worker: run one row (plan or apply); fills j->res. */
     void (*run)(struct apply_worker *w, struct row_job *j);
-    /* 1 when --resume-from may match the row with a row of the earlier
-     * result (its key there is a permission's) */
-    int resumes_from;
+    /* --resume-from (resume.c): validate a record into req and append the
+     * key of what it asks for (kind first, so no two kinds' rows match;
+     * any_repo: the repository left out). Returns 0, or -1 when it is not
+     * a valid row. */
+    int (*resume_key)(const struct colmap *m, const char *const *cells, const size_t *lens,
+                      unsigned n, int any_repo, struct request *req, struct buf *key);
     /* 1 when applying a saved plan compares its rows of this kind with the
      * live state before the first write (stale.c); 0: they are compared
      * when they run (a branch rule always reads its restriction first) */

@@ -26,9 +26,11 @@ int resume_load(struct resume *r, const char *path, const struct bb_config *cfg)
  * once more, sending nothing), when PREV has rows: it is the result of
  * another input. Returns 0, or -1 after one line on stderr. */
 int resume_check_input(const struct resume *r, const char *path, const struct bb_config *cfg);
-/* 1 when PREV has an 'ok' row asking for what req asks; that row is then
- * used up, so each ok row of PREV stands for one row of the input. */
-int resume_done(struct resume *r, const struct request *req);
+/* 1 when PREV has an 'ok' row asking for what the record (read with m)
+ * asks, matched by the key of its kind (kind.h); that row is then used up,
+ * so each ok row of PREV stands for one row of the input. */
+int resume_done(struct resume *r, const struct colmap *m, const char *const *cells,
+                const size_t *lens, unsigned n);
 void resume_free(struct resume *r);
 
 #endif

@@ -147,6 +147,31 @@ static void br_order_key(struct buf *key, const struct api_ops *api, const struc
     branch_restriction_key(api->flavour, j->br.rule->name, &j->br.branch, key);
 }
 
+/* The restriction (target, branch, rule), the subject, add or remove and
+ * the value, as the row spells them; 'b' first: never a permission's key. */
+static int br_resume_key(const struct colmap *m, const char *const *cells, const size_t *lens,
+                         unsigned n, int any_repo, struct request *req, struct buf *key)
+{
+    struct brow br;
+    char why[580], v[32];
+    if (brrow_validate(m, cells, lens, n, req, &br, why, sizeof why) != 0)
+        return -1;
+    struct request q = *req;
+    buf_adds(key, any_repo ? "b*" : "b=");
+    if (any_repo)
+        q.target_len = 0;
+    if (br.has_subject)
+        api_key(key, &q);
+    else
+        api_target_key(key, &q);
+    buf_addc(key, '\x1f');
+    branch_restriction_key(m->api, br.rule->name, &br.branch, key);
+    snprintf(v, sizeof v, "\x1f%c%c\x1f%ld", br.has_subject ? 's' : '-', br.remove ? '-' : '+',
+             br.value);
+    buf_adds(key, v);
+    return 0;
+}
+
 /* --dry-run reads nothing: the request for the restriction as the row
  * alone would make it, and what differs when it exists. */
 static void br_dry_run(const struct api_ops *api, const char *base, struct row_job *j)
@@ -536,7 +561,7 @@ const struct kind_ops kind_branch = {
     .dry_run = br_dry_run,
     .submitted = br_submitted,
     .run = br_run,
-    .resumes_from = 0,
+    .resume_key = br_resume_key,
     .report = &brreport_markdown,
     .export = &export_branch,
     .state_new = br_state_new,

@@ -66,6 +66,23 @@ static int perm_validate(const struct colmap *m, const char *const *cells, const
     return row_validate(m, cells, lens, n, &j->req, msg, msgsz);
 }
 
+/* the permission and the privilege */
+static int perm_resume_key(const struct colmap *m, const char *const *cells, const size_t *lens,
+                           unsigned n, int any_repo, struct request *req, struct buf *key)
+{
+    char why[540];
+    if (row_validate(m, cells, lens, n, req, why, sizeof why) != 0)
+        return -1;
+    struct request q = *req;
+    buf_addc(key, any_repo ? '*' : '=');
+    if (any_repo)
+        q.target_len = 0;
+    api_key(key, &q);
+    buf_addc(key, '\x1f');
+    buf_adds(key, privilege_name(q.priv));
+    return 0;
+}
+
 static void perm_order_key(struct buf *key, const struct api_ops *api, const struct row_job *j)
 {
     api_order_key(key, api, &j->req);
@@ -135,7 +152,7 @@ const struct kind_ops kind_permission = {
     .dry_run = perm_dry_run,
     .submitted = perm_submitted,
     .run = apply_permission_row,
-    .resumes_from = 1,
+    .resume_key = perm_resume_key,
     .plan_checked = 1,
     .report = &perm_report,
     .export = &export_permission,

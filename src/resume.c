@@ -43,42 +43,21 @@ int resume_status_is_ok(const char *s, size_t len)
     return len == 2 && s[0] == 'o' && s[1] == 'k';
 }
 
-/* The key of what a row asks for, into k (emptied first); any_repo: the
- * repository left out. */
-static void row_key(struct buf *k, const struct request *req, int any_repo)
-{
-    struct request q = *req;
-    k->len = 0;
-    buf_addc(k, any_repo ? '*' : '=');
-    if (any_repo)
-        q.target_len = 0;
-    api_key(k, &q);
-    buf_addc(k, '\x1f');
-    buf_adds(k, privilege_name(q.priv));
-}
-
 /* The PREV rows of one key. */
 struct resume_count {
     uint32_t ok;                /* with status ok, not yet used */
     uint32_t rows;              /* in all */
 };
 
-static struct resume_count *add(struct resume *r, const struct request *req, int any_repo)
+/* The key of what a record asks for, by its kind (kind.h), into k
+ * (emptied first), and its request into req; any_repo: the repository
+ * left out. -1: not a valid row of a kind that --resume-from matches. */
+static int row_key(struct buf *k, const struct colmap *m, const char *const *cells,
+                   const size_t *lens, unsigned n, int any_repo, struct request *req)
 {
-    struct buf k = {0};
-    row_key(&k, req, any_repo);
-    struct resume_count *e = hmap_kput(&r->tab, k.data, k.len, NULL);
-    buf_free(&k);
-    return e;
-}
-
-static struct resume_count *find(const struct resume *r, const struct request *req, int any_repo)
-{
-    struct buf k = {0};
-    row_key(&k, req, any_repo);
-    struct resume_count *e = hmap_kget(&r->tab, k.data, k.len);
-    buf_free(&k);
-    return e;
+    const struct kind_ops *kind = kind_of(m, cells, lens, n);
+    k->len = 0;
+    return kind->resume_key ? kind->resume_key(m, cells, lens, n, any_repo, req, k) : -1;
 }
 
 /* Reading a CSV: the header into a mapping, then each valid row. */
@@ -89,7 +68,7 @@ struct reader {
     int have_header;
     int need_status;
     int bad;
-    int (*on_row)(struct reader *rd, const struct request *req, const struct csvin_record *rec);
+    int (*on_row)(struct reader *rd, const struct csvin_record *rec);
     struct resume *r;           /* loading */
     const struct resume *want;  /* checking */
     int found;
@@ -116,14 +95,7 @@ static int on_record(void *ctx, const struct csvin_record *rec)
     }
     if (rec->problem || row_is_blank(rec->cells, rec->lens, rec->n))
         return 0;
-    /* only rows of kinds that --resume-from matches (permissions) count */
-    if (!kind_of(&rd->map, rec->cells, rec->lens, rec->n)->resumes_from)
-        return 0;
-    struct request req;
-    char why[540];
-    if (row_validate(&rd->map, rec->cells, rec->lens, rec->n, &req, why, sizeof why) != 0)
-        return 0;
-    return rd->on_row(rd, &req, rec);
+    return rd->on_row(rd, rec);
 }
 
 static int read_csv(struct reader *rd, const char *path)
@@ -142,20 +114,27 @@ static int read_csv(struct reader *rd, const char *path)
     return rc < 0 || rd->bad ? -1 : 0;
 }
 
-static int load_row(struct reader *rd, const struct request *req, const struct csvin_record *rec)
+static int load_row(struct reader *rd, const struct csvin_record *rec)
 {
     struct resume *r = rd->r;
-    if (req->target_is_pattern)         /* a pattern PREV could not expand */
+    struct request req;
+    struct buf k = {0};
+    if (row_key(&k, &rd->map, rec->cells, rec->lens, rec->n, 0, &req) != 0 ||
+        req.target_is_pattern) {        /* a pattern PREV could not expand */
+        buf_free(&k);
         return 0;
+    }
     unsigned c = (unsigned)rd->map.col[COL_STATUS];
     /* a line torn by a kill may end before its status: then it is not done */
     int ok = rec->n > c && resume_status_is_ok(rec->cells[c], rec->lens[c]);
-    struct resume_count *e = add(r, req, 0);
+    struct resume_count *e = hmap_kput(&r->tab, k.data, k.len, NULL);
     e->rows++;
     e->ok += (uint32_t)ok;
-    if (req->target == TARGET_REPO)
-        add(r, req, 1)->rows++;
+    if (req.target == TARGET_REPO &&
+        row_key(&k, &rd->map, rec->cells, rec->lens, rec->n, 1, &req) == 0)
+        ((struct resume_count *)hmap_kput(&r->tab, k.data, k.len, NULL))->rows++;
     r->rows++;
+    buf_free(&k);
     return 0;
 }
 
@@ -178,10 +157,16 @@ int resume_load(struct resume *r, const char *path, const struct bb_config *cfg)
     return 0;
 }
 
-static int check_row(struct reader *rd, const struct request *req, const struct csvin_record *rec)
+static int check_row(struct reader *rd, const struct csvin_record *rec)
 {
-    (void)rec;
-    const struct resume_count *e = find(rd->want, req, req->target_is_pattern);
+    struct request req;
+    struct buf k = {0};
+    const struct resume_count *e = NULL;
+    if (row_key(&k, &rd->map, rec->cells, rec->lens, rec->n, 0, &req) == 0 &&
+        (!req.target_is_pattern ||
+         row_key(&k, &rd->map, rec->cells, rec->lens, rec->n, 1, &req) == 0))
+        e = hmap_kget(&rd->want->tab, k.data, k.len);
+    buf_free(&k);
     rd->found = e && e->rows;
     return rd->found;           /* one match is enough */
 }
@@ -206,9 +191,14 @@ int resume_check_input(const struct resume *r, const char *path, const struct bb
     return -1;
 }
 
-int resume_done(struct resume *r, const struct request *req)
+int resume_done(struct resume *r, const struct colmap *m, const char *const *cells,
+                const size_t *lens, unsigned n)
 {
-    struct resume_count *e = find(r, req, 0);
+    struct request req;
+    struct buf k = {0};
+    struct resume_count *e = row_key(&k, m, cells, lens, n, 0, &req) == 0
+                             ? hmap_kget(&r->tab, k.data, k.len) : NULL;
+    buf_free(&k);
     if (!e || !e->ok)
         return 0;
     e->ok--;

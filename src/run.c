@@ -263,7 +263,7 @@ static int prune_row_held_back(struct run *r, struct row_job *j)
 static void settle_or_submit(struct run *r, struct row_job *j)
 {
     const struct kind_ops *kind = j->kind;
-    if (r->cfg->resume_from && kind->resumes_from && resume_done(&r->resume, &j->req)) {
+    if (r->cfg->resume_from && resume_done(&r->resume, &r->map, r->cellv, j->lens, j->n)) {
         j->res.status = ROW_DONE_BEFORE;
         msg_printf(j->res.msg, sizeof j->res.msg, "ok in the earlier run; not sent again");
     } else if (r->ses.cancel_level > 0) {

@@ -48,9 +48,39 @@ static const char prev_text[] =
     "ACME,Tools,Admins,admin,ok,200,1,,\n"
     "acme,torn,developers,write\n";
 
-static struct request repo_row(const char *ws, const char *repo, const char *group, enum privilege p)
+/* resume_done for one input record: header and line split at commas. */
+static int done_with(struct resume *r, const struct bb_config *cfg, const char *header,
+                     const char *line)
 {
-    return mkreq(TARGET_REPO, SUBJECT_GROUP, p, ws, NULL, repo, group);
+    char hb[512], lb[512], err[256];
+    const char *hc[16], *lc[16];
+    size_t hl[16], ll[16];
+    unsigned hn = 0, ln = 0;
+    snprintf(hb, sizeof hb, "%s", header);
+    snprintf(lb, sizeof lb, "%s", line);
+    for (char *p = hb, *c; p && hn < 16; p = c ? c + 1 : NULL) {
+        c = strchr(p, ',');
+        if (c)
+            *c = '\0';
+        hc[hn] = p;
+        hl[hn++] = strlen(p);
+    }
+    for (char *p = lb, *c; p && ln < 16; p = c ? c + 1 : NULL) {
+        c = strchr(p, ',');
+        if (c)
+            *c = '\0';
+        lc[ln] = p;
+        ll[ln++] = strlen(p);
+    }
+    struct colmap m;
+    assert_int_equal(colmap_build(&m, hc, hl, hn, cfg, err, sizeof err), 0);
+    return resume_done(r, &m, lc, ll, ln);
+}
+
+static int done(struct resume *r, const char *line)
+{
+    struct bb_config cfg = cloud_cfg();
+    return done_with(r, &cfg, "workspace,repo,project,group,user,privilege", line);
 }
 
 static void test_matches_rows_not_positions(void **state)
@@ -61,16 +91,16 @@ static void test_matches_rows_not_positions(void **state)
     memset(&r, 0, sizeof r);
     assert_int_equal(resume_load(&r, write_file("prev.csv", prev_text), &cfg), 0);
     /* another order than PREV's */
-    struct request docs = repo_row("acme", "docs", "qa", PRIV_READ);
-    struct request web = repo_row("acme", "web", "developers", PRIV_WRITE);
-    struct request api = repo_row("acme", "api", "developers", PRIV_WRITE);
-    assert_int_equal(resume_done(&r, &web), 0);         /* failed before: sent */
-    assert_int_equal(resume_done(&r, &api), 1);
-    assert_int_equal(resume_done(&r, &docs), 1);
+    const char *docs = "acme,docs,,qa,,read";
+    const char *web = "acme,web,,developers,,write";
+    const char *api = "acme,api,,developers,,write";
+    assert_int_equal(done(&r, web), 0);         /* failed before: sent */
+    assert_int_equal(done(&r, api), 1);
+    assert_int_equal(done(&r, docs), 1);
     /* each ok row of PREV stands for one input row */
-    assert_int_equal(resume_done(&r, &api), 0);
-    assert_int_equal(resume_done(&r, &docs), 1);        /* PREV has it twice */
-    assert_int_equal(resume_done(&r, &docs), 0);
+    assert_int_equal(done(&r, api), 0);
+    assert_int_equal(done(&r, docs), 1);        /* PREV has it twice */
+    assert_int_equal(done(&r, docs), 0);
     resume_free(&r);
 }
 
@@ -82,20 +112,19 @@ static void test_what_counts_as_the_same_row(void **state)
     memset(&r, 0, sizeof r);
     assert_int_equal(resume_load(&r, write_file("prev.csv", prev_text), &cfg), 0);
     /* another privilege, subject, target or workspace: not done */
-    struct request other[] = {
-        repo_row("acme", "api", "developers", PRIV_READ),
-        repo_row("acme", "api", "qa", PRIV_WRITE),
-        repo_row("acme", "apix", "developers", PRIV_WRITE),
-        repo_row("other", "api", "developers", PRIV_WRITE),
-        mkreq(TARGET_REPO, SUBJECT_USER, PRIV_WRITE, "acme", NULL, "api", "developers"),
-        mkreq(TARGET_PROJECT, SUBJECT_GROUP, PRIV_WRITE, "acme", NULL, "api", "developers"),
-        repo_row("acme", "torn", "developers", PRIV_WRITE),   /* its line ends before its status */
+    const char *other[] = {
+        "acme,api,,developers,,read",
+        "acme,api,,qa,,write",
+        "acme,apix,,developers,,write",
+        "other,api,,developers,,write",
+        "acme,api,,,developers,write",
+        "acme,,api,developers,,write",
+        "acme,torn,,developers,,write",   /* its line ends before its status */
     };
     for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
-        assert_int_equal(resume_done(&r, &other[i]), 0);
+        assert_int_equal(done(&r, other[i]), 0);
     /* names compare as Bitbucket compares them: case-insensitively */
-    struct request tools = repo_row("acme", "tools", "admins", PRIV_ADMIN);
-    assert_int_equal(resume_done(&r, &tools), 1);
+    assert_int_equal(done(&r, "acme,tools,,admins,,admin"), 1);
     resume_free(&r);
 }
 
@@ -108,10 +137,45 @@ static void test_data_center_project_counts(void **state)
     memset(&r, 0, sizeof r);
     assert_int_equal(resume_load(&r, write_file("dc.csv",
         "project,repo,group,privilege,status\nPRJ,api,devs,write,ok\n"), &cfg), 0);
-    struct request same = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "", "PRJ", "api", "devs");
-    struct request other = mkreq(TARGET_REPO, SUBJECT_GROUP, PRIV_WRITE, "", "OPS", "api", "devs");
-    assert_int_equal(resume_done(&r, &other), 0);
-    assert_int_equal(resume_done(&r, &same), 1);
+    assert_int_equal(done_with(&r, &cfg, "project,repo,group,privilege", "OPS,api,devs,write"), 0);
+    assert_int_equal(done_with(&r, &cfg, "project,repo,group,privilege", "PRJ,api,devs,write"), 1);
+    resume_free(&r);
+}
+
+/* Branch-rule rows are matched by their own key (target, restriction,
+ * subject, add or remove, value), never with a permission row. */
+static void test_branch_rows(void **state)
+{
+    (void)state;
+    struct bb_config cfg = cloud_cfg();
+    struct resume r;
+    memset(&r, 0, sizeof r);
+    static const char h[] = "workspace,repo,branch,rule,group,user,privilege,value";
+    assert_int_equal(resume_load(&r, write_file("prevb.csv",
+        "workspace,repo,branch,rule,group,user,privilege,value,status\n"
+        "acme,api,main,push,developers,,,,ok\n"
+        "acme,api,model:production,require_approvals_to_merge,,,,2,ok\n"
+        "acme,api,main,delete,,,none,,failed\n"
+        "acme,web,,,developers,,write,,ok\n"), &cfg), 0);
+    const char *other[] = {
+        "acme,api,main,push,developers,,none,",             /* remove, not add */
+        "acme,api,main,push,,developers,,",                 /* a user, not the group */
+        "acme,api,main,restrict_merges,developers,,,",      /* another rule */
+        "acme,api,dev,push,developers,,,",                  /* another branch */
+        "acme,web,main,push,developers,,,",                 /* another repository */
+        "acme,api,model:production,require_approvals_to_merge,,,,3",   /* another value */
+        "acme,api,main,delete,,,none,",                     /* failed before: sent */
+        "acme,api,main,push,,,,",                           /* the restriction alone */
+    };
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+        assert_int_equal(done_with(&r, &cfg, h, other[i]), 0);
+    /* a permission row of the group on api: not the branch row of it */
+    assert_int_equal(done_with(&r, &cfg, h, "acme,api,,,developers,,write,"), 0);
+    assert_int_equal(done_with(&r, &cfg, h, "ACME,API,main,push,Developers,,,"), 1);
+    assert_int_equal(done_with(&r, &cfg, h, "acme,api,main,push,developers,,,"), 0);
+    assert_int_equal(done_with(&r, &cfg, h,
+                               "acme,api,model:production,require_approvals_to_merge,,,,2"), 1);
+    assert_int_equal(done_with(&r, &cfg, h, "acme,web,,,developers,,write,"), 1);
     resume_free(&r);
 }
 
@@ -176,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_matches_rows_not_positions),
         cmocka_unit_test(test_what_counts_as_the_same_row),
         cmocka_unit_test(test_data_center_project_counts),
+        cmocka_unit_test(test_branch_rows),
         cmocka_unit_test(test_check_input),
         cmocka_unit_test(test_not_a_result),
     };
