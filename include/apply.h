@@ -49,6 +49,9 @@ void apply_cancel_row(const struct apply_shared *sh, struct row_job *j);
 
 /* The permission kind's run of one row (kind.c's table). */
 void apply_permission_row(struct apply_worker *w, struct row_job *j);
+/* Its check of a saved plan's row (stale.c): the level its subject holds
+ * now, into j->res.prev, and the names of its permission in res.named. */
+void apply_permission_check(struct apply_worker *w, struct row_job *j);
 
 /* Helpers for a kind's run of a row. A Cloud email row: its account (and
  * {uuid}, or ""), with "EMAIL is account ID" in note. Returns 0, or -1 with

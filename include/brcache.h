@@ -41,6 +41,16 @@ int brcache_list(struct brcache *c, const struct request *t, const struct pager_
 void brcache_set(struct brcache *c, const struct request *t, const struct brestr *r,
                  int exists);
 
+/* A saved plan's check (stale.c): as brcache_get and brcache_set, on a
+ * copy of the target's set that only the check reads and writes (made from
+ * the live set at the first brcache_sim_set of the target); the live set
+ * is left as the server has it. */
+int brcache_sim_get(struct brcache *c, const struct request *t, const char *rule,
+                    const struct brule_branch *b, const struct pager_fetch *f, struct brestr *out,
+                    int *exists, struct pager_error *err);
+void brcache_sim_set(struct brcache *c, const struct request *t, const struct brestr *r,
+                     int exists);
+
 /* First state wins: 1 when none of the n marks was made on target t
  * before (then all are made), else 0 (the others are made too). Marks are
  * compared as strings, ignoring ASCII case. */

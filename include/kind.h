@@ -11,6 +11,7 @@
 struct row_job;
 struct apply_shared;
 struct apply_worker;
+struct stale_check;
 
 /* The kinds of resource a row may be (a permission, a branch rule), each a
  * table of what apply and plan do with one row of it, as api_ops is for
@@ -49,10 +50,14 @@ struct kind_ops {
      * a valid row. */
     int (*resume_key)(const struct colmap *m, const char *const *cells, const size_t *lens,
                       unsigned n, int any_repo, struct request *req, struct buf *key);
-    /* 1 when applying a saved plan compares its rows of this kind with the
-     * live state before the first write (stale.c); 0: they are compared
-     * when they run (a branch rule always reads its restriction first) */
-    int plan_checked;
+    /* Applying a saved plan compares its rows with the live state before
+     * the first write (stale.c): plan_row validates a record of the plan
+     * and says what it saw (stale.h's enum stale_row, chk filled);
+     * plan_check, in a worker, what the row finds now (into j->res), after
+     * the plan's earlier rows of the same thing. NULL: not compared. */
+    int (*plan_row)(const struct colmap *m, const char *const *cells, const size_t *lens,
+                    unsigned n, struct stale_check *chk);
+    void (*plan_check)(struct apply_worker *w, struct row_job *j);
     /* What --markdown shows of its rows: a section of its changes, its
      * line in the counts, its cells (markdown.h) */
     const struct markdown_kind *report;

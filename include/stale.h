@@ -44,13 +44,33 @@ void stale_free(struct stale *s);
 struct stale_check {
     enum privilege saw, leaves;
     int blind;                  /* a planned row with no level to compare */
+    int held;                   /* a held row: it leaves what it saw */
+    /* A kind that writes `previous` as text (a branch rule: brestr.h's
+     * "absent", "listed value 2"...): the plan's cell, compared with the
+     * text the worker finds now (res->previous), and what the messages
+     * call the row ("push on main group developers"). "" for a level. */
+    char previous[96];
+    char what[200];
 };
+
+/* kind_ops.plan_row of the kinds (kind.h): a record of a saved plan,
+ * validated, and what it says it saw (enum stale_row), into chk. The
+ * permission kind's: */
+int stale_permission_row(const struct colmap *m, const char *const *cells, const size_t *lens,
+                         unsigned n, struct stale_check *chk);
+/* A kind whose `previous` is text, once the kind validated the record (a
+ * pattern is STALE_SKIP): planned or held with a previous cell, or ok and
+ * unchanged (its message), or ok and written; chk->previous filled. */
+enum stale_row stale_text_row(const struct colmap *m, const char *const *cells,
+                              const size_t *lens, unsigned n, struct stale_check *chk);
 
 /* A checked row comes back, in file order: the row of input line `line`,
  * req, with the level it saw and leaves in chk (chk->saw PRIV_NONE and
  * res->status failed for a STALE_BLIND row). res holds the level read now
  * in res->prev (or a failed status), and its names in res->named[]: it is
- * compared with what the rows before it leave. */
+ * compared with what the rows before it leave. A text kind's row
+ * (chk->previous) is compared with res->previous: what the worker found
+ * after the plan's earlier rows of the same restriction. */
 void stale_row_done(struct stale *s, unsigned long line, const struct request *req,
                     const struct row_result *res, const struct stale_check *chk);
 /* 0 when every row matched. Else one stderr block (the first rows named),

@@ -140,8 +140,6 @@ int apply_unknown_subject(struct apply_worker *w, struct row_job *j, const char 
     return 1;
 }
 
-static void check_row(struct apply_worker *w, struct row_job *j);
-
 void apply_cancelled(void *arg, struct pool_node *n)
 {
     apply_cancel_row(arg, ROW_JOB_OF_NODE(n));
@@ -156,7 +154,7 @@ void apply_run(void *wctx, struct pool_node *n)
         return;
     }
     if (j->role == ROLE_CHECK) {
-        check_row(w, j);
+        j->kind->plan_check(w, j);
         return;
     }
     /* a job made by the run itself (prune's rows) is a permission row */
@@ -251,7 +249,7 @@ static int read_subject_now(struct apply_worker *w, struct row_job *j, struct su
 
 /* A plan's row, checked before any write (stale.c): the level its subject
  * holds now, and the keys of its permission under each name known. */
-static void check_row(struct apply_worker *w, struct row_job *j)
+void apply_permission_check(struct apply_worker *w, struct row_job *j)
 {
     struct subject_now sn;
     j->res.prev = -1;

@@ -43,6 +43,7 @@
 #include "csvout.h"
 #include "export.h"
 #include "kind.h"
+#include "stale.h"
 
 #define BRANCH_SLOT 1
 
@@ -170,6 +171,79 @@ static int br_resume_key(const struct colmap *m, const char *const *cells, const
              br.value);
     buf_adds(key, v);
     return 0;
+}
+
+/* A saved plan's row (stale.c): valid, not a pattern, what it saw. */
+static int br_plan_row(const struct colmap *m, const char *const *cells, const size_t *lens,
+                       unsigned n, struct stale_check *chk)
+{
+    struct request req;
+    struct brow br;
+    char why[580];
+    memset(chk, 0, sizeof *chk);
+    if (brrow_validate(m, cells, lens, n, &req, &br, why, sizeof why) != 0 ||
+        req.target_is_pattern)
+        return STALE_SKIP;
+    enum stale_row k = stale_text_row(m, cells, lens, n, chk);
+    struct buf what = {0};
+    buf_adds(&what, br.rule->name);
+    buf_adds(&what, " on ");
+    brule_branch_cell(m->api, &br.branch, &what);
+    buf_addc(&what, '\0');
+    if (br.has_subject)
+        msg_printf(chk->what, sizeof chk->what, "%s %s %.*s", what.data,
+                   req.subject == SUBJECT_GROUP ? "group" : "user", (int)req.subject_len,
+                   req.subject_name);
+    else
+        msg_printf(chk->what, sizeof chk->what, "%s", what.data);
+    buf_free(&what);
+    return (int)k;
+}
+
+/* Worker: what a saved plan's row finds now, after the plan's earlier rows
+ * of its restriction (they ran before it: the order key), into
+ * j->res.previous; what it leaves is recorded for the next (not a held
+ * row: it was not to be sent). Nothing is written. */
+static void br_plan_check(struct apply_worker *w, struct row_job *j)
+{
+    struct apply_shared *sh = w->sh;
+    struct brcache *c = sh->kstate[BRANCH_SLOT];
+    const struct request *req = &j->req;
+    const char *subject = req->subject_name;
+    size_t sublen = req->subject_len;
+    char account[256], uuid[128] = "", note[400], what[300], where[200];
+    struct pager_error err;
+    j->res.prev = -1;
+    j->res.previous[0] = '\0';
+    if (j->br.has_subject && req->subject_is_email) {
+        if (apply_resolve_email(w, j, account, sizeof account, uuid, sizeof uuid, note,
+                                sizeof note) != 0)
+            return;
+        subject = account;
+        sublen = strlen(account);
+    }
+    struct brestr want;
+    brestr_init(&want);
+    int exists;
+    if (brcache_sim_get(c, req, j->br.rule->name, &j->br.branch, exec_pager(w->ex), &want,
+                        &exists, &err) != 0) {
+        api_target_label(req, where, sizeof where);
+        snprintf(what, sizeof what, "cannot read the branch restrictions of %s", where);
+        apply_lookup_failed(j, &err, what);
+        brestr_free(&want);
+        return;
+    }
+    struct brestr_row row;
+    row_of(j, subject, sublen, uuid, &row);
+    struct buf prev = {0};
+    brestr_row_apply(&want, &exists, &row, &prev);
+    buf_addc(&prev, '\0');
+    msg_printf(j->res.previous, sizeof j->res.previous, "%s", prev.data);
+    buf_free(&prev);
+    if (!j->check.held)
+        brcache_sim_set(c, req, &want, exists);
+    j->res.status = ROW_OK;
+    brestr_free(&want);
 }
 
 /* --dry-run reads nothing: the request for the restriction as the row
@@ -562,6 +636,8 @@ const struct kind_ops kind_branch = {
     .submitted = br_submitted,
     .run = br_run,
     .resume_key = br_resume_key,
+    .plan_row = br_plan_row,
+    .plan_check = br_plan_check,
     .report = &brreport_markdown,
     .export = &export_branch,
     .state_new = br_state_new,

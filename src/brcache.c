@@ -17,6 +17,12 @@
  * leave. Restrictions of other rules or branches of the same target run
  * concurrently: every access copies under the lock.
  *
+ * A saved plan's check (stale.c) asks what each of its rows finds after
+ * the plan's earlier rows, before anything is written: brcache_sim_set
+ * records what a checked row leaves in a copy of the target's set (made at
+ * its first use), which brcache_sim_get reads; the live set stays as the
+ * server has it, for the rows that then run.
+ *
  * The marks (brcache_first) are the undo file's "first state wins": per
  * target, strings naming a restriction or one subject of it; the undo rows
  * of a restriction are written only the first time.
@@ -42,6 +48,8 @@ struct target {
     char *key;                  /* api_target_key (owned) */
     struct once once;           /* READY: set; FAILED: fail_* */
     struct brestr_set set;      /* the restrictions that exist (owned) */
+    struct brestr_set sim;      /* a saved plan's check: what its rows leave (owned) */
+    int simulated;              /* sim holds the target's set (brcache_sim_set) */
     long fail_status;
     char *fail_msg;             /* owned, when FAILED */
     char **marks;               /* brcache_first's (owned) */
@@ -81,6 +89,7 @@ void brcache_free(struct brcache *c)
             struct target *next = t->next;
             free(t->key);
             brestr_set_free(&t->set);
+            brestr_set_free(&t->sim);
             free(t->fail_msg);
             for (size_t i = 0; i < t->nmarks; i++)
                 free(t->marks[i]);
@@ -148,22 +157,43 @@ static void load(struct brcache *c, struct target *t, const struct request *req,
     once_end(&c->loads, &t->once, end);
 }
 
-/* mu held. The index of the restriction in the set, or -1. */
-static long find_restriction(const struct brcache *c, const struct target *t, const char *rule,
-                             const struct brule_branch *b)
+/* mu held. The index of the restriction in the set s, or -1. */
+static long find_in(const struct brcache *c, const struct brestr_set *s, const char *rule,
+                    const struct brule_branch *b)
 {
     struct buf want = {0}, have = {0};
     branch_restriction_key(c->api->flavour, rule, b, &want);
     long at = -1;
-    for (size_t i = 0; at < 0 && i < t->set.n; i++) {
+    for (size_t i = 0; at < 0 && i < s->n; i++) {
         have.len = 0;
-        branch_restriction_key(c->api->flavour, t->set.v[i].rule, &t->set.v[i].branch, &have);
+        branch_restriction_key(c->api->flavour, s->v[i].rule, &s->v[i].branch, &have);
         if (have.len == want.len && memcmp(have.data, want.data, want.len) == 0)
             at = (long)i;
     }
     buf_free(&want);
     buf_free(&have);
     return at;
+}
+
+/* mu held. Record r in the set s: exists, or gone. */
+static void set_in(const struct brcache *c, struct brestr_set *s, const struct brestr *r,
+                   int exists)
+{
+    long at = find_in(c, s, r->rule, &r->branch);
+    if (exists && at < 0) {
+        if (s->n == s->cap) {
+            s->cap = s->cap ? 2 * s->cap : 8;
+            s->v = xrealloc(s->v, s->cap * sizeof *s->v);
+        }
+        brestr_init(&s->v[s->n]);
+        at = (long)s->n++;
+    }
+    if (exists)
+        brestr_copy(&s->v[at], r);
+    else if (at >= 0) {
+        brestr_free(&s->v[at]);
+        s->v[at] = s->v[--s->n];
+    }
 }
 
 /* mu held on entry and on return. The target's entry, its list read
@@ -213,9 +243,10 @@ int brcache_list(struct brcache *c, const struct request *req, const struct page
     return t ? 0 : -1;
 }
 
-int brcache_get(struct brcache *c, const struct request *req, const char *rule,
-                const struct brule_branch *b, const struct pager_fetch *f, struct brestr *out,
-                int *exists, struct pager_error *err)
+/* The restriction (rule, b) of target t in the set s (see brcache_get). */
+static int get_in(struct brcache *c, const struct request *req, const char *rule,
+                  const struct brule_branch *b, const struct pager_fetch *f, struct brestr *out,
+                  int *exists, struct pager_error *err, int sim)
 {
     pthread_mutex_lock(&c->mu);
     struct target *t = loaded(c, req, f, err);
@@ -223,10 +254,11 @@ int brcache_get(struct brcache *c, const struct request *req, const char *rule,
     if (!t) {
         rc = -1;
     } else {
-        long at = find_restriction(c, t, rule, b);
+        const struct brestr_set *s = sim && t->simulated ? &t->sim : &t->set;
+        long at = find_in(c, s, rule, b);
         *exists = at >= 0;
         if (at >= 0)
-            brestr_copy(out, &t->set.v[at]);
+            brestr_copy(out, &s->v[at]);
         else {
             brestr_free(out);
             msg_printf(out->rule, sizeof out->rule, "%s", rule);
@@ -237,28 +269,42 @@ int brcache_get(struct brcache *c, const struct request *req, const char *rule,
     return rc;
 }
 
+int brcache_get(struct brcache *c, const struct request *req, const char *rule,
+                const struct brule_branch *b, const struct pager_fetch *f, struct brestr *out,
+                int *exists, struct pager_error *err)
+{
+    return get_in(c, req, rule, b, f, out, exists, err, 0);
+}
+
+int brcache_sim_get(struct brcache *c, const struct request *req, const char *rule,
+                    const struct brule_branch *b, const struct pager_fetch *f, struct brestr *out,
+                    int *exists, struct pager_error *err)
+{
+    return get_in(c, req, rule, b, f, out, exists, err, 1);
+}
+
 void brcache_set(struct brcache *c, const struct request *req, const struct brestr *r,
                  int exists)
 {
     pthread_mutex_lock(&c->mu);
     struct target *t = find(c, req, 0);
+    if (t && t->once.state == ONCE_READY)
+        set_in(c, &t->set, r, exists);
+    pthread_mutex_unlock(&c->mu);
+}
+
+void brcache_sim_set(struct brcache *c, const struct request *req, const struct brestr *r,
+                     int exists)
+{
+    pthread_mutex_lock(&c->mu);
+    struct target *t = find(c, req, 0);
     if (t && t->once.state == ONCE_READY) {
-        long at = find_restriction(c, t, r->rule, &r->branch);
-        if (exists && at < 0) {
-            struct brestr_set *s = &t->set;
-            if (s->n == s->cap) {
-                s->cap = s->cap ? 2 * s->cap : 8;
-                s->v = xrealloc(s->v, s->cap * sizeof *s->v);
-            }
-            brestr_init(&s->v[s->n]);
-            at = (long)s->n++;
+        if (!t->simulated) {
+            t->simulated = 1;
+            for (size_t i = 0; i < t->set.n; i++)
+                set_in(c, &t->sim, &t->set.v[i], 1);
         }
-        if (exists)
-            brestr_copy(&t->set.v[at], r);
-        else if (at >= 0) {
-            brestr_free(&t->set.v[at]);
-            t->set.v[at] = t->set.v[--t->set.n];
-        }
+        set_in(c, &t->sim, r, exists);
     }
     pthread_mutex_unlock(&c->mu);
 }

@@ -7,6 +7,7 @@
 #include "apply.h"
 #include "export.h"
 #include "markdown.h"
+#include "stale.h"
 
 /* Every kind but the permission one, which takes the rows no other claims. */
 static const struct kind_ops *const others[] = {&kind_branch};
@@ -153,7 +154,8 @@ const struct kind_ops kind_permission = {
     .submitted = perm_submitted,
     .run = apply_permission_row,
     .resume_key = perm_resume_key,
-    .plan_checked = 1,
+    .plan_row = stale_permission_row,
+    .plan_check = apply_permission_check,
     .report = &perm_report,
     .export = &export_permission,
 };

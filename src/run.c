@@ -222,8 +222,7 @@ static int kept_from_before(struct run *r, struct row_job *j)
 static int is_prune_row(const struct run *r, const struct row_job *j)
 {
     int sc = r->map.col[COL_STATUS], mc = r->map.col[COL_MESSAGE];
-    /* a plan's result (stale.c compares its permission rows; a plan of
-     * branch rules alone is compared when its rows run) */
+    /* a plan's result */
     if (r->cfg->command != CMD_APPLY || r->cfg->dry_run || sc < 0 || mc < 0 ||
         (unsigned)sc >= j->n || (unsigned)mc >= j->n)
         return 0;
@@ -444,34 +443,28 @@ static int check_record(void *ctx, const struct csvin_record *rec)
     if (rec->problem || row_is_blank(rec->cells, rec->lens, rec->n))
         return 0;
     /* rows of a kind whose plan is not checked are compared when they run */
-    if (!kind_of(&r->map, rec->cells, rec->lens, rec->n)->plan_checked)
+    const struct kind_ops *kind = kind_of(&r->map, rec->cells, rec->lens, rec->n);
+    if (!kind->plan_row)
         return 0;
-    struct request req;
-    char why[540];
-    enum privilege saw = PRIV_NONE, leaves = PRIV_NONE;
-    if (row_validate(&r->map, rec->cells, rec->lens, rec->n, &req, why, sizeof why) != 0)
-        return 0;
-    enum stale_row kind = stale_row_kind(&r->map, rec->cells, rec->lens, rec->n, &req, &saw, &leaves);
-    if (kind != STALE_PLANNED && kind != STALE_SAW && kind != STALE_BLIND)
+    struct stale_check chk;
+    enum stale_row sr = (enum stale_row)kind->plan_row(&r->map, rec->cells, rec->lens, rec->n,
+                                                       &chk);
+    if (sr != STALE_PLANNED && sr != STALE_SAW && sr != STALE_BLIND)
         return 0;
     struct row_job *j = ROW_JOB(ring_take(&r->host.ring));
     if (!j)
         return 1;
     job_fill(r, j, rec, -1, NULL);
     j->role = ROLE_CHECK;
-    j->check.blind = kind == STALE_BLIND;
-    j->check.saw = saw;
-    j->check.leaves = leaves;
+    j->check = chk;
     if (validate(r, j) != 0 || r->ses.cancel_level > 0 || j->check.blind) {
         j->res.status = j->check.blind ? ROW_FAILED : ROW_CANCELLED;
         ring_settle(&r->host.ring, &j->core);
         return r->host.fatal;
     }
-    if (j->req.subject_is_email)
-        people_note(r->apply.people, j->req.workspace, j->req.workspace_len, j->req.subject_name,
-                    j->req.subject_len);
+    j->kind->submitted(&r->apply, j);
     j->core.key.len = 0;
-    api_order_key(&j->core.key, r->ses.api, &j->req);
+    j->kind->order_key(&j->core.key, r->ses.api, j);
     ring_submit(&r->host.ring, &j->core);
     return r->host.fatal;
 }

@@ -14,6 +14,9 @@
  * privilege: unchanged, or the caller's own kept). An `ok` row whose
  * `previous` differs is a write that went out: a file of those is an
  * apply's result, fed back to be applied again, and is applied as before.
+ * A branch rule's `previous` is text ("absent", "listed value 2"): its ok
+ * rows wrote nothing when their message says "unchanged" (kind_ops.plan_row
+ * says which rows are which, per kind).
  * In a plan, `planned`, `held` and unchanged rows are compared; a planned
  * row with no `previous` (--dry-run's) cannot be, and stops the run too. stale_scan decides
  * with one local read of the file before any request, so that the run can
@@ -27,7 +30,11 @@
  * file order (stale_row_done): each is compared with what the rows before
  * it leave (an overlay of the levels earlier rows of the same permission
  * planned, by key, under both names of a Cloud user when known), else
- * with the level read now. Any difference, or a target that cannot be
+ * with the level read now. A branch rule's worker reads its restriction
+ * (brcache, read once), applies the row to what the plan's earlier rows of
+ * the restriction leave (brcache_sim_*: the rows of one restriction run
+ * in file order) and gives the text the row finds: it is compared with the
+ * plan's. Any difference, or a target that cannot be
  * read, and nothing is sent: the run stops with exit 1 and names the first
  * rows on stderr. Re-plan and apply.
  *
@@ -87,6 +94,49 @@ enum stale_row stale_row_kind(const struct colmap *m, const char *const *cells,
     return *saw == req->priv ? STALE_SAW : STALE_WROTE;
 }
 
+int stale_permission_row(const struct colmap *m, const char *const *cells, const size_t *lens,
+                         unsigned n, struct stale_check *chk)
+{
+    struct request req;
+    char why[540];
+    memset(chk, 0, sizeof *chk);
+    if (row_validate(m, cells, lens, n, &req, why, sizeof why) != 0)
+        return STALE_SKIP;
+    enum stale_row k = stale_row_kind(m, cells, lens, n, &req, &chk->saw, &chk->leaves);
+    chk->blind = k == STALE_BLIND;
+    return (int)k;
+}
+
+enum stale_row stale_text_row(const struct colmap *m, const char *const *cells,
+                              const size_t *lens, unsigned n, struct stale_check *chk)
+{
+    const char *st, *pv, *msg;
+    size_t stl, pvl, msgl;
+    if (cell_of(m, COL_STATUS, cells, lens, n, &st, &stl) != 0)
+        return STALE_SKIP;
+    int planned = ascii_ieq(st, stl, "planned"), held = ascii_ieq(st, stl, "held");
+    if (!planned && !held && !ascii_ieq(st, stl, "ok"))
+        return STALE_SKIP;
+    cell_of(m, COL_PREVIOUS, cells, lens, n, &pv, &pvl);
+    chk->held = held;
+    chk->blind = (planned || held) && !pvl;
+    if (chk->blind)
+        return STALE_BLIND;
+    if (!pvl || pvl >= sizeof chk->previous)
+        return planned || held ? STALE_PLANNED : STALE_SKIP;
+    memcpy(chk->previous, pv, pvl);
+    chk->previous[pvl] = '\0';
+    if (planned || held)
+        return STALE_PLANNED;
+    /* an ok row wrote nothing when its message says "unchanged" (a note
+     * may follow it after "; ") */
+    cell_of(m, COL_MESSAGE, cells, lens, n, &msg, &msgl);
+    static const char same[] = "unchanged";
+    size_t sl = sizeof same - 1;
+    int unchanged = msgl >= sl && ascii_ieq(msg, sl, same) && (msgl == sl || msg[sl] == ';');
+    return unchanged ? STALE_SAW : STALE_WROTE;
+}
+
 /* ---- the scan: is the input a plan's result? -------------------------- */
 
 struct scan {
@@ -109,14 +159,11 @@ static int scan_record(void *ctx, const struct csvin_record *rec)
     }
     if (rec->problem || row_is_blank(rec->cells, rec->lens, rec->n))
         return 0;
-    if (!kind_of(&sc->map, rec->cells, rec->lens, rec->n)->plan_checked)
+    const struct kind_ops *kind = kind_of(&sc->map, rec->cells, rec->lens, rec->n);
+    if (!kind->plan_row)
         return 0;               /* a kind whose rows are compared when they run */
-    struct request req;
-    char why[540];
-    enum privilege saw, leaves;
-    if (row_validate(&sc->map, rec->cells, rec->lens, rec->n, &req, why, sizeof why) != 0)
-        return 0;
-    switch (stale_row_kind(&sc->map, rec->cells, rec->lens, rec->n, &req, &saw, &leaves)) {
+    struct stale_check chk;
+    switch ((enum stale_row)kind->plan_row(&sc->map, rec->cells, rec->lens, rec->n, &chk)) {
     case STALE_PLANNED: sc->planned = 1; return 1;     /* a plan: enough */
     case STALE_SAW: sc->saw = 1; break;
     case STALE_WROTE: sc->wrote = 1; break;
@@ -192,14 +239,31 @@ void stale_row_done(struct stale *s, unsigned long line, const struct request *r
     char label[600], subject[300], shown_label[4 * sizeof label], shown_subject[4 * sizeof subject];
     char text[4 * sizeof res->msg + 40];
     api_target_label(req, label, sizeof label);
-    msg_printf(subject, sizeof subject, "%s %.*s", req->subject == SUBJECT_GROUP ? "group" : "user",
-               (int)req->subject_len, req->subject_name);
+    if (chk->what[0])
+        msg_printf(subject, sizeof subject, "%s", chk->what);
+    else
+        msg_printf(subject, sizeof subject, "%s %.*s",
+                   req->subject == SUBJECT_GROUP ? "group" : "user", (int)req->subject_len,
+                   req->subject_name);
     str_printable(shown_label, sizeof shown_label, label);
     str_printable(shown_subject, sizeof shown_subject, subject);
     if (chk->blind) {
         s->unread++;
         show(s, line, shown_label, shown_subject, "planned with no previous level: the plan "
              "did not read the live state");
+        return;
+    }
+    if (chk->what[0] && res->status == ROW_OK) {
+        /* a text kind: the worker applied the plan's earlier rows */
+        if (strcmp(chk->previous, res->previous) != 0) {
+            char saw_text[4 * sizeof chk->previous], now_text[4 * sizeof res->previous];
+            str_printable(saw_text, sizeof saw_text, chk->previous);
+            str_printable(now_text, sizeof now_text, res->previous);
+            s->stale++;
+            msg_printf(text, sizeof text, "the plan saw %s, it finds %s now", saw_text,
+                       now_text);
+            show(s, line, shown_label, shown_subject, text);
+        }
         return;
     }
     if (res->status != ROW_OK || res->prev < 0) {
