@@ -103,6 +103,55 @@ static void test_scan(void **state)
     snprintf(text, sizeof text, "%sacme,api,devs,write,ok,,\nacme,web,devs,write,planned,PUT x,\n", h);
     assert_int_equal(scan_text(text), 0);
     assert_int_equal(scan_text("workspace,repo,group,privilege\nacme,api,devs,write\n"), 0);
+    /* branch rules alone: planned with a previous cell, or ok and unchanged */
+    const char *b = "workspace,repo,branch,rule,group,privilege,status,message,previous\n";
+    snprintf(text, sizeof text, "%sacme,api,main,push,devs,,planned,add group devs,not listed\n", b);
+    assert_int_equal(scan_text(text), 1);
+    snprintf(text, sizeof text, "%sacme,api,main,push,devs,,ok,unchanged,listed\n", b);
+    assert_int_equal(scan_text(text), 1);
+    /* an apply's result of branch rules: a row that wrote */
+    snprintf(text, sizeof text, "%sacme,api,main,push,devs,,ok,unchanged,listed\n"
+                                "acme,api,main,push,ops,,ok,add group ops to push on main,not listed\n", b);
+    assert_int_equal(scan_text(text), 0);
+    snprintf(text, sizeof text, "%sacme,api,main,push,devs,,planned,POST x,\n", b);
+    assert_int_equal(scan_text(text), 0);
+}
+
+/* A branch rule's row says its previous as text; ok rows wrote nothing
+ * when their message says unchanged (a note may follow). */
+static void test_text_rows(void **state)
+{
+    (void)state;
+    struct bb_config cfg;
+    struct colmap m;
+    map_of(&m, &cfg);
+    static const struct {
+        const char *status, *message, *previous;
+        enum stale_row want;
+    } rows[] = {
+        {"planned", "create push on main", "absent", STALE_PLANNED},
+        {"held", "x", "listed value 2", STALE_PLANNED},
+        {"ok", "unchanged", "listed", STALE_SAW},
+        {"ok", "unchanged; bob@example.com is account 557058:bob", "listed", STALE_SAW},
+        {"ok", "unchangedx", "listed", STALE_WROTE},
+        {"ok", "add group devs to push on main", "not listed", STALE_WROTE},
+        {"planned", "POST x", "", STALE_BLIND},
+        {"ok", "unchanged", "", STALE_SKIP},
+        {"failed", "x", "listed", STALE_SKIP},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const char *cells[7] = {"acme", "api", "devs", "", rows[i].status, rows[i].message,
+                                rows[i].previous};
+        size_t lens[7];
+        for (int c = 0; c < 7; c++)
+            lens[c] = strlen(cells[c]);
+        struct stale_check chk;
+        memset(&chk, 0, sizeof chk);
+        assert_int_equal(stale_text_row(&m, cells, lens, 7, &chk), rows[i].want);
+        if (rows[i].want == STALE_PLANNED || rows[i].want == STALE_SAW)
+            assert_string_equal(chk.previous, rows[i].previous);
+        assert_int_equal(chk.held, !strcmp(rows[i].status, "held"));
+    }
 }
 
 static struct row_job *checked(struct row_job *j, enum privilege saw, enum privilege leaves,
@@ -164,6 +213,20 @@ static void test_compare(void **state)
     done(s, &j);
     assert_int_equal(stale_report(s, devnull, "plan.csv", NULL), 1);
     stale_free(s);
+    /* a text kind (a branch rule): the plan's previous against what the
+     * worker found after the plan's earlier rows; the level is not read */
+    s = stale_new();
+    checked(&j, PRIV_NONE, PRIV_NONE, PRIV_NONE, "");
+    j.res.prev = -1;
+    snprintf(j.check.what, sizeof j.check.what, "push on main group devs");
+    snprintf(j.check.previous, sizeof j.check.previous, "not listed");
+    snprintf(j.res.previous, sizeof j.res.previous, "not listed");
+    done(s, &j);
+    assert_int_equal(stale_report(s, devnull, "plan.csv", NULL), 0);
+    snprintf(j.res.previous, sizeof j.res.previous, "listed");
+    done(s, &j);
+    assert_int_equal(stale_report(s, devnull, "plan.csv", NULL), 1);
+    stale_free(s);
     fclose(devnull);
 }
 
@@ -172,6 +235,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_row_kinds),
         cmocka_unit_test(test_scan),
+        cmocka_unit_test(test_text_rows),
         cmocka_unit_test(test_compare),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
