@@ -7,7 +7,10 @@
  * rows are (same --map, --workspace and flavour), and its key is what it
  * asks for: the permission (workspace, repository or project with its
  * project where the flavour needs it, group or user; compared as the
- * flavour compares names, see api_key) and the privilege. A table keeps, per
+ * flavour compares names, see api_key) and the privilege; a branch rule's
+ * is its restriction (target, branch, rule), subject, add or remove and
+ * value. Each kind keys its own rows (kind_ops.resume_key), its name first,
+ * so a branch row never matches a permission row. A table keeps, per
  * key, how many PREV rows have it and how many of those were ok (a keyed
  * hmap: a slot of 24 bytes, plus the key's length + 4, per distinct row; it
  * compares the keys themselves, so no row is skipped for another whose key
