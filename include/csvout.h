@@ -37,6 +37,10 @@ void csvout_name_unguard(const char **s, size_t *len);
  * out must hold at least CSVOUT_MSG_MAX + 1 bytes. */
 #define CSVOUT_MSG_MAX 500
 
+/* The cells workspace,repo,project of a target, each followed by delim: a
+ * repository's project cell is its project, if known; a project's key goes
+ * in the project cell. */
+void csvout_target(struct buf *out, const struct request *target, char delim);
 /* The cells workspace,repo,project,group,user,privilege of one permission,
  * separated by delim, no line end: the input columns of undo files and
  * exports. A repository's project cell is its project, if known. The names

@@ -115,27 +115,11 @@ const char *branch_export_header(const struct api_ops *api)
                : "workspace,repo,project,branch,rule,group,user,privilege,value";
 }
 
-/* workspace,repo,project of a target. */
-static void target_cells(struct buf *out, const struct request *t, char delim)
-{
-    int repo = t->target == TARGET_REPO;
-    csvout_name_cell(out, t->workspace, t->workspace_len, delim);
-    buf_addc(out, delim);
-    if (repo)
-        csvout_name_cell(out, t->target_name, t->target_len, delim);
-    buf_addc(out, delim);
-    if (repo)
-        csvout_name_cell(out, t->project, t->project_len, delim);
-    else
-        csvout_name_cell(out, t->target_name, t->target_len, delim);
-    buf_addc(out, delim);
-}
-
 static void one_row(struct buf *out, const struct api_ops *api, const struct request *t,
                     const struct brestr *r, enum brestr_subject kind,
                     const struct brestr_name *n, char delim)
 {
-    target_cells(out, t, delim);
+    csvout_target(out, t, delim);
     struct buf cell = {0};
     brule_branch_cell(api->flavour, &r->branch, &cell);
     csvout_name_cell(out, cell.data, cell.len, delim);

@@ -120,8 +120,7 @@ void csvout_sanitize(const char *in, char *out)
     out[n] = '\0';
 }
 
-void csvout_permission(struct buf *out, const struct request *target, enum subject_kind kind,
-                       const char *subject, size_t len, enum privilege p, char delim)
+void csvout_target(struct buf *out, const struct request *target, char delim)
 {
     int repo = target->target == TARGET_REPO;
     csvout_name_cell(out, target->workspace, target->workspace_len, delim);
@@ -134,6 +133,12 @@ void csvout_permission(struct buf *out, const struct request *target, enum subje
     else
         csvout_name_cell(out, target->target_name, target->target_len, delim);
     buf_addc(out, delim);
+}
+
+void csvout_permission(struct buf *out, const struct request *target, enum subject_kind kind,
+                       const char *subject, size_t len, enum privilege p, char delim)
+{
+    csvout_target(out, target, delim);
     if (kind == SUBJECT_GROUP)
         csvout_name_cell(out, subject, len, delim);
     buf_addc(out, delim);
