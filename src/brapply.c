@@ -62,6 +62,29 @@ static void row_of(const struct row_job *j, const char *subject, size_t len, con
     row->value = j->br.value;
 }
 
+/* Apply the row to want (its subject as resolved) and write what it found
+ * into the result's previous cell. */
+static void row_apply(struct row_job *j, const char *subject, size_t len, const char *alt,
+                      struct brestr *want, int *exists, struct brestr_row *row)
+{
+    row_of(j, subject, len, alt, row);
+    struct buf prev = {0};
+    brestr_row_apply(want, exists, row, &prev);
+    buf_addc(&prev, '\0');
+    msg_printf(j->res.previous, sizeof j->res.previous, "%s", prev.data);
+    buf_free(&prev);
+}
+
+/* The target's restrictions could not be read: the row fails (or is
+ * cancelled) with why. */
+static void restrictions_unread(struct row_job *j, const struct pager_error *err)
+{
+    char where[200], what[300];
+    api_target_label(&j->req, where, sizeof where);
+    snprintf(what, sizeof what, "cannot read the branch restrictions of %s", where);
+    apply_lookup_failed(j, err, what);
+}
+
 /* "push on main" */
 static void restriction_label(enum api_flavour f, const struct brestr *r, struct buf *out)
 {
@@ -211,7 +234,7 @@ static void br_plan_check(struct apply_worker *w, struct row_job *j)
     const struct request *req = &j->req;
     const char *subject = req->subject_name;
     size_t sublen = req->subject_len;
-    char account[256], uuid[128] = "", note[400], what[300], where[200];
+    char account[256], uuid[128] = "", note[400];
     struct pager_error err;
     j->res.prev = -1;
     j->res.previous[0] = '\0';
@@ -227,19 +250,12 @@ static void br_plan_check(struct apply_worker *w, struct row_job *j)
     int exists;
     if (brcache_sim_get(c, req, j->br.rule->name, &j->br.branch, exec_pager(w->ex), &want,
                         &exists, &err) != 0) {
-        api_target_label(req, where, sizeof where);
-        snprintf(what, sizeof what, "cannot read the branch restrictions of %s", where);
-        apply_lookup_failed(j, &err, what);
+        restrictions_unread(j, &err);
         brestr_free(&want);
         return;
     }
     struct brestr_row row;
-    row_of(j, subject, sublen, uuid, &row);
-    struct buf prev = {0};
-    brestr_row_apply(&want, &exists, &row, &prev);
-    buf_addc(&prev, '\0');
-    msg_printf(j->res.previous, sizeof j->res.previous, "%s", prev.data);
-    buf_free(&prev);
+    row_apply(j, subject, sublen, uuid, &want, &exists, &row);
     if (!j->check.held)
         brcache_sim_set(c, req, &want, exists);
     j->res.status = ROW_OK;
@@ -514,7 +530,7 @@ static void br_run(struct apply_worker *w, struct row_job *j)
     enum api_flavour f = sh->api->flavour;
     const char *subject = req->subject_name;
     size_t sublen = req->subject_len;
-    char account[256], uuid[128] = "", note[400] = "", what[300], where[200];
+    char account[256], uuid[128] = "", note[400] = "";
     struct pager_error err;
 
     j->res.attempts = 0;
@@ -543,20 +559,13 @@ static void br_run(struct apply_worker *w, struct row_job *j)
     int exists;
     if (brcache_get(c, req, j->br.rule->name, &j->br.branch, exec_pager(w->ex), &live, &exists,
                     &err) != 0) {
-        api_target_label(req, where, sizeof where);
-        snprintf(what, sizeof what, "cannot read the branch restrictions of %s", where);
-        apply_lookup_failed(j, &err, what);
+        restrictions_unread(j, &err);
         goto out;
     }
     brestr_copy(&want, &live);
     int wexists = exists;
     struct brestr_row row;
-    row_of(j, subject, sublen, uuid, &row);
-    struct buf prev = {0};
-    brestr_row_apply(&want, &wexists, &row, &prev);
-    buf_addc(&prev, '\0');
-    msg_printf(j->res.previous, sizeof j->res.previous, "%s", prev.data);
-    buf_free(&prev);
+    row_apply(j, subject, sublen, uuid, &want, &wexists, &row);
     enum brestr_op op = brestr_diff(&live, exists, &want, wexists);
     j->res.change = describe(f, op, &live, &want, &row, j->res.msg, sizeof j->res.msg);
 
