@@ -13,35 +13,9 @@
 #include "config.h"
 #include "kind.h"
 #include "row.h"
+#include "helpers.h"
 
-#define MAXCELLS 16
 
-struct cellv {
-    const char *cells[MAXCELLS];
-    size_t lens[MAXCELLS];
-    char store[1024];
-    unsigned n;
-};
-
-static void split(struct cellv *v, const char *s)
-{
-    size_t len = strlen(s);
-    assert_true(len < sizeof v->store);
-    memcpy(v->store, s, len + 1);
-    v->n = 0;
-    char *p = v->store;
-    for (;;) {
-        assert_true(v->n < MAXCELLS);
-        char *comma = strchr(p, ',');
-        v->cells[v->n] = p;
-        v->lens[v->n] = comma ? (size_t)(comma - p) : strlen(p);
-        v->n++;
-        if (!comma)
-            break;
-        *comma = '\0';
-        p = comma + 1;
-    }
-}
 
 #define CLOUD_HEADER "workspace,repo,project,branch,rule,group,user,privilege,value"
 #define DC_HEADER "repo,project,branch,rule,group,user,privilege,value"

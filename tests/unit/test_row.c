@@ -10,38 +10,11 @@
 
 #include "config.h"
 #include "row.h"
+#include "helpers.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
-#define MAXCELLS 16
 
-/* Cells split from a comma-separated string (no quoting: test data only). */
-struct cellv {
-    const char *cells[MAXCELLS];
-    size_t lens[MAXCELLS];
-    char store[1024];
-    unsigned n;
-};
-
-static void split(struct cellv *v, const char *s)
-{
-    size_t len = strlen(s);
-    assert_true(len < sizeof v->store);
-    memcpy(v->store, s, len + 1);
-    v->n = 0;
-    char *p = v->store;
-    for (;;) {
-        assert_true(v->n < MAXCELLS);
-        char *comma = strchr(p, ',');
-        v->cells[v->n] = p;
-        v->lens[v->n] = comma ? (size_t)(comma - p) : strlen(p);
-        v->n++;
-        if (!comma)
-            break;
-        *comma = '\0';
-        p = comma + 1;
-    }
-}
 
 static int header(struct colmap *m, const char *hdr, const struct bb_config *cfg,
                   char *err, size_t errsz)
